@@ -146,9 +146,12 @@ export interface Pattern {
 
 export interface PatternExample {
   line: string;
-  /** Channel the example line is parsed as (defaults to the pattern's first source). */
-  source?: Channel;
+  /** File kind the example line is read as: messages, cluster.log, computes.log, access_log, error_log,
+   * commands.log, console or remote (defaults by the pattern's first source). */
+  source?: string;
   fields?: Record<string, string>;
+  /** commands.log examples: the command the response line belongs to. */
+  program?: string;
   /** 1-based line in the YAML file, for error messages. */
   yamlLine?: number;
 }

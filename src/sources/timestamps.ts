@@ -1,0 +1,98 @@
+// Timestamp parsing for the formats xCAT's MN logs use. BSD syslog timestamps carry no
+// year and no zone: they are read in the process's local zone (the MN's, in production)
+// and given the year that keeps a file monotonic across New Year.
+
+const MONTHS: Record<string, number> = {
+  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
+};
+
+export function monthIndex(name: string): number | undefined {
+  return MONTHS[name];
+}
+
+/** "Nov 24 10:01:02" or "Nov  4 10:01:02" (optionally with .fraction) at the start of s. */
+export const BSD_TS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?/;
+
+/** RFC 3339 / ISO 8601 with offset or Z, e.g. 2026-11-24T10:01:02.345+00:00. */
+export const ISO_TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
+
+export function parseIso(s: string): number | null {
+  const m = ISO_TS.exec(s);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, se, frac, zone] = m;
+  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  if (!zone) {
+    return new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se), ms).getTime();
+  }
+  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se), ms);
+  if (zone === 'Z') return base;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const off = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60000;
+  const t = base - sign * off;
+  return Number.isFinite(t) ? t : null;
+}
+
+/**
+ * Gives BSD timestamps a year. The first line gets the year that puts it at or before the
+ * reference time (file mtime, or now); after that the year only moves forward, when the
+ * month goes back by more than half a year (December → January).
+ */
+export class YearTracker {
+  private year: number | null = null;
+  private lastMonth = -1;
+
+  constructor(private readonly reference: number) {}
+
+  resolve(month: number, day: number, h: number, mi: number, s: number, ms: number): number {
+    if (this.year === null) {
+      const refYear = new Date(this.reference).getFullYear();
+      let t = new Date(refYear, month, day, h, mi, s, ms).getTime();
+      // A line more than a day after the reference belongs to the previous year.
+      this.year = t > this.reference + 86400000 ? refYear - 1 : refYear;
+      t = new Date(this.year, month, day, h, mi, s, ms).getTime();
+      this.lastMonth = month;
+      return t;
+    }
+    if (month < this.lastMonth - 6) this.year += 1;
+    else if (month > this.lastMonth + 6) this.year -= 1; // a stray old line; don't jump a year ahead
+    this.lastMonth = month;
+    return new Date(this.year, month, day, h, mi, s, ms).getTime();
+  }
+}
+
+/** Parse a BSD timestamp at the start of s; returns the time and the length consumed. */
+export function parseBsd(s: string, years: YearTracker): { t: number; len: number } | null {
+  const m = BSD_TS.exec(s);
+  if (!m) return null;
+  const month = MONTHS[m[1]!];
+  if (month === undefined) return null;
+  const ms = m[6] ? Math.floor(Number(`0.${m[6]}`) * 1000) : 0;
+  const t = years.resolve(month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms);
+  return { t, len: m[0].length };
+}
+
+/** Apache's [24/Nov/2026:10:00:46 +0000]. */
+export function parseApacheTime(s: string): number | null {
+  const m = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?/.exec(s);
+  if (!m) return null;
+  const month = MONTHS[m[2]!];
+  if (month === undefined) return null;
+  if (!m[7]) return new Date(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])).getTime();
+  const base = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+  const off = (Number(m[8]) * 60 + Number(m[9])) * 60000;
+  return base - (m[7] === '-' ? -1 : 1) * off;
+}
+
+/** ISO 8601 with the local offset, as the capture contract and JSON output use. */
+export function isoLocal(t: number): string {
+  const d = new Date(t);
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const abs = Math.abs(off);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return (
+    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:` +
+    `${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}${sign}${p(Math.floor(abs / 60))}:${p(abs % 60)}`
+  );
+}
