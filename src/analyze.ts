@@ -1,0 +1,194 @@
+// Offline analysis: collected MN log trees, xcatsnap tarballs and capture files through the
+// same engine the daemon runs. Damage (unreadable files, corrupt gzip, torn tarballs) is
+// reported and skipped; whatever could be read is analysed.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Engine } from './engine';
+import { LineReader } from './records';
+import { classify, orderFiles, type MnFile } from './sources/mn-files';
+import { readLines } from './sources/read-lines';
+import { parseIso } from './sources/timestamps';
+import type { AnalysisDoc } from './diagnose';
+import type { KnowledgeBase } from './types';
+
+export interface AnalyzeOptions {
+  paths: string[];
+  captures: string[];
+  now?: number;
+  kb: KnowledgeBase;
+  /** Called with (bytes done, bytes total) while reading. */
+  progress?: (done: number, total: number) => void;
+  /** Problems with inputs, one line each. */
+  warn: (msg: string) => void;
+}
+
+export interface AnalyzeResult {
+  doc: AnalysisDoc;
+  engine: Engine;
+  filesRead: number;
+  linesRead: number;
+  bytesRead: number;
+}
+
+export class UsageError extends Error {}
+
+/** Every MN log file below a directory (a tree like /var/log, or an xcatsnap folder holding one). */
+export function findMnFiles(root: string, warn: (m: string) => void): MnFile[] {
+  const found: MnFile[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      warn(`${dir}: cannot read directory (${(e as NodeJS.ErrnoException).code ?? e})`);
+      return;
+    }
+    for (const d of names) {
+      const full = path.join(dir, d.name);
+      if (d.isDirectory()) {
+        if (depth < 8) walk(full, depth + 1);
+      } else if (d.isFile()) {
+        const rel = path.relative(root, full).split(path.sep).join('/');
+        // Trees inside a bundle sit under a top folder (and often var/log): classify by the tail.
+        const tail = rel.replace(/^(?:.*\/)?var\/log\//, '');
+        const f = classify(tail) ?? classify(tail.split('/').slice(-2).join('/')) ?? classify(tail.split('/').slice(-1).join('/'));
+        if (f) found.push({ ...f, rel: tail, abs: full } as MnFile & { abs: string });
+      }
+    }
+  };
+  walk(root, 0);
+  return orderFiles(found);
+}
+
+function isCaptureFile(file: string): boolean {
+  return /\.jsonl(?:\.gz)?$/.test(file) || /(?:^|\/)capture[^/]*$/.test(file);
+}
+
+function isTarball(file: string): boolean {
+  return /\.(?:tar|tar\.gz|tgz|tar\.xz|tar\.bz2)$/.test(file);
+}
+
+async function extractTarball(file: string, warn: (m: string) => void): Promise<string> {
+  const tar = await import('tar');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xtriage-bundle-'));
+  try {
+    await tar.x({
+      file,
+      cwd: dir,
+      strict: false,
+      preservePaths: false,
+      filter: (_p: string, entry: unknown) => {
+        const t = (entry as { type?: string }).type;
+        return t === 'File' || t === 'OldFile' || t === 'Directory' || t === 'ContiguousFile';
+      },
+      onwarn: (_code: string, message: string) => warn(`${file}: ${message}`),
+    });
+  } catch (e) {
+    warn(`${file}: damaged archive, analysing what could be read (${(e as Error).message})`);
+  }
+  return dir;
+}
+
+export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  const engine = new Engine(opts.kb);
+  const inputs: { file: MnFile & { abs: string } | null; capture: string | null }[] = [];
+  const cleanup: string[] = [];
+  let readable = 0;
+  for (const p of opts.paths) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (e) {
+      throw new UsageError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    }
+    if (st.isDirectory()) {
+      readable++;
+      for (const f of findMnFiles(p, opts.warn)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
+    } else if (isTarball(p)) {
+      readable++;
+      const dir = await extractTarball(p, opts.warn);
+      cleanup.push(dir);
+      for (const f of findMnFiles(dir, opts.warn)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
+    } else if (isCaptureFile(p)) {
+      readable++;
+      inputs.push({ file: null, capture: p });
+    } else {
+      // A single log file: classify by its name, else treat as a capture if it is JSON lines.
+      const f = classify(path.basename(p)) ?? classify(p.split(path.sep).slice(-2).join('/'));
+      readable++;
+      if (f) inputs.push({ file: { ...f, abs: p }, capture: null });
+      else inputs.push({ file: null, capture: p });
+    }
+  }
+  for (const c of opts.captures) {
+    if (!fs.existsSync(c)) throw new UsageError(`${c}: no such capture file`);
+    readable++;
+    inputs.push({ file: null, capture: c });
+  }
+  if (!readable) throw new UsageError('no input: give a log directory, an xcatsnap tarball or a capture file');
+
+  let total = 0;
+  for (const i of inputs) {
+    try {
+      total += fs.statSync(i.file?.abs ?? i.capture!).size;
+    } catch {
+      /* reported when read */
+    }
+  }
+  let done = 0;
+  const onBytes = (n: number): void => {
+    done += n;
+    opts.progress?.(done, total);
+  };
+  let filesRead = 0;
+  let linesRead = 0;
+  for (const i of inputs) {
+    if (i.file) {
+      const f = i.file;
+      let mtime = Date.now();
+      try {
+        mtime = fs.statSync(f.abs).mtimeMs;
+      } catch {
+        /* read reports it */
+      }
+      const reader = new LineReader(f.kind, f.rel, mtime, f.node);
+      const r = await readLines(f.abs, (line) => {
+        const rec = reader.read(line);
+        if (rec) engine.feed(rec);
+      }, onBytes);
+      if (r.binary) opts.warn(`${f.abs}: binary file, skipped`);
+      else if (r.error) opts.warn(`${f.abs}: ${r.error}${r.lines ? ` (read ${r.lines} lines before that)` : ''}`);
+      if (!r.error || r.lines) filesRead++;
+      linesRead += r.lines;
+    } else if (i.capture) {
+      const reader = new LineReader('remote', 'remote', Date.now());
+      let bad = 0;
+      const r = await readLines(i.capture, (line) => {
+        if (!line.trim()) return;
+        let obj: { at?: unknown; from?: unknown; msg?: unknown };
+        try {
+          obj = JSON.parse(line) as typeof obj;
+        } catch {
+          bad++;
+          return;
+        }
+        const at = typeof obj.at === 'string' ? parseIso(obj.at) : null;
+        if (at === null || typeof obj.msg !== 'string') {
+          bad++;
+          return;
+        }
+        const rec = reader.read(obj.msg, at, typeof obj.from === 'string' ? obj.from : null);
+        if (rec) engine.feed(rec);
+      }, onBytes);
+      if (r.error) opts.warn(`${i.capture}: ${r.error}`);
+      if (bad) opts.warn(`${i.capture}: ${bad} damaged line(s) skipped`);
+      if (!r.error || r.lines) filesRead++;
+      linesRead += r.lines;
+    }
+  }
+  for (const d of cleanup) fs.rmSync(d, { recursive: true, force: true });
+  const doc = engine.snapshot(opts.now);
+  return { doc, engine, filesRead, linesRead, bytesRead: done };
+}

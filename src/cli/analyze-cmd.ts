@@ -1,0 +1,74 @@
+// `xtriage analyze PATH... [--capture FILE]... [--now TIME] [--json] [--node SPEC]`
+
+import { parseArgs } from 'node:util';
+import { analyze, UsageError } from '../analyze';
+import { loadKb } from '../kb';
+import { renderReport } from '../report';
+import { parseIso } from '../sources/timestamps';
+import { filterDoc } from './filter';
+import { progressLine } from './progress';
+
+export async function analyzeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      capture: { type: 'string', multiple: true, default: [] },
+      now: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      node: { type: 'string' },
+      patterns: { type: 'string', multiple: true, default: [] },
+      'no-local-patterns': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(ANALYZE_HELP);
+    return 0;
+  }
+  if (!positionals.length && !values.capture.length) throw new UsageError('analyze needs a PATH (log directory, xcatsnap tarball or capture file) or --capture FILE');
+  let now: number | undefined;
+  if (values.now !== undefined) {
+    const t = parseIso(values.now) ?? (/^\d+$/.test(values.now) ? Number(values.now) * 1000 : null);
+    if (t === null || !Number.isFinite(t)) throw new UsageError(`--now: not a time: ${values.now} (use ISO 8601, e.g. 2026-11-24T10:00:00Z)`);
+    now = t;
+  }
+  const kb = loadKb(values.patterns, { local: !values['no-local-patterns'] });
+  for (const p of kb.problems) process.stderr.write(`xtriage: pattern problem: ${p}\n`);
+  const progress = process.stderr.isTTY && !values.json ? progressLine(process.stderr) : null;
+  const result = await analyze({
+    paths: positionals,
+    captures: values.capture,
+    now,
+    kb,
+    progress: progress?.update,
+    warn: (m) => {
+      progress?.clear();
+      process.stderr.write(`xtriage: ${m}\n`);
+    },
+  });
+  progress?.clear();
+  const doc = values.node ? filterDoc(result.doc, values.node) : result.doc;
+  if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  else {
+    const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+    process.stdout.write(renderReport(doc, { color, width: process.stdout.columns ?? 120 }));
+  }
+  const bad = doc.sessions.some((s) => s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping');
+  return bad ? 1 : 0;
+}
+
+const ANALYZE_HELP = `usage: xtriage analyze PATH... [--capture FILE]... [--now TIME] [--json] [--node SPEC]
+
+PATH      a directory laid out like /var/log (messages or syslog, xcat/, httpd/ or apache2/,
+          consoles/, goconserver/nodes/, rotated siblings and .gz), an xcatsnap .tar/.tar.gz,
+          or a capture file (JSON lines as xtriaged spools them)
+--capture FILE     a capture file (repeatable)
+--now TIME         reference time for stall detection (default: the latest time seen)
+--json             print one JSON document (sessions, groups, unknownErrors)
+--node SPEC        only these machines: a node name, xCAT noderange (cn[001-064],gpu01), MAC or IP
+--patterns DIR     extra pattern files (repeatable), loaded after /etc/xtriage/patterns.d
+
+exit status: 0 no session failed, stalled or looped; 1 some did; 2 bad usage or no input
+`;

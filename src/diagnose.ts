@@ -1,0 +1,556 @@
+// From machines' entries to the analysis document: sessions with outcome, root cause and
+// symptoms; loops folded into one session; cluster-wide causes grouped (Alertmanager-style
+// inhibition: a cause silences the symptoms it explains); unknown error lines ranked below.
+
+import { createHash } from 'node:crypto';
+import type { Evidence, Pattern, Rule, Stage } from './types';
+import { STAGE_RANK } from './types';
+import type { Entry } from './entry';
+import { templateOf } from './entry';
+import { factsOf, segment, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
+import { fillTemplate } from './patterns/match';
+import { isoLocal } from './sources/timestamps';
+import { usableName, type Identity } from './identity';
+
+export interface Cause {
+  pattern: string;
+  title: string;
+  remedy: string;
+  meaning?: string;
+  severity?: string;
+  evidence: Evidence[];
+}
+
+export interface Symptom {
+  pattern: string;
+  title: string;
+  evidence: Evidence[];
+  /** True when the root cause (or a cause it explains) accounts for it. */
+  explained?: boolean;
+}
+
+export interface SessionDoc {
+  id: string;
+  mac: string | null;
+  ips: string[];
+  node: string | null;
+  outcome: Outcome;
+  stage: string;
+  startedAt: string;
+  endedAt: string | null;
+  rootCause: Cause | null;
+  symptoms: Symptom[];
+  milestones: { stage: Stage; at: string }[];
+  /** Attempts folded into this session (a loop has several). */
+  attempts: number;
+  stall?: { last: string | null; next: string | null; waitedS: number; normalS: number; open: Evidence | null };
+  loop?: { attempts: number; breaks: string[] };
+  unknownErrors: { template: string; evidence: Evidence[] }[];
+}
+
+export interface GroupDoc {
+  pattern: string;
+  title: string;
+  remedy: string;
+  evidence: Evidence[];
+  sessions: string[];
+  /** Node names affected, also those with no session yet (an MN-side fault seen before any node booted). */
+  nodes: string[];
+  scope: 'node' | 'cluster';
+}
+
+export interface UnknownErrorDoc {
+  template: string;
+  count: number;
+  sessions: string[];
+  failingSessions: number;
+  succeededSessions: number;
+  example: Evidence;
+}
+
+export interface AnalysisDoc {
+  sessions: SessionDoc[];
+  groups: GroupDoc[];
+  unknownErrors: UnknownErrorDoc[];
+}
+
+export interface DiagnoseInput {
+  machines: Map<string, Entry[]>;
+  cluster: Entry[];
+  identity: Identity;
+  patterns: Pattern[];
+  rules: Rule[];
+  now: number;
+}
+
+const CONTEXT_MS = 24 * 3600_000;
+const MAX_EVIDENCE = 5;
+const MAX_SYMPTOMS = 30;
+
+export function evidenceOf(e: Entry): Evidence {
+  return { at: isoLocal(e.rec.at), source: e.rec.source, line: e.rec.raw };
+}
+
+function evidenceList(e: Entry): Evidence[] {
+  return [evidenceOf(e)];
+}
+
+/** A root-cause candidate: a known error line, an absence rule, a cluster event. */
+interface Candidate {
+  id: string;
+  at: number;
+  entry: Entry | null;
+  title: string;
+  remedy: string;
+  meaning: string;
+  severity: string;
+  explains: string[];
+  fields: Record<string, string>;
+  scope: 'node' | 'cluster';
+  groupBy: string[];
+}
+
+function patternCandidate(e: Entry, extra: Record<string, string>): Candidate {
+  const p = e.pattern!;
+  const fields = { ...extra, ...e.fields };
+  return {
+    id: p.id,
+    at: e.rec.at,
+    entry: e,
+    title: fillTemplate(p.title, fields) + (e.count > 1 ? ` (×${e.count})` : ''),
+    remedy: fillTemplate(p.remedy, fields),
+    meaning: p.meaning,
+    severity: p.severity,
+    explains: p.explains,
+    fields,
+    scope: p.scope,
+    groupBy: p.groupBy,
+  };
+}
+
+function ruleCandidate(r: Rule, at: number, entry: Entry | null, fields: Record<string, string | number | null>): Candidate {
+  const f: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== null && v !== undefined) f[k] = String(v);
+  return {
+    id: r.id,
+    at,
+    entry,
+    title: fillTemplate(r.title, { ...f, ...(entry?.fields ?? {}) }),
+    remedy: fillTemplate(r.remedy, { ...f, ...(entry?.fields ?? {}) }),
+    meaning: r.meaning,
+    severity: r.severity,
+    explains: r.explains,
+    fields: f,
+    scope: r.scope,
+    groupBy: [],
+  };
+}
+
+function humanDuration(s: number): string {
+  if (s < 90) return `${s}s`;
+  if (s < 5400) return `${Math.round(s / 60)}m`;
+  return `${(s / 3600).toFixed(1)}h`;
+}
+
+/** Transitive closure of `explains`. */
+function closureOf(ids: Map<string, string[]>): (id: string) => Set<string> {
+  const cache = new Map<string, Set<string>>();
+  const walk = (id: string): Set<string> => {
+    const hit = cache.get(id);
+    if (hit) return hit;
+    const out = new Set<string>();
+    cache.set(id, out); // cycles (rejected at load) cannot loop here
+    for (const n of ids.get(id) ?? []) {
+      out.add(n);
+      for (const m of walk(n)) out.add(m);
+    }
+    return out;
+  };
+  return walk;
+}
+
+interface Built {
+  doc: SessionDoc;
+  candidates: Candidate[];
+  root: Candidate | null;
+  unknown: Entry[];
+  machine: string;
+}
+
+export function diagnose(input: DiagnoseInput): AnalysisDoc {
+  const { machines, identity, patterns, rules, now } = input;
+  const explainsOf = new Map<string, string[]>();
+  for (const p of patterns) explainsOf.set(p.id, p.explains);
+  for (const r of rules) explainsOf.set(r.id, r.explains);
+  const closure = closureOf(explainsOf);
+  const loopRules = rules.filter((r) => r.kind === 'loop');
+
+  const built: Built[] = [];
+  const orphanErrors: { entry: Entry; node: string | null }[] = [];
+
+  for (const [machine, entries] of machines) {
+    const { pre, attempts } = segment(entries);
+    const mac = machine.includes(':') && !machine.startsWith('ip:') && !machine.startsWith('node:') ? machine : null;
+    // Attempts with nothing beyond MN preparation are not sessions (yet): their errors are cluster facts.
+    const real = attempts.filter((a) => a.entries.some((e) => (e.pattern?.milestone ? STAGE_RANK[e.pattern.milestone] : -1) >= STAGE_RANK.power));
+    const nameOfMachine = (): string | null =>
+      (mac ? identity.nodeOfMac(mac) : null) ?? (machine.startsWith('node:') ? machine.slice(5) : null) ?? nameFromEntries(entries, identity);
+    for (const a of attempts) {
+      if (!real.includes(a)) for (const e of a.entries) if (isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
+    }
+    if (!real.length) {
+      for (const e of pre) if (isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
+      continue;
+    }
+    // Lines before the first attempt (nodeset errors, …) are context for it when recent.
+    const firstStart = real[0]!.entries[0]!.rec.at;
+    const context = pre.filter((e) => firstStart - e.rec.at <= CONTEXT_MS);
+    for (const e of pre) if (!context.includes(e) && isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
+
+    const facts = real.map((a) => factsOf(a, rules));
+    // Loops: runs of attempts restarted by the node itself without reaching booted.
+    let i = 0;
+    while (i < real.length) {
+      let j = i;
+      while (
+        j + 1 < real.length &&
+        real[j + 1]!.openedBy === 'node' &&
+        facts[j]!.end?.pattern?.ends !== 'succeeded' &&
+        facts[j]!.stage !== 'booted'
+      ) j++;
+      const run = real.slice(i, j + 1);
+      const runFacts = facts.slice(i, j + 1);
+      const next = real[j + 1];
+      const superseded = next ? next.entries[0]!.rec.at : null;
+      const lastFacts = runFacts[runFacts.length - 1]!;
+      const lastSucceeded = lastFacts.end?.pattern?.ends === 'succeeded';
+      const isLoop = run.length >= 2 && !lastSucceeded;
+      const ctx = i === 0 ? context : [];
+      if (isLoop) built.push(buildLoop(machine, mac, run, runFacts, ctx, superseded, nameOfMachine(), identity, loopRules, rules, now));
+      else {
+        // A run of one (or a loop that finally succeeded: its earlier attempts stand alone).
+        for (let k = 0; k < run.length; k++) {
+          const sup = k + 1 < run.length ? run[k + 1]!.entries[0]!.rec.at : superseded;
+          built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), identity, rules, now));
+        }
+      }
+      i = j + 1;
+    }
+  }
+
+  // Choose each session's root cause: the earliest candidate no earlier candidate explains.
+  const clusterEvents = input.cluster.filter((e) => e.pattern && (e.pattern.severity === 'error' || e.pattern.severity === 'critical'));
+  const clusterCands = clusterEvents.map((e) => patternCandidate(e, {}));
+  for (const b of built) chooseRoot(b, closure, clusterCands);
+
+  // Unknown error templates across the cluster, and which are noise (seen in succeeded sessions).
+  const templates = new Map<string, { count: number; sessions: Set<string>; failing: Set<string>; succeeded: Set<string>; example: Entry }>();
+  const note = (e: Entry, session: SessionDoc | null): void => {
+    const t = templateOf(e.rec.message);
+    let u = templates.get(t);
+    if (!u) templates.set(t, (u = { count: 0, sessions: new Set(), failing: new Set(), succeeded: new Set(), example: e }));
+    u.count += e.count;
+    if (session) {
+      u.sessions.add(session.id);
+      if (session.outcome === 'succeeded') u.succeeded.add(session.id);
+      else if (session.outcome !== 'running') u.failing.add(session.id);
+    }
+  };
+  for (const b of built) for (const e of b.unknown) note(e, b.doc);
+  for (const e of input.cluster) if (!e.pattern) note(e, null);
+  const noise = new Set([...templates].filter(([, u]) => u.succeeded.size > 0).map(([t]) => t));
+  for (const b of built) {
+    const seen = new Set<string>();
+    for (const e of b.unknown) {
+      const t = templateOf(e.rec.message);
+      if (noise.has(t) || seen.has(t)) continue;
+      seen.add(t);
+      b.doc.unknownErrors.push({ template: t, evidence: [evidenceOf(e)] });
+    }
+    // An unknown failure is shown, never hidden: with no known cause it names the session's cause.
+    if (!b.root && b.doc.outcome !== 'succeeded' && b.doc.outcome !== 'running') {
+      const first = b.unknown.find((e) => !noise.has(templateOf(e.rec.message)));
+      if (first) {
+        b.doc.rootCause = {
+          pattern: 'unknown',
+          title: `Unrecognised error: ${first.rec.message.slice(0, 160)}`,
+          remedy: 'No pattern knows this line yet. Look at it in context (xtriage show), and teach xtriage with a local pattern (xtriage patterns try).',
+          severity: 'error',
+          evidence: [evidenceOf(first)],
+        };
+      }
+    }
+  }
+  const failingTotal = built.filter((b) => b.doc.outcome === 'failed' || b.doc.outcome === 'stalled' || b.doc.outcome === 'looping').length;
+  const unknownErrors: UnknownErrorDoc[] = [...templates]
+    .filter(([t]) => !noise.has(t))
+    .map(([template, u]) => ({
+      template,
+      count: u.count,
+      sessions: [...u.sessions],
+      failingSessions: u.failing.size,
+      succeededSessions: u.succeeded.size,
+      example: evidenceOf(u.example),
+    }))
+    .sort((a, b) => {
+      const everyA = failingTotal > 0 && a.failingSessions === failingTotal ? 1 : 0;
+      const everyB = failingTotal > 0 && b.failingSessions === failingTotal ? 1 : 0;
+      return everyB - everyA || b.failingSessions - a.failingSessions || b.count - a.count;
+    });
+
+  const groups = buildGroups(built, orphanErrors, clusterCands);
+  const sessions = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+  return { sessions, groups, unknownErrors };
+}
+
+function isError(e: Entry): boolean {
+  return !!e.pattern && (e.pattern.severity === 'error' || e.pattern.severity === 'critical');
+}
+
+function nameFromEntries(entries: Entry[], identity: Identity): string | null {
+  for (const e of entries) {
+    const n = usableName(e.fields.node ?? e.rec.node ?? null);
+    if (n) return n;
+  }
+  for (const e of entries) {
+    const ip = e.fields.ip ?? e.rec.from;
+    if (ip) {
+      const n = identity.nodeOfIp(ip, e.rec.at);
+      if (n) return n;
+    }
+  }
+  for (const e of entries) {
+    if (e.rec.channel === 'node') {
+      const n = usableName(e.rec.host);
+      if (n) return n;
+    }
+  }
+  return null;
+}
+
+function ipsOf(entries: Entry[]): string[] {
+  const ips = new Set<string>();
+  for (const e of entries) {
+    if (e.subject.ip) ips.add(e.subject.ip);
+    else if (e.fields.ip) ips.add(e.fields.ip);
+  }
+  return [...ips];
+}
+
+function sessionId(machine: string, start: number): string {
+  return createHash('sha1').update(`${machine}@${start}`).digest('hex').slice(0, 12);
+}
+
+function stallDoc(s: StallInfo | null): SessionDoc['stall'] {
+  if (!s) return undefined;
+  return { last: s.last, next: s.next, waitedS: s.waitedS, normalS: s.normalS, open: s.open ? evidenceOf(s.open) : null };
+}
+
+function baseDoc(machine: string, mac: string | null, entries: Entry[], f: AttemptFacts, name: string | null, outcome: Outcome, endedAt: number | null): SessionDoc {
+  return {
+    id: sessionId(machine, f.start),
+    mac,
+    ips: ipsOf(entries),
+    node: name,
+    outcome,
+    stage: f.stage ?? 'none',
+    startedAt: isoLocal(f.start),
+    endedAt: endedAt === null ? null : isoLocal(endedAt),
+    rootCause: null,
+    symptoms: [],
+    milestones: f.milestones.map((m) => ({ stage: m.stage, at: isoLocal(m.at) })),
+    attempts: 1,
+    unknownErrors: [],
+  };
+}
+
+function stallCandidate(s: StallInfo, f: AttemptFacts, superseded: number | null): Candidate | null {
+  const fields = {
+    last: s.last,
+    next: s.next,
+    waited: humanDuration(s.waitedS),
+    normal: humanDuration(s.normalS),
+  };
+  const lastEntry = s.open ?? null;
+  if (s.rule) {
+    const c = ruleCandidate(s.rule, f.last, lastEntry, fields);
+    if (s.open) c.title += ` — ${s.open.pattern!.id} ${Object.values(s.open.fields).join(' ')} never ended`;
+    if (superseded !== null) c.title += ' (then a new attempt started)';
+    return c;
+  }
+  return {
+    id: 'stall',
+    at: f.last,
+    entry: lastEntry,
+    title: `No progress after ${s.last ?? 'the start'} for ${fields.waited}${superseded !== null ? ' (then a new attempt started)' : ''}`,
+    remedy: 'Look at the node console (rcons) and the last lines of the node (xtriage show).',
+    meaning: '',
+    severity: 'error',
+    explains: [],
+    fields: {},
+    scope: 'node',
+    groupBy: [],
+  };
+}
+
+function buildOne(
+  machine: string,
+  mac: string | null,
+  a: Attempt,
+  f: AttemptFacts,
+  context: Entry[],
+  superseded: number | null,
+  name: string | null,
+  identity: Identity,
+  rules: Rule[],
+  now: number,
+): Built {
+  const v = verdictOf(a, f, rules, now, superseded);
+  const endedAt = v.outcome === 'succeeded' || v.outcome === 'failed' ? (f.end?.rec.at ?? f.last) : superseded;
+  const doc = baseDoc(machine, mac, a.entries, f, name, v.outcome, endedAt);
+  if (v.stall) doc.stall = stallDoc(v.stall);
+  const extra: Record<string, string> = {};
+  if (name) extra.node = name;
+  if (mac) extra.mac = mac;
+  const candidates: Candidate[] = [];
+  if (v.outcome !== 'succeeded') {
+    for (const e of [...context.filter(isError), ...f.errors]) candidates.push(patternCandidate(e, extra));
+    for (const h of f.absent) candidates.push(ruleCandidate(h.rule, h.entry.rec.at, h.entry, extra));
+    if (v.outcome === 'stalled' && v.stall) {
+      const s = stallCandidate(v.stall, f, superseded);
+      if (s) candidates.push({ ...s, at: Number.MAX_SAFE_INTEGER });
+    }
+  }
+  candidates.sort((x, y) => x.at - y.at);
+  void identity;
+  return { doc, candidates, root: null, unknown: f.unknown, machine };
+}
+
+function buildLoop(
+  machine: string,
+  mac: string | null,
+  run: Attempt[],
+  runFacts: AttemptFacts[],
+  context: Entry[],
+  superseded: number | null,
+  name: string | null,
+  identity: Identity,
+  loopRules: Rule[],
+  rules: Rule[],
+  now: number,
+): Built {
+  const first = runFacts[0]!;
+  const last = runFacts[runFacts.length - 1]!;
+  const entries = run.flatMap((a) => a.entries);
+  const doc = baseDoc(machine, mac, entries, { ...last, start: first.start }, name, 'looping', superseded);
+  doc.id = sessionId(machine, first.start);
+  doc.attempts = run.length;
+  const breaks = runFacts.map((f) => f.stage ?? 'start');
+  doc.loop = { attempts: run.length, breaks };
+  const extra: Record<string, string> = {};
+  if (name) extra.node = name;
+  if (mac) extra.mac = mac;
+  const candidates: Candidate[] = [];
+  for (const e of [...context.filter(isError), ...runFacts.flatMap((f) => f.errors)]) candidates.push(patternCandidate(e, extra));
+  for (const f of runFacts) for (const h of f.absent) candidates.push(ruleCandidate(h.rule, h.entry.rec.at, h.entry, extra));
+  // The highest stage the restarted attempts reached says where each one breaks.
+  const broken = runFacts.slice(0, -1).map((f) => f.stage).filter((s): s is Stage => s !== null);
+  const top = broken.sort((x, y) => STAGE_RANK[y] - STAGE_RANK[x])[0] ?? null;
+  const rule = loopRules.find((r) => top !== null && r.after.includes(top)) ?? loopRules.find((r) => r.after.length === 0) ?? null;
+  const lastEntryOfFirst = run[0]!.entries[run[0]!.entries.length - 1] ?? null;
+  const loopFields = { attempts: String(run.length), breaks: breaks.join(' → '), last: top ?? 'start' };
+  if (rule) candidates.push({ ...ruleCandidate(rule, Number.MAX_SAFE_INTEGER, lastEntryOfFirst, loopFields) });
+  else {
+    candidates.push({
+      id: 'loop',
+      at: Number.MAX_SAFE_INTEGER,
+      entry: lastEntryOfFirst,
+      title: `Restarts by itself: ${run.length} attempts, each breaking after ${top ?? 'the start'}`,
+      remedy: 'Check what the node does at the end of each attempt (xtriage show); nodeset may never have been flipped to boot.',
+      meaning: '',
+      severity: 'critical',
+      explains: [],
+      fields: loopFields,
+      scope: 'node',
+      groupBy: [],
+    });
+  }
+  candidates.sort((x, y) => x.at - y.at);
+  void identity;
+  void rules;
+  void now;
+  return { doc, candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
+}
+
+function causeDoc(c: Candidate): Cause {
+  const ev = c.entry ? evidenceList(c.entry) : [];
+  return { pattern: c.id, title: c.title, remedy: c.remedy, meaning: c.meaning || undefined, severity: c.severity, evidence: ev.slice(0, MAX_EVIDENCE) };
+}
+
+function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands: Candidate[]): void {
+  const cands = b.candidates;
+  if (!cands.length) return;
+  const roots: Candidate[] = [];
+  const symptoms: { c: Candidate; explained: boolean }[] = [];
+  for (const c of cands) {
+    const by = roots.find((r) => r.at <= c.at && closure(r.id).has(c.id));
+    if (by || roots.length) symptoms.push({ c, explained: !!by });
+    else roots.push(c);
+  }
+  let root = roots[0] ?? null;
+  // A cluster-wide cause that explains this root (and came before it) takes its place.
+  if (root) {
+    const r: Candidate = root;
+    const cause = clusterCands.find((k) => k.at <= (r.at === Number.MAX_SAFE_INTEGER ? Infinity : r.at + 60_000) && closure(k.id).has(r.id));
+    if (cause) {
+      symptoms.unshift({ c: r, explained: true });
+      root = cause;
+    }
+  }
+  b.root = root;
+  b.doc.rootCause = root ? causeDoc(root) : null;
+  const closed = root ? closure(root.id) : new Set<string>();
+  b.doc.symptoms = symptoms.slice(0, MAX_SYMPTOMS).map(({ c, explained }) => ({
+    pattern: c.id,
+    title: c.title,
+    evidence: c.entry ? evidenceList(c.entry) : [],
+    explained: explained || closed.has(c.id),
+  }));
+}
+
+function groupKey(c: Candidate): string {
+  return [c.id, ...c.groupBy.map((g) => c.fields[g] ?? '')].join('|');
+}
+
+function buildGroups(built: Built[], orphans: { entry: Entry; node: string | null }[], clusterCands: Candidate[]): GroupDoc[] {
+  const groups = new Map<string, GroupDoc & { firstAt: number }>();
+  const add = (c: Candidate, session: Built | null, node: string | null): void => {
+    const key = groupKey(c);
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        pattern: c.id,
+        title: c.title.replace(/ \(×\d+\)$/, ''),
+        remedy: c.remedy,
+        evidence: c.entry ? evidenceList(c.entry) : [],
+        sessions: [],
+        nodes: [],
+        scope: c.scope,
+        firstAt: c.at,
+      };
+      groups.set(key, g);
+    }
+    if (session && !g.sessions.includes(session.doc.id)) g.sessions.push(session.doc.id);
+    if (node && !g.nodes.includes(node)) g.nodes.push(node);
+    if (c.entry && g.evidence.length < MAX_EVIDENCE && !g.evidence.some((e) => e.line === c.entry!.rec.raw) && (!session || g.sessions.length <= MAX_EVIDENCE)) {
+      if (g.scope === 'cluster' && session) g.evidence.push(evidenceOf(c.entry));
+    }
+  };
+  for (const b of built) if (b.root) add(b.root, b, b.doc.node);
+  for (const o of orphans) add(patternCandidate(o.entry, o.node ? { node: o.node } : {}), null, o.node);
+  for (const c of clusterCands) if (!groups.has(groupKey(c))) add(c, null, null);
+  return [...groups.values()]
+    .filter((g) => g.scope === 'cluster' || g.sessions.length >= 2 || g.sessions.length === 0)
+    .sort((a, b) => b.sessions.length - a.sessions.length || b.nodes.length - a.nodes.length || a.firstAt - b.firstAt)
+    .map(({ firstAt: _f, ...g }) => g);
+}

@@ -1,0 +1,216 @@
+// The one engine behind offline analysis and the live daemon: records in, entries kept per
+// machine (by MAC when it can be known, never by hostname), a document out. What it keeps is
+// bounded by machines, not by lines: unmatched lines are counted and dropped (the capture
+// spool keeps them), repeats of coalescing patterns fold into one entry.
+
+import type { LogRecord, Pattern, Rule } from './types';
+import { Matcher } from './patterns/match';
+import { Identity, usableName, type Subject } from './identity';
+import { looksLikeError, type Entry } from './entry';
+import { diagnose, type AnalysisDoc } from './diagnose';
+import { expandNoderange } from './noderange';
+
+/** Unknown error lines kept per machine (and for the cluster). */
+const MAX_UNKNOWN = 40;
+/** Entries kept per machine; past this the oldest non-milestone entries go. */
+const MAX_ENTRIES = 4000;
+/** Lines this close in time from two different files are the same line logged twice. */
+const DUP_WINDOW_S = 2;
+
+export interface EngineCounters {
+  records: number;
+  matched: number;
+  unknown: number;
+  duplicates: number;
+  dropped: number;
+}
+
+export class Engine {
+  readonly identity = new Identity();
+  private matcher: Matcher;
+  private patterns: Pattern[];
+  private rules: Rule[];
+  private readonly machines = new Map<string, Entry[]>();
+  private readonly cluster: Entry[] = [];
+  private readonly lastOfMachine = new Map<string, Entry>();
+  private readonly unknownCount = new Map<string, number>();
+  /** program+message+second → source, for lines logged in two files (cluster.log and computes.log …). */
+  private readonly dup = new Map<string, string>();
+  private readonly dupOrder: string[] = [];
+  private seq = 0;
+  private resolvedGeneration = -1;
+  /** Machines whose entries changed since the last call to takeChanged(). */
+  private readonly changed = new Set<string>();
+  maxAt = 0;
+  readonly counters: EngineCounters = { records: 0, matched: 0, unknown: 0, duplicates: 0, dropped: 0 };
+
+  constructor(kb: { patterns: Pattern[]; rules: Rule[] }) {
+    this.patterns = kb.patterns;
+    this.rules = kb.rules;
+    this.matcher = new Matcher(kb.patterns);
+  }
+
+  /** Swap the knowledge base (SIGHUP). Entries keep the patterns they matched. */
+  setKnowledgeBase(kb: { patterns: Pattern[]; rules: Rule[] }): void {
+    this.patterns = kb.patterns;
+    this.rules = kb.rules;
+    this.matcher = new Matcher(kb.patterns);
+  }
+
+  feed(rec: LogRecord): void {
+    this.counters.records++;
+    if (rec.at > this.maxAt) this.maxAt = rec.at;
+    const m = this.matcher.match(rec);
+    if (!m && !looksLikeError(rec)) {
+      this.counters.dropped++;
+      return;
+    }
+    if ((rec.channel === 'node' || rec.channel === 'xcatd') && this.isDuplicate(rec)) {
+      this.counters.duplicates++;
+      return;
+    }
+    const fields = m ? m.fields : {};
+    const pattern = m ? m.pattern : null;
+    if (m) this.counters.matched++;
+    else this.counters.unknown++;
+
+    const subjects = this.subjectsOf(rec, fields, pattern);
+    if (pattern?.binds) for (const s of subjects) this.identity.bind(s, rec.at);
+    if (!subjects.length) {
+      if (pattern || this.cluster.filter((e) => !e.pattern).length < MAX_UNKNOWN) {
+        this.cluster.push(this.entry(rec, pattern, fields, {}));
+        if (this.cluster.length > MAX_ENTRIES) this.cluster.splice(0, this.cluster.length - MAX_ENTRIES);
+      }
+      return;
+    }
+    for (const s of subjects) {
+      const key = this.identity.resolve(s, rec.at);
+      if (!key) continue;
+      this.store(key, rec, pattern, fields, s);
+    }
+  }
+
+  private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
+    return { seq: this.seq++, rec, pattern, fields, subject, count: 1, lastAt: rec.at };
+  }
+
+  private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): void {
+    const last = this.lastOfMachine.get(key);
+    if (pattern?.coalesce && last && last.pattern === pattern) {
+      last.count++;
+      if (rec.at > last.lastAt) last.lastAt = rec.at;
+      this.changed.add(key);
+      return;
+    }
+    if (!pattern) {
+      const n = this.unknownCount.get(key) ?? 0;
+      if (n >= MAX_UNKNOWN) return;
+      this.unknownCount.set(key, n + 1);
+    }
+    let list = this.machines.get(key);
+    if (!list) this.machines.set(key, (list = []));
+    const e = this.entry(rec, pattern, fields, subject);
+    list.push(e);
+    if (list.length > MAX_ENTRIES) {
+      const drop = list.findIndex((x) => !x.pattern?.milestone);
+      list.splice(drop >= 0 ? drop : 0, 1);
+    }
+    this.lastOfMachine.set(key, e);
+    this.changed.add(key);
+  }
+
+  private subjectsOf(rec: LogRecord, fields: Record<string, string>, pattern: Pattern | null): Subject[] {
+    if (fields.noderange) {
+      const nodes = expandNoderange(fields.noderange);
+      if (nodes.length) return nodes.map((node) => ({ node }));
+    }
+    const s: Subject = {};
+    if (fields.mac) s.mac = fields.mac;
+    const fromOk = rec.channel === 'http' || rec.channel === 'node' || rec.channel === 'httperror' || rec.channel === 'console';
+    const ip = fields.ip ?? (fromOk ? rec.from ?? undefined : undefined);
+    if (ip) s.ip = ip;
+    const node = usableName(fields.node ?? rec.node ?? (rec.channel === 'node' ? rec.host : null));
+    if (node) s.node = node;
+    void pattern;
+    return s.mac || s.ip || s.node ? [s] : [];
+  }
+
+  private isDuplicate(rec: LogRecord): boolean {
+    const sec = Math.floor(rec.at / 1000);
+    const base = `${rec.program ?? ''}\u0000${rec.message}\u0000`;
+    for (let d = -DUP_WINDOW_S; d <= DUP_WINDOW_S; d++) {
+      const src = this.dup.get(base + (sec + d));
+      if (src !== undefined && src !== rec.source) return true;
+    }
+    const k = base + sec;
+    if (!this.dup.has(k)) {
+      this.dup.set(k, rec.source);
+      this.dupOrder.push(k);
+      // Bounded: keep the most recent keys only.
+      if (this.dupOrder.length > 200_000) for (const old of this.dupOrder.splice(0, 50_000)) this.dup.delete(old);
+    }
+    return false;
+  }
+
+  /** Pending machines (known only by IP or name) may resolve to a MAC once a binding is learned. */
+  resolvePending(): void {
+    if (this.resolvedGeneration === this.identity.generation) return;
+    this.resolvedGeneration = this.identity.generation;
+    for (const key of [...this.machines.keys()]) {
+      if (!key.startsWith('ip:') && !key.startsWith('node:')) continue;
+      const list = this.machines.get(key)!;
+      const keep: Entry[] = [];
+      for (const e of list) {
+        const to = this.identity.resolve(e.subject, e.rec.at);
+        if (!to || to === key) {
+          keep.push(e);
+          continue;
+        }
+        let dest = this.machines.get(to);
+        if (!dest) this.machines.set(to, (dest = []));
+        dest.push(e);
+        this.changed.add(to);
+      }
+      if (keep.length) this.machines.set(key, keep);
+      else {
+        this.machines.delete(key);
+        this.lastOfMachine.delete(key);
+      }
+      this.changed.add(key);
+    }
+  }
+
+  /** The analysis document at `now` (default: the latest time seen). */
+  snapshot(now?: number): AnalysisDoc {
+    this.resolvePending();
+    return diagnose({
+      machines: this.machines,
+      cluster: this.cluster,
+      identity: this.identity,
+      patterns: this.patterns,
+      rules: this.rules,
+      now: now ?? this.maxAt,
+    });
+  }
+
+  /** All entries of one machine key (for timelines). */
+  entriesOf(key: string): Entry[] {
+    return this.machines.get(key) ?? [];
+  }
+
+  machineKeys(): string[] {
+    return [...this.machines.keys()];
+  }
+
+  takeChanged(): string[] {
+    const out = [...this.changed];
+    this.changed.clear();
+    return out;
+  }
+
+  get stats(): { machines: number; entries: number; cluster: number } {
+    let entries = 0;
+    for (const l of this.machines.values()) entries += l.length;
+    return { machines: this.machines.size, entries, cluster: this.cluster.length };
+  }
+}

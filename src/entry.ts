@@ -1,0 +1,52 @@
+// An entry is what the engine keeps of a record: the record, what it matched, which machine
+// it is about, and how many consecutive repeats were folded into it.
+
+import type { LogRecord, Pattern } from './types';
+import type { Subject } from './identity';
+
+export interface Entry {
+  /** Ingestion order, for stable sorting of lines with the same time. */
+  seq: number;
+  rec: LogRecord;
+  /** The winning pattern, or null for an error-looking line no pattern knows. */
+  pattern: Pattern | null;
+  fields: Record<string, string>;
+  subject: Subject;
+  /** How many lines were folded into this entry (coalescing patterns). */
+  count: number;
+  /** Time of the last folded line. */
+  lastAt: number;
+}
+
+export function byTime(a: Entry, b: Entry): number {
+  return a.rec.at - b.rec.at || a.seq - b.seq;
+}
+
+/** Error-looking text: what makes an unmatched line worth showing as an unknown error. */
+const ERROR_WORDS = /\b(?:error|errors? occurred|failed|failure|fatal|panic|cannot|can't|could not|couldn't|unable to|denied|refused|timed? ?out|not found|no such file|segfault|traceback|exception|abort(?:ed|ing)?)\b/i;
+const NONZERO_EXIT = /\b(?:return(?:ed)? with|exit(?:ed)?(?: with)?(?: code| status)?|rc[=:]) ?(?:[1-9]\d*|-\d+)\b/i;
+const BENIGN = /\b(?:0 errors?|no errors?|errors?=0|without errors?)\b/i;
+
+export function looksLikeError(rec: LogRecord): boolean {
+  if (rec.channel === 'http') {
+    const status = /^\S+ \S+ (\d{3}) /.exec(rec.message);
+    return !!status && Number(status[1]) >= 400;
+  }
+  if (BENIGN.test(rec.message)) return false;
+  if (rec.severity !== null && rec.severity <= 3) return true;
+  return ERROR_WORDS.test(rec.message) || NONZERO_EXIT.test(rec.message);
+}
+
+/** A template of an unknown line: the variable parts masked, as Drain does, so repeats group. */
+export function templateOf(message: string): string {
+  return message
+    .replace(/\b(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}\b/gi, '<mac>')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, '<ip>')
+    .replace(/(?:\/[\w.+@%-]+){2,}\/?/g, '<path>')
+    .replace(/\b0x[0-9a-f]+\b/gi, '<hex>')
+    .replace(/\b[a-z][a-z-]*\d+[a-z\d-]*\b/gi, '<name>')
+    .replace(/\b\d+(?:\.\d+)?\b/g, '<num>')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 300);
+}

@@ -1,0 +1,143 @@
+// The terminal report a person reads top-down: causes shared across the cluster first
+// (largest first), then each failing node with its root cause, evidence, remedy and folded
+// symptoms, succeeded nodes in one line. Every piece of log text goes through the sanitizer.
+
+import type { AnalysisDoc, GroupDoc, SessionDoc } from './diagnose';
+import type { Evidence } from './types';
+import { sanitizeForTerminal as safe } from './sanitize';
+
+export interface ReportOptions {
+  color: boolean;
+  /** Terminal width for wrapping long lines (evidence lines are cut, not wrapped). */
+  width: number;
+}
+
+const OUTCOME_ORDER = ['failed', 'looping', 'stalled', 'running', 'succeeded'] as const;
+
+function paint(on: boolean): (code: string, s: string) => string {
+  return (code, s) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+}
+
+export function outcomeLabel(o: string): string {
+  return o.toUpperCase();
+}
+
+function shortTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d{3}/, '').replace(/([+-]\d{2}:\d{2}|Z)$/, '');
+}
+
+function nameOf(s: SessionDoc): string {
+  return s.node ?? s.mac ?? s.ips[0] ?? s.id;
+}
+
+function listNames(names: string[], max = 12): string {
+  const shown = names.slice(0, max).join(' ');
+  return names.length > max ? `${shown} … (+${names.length - max} more)` : shown;
+}
+
+export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
+  const c = paint(opts.color);
+  const out: string[] = [];
+  const width = Math.max(60, opts.width);
+  const cut = (s: string, indent: number): string => {
+    const room = width - indent;
+    return s.length > room ? `${s.slice(0, room - 1)}…` : s;
+  };
+  const colourOf: Record<string, string> = { failed: '1;31', looping: '1;35', stalled: '1;33', running: '36', succeeded: '32' };
+  const counts = new Map<string, number>();
+  for (const s of doc.sessions) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
+  const summary = OUTCOME_ORDER.filter((o) => counts.get(o)).map((o) => c(colourOf[o]!, `${counts.get(o)} ${o}`)).join(', ');
+  out.push(`${c('1', 'xtriage')}: ${doc.sessions.length} session${doc.sessions.length === 1 ? '' : 's'}${summary ? ` — ${summary}` : ''}`);
+
+  const byId = new Map(doc.sessions.map((s) => [s.id, s]));
+  const evidenceLines = (ev: Evidence[], indent: string): string[] => {
+    const lines: string[] = [];
+    for (const e of ev.slice(0, 3)) {
+      lines.push(`${indent}${c('2', `${shortTime(e.at)}  ${safe(e.source)}`)}`);
+      lines.push(`${indent}  ${cut(safe(e.line), indent.length + 2)}`);
+    }
+    return lines;
+  };
+  const remedyLines = (remedy: string, indent: string): string[] =>
+    remedy ? safe(remedy, 1000).split(/(?<=\.) +/).map((l, i) => `${indent}${i === 0 ? c('1', 'remedy   ') : '         '}${l}`) : [];
+
+  const inShownGroup = new Set<string>();
+  const groups = doc.groups.filter((g) => g.sessions.length > 0 || g.scope === 'cluster' || g.nodes.length > 0);
+  if (groups.length) {
+    out.push('', c('1;4', 'CAUSES SHARED ACROSS THE CLUSTER'));
+    for (const g of groups) out.push(...renderGroup(g, byId, inShownGroup, c, evidenceLines, remedyLines));
+  }
+
+  const failing = doc.sessions
+    .filter((s) => s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping')
+    .sort((a, b) => OUTCOME_ORDER.indexOf(a.outcome) - OUTCOME_ORDER.indexOf(b.outcome) || nameOf(a).localeCompare(nameOf(b), undefined, { numeric: true }));
+  if (failing.length) {
+    out.push('', c('1;4', 'NODES THAT DID NOT PROVISION'));
+    for (const s of failing) {
+      const head = `${c(colourOf[s.outcome]!, outcomeLabel(s.outcome).padEnd(8))} ${c('1', safe(nameOf(s)))}  ${safe(s.mac ?? '-')}  ${safe(s.ips.join(',') || '-')}  stage ${s.stage}${s.attempts > 1 ? `, ${s.attempts} attempts` : ''}  (started ${shortTime(s.startedAt)})`;
+      out.push('', head);
+      if (s.rootCause) {
+        out.push(`    ${c('1', 'cause    ')}${safe(s.rootCause.title)}  ${c('2', `[${safe(s.rootCause.pattern)}]`)}`);
+        if (inShownGroup.has(s.id)) {
+          out.push(`             ${c('2', '(shared cause: see above)')}`);
+          continue;
+        }
+        if (s.rootCause.evidence.length) out.push(`    ${c('1', 'evidence')}`, ...evidenceLines(s.rootCause.evidence, '      '));
+        out.push(...remedyLines(s.rootCause.remedy, '    '));
+      }
+      if (s.stall && s.rootCause?.pattern.startsWith('stall') !== true) {
+        out.push(`    ${c('1', 'stalled  ')}after ${s.stall.last ?? 'start'} for ${s.stall.waitedS}s (normally < ${s.stall.normalS}s)`);
+      }
+      if (s.symptoms.length) {
+        out.push(`    ${c('1', 'symptoms')}`);
+        for (const y of s.symptoms.slice(0, 8)) {
+          const ev = y.evidence[0];
+          out.push(`      - ${safe(y.title)}${y.explained ? c('2', ' (explained)') : ''}${ev ? c('2', `  ${shortTime(ev.at)} ${safe(ev.source)}`) : ''}`);
+        }
+        if (s.symptoms.length > 8) out.push(`      … ${s.symptoms.length - 8} more`);
+      }
+      for (const u of s.unknownErrors.slice(0, 3)) {
+        out.push(`    ${c('2', 'unrecognised')} ${cut(safe(u.evidence[0]?.line ?? u.template), 17)}`);
+      }
+    }
+  }
+
+  const running = doc.sessions.filter((s) => s.outcome === 'running');
+  if (running.length) {
+    out.push('', `${c(colourOf.running!, 'RUNNING')}   ${running.length}: ${listNames(running.map((s) => `${nameOf(s)}(${s.stage})`))}`);
+  }
+  const ok = doc.sessions.filter((s) => s.outcome === 'succeeded');
+  if (ok.length) out.push('', `${c(colourOf.succeeded!, 'SUCCEEDED')} ${ok.length}: ${listNames(ok.map(nameOf))}`);
+
+  if (doc.unknownErrors.length) {
+    out.push('', c('1;4', 'UNRECOGNISED ERROR LINES (no pattern knows them)'));
+    for (const u of doc.unknownErrors.slice(0, 10)) {
+      out.push(`  ${String(u.count).padStart(5)}×  in ${u.failingSessions} failing / ${u.succeededSessions} succeeded sessions`);
+      out.push(`         ${cut(safe(u.example.line), 9)}  ${c('2', safe(u.example.source))}`);
+    }
+    if (doc.unknownErrors.length > 10) out.push(`  … ${doc.unknownErrors.length - 10} more templates`);
+  }
+  if (!doc.sessions.length && !groups.length) out.push('', 'No provisioning activity found in the input.');
+  return `${out.join('\n')}\n`;
+}
+
+function renderGroup(
+  g: GroupDoc,
+  byId: Map<string, SessionDoc>,
+  shown: Set<string>,
+  c: (code: string, s: string) => string,
+  evidenceLines: (ev: Evidence[], indent: string) => string[],
+  remedyLines: (r: string, indent: string) => string[],
+): string[] {
+  const out: string[] = [''];
+  const names = g.sessions.map((id) => byId.get(id)).filter((s): s is SessionDoc => !!s).map(nameOf);
+  for (const n of g.nodes) if (!names.includes(n)) names.push(n);
+  const count = g.sessions.length;
+  const who = count ? `${count} node${count === 1 ? '' : 's'}` : g.nodes.length ? `${g.nodes.length} node${g.nodes.length === 1 ? '' : 's'}, none booted yet` : 'MN-side, no node affected yet';
+  out.push(`${c('1;31', '✗')} ${c('1', who)}: ${safe(g.title)}  ${c('2', `[${safe(g.pattern)}]`)}`);
+  if (names.length) out.push(`    ${c('1', 'nodes    ')}${safe(names.slice(0, 16).join(' '))}${names.length > 16 ? ` … (+${names.length - 16} more)` : ''}`);
+  if (g.evidence.length) out.push(`    ${c('1', 'evidence')}`, ...evidenceLines(g.evidence, '      '));
+  out.push(...remedyLines(g.remedy, '    '));
+  for (const id of g.sessions) shown.add(id);
+  return out;
+}

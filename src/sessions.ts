@@ -1,0 +1,202 @@
+// Splits one machine's lines into provisioning attempts and decides each attempt's outcome.
+// Pure functions of (entries, rules, now): the live daemon and offline analysis call the
+// same code on the same entries, so they give the same answer.
+//
+// A new attempt starts when the MN opens one (rinstall/rpower/nodeset, status powering-on)
+// after the machine got somewhere, or from the node's own behaviour: a fresh DHCP → boot
+// cycle followed by install stages it had already passed (a reinstall, a netboot).
+
+import { STAGE_RANK, type Rule, type Stage } from './types';
+import { byTime, type Entry } from './entry';
+
+export type Outcome = 'running' | 'succeeded' | 'failed' | 'stalled' | 'looping';
+
+export interface Attempt {
+  entries: Entry[];
+  /** Who started it: the MN (power/nodeset), the node itself (reboot into install), or unknown (first seen). */
+  openedBy: 'mn' | 'node' | 'first';
+}
+
+const R = STAGE_RANK;
+const INSTALL_BEGIN = new Set<Stage>(['kernel', 'initrd', 'kickstart', 'installing', 'netbooting', 'rootimg']);
+
+export function rankOf(e: Entry): number | null {
+  const m = e.pattern?.milestone;
+  return m ? R[m] : null;
+}
+
+/** Splits sorted entries into lines before any attempt and the attempts. */
+export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] } {
+  const sorted = [...entries].sort(byTime);
+  const pre: Entry[] = [];
+  const attempts: Attempt[] = [];
+  let cur: Attempt | null = null;
+  let maxRank = -1;
+  let pendingIdx = -1;
+  const open = (e: Entry[], by: Attempt['openedBy']): void => {
+    cur = { entries: e, openedBy: by };
+    attempts.push(cur);
+    maxRank = Math.max(-1, ...e.map((x) => rankOf(x) ?? -1));
+    pendingIdx = -1;
+  };
+  for (const e of sorted) {
+    const r = rankOf(e);
+    const opens = e.pattern?.opens === true;
+    if (!cur) {
+      if (r !== null || opens) open([e], 'first');
+      else pre.push(e);
+      continue;
+    }
+    const c: Attempt = cur;
+    if (opens && maxRank >= R.dhcp) {
+      open([e], 'mn');
+      continue;
+    }
+    if (r !== null) {
+      const stage = e.pattern!.milestone!;
+      if (r >= R.dhcp && r <= R.bootscript) {
+        if (maxRank >= R.kernel && pendingIdx < 0) pendingIdx = c.entries.length;
+      } else if (INSTALL_BEGIN.has(stage) && ((pendingIdx >= 0 && r <= maxRank) || (r < maxRank && maxRank >= R.packages))) {
+        const moved = pendingIdx >= 0 ? c.entries.splice(pendingIdx) : [];
+        open([...moved, e], 'node');
+        continue;
+      } else if (r > R.bootscript) {
+        pendingIdx = -1;
+      }
+      if (r > maxRank) maxRank = r;
+    }
+    c.entries.push(e);
+  }
+  return { pre, attempts };
+}
+
+export interface AttemptFacts {
+  start: number;
+  last: number;
+  /** First time each stage was reached. */
+  milestones: { stage: Stage; at: number }[];
+  /** Highest stage reached. */
+  stage: Stage | null;
+  /** The last line that ends the attempt (status booted/failed, provision completed …). */
+  end: Entry | null;
+  /** Known errors (severity error/critical), in time order. */
+  errors: Entry[];
+  warnings: Entry[];
+  unknown: Entry[];
+  /** Lines that start a step (pattern.awaits) with no matching end. */
+  openSteps: Entry[];
+  /** Absence rules that fired: the rule and the trigger line. */
+  absent: { rule: Rule; entry: Entry }[];
+}
+
+export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
+  const milestones = new Map<Stage, number>();
+  let stage: Stage | null = null;
+  let end: Entry | null = null;
+  const errors: Entry[] = [];
+  const warnings: Entry[] = [];
+  const unknown: Entry[] = [];
+  const steps: Entry[] = [];
+  const absent: AttemptFacts['absent'] = [];
+  let last = a.entries[0]?.rec.at ?? 0;
+  for (const e of a.entries) {
+    const p = e.pattern;
+    if (!p) {
+      unknown.push(e);
+      continue;
+    }
+    last = Math.max(last, e.lastAt);
+    if (p.milestone && !milestones.has(p.milestone)) milestones.set(p.milestone, e.rec.at);
+    if (p.milestone && (stage === null || R[p.milestone] >= R[stage])) stage = p.milestone;
+    if (p.ends) end = e;
+    if (p.severity === 'error' || p.severity === 'critical') errors.push(e);
+    else if (p.severity === 'warning') warnings.push(e);
+    if (p.awaits) steps.push(e);
+    else {
+      // An end line closes the latest open step with the same key.
+      for (let i = steps.length - 1; i >= 0; i--) {
+        const s = steps[i]!;
+        if (s.pattern!.awaits!.pattern === p.id && s.fields[s.pattern!.awaits!.key] === e.fields[s.pattern!.awaits!.key]) {
+          steps.splice(i, 1);
+          break;
+        }
+      }
+    }
+    for (const r of rules) {
+      if (r.kind === 'absent' && r.when === p.id && r.without && !milestones.has(r.without)) absent.push({ rule: r, entry: e });
+    }
+  }
+  return {
+    start: a.entries[0]?.rec.at ?? 0,
+    last,
+    milestones: [...milestones].map(([s, at]) => ({ stage: s, at })).sort((x, y) => x.at - y.at || R[x.stage] - R[y.stage]),
+    stage,
+    end,
+    errors,
+    warnings,
+    unknown,
+    openSteps: steps,
+    absent,
+  };
+}
+
+/** Errors after which the attempt still moved to a later stage were recovered from. */
+export function unrecovered(a: Attempt, errors: Entry[]): Entry[] {
+  return errors.filter((err) => {
+    let rankAtErr = -1;
+    for (const e of a.entries) {
+      if (e === err) break;
+      const r = rankOf(e);
+      if (r !== null && r > rankAtErr) rankAtErr = r;
+    }
+    const errRank = Math.max(rankAtErr, rankOf(err) ?? -1);
+    return !a.entries.some((x) => x.rec.at >= err.rec.at && x !== err && (rankOf(x) ?? -1) > errRank && x.pattern?.severity !== 'error' && x.pattern?.severity !== 'critical');
+  });
+}
+
+export interface StallInfo {
+  rule: Rule | null;
+  last: Stage | null;
+  next: Stage | null;
+  waitedS: number;
+  normalS: number;
+  /** A started step that never ended (postscript, library step). */
+  open: Entry | null;
+}
+
+const DEFAULT_LIMIT_S = 3600;
+
+/** The stall rule for the stage reached, and how long the attempt has been silent. */
+export function stallOf(f: AttemptFacts, rules: Rule[], now: number): StallInfo {
+  const rule = rules.find((r) => r.kind === 'stall' && f.stage !== null && r.after.includes(f.stage)) ?? null;
+  const open = f.openSteps[f.openSteps.length - 1] ?? null;
+  return {
+    rule,
+    last: f.stage,
+    next: rule?.expects ?? null,
+    waitedS: Math.max(0, Math.round((now - f.last) / 1000)),
+    normalS: rule?.limit ?? DEFAULT_LIMIT_S,
+    open,
+  };
+}
+
+export interface AttemptVerdict {
+  outcome: Outcome;
+  stall: StallInfo | null;
+  /** Known errors not recovered from. */
+  failures: Entry[];
+}
+
+/**
+ * running | succeeded | failed | stalled for one attempt; `superseded` is the start of the
+ * next attempt when there is one (an attempt that was cut short is judged at that time).
+ */
+export function verdictOf(a: Attempt, f: AttemptFacts, rules: Rule[], now: number, superseded: number | null): AttemptVerdict {
+  const failures = unrecovered(a, f.errors);
+  if (f.end?.pattern?.ends === 'failed') return { outcome: 'failed', stall: null, failures };
+  if (f.end?.pattern?.ends === 'succeeded') return { outcome: 'succeeded', stall: null, failures: [] };
+  if (failures.length || f.absent.length) return { outcome: 'failed', stall: null, failures };
+  const stall = stallOf(f, rules, superseded ?? now);
+  if (superseded !== null || stall.waitedS > stall.normalS) return { outcome: 'stalled', stall, failures };
+  return { outcome: 'running', stall: null, failures };
+}

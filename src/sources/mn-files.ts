@@ -1,0 +1,61 @@
+// The management node's /var/log layout: which files xtriage reads, what kind each is, and
+// the order of rotated siblings (oldest first), as design.md's offline contract lists them.
+
+import * as path from 'node:path';
+import type { FileKind } from '../records';
+
+export interface MnFile {
+  /** Path relative to the log root, '/'-separated: the record `source`. */
+  rel: string;
+  kind: FileKind;
+  /** The live file's name this one rotates from, e.g. 'messages' for 'messages-20261101.gz'. */
+  base: string;
+  /** Rotation age: 0 for the live file, larger is older. */
+  age: number;
+  /** Node name for console files. */
+  node: string | null;
+}
+
+const ROTATION = /^(.*?)(?:[.-](\d{8})(?:\d{2,6})?|\.(\d{1,3}))?(\.gz|\.xz|\.bz2)?$/;
+
+const KINDS: { re: RegExp; kind: FileKind }[] = [
+  { re: /(?:^|\/)(?:messages|syslog)$/, kind: 'messages' },
+  { re: /(?:^|\/)xcat\/cluster\.log$/, kind: 'cluster' },
+  { re: /(?:^|\/)xcat\/computes\.log$/, kind: 'computes' },
+  { re: /(?:^|\/)xcat\/commands\.log$/, kind: 'commands' },
+  { re: /(?:^|\/)(?:httpd|apache2)\/access[._]log$/, kind: 'access' },
+  { re: /(?:^|\/)(?:httpd|apache2)\/error[._]log$/, kind: 'error' },
+];
+
+/** Classify a path relative to a log root; null for files xtriage does not read. */
+export function classify(rel: string): MnFile | null {
+  const norm = rel.split(path.sep).join('/');
+  const dir = path.posix.dirname(norm);
+  const name = path.posix.basename(norm);
+  const m = ROTATION.exec(name);
+  const stem = m?.[1] ?? name;
+  const age = m?.[3] ? Number(m[3]) + (m[4] ? 0.5 : 0) : m?.[2] ? 100_000_000 - Number(m[2]) : m?.[4] ? 0.5 : 0;
+  if (/(?:^|\/)consoles$/.test(dir) || /(?:^|\/)goconserver\/nodes$/.test(dir)) {
+    if (name.startsWith('.')) return null;
+    const node = stem.replace(/\.log$/, '');
+    return { rel: norm, kind: 'console', base: `${dir}/${node}`, age, node };
+  }
+  const baseRel = dir === '.' ? stem : `${dir}/${stem}`;
+  for (const k of KINDS) {
+    if (k.re.test(baseRel)) return { rel: norm, kind: k.kind, base: baseRel, age, node: null };
+  }
+  return null;
+}
+
+const ORDER: FileKind[] = ['messages', 'access', 'cluster', 'computes', 'commands', 'error', 'console'];
+
+/**
+ * Order files for reading: by kind (DHCP and HTTP first: they teach identity), then by
+ * chain, oldest rotation first. Dated rotations sort by date; numbered ones by number.
+ */
+export function orderFiles(files: MnFile[]): MnFile[] {
+  return [...files].sort(
+    (a, b) =>
+      ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.base.localeCompare(b.base) || b.age - a.age || a.rel.localeCompare(b.rel),
+  );
+}

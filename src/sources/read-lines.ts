@@ -1,0 +1,94 @@
+// Reads a log file line by line, gzip or not, with bounded memory: a line longer than the cap
+// is cut (and marked) and the rest skipped to its newline; invalid UTF-8 becomes U+FFFD; a
+// corrupt gzip stream ends the file with what could be read and an error for the caller.
+
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import { StringDecoder } from 'node:string_decoder';
+import { MAX_RAW } from '../records';
+
+export interface ReadResult {
+  lines: number;
+  bytes: number;
+  error: string | null;
+  binary: boolean;
+}
+
+/** Looks like a binary file: NUL bytes in the first block. */
+function isBinary(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 4096);
+  let nul = 0;
+  for (let i = 0; i < n; i++) if (buf[i] === 0) nul++;
+  return nul > 8 || (n > 0 && nul / n > 0.01);
+}
+
+export async function readLines(
+  file: string,
+  onLine: (line: string) => void,
+  onBytes?: (n: number) => void,
+): Promise<ReadResult> {
+  const gz = /\.gz$/.test(file);
+  const result: ReadResult = { lines: 0, bytes: 0, error: null, binary: false };
+  const decoder = new StringDecoder('utf8');
+  let buf = '';
+  let skipping = false;
+  let first = true;
+  const emit = (line: string): void => {
+    result.lines++;
+    onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  };
+  const push = (text: string): void => {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const piece = text.slice(start, nl);
+      start = nl + 1;
+      if (skipping) {
+        skipping = false;
+        buf = '';
+        continue;
+      }
+      const line = buf ? buf + piece : piece;
+      buf = '';
+      emit(line.length > MAX_RAW ? `${line.slice(0, MAX_RAW)}…[cut]` : line);
+    }
+    if (skipping) return;
+    buf += text.slice(start);
+    if (buf.length > MAX_RAW) {
+      emit(`${buf.slice(0, MAX_RAW)}…[cut]`);
+      buf = '';
+      skipping = true;
+    }
+  };
+  await new Promise<void>((resolve) => {
+    const raw = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+    const stream: NodeJS.ReadableStream = gz ? raw.pipe(zlib.createGunzip()) : raw;
+    const fail = (e: Error): void => {
+      result.error ??= (e as NodeJS.ErrnoException).code ? `${(e as NodeJS.ErrnoException).code}: ${e.message}` : e.message;
+      resolve();
+    };
+    raw.on('error', fail);
+    raw.on('data', (c: string | Buffer) => onBytes?.(c.length));
+    stream.on('error', fail);
+    stream.on('data', (chunk: Buffer) => {
+      if (first) {
+        first = false;
+        if (isBinary(chunk)) {
+          result.binary = true;
+          raw.destroy();
+          resolve();
+          return;
+        }
+      }
+      result.bytes += chunk.length;
+      push(decoder.write(chunk));
+    });
+    stream.on('end', () => resolve());
+  });
+  if (!result.binary) {
+    push(decoder.end());
+    if (buf && !skipping) emit(buf);
+  }
+  return result;
+}

@@ -1,0 +1,625 @@
+// The capture spool: every received message, appended as one JSON line in the capture-file
+// format of design.md ({"at":"ISO 8601 with offset","from":"ip","msg":"..."}), buffered and
+// written at least every flushIntervalMs, rotated by size into capture-YYYYMMDD-HHMMSS.jsonl
+// (named by the local time the file was started), gzip-compressed in the background, pruned by
+// retention. After a crash (kill -9) at most the last flush interval is lost; a torn last line is
+// cut off on reopen so nothing merges into it; replay() reads everything back once, in order.
+//
+// Layout of the spool directory:
+//   capture-20261124-100102.jsonl.gz     older files, compressed
+//   capture-20261124-113005-1.jsonl      (a -N suffix when two files start in the same second)
+//   capture-20261124-120000.jsonl        the newest .jsonl is the one being written
+//   *.gz.tmp                             compression in progress (removed on open)
+
+import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { isoLocal, parseIso } from '../sources/timestamps';
+
+/** One capture record: receive time (epoch ms), sender IP, message as received. */
+export interface CaptureRecord {
+  at: number;
+  from: string;
+  msg: string;
+}
+
+/** Where a record sits in the spool: the file's stem (name without .jsonl/.jsonl.gz) and its 1-based line. */
+export interface SpoolPosition {
+  file: string;
+  line: number;
+}
+
+export interface DamagedLine {
+  file: string;
+  /** 1-based line number (0 when the damage is not a line: a broken gzip stream). */
+  line: number;
+  reason: string;
+  /** The start of the damaged text (at most 200 characters). */
+  text: string;
+}
+
+export interface SpoolOptions {
+  dir: string;
+  /** Start a new file when the current one reaches this size (default 64 MiB). */
+  maxFileBytes?: number;
+  /** Buffered lines are written at least this often (default 200 ms). */
+  flushIntervalMs?: number;
+  /** Write early when this much is buffered (default 1 MiB). */
+  maxBufferedBytes?: number;
+  /** Retention: total bytes of all spool files (default 4 GiB); the oldest go first. */
+  maxTotalBytes?: number;
+  /** Retention: number of files (default 1000). */
+  maxFiles?: number;
+  /** Compress rotated files (default true). */
+  compress?: boolean;
+  /** While writes fail (disk full), keep at most this much in memory, then drop the oldest (default 64 MiB). */
+  maxPendingBytes?: number;
+  /** One-line notices: rotation problems, retention removals, write errors, repaired tails. */
+  onNotice?: (line: string) => void;
+}
+
+export interface SpoolStats {
+  /** Records given to append(). */
+  appended: number;
+  /** Records written to the file (handed to the kernel: they survive a crash of the process). */
+  written: number;
+  bytesWritten: number;
+  /** Records dropped because writes kept failing and memory was full. */
+  dropped: number;
+  writeErrors: number;
+  rotations: number;
+  compressed: number;
+  /** Files removed by retention. */
+  removed: number;
+  /** Bytes of a torn last line cut off when the spool was opened. */
+  repairedBytes: number;
+  /** The file being written (stem). */
+  current: string;
+}
+
+export interface ReadCaptureOptions {
+  onDamaged?: (d: DamagedLine) => void;
+  /** Read only the first `end` bytes of the (uncompressed) file. */
+  end?: number;
+}
+
+const STEM = /^capture-(\d{8}-\d{6})(?:-(\d+))?$/;
+const FILE = /^(capture-\d{8}-\d{6}(?:-\d+)?)\.jsonl(\.gz)?$/;
+/** A capture line is never longer than this; longer runs without a newline are damage. */
+const MAX_LINE = 16 * 1024 * 1024;
+
+/** The capture-file line for a record (with its newline). */
+export function formatCaptureLine(m: CaptureRecord): string {
+  return `${JSON.stringify({ at: isoLocal(m.at), from: m.from, msg: m.msg })}\n`;
+}
+
+/** Parse one capture line; returns an error reason instead of throwing. */
+export function parseCaptureLine(line: string): CaptureRecord | string {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof o !== 'object' || o === null) return 'not a JSON object';
+  const r = o as Record<string, unknown>;
+  if (typeof r.at !== 'string' || typeof r.from !== 'string' || typeof r.msg !== 'string') {
+    return 'missing at/from/msg';
+  }
+  const at = parseIso(r.at);
+  if (at === null) return 'bad "at" time';
+  return { at, from: r.from, msg: r.msg };
+}
+
+function clip(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+/**
+ * Read a capture file (plain or gzip, told by its first bytes) record by record. Damaged lines
+ * (not JSON, missing fields, a torn last line, a truncated gzip stream) are reported through
+ * onDamaged and skipped; nothing throws except failing to open the file.
+ */
+export async function* readCapture(
+  file: string,
+  opts: ReadCaptureOptions = {},
+): AsyncGenerator<CaptureRecord & { line: number }> {
+  const damaged = (line: number, reason: string, text: string): void =>
+    opts.onDamaged?.({ file, line, reason, text: clip(text) });
+  const fh = await fsp.open(file, 'r');
+  let gz = false;
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    gz = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+  const raw = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
+  const gunzip = gz ? zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH }) : null;
+  const stream: NodeJS.ReadableStream = gunzip ? raw.pipe(gunzip) : raw;
+  if (gunzip) raw.on('error', (err) => gunzip.destroy(err));
+  let left = opts.end ?? Infinity;
+  let parts: Buffer[] = [];
+  let partLen = 0;
+  let skipping = false;
+  let lineNo = 0;
+  const handle = (buf: Buffer): (CaptureRecord & { line: number }) | null => {
+    lineNo++;
+    const text = buf.toString('utf8');
+    if (text === '' || text === '\r') {
+      damaged(lineNo, 'empty line', '');
+      return null;
+    }
+    const r = parseCaptureLine(text);
+    if (typeof r === 'string') {
+      damaged(lineNo, r, text);
+      return null;
+    }
+    return { ...r, line: lineNo };
+  };
+  try {
+    for await (const chunkAny of stream as AsyncIterable<Buffer>) {
+      if (left <= 0) break;
+      let chunk: Buffer = chunkAny;
+      if (chunk.length > left) chunk = chunk.subarray(0, left);
+      left -= chunk.length;
+      let i = 0;
+      while (i < chunk.length) {
+        const nl = chunk.indexOf(0x0a, i);
+        const stop = nl < 0 ? chunk.length : nl;
+        if (skipping) {
+          if (nl < 0) break;
+          skipping = false;
+          i = nl + 1;
+          continue;
+        }
+        if (partLen + (stop - i) > MAX_LINE) {
+          lineNo++;
+          damaged(lineNo, `line longer than ${MAX_LINE} bytes`, Buffer.concat([...parts, chunk.subarray(i, Math.min(stop, i + 200))]).toString('utf8'));
+          parts = [];
+          partLen = 0;
+          if (nl < 0) { skipping = true; break; }
+          i = nl + 1;
+          continue;
+        }
+        if (nl < 0) {
+          parts.push(chunk.subarray(i));
+          partLen += chunk.length - i;
+          break;
+        }
+        const piece = chunk.subarray(i, nl);
+        const lineBuf = partLen > 0 ? Buffer.concat([...parts, piece]) : piece;
+        parts = [];
+        partLen = 0;
+        i = nl + 1;
+        const rec = handle(lineBuf);
+        if (rec) yield rec;
+      }
+    }
+  } catch (err) {
+    // A broken gzip stream: what came before it has been read.
+    damaged(0, `unreadable: ${(err as Error).message}`, '');
+  } finally {
+    raw.destroy();
+    gunzip?.destroy();
+  }
+  if (partLen > 0 && !skipping) {
+    // A last line without its newline: kept when it is a whole record, else reported as torn.
+    const text = Buffer.concat(parts).toString('utf8');
+    lineNo++;
+    const r = parseCaptureLine(text);
+    if (typeof r === 'string') damaged(lineNo, `torn last line (${r})`, text);
+    else yield { ...r, line: lineNo };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface SpoolFile {
+  stem: string;
+  stamp: string;
+  seq: number;
+  gz: boolean;
+}
+
+function compareStem(a: { stamp: string; seq: number }, b: { stamp: string; seq: number }): number {
+  return a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.seq - b.seq;
+}
+
+function parseStem(stem: string): { stamp: string; seq: number } | null {
+  const m = STEM.exec(stem);
+  return m ? { stamp: m[1]!, seq: m[2] ? Number(m[2]) : 0 } : null;
+}
+
+function stampOf(t: number): string {
+  const d = new Date(t);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const h = await fsp.open(dir, 'r');
+    try { await h.sync(); } finally { await h.close(); }
+  } catch {
+    /* some filesystems refuse: not fatal */
+  }
+}
+
+async function listSpool(dir: string): Promise<{ files: SpoolFile[]; tmps: string[] }> {
+  const names = await fsp.readdir(dir);
+  const byStem = new Map<string, SpoolFile>();
+  const plain = new Set<string>();
+  const tmps: string[] = [];
+  for (const n of names) {
+    if (n.endsWith('.gz.tmp')) { tmps.push(n); continue; }
+    const m = FILE.exec(n);
+    if (!m) continue;
+    const stem = m[1]!;
+    const ps = parseStem(stem)!;
+    if (m[2]) byStem.set(stem, { stem, ...ps, gz: true });
+    else plain.add(stem);
+  }
+  for (const stem of plain) {
+    if (!byStem.has(stem)) byStem.set(stem, { stem, ...parseStem(stem)!, gz: false });
+  }
+  const files = [...byStem.values()].sort(compareStem);
+  return { files, tmps };
+}
+
+export class Spool {
+  private readonly o: Required<Omit<SpoolOptions, 'onNotice'>> & Pick<SpoolOptions, 'onNotice'>;
+  private fh: fsp.FileHandle | null = null;
+  private current: SpoolFile | null = null;
+  private currentBytes = 0;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private closed = false;
+  private compressQueue: string[] = [];
+  private compressing: Promise<void> | null = null;
+  private compressAbort: AbortController | null = null;
+  private counters = {
+    appended: 0, written: 0, bytesWritten: 0, dropped: 0, writeErrors: 0,
+    rotations: 0, compressed: 0, removed: 0, repairedBytes: 0,
+  };
+
+  private constructor(opts: SpoolOptions) {
+    this.o = {
+      dir: opts.dir,
+      maxFileBytes: opts.maxFileBytes ?? 64 * 1024 * 1024,
+      flushIntervalMs: opts.flushIntervalMs ?? 200,
+      maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
+      maxTotalBytes: opts.maxTotalBytes ?? 4 * 1024 * 1024 * 1024,
+      maxFiles: opts.maxFiles ?? 1000,
+      compress: opts.compress ?? true,
+      maxPendingBytes: opts.maxPendingBytes ?? 64 * 1024 * 1024,
+      onNotice: opts.onNotice,
+    };
+  }
+
+  /**
+   * Open (creating the directory if needed): clean up an interrupted compression, cut a torn
+   * last line off the newest file and keep appending to it, compress leftovers, apply retention.
+   * Rejects with a one-line Error when the directory cannot be used.
+   */
+  static async open(opts: SpoolOptions): Promise<Spool> {
+    const s = new Spool(opts);
+    try {
+      await fsp.mkdir(opts.dir, { recursive: true });
+      await s.recover();
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new Error(`cannot use spool directory ${opts.dir}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim());
+    }
+    s.timer = setInterval(() => {
+      if (s.pendingBytes > 0) void s.flush();
+    }, s.o.flushIntervalMs);
+    s.timer.unref();
+    return s;
+  }
+
+  private notice(line: string): void {
+    this.o.onNotice?.(line);
+  }
+
+  private file(stem: string, gz = false): string {
+    return path.join(this.o.dir, `${stem}.jsonl${gz ? '.gz' : ''}`);
+  }
+
+  private async recover(): Promise<void> {
+    const { files, tmps } = await listSpool(this.o.dir);
+    for (const t of tmps) await fsp.rm(path.join(this.o.dir, t), { force: true });
+    // A .jsonl whose .jsonl.gz exists was compressed completely (the .gz is renamed into place
+    // only after it is synced): the plain copy is a leftover.
+    for (const f of files) {
+      if (f.gz) await fsp.rm(this.file(f.stem), { force: true });
+    }
+    const newest = files[files.length - 1];
+    if (newest && !newest.gz) {
+      const p = this.file(newest.stem);
+      const size = (await fsp.stat(p)).size;
+      if (size < this.o.maxFileBytes) {
+        const fh = await fsp.open(p, 'r+');
+        const keep = await lastNewlineEnd(fh, size);
+        if (keep < size) {
+          await fh.truncate(keep);
+          await fh.sync();
+          this.counters.repairedBytes += size - keep;
+          this.notice(`spool: cut a torn last line (${size - keep} bytes) off ${path.basename(p)}`);
+        }
+        await fh.close();
+        this.fh = await fsp.open(p, 'a');
+        this.current = newest;
+        this.currentBytes = keep;
+      }
+    }
+    for (const f of files) {
+      if (!f.gz && f !== this.current) this.queueCompress(f.stem);
+    }
+    if (!this.fh) await this.startFile();
+    await this.retention();
+  }
+
+  /** Append one record; it reaches the file within flushIntervalMs. */
+  append(m: CaptureRecord): void {
+    if (this.closing) throw new Error('spool is closed');
+    const line = formatCaptureLine(m);
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    this.counters.appended++;
+    if (this.pendingBytes > this.o.maxPendingBytes) this.trimPending();
+    if (this.pendingBytes >= this.o.maxBufferedBytes) void this.flush();
+  }
+
+  /** Write everything appended so far (resolves when it is in the file, not necessarily on disk). */
+  flush(): Promise<void> {
+    this.chain = this.chain.then(() => this.writePending()).catch((err: Error) => {
+      this.counters.writeErrors++;
+      this.notice(`spool: ${err.message}`);
+    });
+    return this.chain;
+  }
+
+  private async writePending(): Promise<void> {
+    if (this.pending.length === 0) return;
+    if (!this.fh) {
+      // A rotation failed to open the next file (disk full, too many files): try again now.
+      try {
+        await this.startFile();
+      } catch (err) {
+        this.counters.writeErrors++;
+        this.notice(`spool: cannot open a new file: ${(err as Error).message}`);
+        this.trimPending();
+        return;
+      }
+    }
+    const fh = this.fh!;
+    const lines = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const buf = Buffer.from(lines.join(''), 'utf8');
+    let off = 0;
+    try {
+      while (off < buf.length) {
+        const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+        off += bytesWritten;
+      }
+    } catch (err) {
+      this.counters.writeErrors++;
+      this.notice(`spool: write failed: ${(err as Error).message}`);
+      // Lines written whole before the failure stay written; the rest is retried later. A line
+      // cut by the failure gets a newline so the retry starts clean (readers report the torn one).
+      let done = 0;
+      let bytes = 0;
+      for (const l of lines) {
+        const n = Buffer.byteLength(l, 'utf8');
+        if (bytes + n > off) break;
+        bytes += n;
+        done++;
+      }
+      if (off > bytes) {
+        try { await fh.write('\n'); off++; } catch { /* still failing */ }
+      }
+      this.counters.written += done;
+      this.counters.bytesWritten += off;
+      this.currentBytes += off;
+      const rest = lines.slice(done);
+      this.pending = [...rest, ...this.pending];
+      this.pendingBytes = this.pending.reduce((a, l) => a + l.length, 0);
+      this.trimPending();
+      return;
+    }
+    this.counters.written += lines.length;
+    this.counters.bytesWritten += buf.length;
+    this.currentBytes += buf.length;
+    if (this.currentBytes >= this.o.maxFileBytes) await this.rotate();
+  }
+
+  private trimPending(): void {
+    while (this.pendingBytes > this.o.maxPendingBytes && this.pending.length > 0) {
+      this.pendingBytes -= this.pending.shift()!.length;
+      this.counters.dropped++;
+    }
+  }
+
+  private async startFile(): Promise<void> {
+    const { files } = await listSpool(this.o.dir);
+    const last = files[files.length - 1];
+    let next = { stamp: stampOf(Date.now()), seq: 0 };
+    if (last && compareStem(next, last) <= 0) next = { stamp: last.stamp, seq: last.seq + 1 };
+    const stem = next.seq > 0 ? `capture-${next.stamp}-${next.seq}` : `capture-${next.stamp}`;
+    this.fh = await fsp.open(this.file(stem), 'a');
+    this.current = { stem, ...next, gz: false };
+    this.currentBytes = 0;
+    await fsyncDir(this.o.dir);
+  }
+
+  private async rotate(): Promise<void> {
+    const old = this.current!;
+    const fh = this.fh!;
+    this.fh = null;
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    this.counters.rotations++;
+    await this.startFile();
+    this.queueCompress(old.stem);
+    await this.retention();
+  }
+
+  private queueCompress(stem: string): void {
+    if (!this.o.compress) return;
+    this.compressQueue.push(stem);
+    if (!this.compressing) this.compressing = this.runCompress();
+  }
+
+  private async runCompress(): Promise<void> {
+    while (this.compressQueue.length > 0 && !this.closing) {
+      const stem = this.compressQueue.shift()!;
+      const src = this.file(stem);
+      const dst = this.file(stem, true);
+      const tmp = `${dst}.tmp`;
+      const ac = new AbortController();
+      this.compressAbort = ac;
+      try {
+        await pipeline(fs.createReadStream(src), zlib.createGzip({ level: 6 }), fs.createWriteStream(tmp), { signal: ac.signal });
+        const h = await fsp.open(tmp, 'r');
+        try { await h.sync(); } finally { await h.close(); }
+        await fsp.rename(tmp, dst);
+        await fsyncDir(this.o.dir);
+        await fsp.rm(src, { force: true });
+        this.counters.compressed++;
+      } catch (err) {
+        await fsp.rm(tmp, { force: true }).catch(() => {});
+        const e = err as NodeJS.ErrnoException;
+        if (e.name !== 'AbortError' && e.code !== 'ENOENT') this.notice(`spool: compressing ${path.basename(src)} failed: ${e.message}`);
+      } finally {
+        this.compressAbort = null;
+      }
+      if (!this.closing) await this.enqueueRetention();
+    }
+    this.compressing = null;
+  }
+
+  private enqueueRetention(): Promise<void> {
+    this.chain = this.chain.then(() => this.retention()).catch((err: Error) => {
+      this.notice(`spool: retention failed: ${err.message}`);
+    });
+    return this.chain;
+  }
+
+  /** Remove the oldest files (never the current one) past maxTotalBytes / maxFiles. */
+  private async retention(): Promise<void> {
+    const { files } = await listSpool(this.o.dir);
+    const sized: { f: SpoolFile; size: number }[] = [];
+    let total = 0;
+    for (const f of files) {
+      try {
+        const size = (await fsp.stat(this.file(f.stem, f.gz))).size;
+        sized.push({ f, size });
+        total += size;
+      } catch { /* gone meanwhile */ }
+    }
+    let count = sized.length;
+    for (const { f, size } of sized) {
+      if (total <= this.o.maxTotalBytes && count <= this.o.maxFiles) break;
+      if (this.current && f.stem === this.current.stem) break;
+      if (!f.gz && this.compressQueue.includes(f.stem)) {
+        this.compressQueue = this.compressQueue.filter((s) => s !== f.stem);
+      }
+      await fsp.rm(this.file(f.stem, f.gz), { force: true });
+      total -= size;
+      count--;
+      this.counters.removed++;
+      this.notice(`spool: retention removed ${path.basename(this.file(f.stem, f.gz))}`);
+    }
+  }
+
+  /** The spool's files, oldest first (full paths; compressed or not). */
+  async files(): Promise<string[]> {
+    const { files } = await listSpool(this.o.dir);
+    return files.map((f) => this.file(f.stem, f.gz));
+  }
+
+  /**
+   * Everything in the spool, in order, once: every file as it is when replay starts (the current
+   * one up to its size then, after a flush). `after` skips up to and including that position.
+   */
+  async *replay(opts: { after?: SpoolPosition; onDamaged?: (d: DamagedLine) => void } = {}): AsyncGenerator<CaptureRecord & { pos: SpoolPosition }> {
+    await this.flush();
+    const { files } = await listSpool(this.o.dir);
+    const currentStem = this.current?.stem;
+    const currentEnd = this.currentBytes;
+    const after = opts.after ? parseStem(opts.after.file) : null;
+    for (const f of files) {
+      const ps = { stamp: f.stamp, seq: f.seq };
+      if (after && compareStem(ps, after) < 0) continue;
+      const skipLines = after && compareStem(ps, after) === 0 ? opts.after!.line : 0;
+      const ro: ReadCaptureOptions = {};
+      if (opts.onDamaged) ro.onDamaged = opts.onDamaged;
+      if (f.stem === currentStem) ro.end = currentEnd;
+      // A plain file may be compressed while we get to it: then read its .gz (same content).
+      const candidates = f.gz ? [this.file(f.stem, true)] : [this.file(f.stem), this.file(f.stem, true)];
+      for (const p of candidates) {
+        try {
+          for await (const r of readCapture(p, ro)) {
+            if (r.line <= skipLines) continue;
+            yield { at: r.at, from: r.from, msg: r.msg, pos: { file: f.stem, line: r.line } };
+          }
+          break;
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException;
+          if (e.code !== 'ENOENT') throw err;
+          if (p === candidates[candidates.length - 1]) this.notice(`spool: ${f.stem} was removed before replay reached it`);
+        }
+      }
+    }
+  }
+
+  stats(): SpoolStats {
+    return { ...this.counters, current: this.current?.stem ?? '' };
+  }
+
+  /** Flush, fsync and close the current file; an unfinished compression is abandoned (redone on open). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+    this.compressAbort?.abort();
+    await this.compressing;
+    await this.chain;
+    if (this.fh) {
+      try {
+        await this.fh.sync();
+      } finally {
+        await this.fh.close();
+        this.fh = null;
+      }
+    }
+    this.closed = true;
+  }
+}
+
+/** The length of the file up to and including its last newline (0 if none). */
+async function lastNewlineEnd(fh: fsp.FileHandle, size: number): Promise<number> {
+  const block = 64 * 1024;
+  const buf = Buffer.alloc(block);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - block);
+    const { bytesRead } = await fh.read(buf, 0, end - start, start);
+    const k = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (k >= 0) return start + k + 1;
+    end = start;
+  }
+  return 0;
+}
