@@ -171,13 +171,20 @@ function closureOf(ids: Map<string, string[]>): (id: string) => Set<string> {
 
 interface Built {
   doc: SessionDoc;
+  entries: Entry[];
   candidates: Candidate[];
   root: Candidate | null;
   unknown: Entry[];
   machine: string;
 }
 
-export function diagnose(input: DiagnoseInput): AnalysisDoc {
+export interface Diagnosis {
+  doc: AnalysisDoc;
+  /** Every kept line of each session, for timelines and the log view. */
+  timelines: Map<string, Entry[]>;
+}
+
+export function diagnose(input: DiagnoseInput): Diagnosis {
   const { machines, identity, patterns, rules, now } = input;
   const explainsOf = new Map<string, string[]>();
   for (const p of patterns) explainsOf.set(p.id, p.explains);
@@ -300,7 +307,8 @@ export function diagnose(input: DiagnoseInput): AnalysisDoc {
 
   const groups = buildGroups(built, orphanErrors, clusterCands);
   const sessions = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
-  return { sessions, groups, unknownErrors };
+  const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));
+  return { doc: { sessions, groups, unknownErrors }, timelines };
 }
 
 function isError(e: Entry): boolean {
@@ -423,7 +431,7 @@ function buildOne(
   }
   candidates.sort((x, y) => x.at - y.at);
   void identity;
-  return { doc, candidates, root: null, unknown: f.unknown, machine };
+  return { doc, entries: [...context, ...a.entries], candidates, root: null, unknown: f.unknown, machine };
 }
 
 function buildLoop(
@@ -479,7 +487,7 @@ function buildLoop(
   void identity;
   void rules;
   void now;
-  return { doc, candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
+  return { doc, entries: [...context, ...entries], candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
 }
 
 function causeDoc(c: Candidate): Cause {

@@ -8,6 +8,7 @@ import { Matcher } from './patterns/match';
 import { Identity, usableName, type Subject } from './identity';
 import { looksLikeError, type Entry } from './entry';
 import { diagnose, type AnalysisDoc } from './diagnose';
+import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
 
 /** Unknown error lines kept per machine (and for the cluster). */
@@ -16,6 +17,19 @@ const MAX_UNKNOWN = 40;
 const MAX_ENTRIES = 4000;
 /** Lines this close in time from two different files are the same line logged twice. */
 const DUP_WINDOW_S = 2;
+
+export interface TimelineItem {
+  at: string;
+  source: string;
+  line: string;
+  /** Pattern id, or null for an unrecognised error line. */
+  pattern: string | null;
+  severity: string | null;
+  /** The milestone this line proves, if any. */
+  stage: string | null;
+  count: number;
+  lastAt: string | null;
+}
 
 export interface EngineCounters {
   records: number;
@@ -38,6 +52,7 @@ export class Engine {
   private readonly dup = new Map<string, string>();
   private readonly dupOrder: string[] = [];
   private seq = 0;
+  private timelines = new Map<string, Entry[]>();
   private resolvedGeneration = -1;
   /** Machines whose entries changed since the last call to takeChanged(). */
   private readonly changed = new Set<string>();
@@ -183,7 +198,7 @@ export class Engine {
   /** The analysis document at `now` (default: the latest time seen). */
   snapshot(now?: number): AnalysisDoc {
     this.resolvePending();
-    return diagnose({
+    const d = diagnose({
       machines: this.machines,
       cluster: this.cluster,
       identity: this.identity,
@@ -191,6 +206,24 @@ export class Engine {
       rules: this.rules,
       now: now ?? this.maxAt,
     });
+    this.timelines = d.timelines;
+    return d.doc;
+  }
+
+  /** The lines of one session of the last snapshot, in time order. */
+  timelineOf(id: string): TimelineItem[] | null {
+    const entries = this.timelines.get(id);
+    if (!entries) return null;
+    return [...entries]
+      .sort((a, b) => a.rec.at - b.rec.at || a.seq - b.seq)
+      .map((e) => ({
+        ...evidenceOf(e),
+        pattern: e.pattern?.id ?? null,
+        severity: e.pattern?.severity ?? (e.pattern ? null : 'unknown'),
+        stage: e.pattern?.milestone ?? null,
+        count: e.count,
+        lastAt: e.count > 1 ? new Date(e.lastAt).toISOString() : null,
+      }));
   }
 
   /** All entries of one machine key (for timelines). */

@@ -1,0 +1,151 @@
+// HTTP/1.1 over the daemon's Unix socket: the access boundary is the socket's mode and group.
+//   GET /v1/sessions      the analyze --json document
+//   GET /v1/sessions/ID   one session with its timeline
+//   GET /v1/events        server-sent events as sessions change
+//   GET /v1/health        counters
+//   GET /metrics          Prometheus text
+
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import type { AnalysisDoc, GroupDoc, SessionDoc } from '../diagnose';
+
+export interface ApiSource {
+  sessions(): AnalysisDoc;
+  session(id: string): Record<string, unknown> | null;
+  health(): Record<string, unknown>;
+  metrics(): string;
+}
+
+export interface ApiOptions {
+  socket: string;
+  /** File mode of the socket (default 0660). */
+  mode?: number;
+  /** Group that may connect (default: the process's group; `xtriage` in production). */
+  group?: string | null;
+}
+
+export interface ChangeEvent {
+  sessions: SessionDoc[];
+  removed: string[];
+  groups: GroupDoc[] | null;
+}
+
+export class ApiServer {
+  private server: http.Server | null = null;
+  private readonly clients = new Set<http.ServerResponse>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private eventSeq = 0;
+
+  constructor(
+    private readonly source: ApiSource,
+    private readonly opts: ApiOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const { socket } = this.opts;
+    // A stale socket from a crashed daemon is removed; a live one means another daemon runs.
+    if (fs.existsSync(socket)) {
+      const alive = await new Promise<boolean>((resolve) => {
+        const req = http.get({ socketPath: socket, path: '/v1/health', timeout: 500 }, (res) => {
+          res.resume();
+          resolve(true);
+        });
+        req.on('error', () => resolve(false));
+        req.on('timeout', () => {
+          req.destroy();
+          resolve(false);
+        });
+      });
+      if (alive) throw new Error(`${socket}: another xtriaged is already listening there`);
+      fs.rmSync(socket, { force: true });
+    }
+    const server = http.createServer((req, res) => this.handle(req, res));
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socket, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    fs.chmodSync(socket, this.opts.mode ?? 0o660);
+    if (this.opts.group) {
+      try {
+        const gid = Number(execFileSync('getent', ['group', this.opts.group], { encoding: 'utf8' }).split(':')[2]);
+        if (Number.isFinite(gid)) fs.chownSync(socket, process.getuid?.() ?? 0, gid);
+      } catch {
+        process.stderr.write(`xtriaged: socket group "${this.opts.group}" not found; socket left with the daemon's group\n`);
+      }
+    }
+    this.heartbeat = setInterval(() => {
+      for (const c of this.clients) c.write(': keep-alive\n\n');
+    }, 15_000);
+    this.heartbeat.unref();
+  }
+
+  /** Push changed sessions (and groups when they changed) to every event client. */
+  publish(ev: ChangeEvent): void {
+    if (!this.clients.size) return;
+    let out = '';
+    for (const s of ev.sessions) out += `id: ${++this.eventSeq}\nevent: session\ndata: ${JSON.stringify(s)}\n\n`;
+    for (const id of ev.removed) out += `id: ${++this.eventSeq}\nevent: removed\ndata: ${JSON.stringify({ id })}\n\n`;
+    if (ev.groups) out += `id: ${++this.eventSeq}\nevent: groups\ndata: ${JSON.stringify(ev.groups)}\n\n`;
+    if (!out) return;
+    for (const c of this.clients) c.write(out);
+  }
+
+  publishHealth(h: Record<string, unknown>): void {
+    const out = `event: health\ndata: ${JSON.stringify(h)}\n\n`;
+    for (const c of this.clients) c.write(out);
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (code: number, body: unknown, type = 'application/json'): void => {
+      const text = type === 'application/json' ? `${JSON.stringify(body)}\n` : String(body);
+      res.writeHead(code, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { error: 'only GET' });
+    try {
+      const p = url.pathname.replace(/\/+$/, '') || '/';
+      if (p === '/v1/sessions') return send(200, this.source.sessions());
+      if (p.startsWith('/v1/sessions/')) {
+        const id = decodeURIComponent(p.slice('/v1/sessions/'.length));
+        const s = this.source.session(id);
+        return s ? send(200, s) : send(404, { error: `no session ${id}` });
+      }
+      if (p === '/v1/health') return send(200, this.source.health());
+      if (p === '/metrics') return send(200, this.source.metrics(), 'text/plain; version=0.0.4');
+      if (p === '/v1/events') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        res.write('retry: 2000\n\n');
+        this.clients.add(res);
+        req.on('close', () => this.clients.delete(res));
+        return;
+      }
+      return send(404, { error: `no such endpoint ${p}`, endpoints: ['/v1/sessions', '/v1/sessions/ID', '/v1/events', '/v1/health', '/metrics'] });
+    } catch (e) {
+      return send(500, { error: (e as Error).message });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const c of this.clients) c.end();
+    this.clients.clear();
+    const s = this.server;
+    this.server = null;
+    if (s) {
+      s.closeAllConnections?.();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+    try {
+      fs.rmSync(this.opts.socket, { force: true });
+    } catch {
+      /* already gone */
+    }
+  }
+}

@@ -1,0 +1,419 @@
+// xtriaged: the same engine as offline analysis, fed live. Received messages go to the capture
+// spool first (so nothing that arrived is lost), then through a bounded backlog into the
+// engine in small slices (so the event loop keeps reading sockets); tailed MN files likewise.
+// A restart replays the spools; the last diagnosis (NeDB) is served meanwhile.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { Engine } from './engine';
+import { LineReader } from './records';
+import { classify } from './sources/mn-files';
+import { SyslogReceiver, type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
+import { Tailer, type TailLine } from './sources/tailer';
+import { Spool } from './store/spool';
+import { StateDb } from './store/state-db';
+import { ApiServer } from './api/server';
+import { loadKb } from './kb';
+import type { DaemonConfig } from './config';
+import type { AnalysisDoc, SessionDoc } from './diagnose';
+
+/** Work items waiting for the engine. */
+type Item = { kind: 'remote'; m: ReceivedMessage } | { kind: 'mn'; l: TailLine };
+
+const SLICE = 2000;
+const MAX_BACKLOG = 2_000_000;
+const SNAPSHOT_MS = 200;
+const CLOCK_MS = 5000;
+
+export class DaemonStartError extends Error {}
+
+export class Daemon {
+  private engine!: Engine;
+  private receiver: SyslogReceiver | null = null;
+  private tailer: Tailer | null = null;
+  private spool!: Spool;
+  private mnSpool!: Spool;
+  private db!: StateDb;
+  private api!: ApiServer;
+  private readonly backlog: Item[] = [];
+  private backlogHead = 0;
+  private draining = false;
+  private backlogDropped = 0;
+  private readonly readers = new Map<string, LineReader>();
+  private readonly remoteReader = new LineReader('remote', 'remote', Date.now());
+  private doc: AnalysisDoc = { sessions: [], groups: [], unknownErrors: [] };
+  private prev = new Map<string, string>();
+  private prevGroups = '';
+  private dirty = true;
+  private oldestDirty = 0;
+  private lastSnapshot = 0;
+  private lastSnapshotMs = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private replaying = true;
+  private readonly startedAt = Date.now();
+  private pendingSave = new Map<string, SessionDoc>();
+  private pendingRemoved = new Set<string>();
+  private saveTimer: NodeJS.Timeout | null = null;
+  private hookRuns = 0;
+  private hookFailures = 0;
+  private kbProblems: string[] = [];
+  private stopping = false;
+
+  private constructor(
+    readonly cfg: DaemonConfig,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  static async start(cfg: DaemonConfig, log: (line: string) => void): Promise<Daemon> {
+    const d = new Daemon(cfg, log);
+    await d.init();
+    return d;
+  }
+
+  private async init(): Promise<void> {
+    const { cfg } = this;
+    try {
+      fs.mkdirSync(cfg.state, { recursive: true });
+      fs.accessSync(cfg.state, fs.constants.W_OK);
+    } catch (e) {
+      throw new DaemonStartError(`state directory ${cfg.state} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (cfg.logs !== null) {
+      let st: fs.Stats | null = null;
+      try {
+        st = fs.statSync(cfg.logs);
+      } catch {
+        /* below */
+      }
+      if (!st?.isDirectory()) throw new DaemonStartError(`logs directory ${cfg.logs} does not exist or is not a directory`);
+    }
+    fs.mkdirSync(path.dirname(cfg.socket), { recursive: true, mode: 0o750 });
+    const kb = loadKb(cfg.patterns);
+    this.kbProblems = kb.problems;
+    for (const p of kb.problems) this.log(`pattern problem: ${p}`);
+    this.engine = new Engine(kb);
+    this.db = await StateDb.open(path.join(cfg.state, 'db'), this.log);
+    // Serve the last known diagnosis while the spool replays.
+    const saved = await this.db.loadSessions();
+    this.doc = { sessions: saved, groups: [], unknownErrors: [] };
+    for (const s of saved) this.prev.set(s.id, JSON.stringify(s));
+    this.api = new ApiServer(
+      {
+        sessions: () => this.doc,
+        session: (id) => this.sessionWithTimeline(id),
+        health: () => this.health(),
+        metrics: () => this.metrics(),
+      },
+      { socket: cfg.socket, mode: cfg.socketMode, group: cfg.socketGroup },
+    );
+    await this.api.start();
+    const spoolOpts = { maxFileBytes: cfg.spoolMaxFileBytes, maxTotalBytes: cfg.spoolMaxTotalBytes, maxFiles: cfg.spoolMaxFiles, onNotice: (l: string) => this.log(`spool: ${l}`) };
+    this.spool = await Spool.open({ dir: path.join(cfg.state, 'spool'), ...spoolOpts });
+    this.mnSpool = await Spool.open({ dir: path.join(cfg.state, 'mnlog'), ...spoolOpts });
+    // Bind the sockets before replaying, so nothing sent meanwhile is lost: it waits in the backlog.
+    try {
+      this.receiver = await SyslogReceiver.start({
+        udp: cfg.udp,
+        tcp: cfg.tcp,
+        trustedRelays: cfg.trustedRelays,
+        recvBufferSize: cfg.recvBufferBytes,
+        idleTimeoutMs: cfg.tcpIdleTimeoutS * 1000,
+        maxConnections: cfg.tcpMaxConnections,
+        onMessage: (m) => this.onMessage(m),
+        onNotice: (l) => this.log(`receiver: ${l}`),
+      });
+    } catch (e) {
+      await this.api.close();
+      await this.spool.close();
+      await this.mnSpool.close();
+      throw new DaemonStartError((e as Error).message);
+    }
+    for (const l of this.receiver.listeners()) {
+      const buf = l.transport === 'udp' ? ` receive buffer asked ${l.recvBufferRequested} granted ${l.recvBufferGranted}${l.rmemMax !== undefined ? ` (net.core.rmem_max ${l.rmemMax})` : ''}` : '';
+      this.log(`listening ${l.transport} ${l.address}:${l.port}${buf}`);
+    }
+    await this.replay();
+    if (cfg.logs !== null) {
+      this.tailer = await Tailer.start({
+        dir: cfg.logs,
+        stateFile: path.join(cfg.state, 'tail-positions.json'),
+        onLine: (l) => this.onTailLine(l),
+        onNotice: (l) => this.log(`tailer: ${l}`),
+      });
+      this.log(`tailing ${cfg.logs}`);
+    }
+    this.timer = setInterval(() => this.tick(), SNAPSHOT_MS);
+    this.log(`ready: socket ${cfg.socket}, state ${cfg.state}`);
+  }
+
+  private async replay(): Promise<void> {
+    const t0 = Date.now();
+    let n = 0;
+    for await (const r of this.spool.replay({ onDamaged: (d) => this.log(`spool: damaged line ${d.file}:${d.line}: ${d.reason}`) })) {
+      this.feedRemote({ at: r.at, from: r.from, msg: r.msg, transport: 'udp' });
+      if (++n % 50_000 === 0) await new Promise((res) => setImmediate(res));
+    }
+    for await (const r of this.mnSpool.replay({ onDamaged: (d) => this.log(`mnlog: damaged line ${d.file}:${d.line}: ${d.reason}`) })) {
+      this.feedMn({ file: r.from, line: r.msg, mtime: r.at });
+      if (++n % 50_000 === 0) await new Promise((res) => setImmediate(res));
+    }
+    this.replaying = false;
+    if (n) this.log(`replayed ${n} spooled lines in ${Date.now() - t0} ms`);
+    this.scheduleDrain();
+  }
+
+  private onMessage(m: ReceivedMessage): void {
+    this.spool.append({ at: m.at, from: m.from, msg: m.msg });
+    this.enqueue({ kind: 'remote', m });
+  }
+
+  private onTailLine(l: TailLine): void {
+    this.mnSpool.append({ at: l.mtime, from: l.file, msg: l.line });
+    this.enqueue({ kind: 'mn', l });
+  }
+
+  private enqueue(item: Item): void {
+    if (this.backlog.length - this.backlogHead >= MAX_BACKLOG) {
+      // Still in the spool: a later replay or `xtriage analyze` sees it.
+      this.backlogDropped++;
+      return;
+    }
+    this.backlog.push(item);
+    this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
+    if (this.draining || this.replaying) return;
+    this.draining = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    const end = Math.min(this.backlog.length, this.backlogHead + SLICE);
+    for (; this.backlogHead < end; this.backlogHead++) {
+      const it = this.backlog[this.backlogHead]!;
+      if (it.kind === 'remote') this.feedRemote(it.m);
+      else this.feedMn(it.l);
+    }
+    if (this.backlogHead > 100_000 && this.backlogHead * 2 > this.backlog.length) {
+      this.backlog.splice(0, this.backlogHead);
+      this.backlogHead = 0;
+    }
+    if (this.backlogHead < this.backlog.length) setImmediate(() => this.drain());
+    else {
+      this.backlog.length = 0;
+      this.backlogHead = 0;
+      this.draining = false;
+    }
+  }
+
+  private markDirty(): void {
+    if (!this.dirty) this.oldestDirty = Date.now();
+    this.dirty = true;
+  }
+
+  private feedRemote(m: ReceivedMessage): void {
+    const rec = this.remoteReader.read(m.msg, m.at, m.from);
+    if (rec) {
+      this.engine.feed(rec);
+      this.markDirty();
+    }
+  }
+
+  private feedMn(l: TailLine): void {
+    let reader = this.readers.get(l.file);
+    if (!reader) {
+      const f = classify(l.file);
+      if (!f) return;
+      reader = new LineReader(f.kind, l.file, l.mtime, f.node);
+      this.readers.set(l.file, reader);
+    }
+    const rec = reader.read(l.line);
+    if (rec) {
+      this.engine.feed(rec);
+      this.markDirty();
+    }
+  }
+
+  private tick(): void {
+    if (this.replaying || this.stopping) return;
+    const now = Date.now();
+    if (!this.dirty && now - this.lastSnapshot < CLOCK_MS) return;
+    this.snapshotNow(now);
+  }
+
+  /** Recompute the diagnosis and push what changed to event clients, the store and hooks. */
+  snapshotNow(now = Date.now()): void {
+    const t0 = Date.now();
+    this.dirty = false;
+    this.doc = this.engine.snapshot(now);
+    this.lastSnapshot = now;
+    this.lastSnapshotMs = Date.now() - t0;
+    const changed: SessionDoc[] = [];
+    const seen = new Set<string>();
+    for (const s of this.doc.sessions) {
+      seen.add(s.id);
+      const json = JSON.stringify(s);
+      const before = this.prev.get(s.id);
+      if (before !== json) {
+        changed.push(s);
+        const old = before ? (JSON.parse(before) as SessionDoc).outcome : null;
+        if (old !== s.outcome) this.runHooks(s);
+        this.prev.set(s.id, json);
+      }
+    }
+    const removed = [...this.prev.keys()].filter((id) => !seen.has(id));
+    for (const id of removed) this.prev.delete(id);
+    const groupsJson = JSON.stringify(this.doc.groups);
+    const groupsChanged = groupsJson !== this.prevGroups;
+    this.prevGroups = groupsJson;
+    this.api.publish({ sessions: changed, removed, groups: groupsChanged ? this.doc.groups : null });
+    for (const s of changed) this.pendingSave.set(s.id, s);
+    for (const id of removed) this.pendingRemoved.add(id);
+    if ((changed.length || removed.length) && !this.saveTimer) {
+      this.saveTimer = setTimeout(() => void this.save(), 2000);
+    }
+  }
+
+  private async save(): Promise<void> {
+    this.saveTimer = null;
+    const changed = [...this.pendingSave.values()];
+    const removed = [...this.pendingRemoved];
+    this.pendingSave.clear();
+    this.pendingRemoved.clear();
+    try {
+      await this.db.save(changed, removed);
+    } catch (e) {
+      this.log(`state database write failed: ${(e as Error).message}`);
+    }
+  }
+
+  private runHooks(s: SessionDoc): void {
+    for (const h of this.cfg.hooks) {
+      if (!h.on.includes(s.outcome as 'failed')) continue;
+      this.hookRuns++;
+      const child = spawn('/bin/sh', ['-c', h.command], { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+      let err = '';
+      child.stderr?.on('data', (c: Buffer) => {
+        if (err.length < 2000) err += c.toString('utf8');
+      });
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        this.log(`hook timed out after ${h.timeoutS}s: ${h.command}`);
+      }, h.timeoutS * 1000);
+      child.on('error', (e) => this.log(`hook failed to start: ${h.command}: ${e.message}`));
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) {
+          this.hookFailures++;
+          this.log(`hook exited ${code}: ${h.command}${err ? `: ${err.trim().split('\n').pop()}` : ''}`);
+        }
+      });
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(JSON.stringify(s));
+    }
+  }
+
+  private sessionWithTimeline(id: string): Record<string, unknown> | null {
+    const s = this.doc.sessions.find((x) => x.id === id);
+    if (!s) return null;
+    const others = this.doc.sessions
+      .filter((x) => x.id !== id && ((s.mac && x.mac === s.mac) || (!s.mac && s.node && x.node === s.node)))
+      .map((x) => ({ id: x.id, outcome: x.outcome, stage: x.stage, startedAt: x.startedAt, endedAt: x.endedAt, rootCause: x.rootCause?.title ?? null }));
+    return { ...s, timeline: this.engine.timelineOf(id) ?? [], otherAttempts: others };
+  }
+
+  health(): Record<string, unknown> {
+    const r = this.receiver?.stats();
+    const pendingLag = this.dirty ? Date.now() - this.oldestDirty : 0;
+    const counts: Record<string, number> = {};
+    for (const s of this.doc.sessions) counts[s.outcome] = (counts[s.outcome] ?? 0) + 1;
+    return {
+      version: 1,
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      replaying: this.replaying,
+      received: r ? r.udpReceived + r.tcpReceived : 0,
+      receiver: r ?? null,
+      listeners: this.receiver?.listeners() ?? [],
+      rmemMax: readRmemMax(),
+      kernelDrops: this.lastKernelDrops,
+      parsed: this.engine.counters.records,
+      engine: { ...this.engine.counters, ...this.engine.stats },
+      backlog: this.backlog.length - this.backlogHead,
+      backlogDropped: this.backlogDropped,
+      lagMs: pendingLag,
+      snapshotMs: this.lastSnapshotMs,
+      spool: this.spool.stats(),
+      mnlog: this.mnSpool.stats(),
+      tailer: this.tailer?.stats() ?? null,
+      sessions: counts,
+      hooks: { runs: this.hookRuns, failures: this.hookFailures },
+      patternProblems: this.kbProblems.length,
+      memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
+    };
+  }
+
+  private lastKernelDrops: { drops: number; source: string } = { drops: 0, source: 'unavailable' };
+
+  /** Refresh the kernel drop counter (async /proc read), called by the bin's timer. */
+  async refreshKernelDrops(): Promise<void> {
+    if (this.receiver) this.lastKernelDrops = await this.receiver.kernelDrops();
+  }
+
+  metrics(): string {
+    const h = this.health();
+    const r = this.receiver?.stats();
+    const lines: string[] = [];
+    const metric = (name: string, type: string, help: string, rows: [string, number][]): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, v] of rows) lines.push(`${name}${labels} ${v}`);
+    };
+    metric('xtriage_received_total', 'counter', 'Syslog messages received.', [
+      ['{transport="udp"}', r?.udpReceived ?? 0],
+      ['{transport="tcp"}', r?.tcpReceived ?? 0],
+    ]);
+    metric('xtriage_kernel_drops_total', 'counter', 'Datagrams the kernel dropped before xtriaged read them.', [['', this.lastKernelDrops.drops]]);
+    metric('xtriage_records_total', 'counter', 'Lines parsed by the engine.', [['', this.engine.counters.records]]);
+    metric('xtriage_matched_total', 'counter', 'Lines a pattern matched.', [['', this.engine.counters.matched]]);
+    metric('xtriage_unknown_errors_total', 'counter', 'Error-looking lines no pattern matched.', [['', this.engine.counters.unknown]]);
+    metric('xtriage_backlog', 'gauge', 'Lines waiting for the engine.', [['', Number(h.backlog)]]);
+    const outcomes = ['running', 'succeeded', 'failed', 'stalled', 'looping'];
+    const counts = h.sessions as Record<string, number>;
+    metric('xtriage_sessions', 'gauge', 'Provisioning sessions by outcome.', outcomes.map((o) => [`{outcome="${o}"}`, counts[o] ?? 0]));
+    const causes = new Map<string, number>();
+    for (const s of this.doc.sessions) if (s.rootCause) causes.set(s.rootCause.pattern, (causes.get(s.rootCause.pattern) ?? 0) + 1);
+    metric('xtriage_root_causes', 'gauge', 'Sessions by root-cause pattern.', [...causes].map(([p, n]) => [`{pattern="${p.replace(/["\\\n]/g, '_')}"}`, n]));
+    metric('xtriage_snapshot_seconds', 'gauge', 'Time the last diagnosis took.', [['', this.lastSnapshotMs / 1000]]);
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** SIGHUP: reload the knowledge base; new lines use it, the diagnosis is recomputed. */
+  reloadPatterns(): void {
+    const kb = loadKb(this.cfg.patterns);
+    this.kbProblems = kb.problems;
+    for (const p of kb.problems) this.log(`pattern problem: ${p}`);
+    this.engine.setKnowledgeBase(kb);
+    this.markDirty();
+    this.log(`reloaded ${kb.patterns.length} patterns and ${kb.rules.length} rules`);
+  }
+
+  /** SIGTERM: stop reading, process what was received, flush the spools and the store. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.receiver?.close();
+    await this.tailer?.close();
+    await Promise.all([this.spool.close(), this.mnSpool.close()]);
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    // The spool holds everything; the store gets the last diagnosis of what was processed.
+    await this.save();
+    await this.db.close();
+    await this.api.close();
+  }
+}

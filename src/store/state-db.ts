@@ -1,0 +1,61 @@
+// The bounded part of the daemon's state in NeDB: the last diagnosis of every session (so the
+// API answers at once after a restart, while the spool replays) and daemon metadata. Every
+// received line lives in the capture spool, never here. A corrupt or torn file is moved
+// aside with a clear log line and the store starts empty: the spool rebuilds it.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Datastore from 'nedb-promises';
+import type { SessionDoc } from '../diagnose';
+
+interface StoredSession {
+  _id: string;
+  doc: SessionDoc;
+  savedAt: number;
+}
+
+export class StateDb {
+  private constructor(
+    private readonly sessions: Datastore<StoredSession>,
+    readonly file: string,
+  ) {}
+
+  static async open(dir: string, log: (line: string) => void): Promise<StateDb> {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'sessions.db');
+    const make = (): Datastore<StoredSession> => Datastore.create({ filename: file, autoload: false, corruptAlertThreshold: 0.1 }) as Datastore<StoredSession>;
+    let db = make();
+    try {
+      await db.load();
+    } catch (e) {
+      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '')}`;
+      try {
+        fs.renameSync(file, aside);
+      } catch {
+        fs.rmSync(file, { force: true });
+      }
+      log(`state database ${file} could not be loaded (${(e as Error).message.split('\n')[0]}); moved aside to ${aside}, rebuilding from the capture spool`);
+      db = make();
+      await db.load();
+    }
+    // Compaction rewrites the file synchronously-ish; with only session documents it is small.
+    (db as unknown as { setAutocompactionInterval(ms: number): void }).setAutocompactionInterval(10 * 60_000);
+    return new StateDb(db, file);
+  }
+
+  async loadSessions(): Promise<SessionDoc[]> {
+    const rows = await this.sessions.find({});
+    return rows.map((r) => r.doc);
+  }
+
+  async save(changed: SessionDoc[], removed: string[]): Promise<void> {
+    const now = Date.now();
+    for (const doc of changed) await this.sessions.update({ _id: doc.id }, { _id: doc.id, doc, savedAt: now }, { upsert: true });
+    if (removed.length) await this.sessions.remove({ _id: { $in: removed } }, { multi: true });
+  }
+
+  async close(): Promise<void> {
+    (this.sessions as unknown as { stopAutocompaction(): void }).stopAutocompaction();
+    await (this.sessions as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
+  }
+}
