@@ -3,6 +3,7 @@
 
 import { UsageError } from '../analyze';
 import { analyzeCommand } from '../cli/analyze-cmd';
+import { patternsCommand } from '../cli/patterns-cmd';
 
 const HELP = `usage: xtriage [COMMAND] [ARGS]
 
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const commands: Record<string, () => Promise<Command>> = {
     analyze: async () => analyzeCommand,
+    patterns: async () => patternsCommand,
   };
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(HELP);
