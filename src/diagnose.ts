@@ -7,7 +7,7 @@ import type { Evidence, Pattern, Rule, Stage } from './types';
 import { STAGE_RANK } from './types';
 import type { Entry } from './entry';
 import { templateOf } from './entry';
-import { factsOf, segment, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
+import { factsOf, segment, stallOf, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
 import { fillTemplate } from './patterns/match';
 import { isoLocal } from './sources/timestamps';
 import { usableName, type Identity } from './identity';
@@ -81,6 +81,9 @@ export interface DiagnoseInput {
   patterns: Pattern[];
   rules: Rule[];
   now: number;
+  /** Live: per-machine results kept between snapshots, and the machines whose lines changed. */
+  cache?: Map<string, MachineResult>;
+  changed?: Set<string>;
 }
 
 const CONTEXT_MS = 24 * 3600_000;
@@ -172,6 +175,8 @@ function closureOf(ids: Map<string, string[]>): (id: string) => Set<string> {
 interface Built {
   doc: SessionDoc;
   entries: Entry[];
+  /** Running: when it would count as stalled. */
+  deadline: number;
   candidates: Candidate[];
   root: Candidate | null;
   unknown: Entry[];
@@ -196,54 +201,16 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
 
   for (const [machine, entries] of machines) {
-    const { pre, attempts } = segment(entries);
-    const mac = machine.includes(':') && !machine.startsWith('ip:') && !machine.startsWith('node:') ? machine : null;
-    // Attempts with nothing beyond MN preparation are not sessions (yet): their errors are cluster facts.
-    const real = attempts.filter((a) => a.entries.some((e) => (e.pattern?.milestone ? STAGE_RANK[e.pattern.milestone] : -1) >= STAGE_RANK.power));
-    const nameOfMachine = (): string | null =>
-      (mac ? identity.nodeOfMac(mac) : null) ?? (machine.startsWith('node:') ? machine.slice(5) : null) ?? nameFromEntries(entries, identity);
-    for (const a of attempts) {
-      if (!real.includes(a)) for (const e of a.entries) if (isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
+    let m = input.cache?.get(machine);
+    const stale = !m || input.changed?.has(machine) || now >= m.deadline || m.rulesVersion !== rules || m.built.some((b) => b.doc.node === null);
+    if (stale) {
+      m = buildMachine(machine, entries, identity, rules, loopRules, now);
+      input.cache?.set(machine, m);
     }
-    if (!real.length) {
-      for (const e of pre) if (isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
-      continue;
-    }
-    // Lines before the first attempt (nodeset errors, …) are context for it when recent.
-    const firstStart = real[0]!.entries[0]!.rec.at;
-    const context = pre.filter((e) => firstStart - e.rec.at <= CONTEXT_MS);
-    for (const e of pre) if (!context.includes(e) && isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
-
-    const facts = real.map((a) => factsOf(a, rules));
-    // Loops: runs of attempts restarted by the node itself without reaching booted.
-    let i = 0;
-    while (i < real.length) {
-      let j = i;
-      while (
-        j + 1 < real.length &&
-        real[j + 1]!.openedBy === 'node' &&
-        facts[j]!.end?.pattern?.ends !== 'succeeded' &&
-        facts[j]!.stage !== 'booted'
-      ) j++;
-      const run = real.slice(i, j + 1);
-      const runFacts = facts.slice(i, j + 1);
-      const next = real[j + 1];
-      const superseded = next ? next.entries[0]!.rec.at : null;
-      const lastFacts = runFacts[runFacts.length - 1]!;
-      const lastSucceeded = lastFacts.end?.pattern?.ends === 'succeeded';
-      const isLoop = run.length >= 2 && !lastSucceeded;
-      const ctx = i === 0 ? context : [];
-      if (isLoop) built.push(buildLoop(machine, mac, run, runFacts, ctx, superseded, nameOfMachine(), identity, loopRules, rules, now));
-      else {
-        // A run of one (or a loop that finally succeeded: its earlier attempts stand alone).
-        for (let k = 0; k < run.length; k++) {
-          const sup = k + 1 < run.length ? run[k + 1]!.entries[0]!.rec.at : superseded;
-          built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), identity, rules, now));
-        }
-      }
-      i = j + 1;
-    }
+    built.push(...m!.built);
+    orphanErrors.push(...m!.orphans);
   }
+  if (input.cache) for (const k of [...input.cache.keys()]) if (!machines.has(k)) input.cache.delete(k);
 
   // Choose each session's root cause: the earliest candidate no earlier candidate explains.
   const clusterEvents = input.cluster.filter((e) => e.pattern && (e.pattern.severity === 'error' || e.pattern.severity === 'critical'));
@@ -309,6 +276,74 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const sessions = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
   const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));
   return { doc: { sessions, groups, unknownErrors }, timelines };
+}
+
+/** What one machine contributes; cached between live snapshots until its lines change. */
+export interface MachineResult {
+  built: Built[];
+  orphans: { entry: Entry; node: string | null }[];
+  /** When the verdicts must be recomputed even without new lines (a running attempt's stall limit). */
+  deadline: number;
+  rulesVersion: Rule[];
+}
+
+function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number): MachineResult {
+  const built: Built[] = [];
+  const orphanErrors: { entry: Entry; node: string | null }[] = [];
+  const { pre, attempts } = segment(entries);
+  const mac = machine.includes(':') && !machine.startsWith('ip:') && !machine.startsWith('node:') ? machine : null;
+  // Attempts with nothing beyond MN preparation are not sessions (yet): their errors are cluster facts.
+  const real = attempts.filter((a) => a.entries.some((e) => (e.pattern?.milestone ? STAGE_RANK[e.pattern.milestone] : -1) >= STAGE_RANK.power));
+  const nameOfMachine = (): string | null =>
+    (mac ? identity.nodeOfMac(mac) : null) ?? (machine.startsWith('node:') ? machine.slice(5) : null) ?? nameFromEntries(entries, identity);
+  for (const a of attempts) {
+    if (!real.includes(a)) for (const e of a.entries) if (isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
+  }
+  if (!real.length) {
+    for (const e of pre) if (isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
+    return { built, orphans: orphanErrors, deadline: Infinity, rulesVersion: rules };
+  }
+  // Lines before the first attempt (nodeset errors, …) are context for it when recent.
+  const firstStart = real[0]!.entries[0]!.rec.at;
+  const context = pre.filter((e) => firstStart - e.rec.at <= CONTEXT_MS);
+  for (const e of pre) if (!context.includes(e) && isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
+
+  const facts = real.map((a) => factsOf(a, rules));
+  // Loops: runs of attempts restarted by the node itself without reaching booted.
+  let i = 0;
+  while (i < real.length) {
+    let j = i;
+    while (
+      j + 1 < real.length &&
+      real[j + 1]!.openedBy === 'node' &&
+      facts[j]!.end?.pattern?.ends !== 'succeeded' &&
+      facts[j]!.stage !== 'booted'
+    ) j++;
+    const run = real.slice(i, j + 1);
+    const runFacts = facts.slice(i, j + 1);
+    const next = real[j + 1];
+    const superseded = next ? next.entries[0]!.rec.at : null;
+    const lastFacts = runFacts[runFacts.length - 1]!;
+    const lastSucceeded = lastFacts.end?.pattern?.ends === 'succeeded';
+    const isLoop = run.length >= 2 && !lastSucceeded;
+    const ctx = i === 0 ? context : [];
+    if (isLoop) built.push(buildLoop(machine, mac, run, runFacts, ctx, superseded, nameOfMachine(), identity, loopRules, rules, now));
+    else {
+      // A run of one (or a loop that finally succeeded: its earlier attempts stand alone).
+      for (let k = 0; k < run.length; k++) {
+        const sup = k + 1 < run.length ? run[k + 1]!.entries[0]!.rec.at : superseded;
+        built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), identity, rules, now));
+      }
+    }
+    i = j + 1;
+  }
+
+  let deadline = Infinity;
+  for (const b of built) {
+    if (b.doc.outcome === 'stalled' || b.doc.outcome === 'looping') deadline = now; // waited time moves
+    else if (b.doc.outcome === 'running') deadline = Math.min(deadline, b.deadline);
+  }
+  return { built, orphans: orphanErrors, deadline, rulesVersion: rules };
 }
 
 function isError(e: Entry): boolean {
@@ -431,7 +466,8 @@ function buildOne(
   }
   candidates.sort((x, y) => x.at - y.at);
   void identity;
-  return { doc, entries: [...context, ...a.entries], candidates, root: null, unknown: f.unknown, machine };
+  const deadline = v.outcome === 'running' ? f.last + stallOf(f, rules, now).normalS * 1000 + 1 : Infinity;
+  return { doc, entries: [...context, ...a.entries], deadline, candidates, root: null, unknown: f.unknown, machine };
 }
 
 function buildLoop(
@@ -487,7 +523,7 @@ function buildLoop(
   void identity;
   void rules;
   void now;
-  return { doc, entries: [...context, ...entries], candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
+  return { doc, entries: [...context, ...entries], deadline: now, candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
 }
 
 function causeDoc(c: Candidate): Cause {
@@ -497,6 +533,10 @@ function causeDoc(c: Candidate): Cause {
 
 function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands: Candidate[]): void {
   const cands = b.candidates;
+  b.root = null;
+  b.doc.rootCause = null;
+  b.doc.symptoms = [];
+  b.doc.unknownErrors = [];
   if (!cands.length) return;
   const roots: Candidate[] = [];
   const symptoms: { c: Candidate; explained: boolean }[] = [];

@@ -7,7 +7,7 @@ import type { LogRecord, Pattern, Rule } from './types';
 import { Matcher } from './patterns/match';
 import { Identity, usableName, type Subject } from './identity';
 import { looksLikeError, type Entry } from './entry';
-import { diagnose, type AnalysisDoc } from './diagnose';
+import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
 import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
 
@@ -53,9 +53,10 @@ export class Engine {
   private readonly dupOrder: string[] = [];
   private seq = 0;
   private timelines = new Map<string, Entry[]>();
+  /** Per-machine diagnosis kept between snapshots; machines whose lines changed since are redone. */
+  private readonly cache = new Map<string, MachineResult>();
+  private readonly dirtyMachines = new Set<string>();
   private resolvedGeneration = -1;
-  /** Machines whose entries changed since the last call to takeChanged(). */
-  private readonly changed = new Set<string>();
   maxAt = 0;
   readonly counters: EngineCounters = { records: 0, matched: 0, unknown: 0, duplicates: 0, dropped: 0 };
 
@@ -114,7 +115,7 @@ export class Engine {
     if (pattern?.coalesce && last && last.pattern === pattern) {
       last.count++;
       if (rec.at > last.lastAt) last.lastAt = rec.at;
-      this.changed.add(key);
+      this.touch(key);
       return;
     }
     if (!pattern) {
@@ -131,7 +132,7 @@ export class Engine {
       list.splice(drop >= 0 ? drop : 0, 1);
     }
     this.lastOfMachine.set(key, e);
-    this.changed.add(key);
+    this.touch(key);
   }
 
   private subjectsOf(rec: LogRecord, fields: Record<string, string>, pattern: Pattern | null): Subject[] {
@@ -184,14 +185,14 @@ export class Engine {
         let dest = this.machines.get(to);
         if (!dest) this.machines.set(to, (dest = []));
         dest.push(e);
-        this.changed.add(to);
+        this.touch(to);
       }
       if (keep.length) this.machines.set(key, keep);
       else {
         this.machines.delete(key);
         this.lastOfMachine.delete(key);
       }
-      this.changed.add(key);
+      this.touch(key);
     }
   }
 
@@ -205,7 +206,10 @@ export class Engine {
       patterns: this.patterns,
       rules: this.rules,
       now: now ?? this.maxAt,
+      cache: this.cache,
+      changed: this.dirtyMachines,
     });
+    this.dirtyMachines.clear();
     this.timelines = d.timelines;
     return d.doc;
   }
@@ -235,10 +239,8 @@ export class Engine {
     return [...this.machines.keys()];
   }
 
-  takeChanged(): string[] {
-    const out = [...this.changed];
-    this.changed.clear();
-    return out;
+  private touch(key: string): void {
+    this.dirtyMachines.add(key);
   }
 
   get stats(): { machines: number; entries: number; cluster: number } {
