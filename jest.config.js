@@ -5,4 +5,5 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
   setupFiles: ['<rootDir>/test/setup-tz.js'],
+  globalSetup: '<rootDir>/test/global-setup.js',
 };

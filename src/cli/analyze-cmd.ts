@@ -53,7 +53,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   else {
     const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-    process.stdout.write(renderReport(doc, { color, width: process.stdout.columns ?? 120 }));
+    process.stdout.write(renderReport(doc, { color, width: process.stdout.isTTY ? (process.stdout.columns ?? 120) : 100_000 }));
   }
   const bad = doc.sessions.some((s) => s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping');
   return bad ? 1 : 0;

@@ -38,9 +38,18 @@ export class StateDb {
       db = make();
       await db.load();
     }
-    // Compaction rewrites the file synchronously-ish; with only session documents it is small.
-    (db as unknown as { setAutocompactionInterval(ms: number): void }).setAutocompactionInterval(10 * 60_000);
-    return new StateDb(db, file);
+    const store = new StateDb(db, file);
+    // Compaction rewrites the file; with only session documents it is small. (nedb-promises'
+    // proxy cannot run NeDB's own autocompaction timer, so ours calls it.)
+    store.timer = setInterval(() => void store.compact().catch((e: Error) => log(`state database compaction failed: ${e.message}`)), 10 * 60_000);
+    store.timer.unref();
+    return store;
+  }
+
+  private timer: NodeJS.Timeout | null = null;
+
+  private async compact(): Promise<void> {
+    await (this.sessions as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
   }
 
   async loadSessions(): Promise<SessionDoc[]> {
@@ -55,7 +64,7 @@ export class StateDb {
   }
 
   async close(): Promise<void> {
-    (this.sessions as unknown as { stopAutocompaction(): void }).stopAutocompaction();
-    await (this.sessions as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
+    if (this.timer) clearInterval(this.timer);
+    await this.compact();
   }
 }
