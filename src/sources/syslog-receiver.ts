@@ -621,6 +621,8 @@ export class SyslogReceiver {
         if (this.trusted(peer)) {
           this.counters.relayed++;
           from = o.ip;
+          // Our relay template puts the datagram itself (%rawmsg%) after the SD. A relay whose
+          // template carries only the message text keeps its whole RFC 5424 message instead.
           if (LOOKS_SYSLOG.test(o.inner)) msg = o.inner;
         } else {
           this.counters.originIgnored++;

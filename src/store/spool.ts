@@ -128,16 +128,18 @@ export async function* readCapture(
 ): AsyncGenerator<CaptureRecord & { line: number }> {
   const damaged = (line: number, reason: string, text: string): void =>
     opts.onDamaged?.({ file, line, reason, text: clip(text) });
+  // One open: a file removed after this point is still read whole (ENOENT only comes from here).
   const fh = await fsp.open(file, 'r');
   let gz = false;
   try {
     const head = Buffer.alloc(2);
     const { bytesRead } = await fh.read(head, 0, 2, 0);
     gz = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
+  } catch (err) {
     await fh.close();
+    throw err;
   }
-  const raw = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
+  const raw = fh.createReadStream({ highWaterMark: 64 * 1024, start: 0 });
   const gunzip = gz ? zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH }) : null;
   const stream: NodeJS.ReadableStream = gunzip ? raw.pipe(gunzip) : raw;
   if (gunzip) raw.on('error', (err) => gunzip.destroy(err));
