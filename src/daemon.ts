@@ -41,6 +41,8 @@ export class Daemon {
   private draining = false;
   private backlogDropped = 0;
   private readonly readers = new Map<string, LineReader>();
+  /** MN file → where reading resumes after its last spooled line (JSON of TailLine.pos). */
+  private readonly spooledPos = new Map<string, string>();
   private readonly remoteReader = new LineReader('remote', 'remote', Date.now());
   private doc: AnalysisDoc = { sessions: [], groups: [], unknownErrors: [] };
   private prev = new Map<string, string>();
@@ -135,9 +137,11 @@ export class Daemon {
     }
     await this.replay();
     if (cfg.logs !== null) {
+      const stateFile = path.join(cfg.state, 'tail-positions.json');
+      this.resumeAfterSpooled(stateFile);
       this.tailer = await Tailer.start({
         dir: cfg.logs,
-        stateFile: path.join(cfg.state, 'tail-positions.json'),
+        stateFile,
         onLine: (l) => this.onTailLine(l),
         onNotice: (l) => this.log(`tailer: ${l}`),
       });
@@ -156,11 +160,37 @@ export class Daemon {
     }
     for await (const r of this.mnSpool.replay({ onDamaged: (d) => this.log(`mnlog: damaged line ${d.file}:${d.line}: ${d.reason}`) })) {
       this.feedMn({ file: r.from, line: r.msg, mtime: r.at });
+      if (r.resume) this.spooledPos.set(r.from, r.resume);
       if (++n % 50_000 === 0) await new Promise((res) => setImmediate(res));
     }
     this.replaying = false;
     if (n) this.log(`replayed ${n} spooled lines in ${Date.now() - t0} ms`);
     this.scheduleDrain();
+  }
+
+  /**
+   * The MN-line spool is what the engine has seen: after a crash, resume each file right after
+   * its last spooled line (the tailer's own positions may be up to a second behind or ahead).
+   */
+  private resumeAfterSpooled(stateFile: string): void {
+    if (!this.spooledPos.size) return;
+    let doc: { version: 1; files: Record<string, unknown> } = { version: 1, files: {} };
+    try {
+      const old = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as typeof doc;
+      if (old?.version === 1 && old.files && typeof old.files === 'object') doc = old;
+    } catch {
+      /* none yet, or damaged: the spooled positions are all we need */
+    }
+    for (const [file, pos] of this.spooledPos) {
+      try {
+        doc.files[file] = JSON.parse(pos) as unknown;
+      } catch {
+        /* a damaged position: the tailer's own one stays */
+      }
+    }
+    const tmp = `${stateFile}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(doc));
+    fs.renameSync(tmp, stateFile);
   }
 
   private onMessage(m: ReceivedMessage): void {
@@ -169,7 +199,7 @@ export class Daemon {
   }
 
   private onTailLine(l: TailLine): void {
-    this.mnSpool.append({ at: l.mtime, from: l.file, msg: l.line });
+    this.mnSpool.append({ at: l.mtime, from: l.file, msg: l.line, ...(l.pos ? { resume: JSON.stringify(l.pos) } : {}) });
     this.enqueue({ kind: 'mn', l });
   }
 

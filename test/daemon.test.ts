@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { getJson } from '../src/api/client';
+import { readCapture } from '../src/store/spool';
 import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
 import { startDaemon, sendUdp, waitFor, DIST, freePort } from './helpers/daemon';
 
@@ -119,7 +120,10 @@ describe('xtriaged', () => {
       const one = await getJson<{ timeline: { line: string }[] }>(d2.socket, `/v1/sessions/${doc.sessions.find((s) => s.node === 'cn05')!.id}`);
       expect(one.timeline.filter((l) => l.line.includes('DHCPACK')).length).toBe(1);
       const spoolDir = path.join(d2.state, 'spool');
-      const count = fs.readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl')).reduce((n, f) => n + fs.readFileSync(path.join(spoolDir, f), 'utf8').split('\n').filter((l) => l.includes('"line ')).length, 0);
+      let count = 0;
+      for (const f of fs.readdirSync(spoolDir).filter((x) => /\.jsonl(\.gz)?$/.test(x))) {
+        for await (const r of readCapture(path.join(spoolDir, f))) if (r.msg.includes(' line ')) count++;
+      }
       expect(count).toBe(500);
     } finally {
       await d2.stop('SIGKILL');

@@ -28,6 +28,9 @@ export interface TailLine {
   truncated?: boolean;
   /** The line had no newline yet: emitted after partialFlushMs of quiet, at a rotation or truncation. */
   partial?: boolean;
+  /** Where reading resumes after this line (the inode and the byte offset past its newline):
+   * a caller that records this with the line can restart exactly after the last line it kept. */
+  pos?: { dev: number; ino: number; btime?: number; offset: number };
 }
 
 /** The fixed MN files, relative to the logs directory. */
@@ -726,7 +729,8 @@ export class Tailer {
       r.parts = [];
       r.partLen = 0;
       i = nl + 1;
-      this.emit(t, r, line, {});
+      // r.pos already counts the whole chunk; the line ends i bytes into it.
+      this.emit(t, r, line, {}, r.pos - chunk.length + i);
     }
   }
 
@@ -735,12 +739,13 @@ export class Tailer {
     const line = Buffer.concat(r.parts).toString('utf8');
     r.parts = [];
     r.partLen = 0;
-    this.emit(t, r, line, { partial: true });
+    this.emit(t, r, line, { partial: true }, r.pos);
   }
 
-  private emit(t: Tracked, r: Reader, line: string, flags: { truncated?: boolean; partial?: boolean }): void {
+  private emit(t: Tracked, r: Reader, line: string, flags: { truncated?: boolean; partial?: boolean }, end?: number): void {
     this.counters.lines++;
     const out: TailLine = { file: t.rel, line, mtime: r.mtime };
+    if (end !== undefined) out.pos = { dev: r.dev, ino: r.ino, ...(r.btime ? { btime: r.btime } : {}), offset: end };
     if (flags.truncated) {
       out.truncated = true;
       this.counters.truncatedLines++;

@@ -23,6 +23,8 @@ export interface CaptureRecord {
   at: number;
   from: string;
   msg: string;
+  /** Not part of the capture contract: the daemon's MN-file spool records where reading resumes. */
+  resume?: string;
 }
 
 /** Where a record sits in the spool: the file's stem (name without .jsonl/.jsonl.gz) and its 1-based line. */
@@ -92,7 +94,9 @@ const MAX_LINE = 16 * 1024 * 1024;
 
 /** The capture-file line for a record (with its newline). */
 export function formatCaptureLine(m: CaptureRecord): string {
-  return `${JSON.stringify({ at: isoLocal(m.at), from: m.from, msg: m.msg })}\n`;
+  const o: Record<string, string> = { at: isoLocal(m.at), from: m.from, msg: m.msg };
+  if (m.resume !== undefined) o.resume = m.resume;
+  return `${JSON.stringify(o)}\n`;
 }
 
 /** Parse one capture line; returns an error reason instead of throwing. */
@@ -110,7 +114,7 @@ export function parseCaptureLine(line: string): CaptureRecord | string {
   }
   const at = parseIso(r.at);
   if (at === null) return 'bad "at" time';
-  return { at, from: r.from, msg: r.msg };
+  return typeof r.resume === 'string' ? { at, from: r.from, msg: r.msg, resume: r.resume } : { at, from: r.from, msg: r.msg };
 }
 
 function clip(s: string): string {
@@ -574,7 +578,7 @@ export class Spool {
         try {
           for await (const r of readCapture(p, ro)) {
             if (r.line <= skipLines) continue;
-            yield { at: r.at, from: r.from, msg: r.msg, pos: { file: f.stem, line: r.line } };
+            yield { at: r.at, from: r.from, msg: r.msg, ...(r.resume !== undefined ? { resume: r.resume } : {}), pos: { file: f.stem, line: r.line } };
           }
           break;
         } catch (err) {
