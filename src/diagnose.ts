@@ -213,9 +213,12 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   if (input.cache) for (const k of [...input.cache.keys()]) if (!machines.has(k)) input.cache.delete(k);
 
   // Choose each session's root cause: the earliest candidate no earlier candidate explains.
+  // Lines about no machine: MN-side faults (scope cluster) may explain sessions' causes; a node's
+  // error that could not be tied to a machine (installer said `localhost`) is only reported.
   const clusterEvents = input.cluster.filter((e) => e.pattern && (e.pattern.severity === 'error' || e.pattern.severity === 'critical'));
   const clusterCands = clusterEvents.map((e) => patternCandidate(e, {}));
-  for (const b of built) chooseRoot(b, closure, clusterCands);
+  const mnCauses = clusterCands.filter((c) => c.scope === 'cluster');
+  for (const b of built) chooseRoot(b, closure, mnCauses);
 
   // Unknown error templates across the cluster, and which are noise (seen in succeeded sessions).
   const templates = new Map<string, { count: number; sessions: Set<string>; failing: Set<string>; succeeded: Set<string>; example: Entry }>();
