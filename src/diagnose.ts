@@ -275,7 +275,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       return everyB - everyA || b.failingSessions - a.failingSessions || b.count - a.count;
     });
 
-  const groups = buildGroups(built, orphanErrors, clusterCands);
+  // A sessionless line that a session's root cause explains is that cause's symptom, not a group.
+  const inhibited = (c: Candidate): boolean => built.some((b) => b.root && b.root.at <= c.at + 60_000 && closure(b.root.id).has(c.id));
+  const groups = buildGroups(built, orphanErrors, clusterCands.filter((c) => !inhibited(c)));
   const sessions = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
   const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));
   return { doc: { sessions, groups, unknownErrors }, timelines };

@@ -76,6 +76,7 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
     for (const s of failing) {
       const head = `${c(colourOf[s.outcome]!, outcomeLabel(s.outcome).padEnd(8))} ${c('1', safe(nameOf(s)))}  ${safe(s.mac ?? '-')}  ${safe(s.ips.join(',') || '-')}  stage ${s.stage}${s.attempts > 1 ? `, ${s.attempts} attempts` : ''}  (started ${shortTime(s.startedAt)})`;
       out.push('', head);
+      if (s.loop) out.push(`    ${c('1', 'loop     ')}${s.loop.attempts} attempts, each ending at: ${s.loop.breaks.join(' → ')}`);
       if (s.rootCause) {
         out.push(`    ${c('1', 'cause    ')}${safe(s.rootCause.title)}  ${c('2', `[${safe(s.rootCause.pattern)}]`)}`);
         if (inShownGroup.has(s.id)) {
