@@ -63,7 +63,8 @@ export async function readLines(
   };
   await new Promise<void>((resolve) => {
     const raw = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
-    const stream: NodeJS.ReadableStream = gz ? raw.pipe(zlib.createGunzip()) : raw;
+    // Z_SYNC_FLUSH at the end: a truncated gzip still yields what it holds.
+    const stream: NodeJS.ReadableStream = gz ? raw.pipe(zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH })) : raw;
     const fail = (e: Error): void => {
       result.error ??= (e as NodeJS.ErrnoException).code ? `${(e as NodeJS.ErrnoException).code}: ${e.message}` : e.message;
       resolve();
@@ -89,6 +90,22 @@ export async function readLines(
   if (!result.binary) {
     push(decoder.end());
     if (buf && !skipping) emit(buf);
+  }
+  // A truncated gzip ends quietly under Z_SYNC_FLUSH: its trailer (the size, mod 2^32) tells.
+  if (gz && !result.error && !result.binary) {
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        const tail = Buffer.alloc(4);
+        if (size >= 18) fs.readSync(fd, tail, 0, 4, size - 4);
+        if (size < 18 || tail.readUInt32LE(0) !== result.bytes % 2 ** 32) result.error = 'gzip stream is truncated or corrupt (unexpected end of file)';
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      /* the read error was reported above */
+    }
   }
   return result;
 }

@@ -1,0 +1,185 @@
+// `xtriage analyze` as an admin runs it: real files, real tarballs, real gzip, the real binary.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import type { AnalysisDoc } from '../src/diagnose';
+import { DIST } from './helpers/daemon';
+
+jest.setTimeout(60_000);
+
+function xtriage(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', XTRIAGE_PATTERNS_D: '/nonexistent' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const CLUSTER = [
+  'Nov 24 10:00:01 mn01 xcat[4101]: INFO xCAT: Allowing rinstall to cn[01-02] osimage=rhels9.4-x86_64-install-compute for root from localhost',
+  'Nov 24 10:00:04 mn01 xcat[4133]: INFO xcat.updatestatus - cn01: changing status=powering-on',
+  'Nov 24 10:00:04 mn01 xcat[4133]: INFO xcat.updatestatus - cn02: changing status=powering-on',
+  'Nov 24 10:02:10 mn01 xcat[4300]: INFO xcat.updatestatus - cn01: changing status=installing',
+  'Nov 24 10:02:11 mn01 xcat[4300]: INFO xcat.updatestatus - cn02: changing status=installing',
+  'Nov 24 10:10:31 mn01 xcat[4300]: INFO xcat.updatestatus - cn01: changing status=booting',
+  'Nov 24 10:12:30 mn01 xcat[4300]: INFO xcat.updatestatus - cn01: changing status=postbooting',
+  'Nov 24 10:13:05 mn01 xcat[4300]: INFO xcat.updatestatus - cn01: changing status=booted',
+  'Nov 24 10:10:21 mn01 xcat[4300]: INFO xcat.updatestatus - cn02: changing status=failed',
+];
+const MESSAGES_OLD = [
+  'Nov 24 10:00:41 mn01 dhcpd[1234]: DHCPDISCOVER from 52:54:00:aa:bb:01 via ens4',
+  'Nov 24 10:00:43 mn01 dhcpd[1234]: DHCPACK on 10.0.0.11 to 52:54:00:aa:bb:01 via ens4',
+];
+const MESSAGES = [
+  'Nov 24 10:00:44 mn01 dhcpd[1234]: DHCPACK on 10.0.0.12 to 52:54:00:aa:bb:02 via ens4',
+  'Nov 24 10:00:45 mn01 in.tftpd[2345]: RRQ from 10.0.0.12 filename xcat/xnba.kpxe',
+  'Nov 24 10:00:45 mn01 in.tftpd[2345]: RRQ from 10.0.0.11 filename xcat/xnba.kpxe',
+];
+const ACCESS = [
+  '10.0.0.11 - - [24/Nov/2026:10:00:46 +0000] "GET /tftpboot/xcat/xnba/nodes/cn01 HTTP/1.1" 200 500 "-" "iPXE"',
+  '10.0.0.12 - - [24/Nov/2026:10:00:46 +0000] "GET /tftpboot/xcat/xnba/nodes/cn02 HTTP/1.1" 200 500 "-" "iPXE"',
+  '10.0.0.12 - - [24/Nov/2026:10:10:20 +0000] "GET /install/postscripts/mysite_tuning HTTP/1.1" 403 199 "-" "curl/7.76.1"',
+];
+
+function makeTree(root: string): void {
+  fs.mkdirSync(path.join(root, 'xcat'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'httpd'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'xcat/cluster.log'), `${CLUSTER.join('\n')}\n`);
+  fs.writeFileSync(path.join(root, 'messages-20261124'), zlib.gzipSync(`${MESSAGES_OLD.join('\n')}\n`));
+  fs.renameSync(path.join(root, 'messages-20261124'), path.join(root, 'messages-20261124.gz'));
+  fs.writeFileSync(path.join(root, 'messages'), `${MESSAGES.join('\n')}\n`);
+  fs.writeFileSync(path.join(root, 'httpd/access_log'), `${ACCESS.join('\n')}\n`);
+}
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'xta-'));
+}
+
+describe('xtriage analyze', () => {
+  test('a log tree with rotated and gzipped siblings: JSON per the contract, exit 1 on a failure', () => {
+    const root = tmp();
+    makeTree(root);
+    const r = xtriage(['analyze', root, '--json']);
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout) as AnalysisDoc;
+    const cn01 = doc.sessions.find((s) => s.node === 'cn01')!;
+    const cn02 = doc.sessions.find((s) => s.node === 'cn02')!;
+    expect(cn01.outcome).toBe('succeeded');
+    expect(cn01.mac).toBe('52:54:00:aa:bb:01'); // learned from the gzipped rotation
+    expect(cn02.outcome).toBe('failed');
+    expect(cn02.rootCause!.evidence[0]!.line).toBe(ACCESS[2]);
+    expect(cn02.rootCause!.evidence[0]!.source).toBe('httpd/access_log');
+    for (const s of doc.sessions) {
+      expect(Object.keys(s)).toEqual(expect.arrayContaining(['id', 'mac', 'ips', 'node', 'outcome', 'stage', 'startedAt', 'endedAt', 'rootCause', 'symptoms', 'milestones']));
+      expect(s.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:[+-]\d\d:\d\d|Z)$/);
+    }
+    expect(doc.groups.some((g) => g.sessions.includes(cn02.id) && g.title.includes('mysite_tuning'))).toBe(true);
+    // The text report: groups first, the failing node with its evidence and remedy.
+    const text = xtriage(['analyze', root]);
+    expect(text.status).toBe(1);
+    expect(text.stdout.indexOf('CAUSES SHARED')).toBeLessThan(text.stdout.indexOf('NODES THAT DID NOT PROVISION'));
+    expect(text.stdout).toContain(ACCESS[2]);
+    expect(text.stdout).toMatch(/SUCCEEDED 1: cn01/);
+  });
+
+  test('--node takes a name, a noderange, a MAC or an IP', () => {
+    const root = tmp();
+    makeTree(root);
+    for (const spec of ['cn01', 'cn[01-01]', '52:54:00:AA:BB:01', '10.0.0.11']) {
+      const doc = JSON.parse(xtriage(['analyze', root, '--json', '--node', spec]).stdout) as AnalysisDoc;
+      expect(doc.sessions.map((s) => s.node)).toEqual(['cn01']);
+    }
+    const r = xtriage(['analyze', root, '--json', '--node', 'cn01']);
+    expect(r.status).toBe(0);
+  });
+
+  test('an xcatsnap tarball with the tree under a top folder, and a truncated one', () => {
+    const root = tmp();
+    const top = path.join(root, 'xcatsnap-mn01', 'var', 'log');
+    makeTree(top);
+    fs.mkdirSync(path.join(top, 'consoles'));
+    fs.writeFileSync(path.join(top, 'consoles', 'cn01'), 'Loading kernel ...\n'.repeat(20_000));
+    const tarball = path.join(root, 'snap.tar.gz');
+    const t = spawnSync('tar', ['-czf', tarball, '-C', root, 'xcatsnap-mn01']);
+    expect(t.status).toBe(0);
+    const r = xtriage(['analyze', tarball, '--json']);
+    const doc = JSON.parse(r.stdout) as AnalysisDoc;
+    expect(doc.sessions.find((s) => s.node === 'cn02')?.outcome).toBe('failed');
+    // Cut the tarball: what could be read is analysed, the damage reported.
+    const cut = path.join(root, 'cut.tar');
+    spawnSync('tar', ['-cf', cut, '-C', root, 'xcatsnap-mn01']);
+    const buf = fs.readFileSync(cut);
+    fs.writeFileSync(cut, buf.subarray(0, Math.floor(buf.length * 0.6)));
+    const r2 = xtriage(['analyze', cut, '--json']);
+    expect([0, 1]).toContain(r2.status);
+    expect(() => JSON.parse(r2.stdout)).not.toThrow();
+    expect(r2.stderr).toMatch(/cut\.tar/);
+  });
+
+  test('bad input: missing path, empty tree, corrupt gzip, binary file, a 10 MB line', () => {
+    const missing = xtriage(['analyze', '/nonexistent/logs']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/nonexistent\/logs: no such file or directory/);
+    const bad = xtriage(['analyze', '--bogus', tmp()]);
+    expect(bad.status).toBe(2);
+    const empty = xtriage(['analyze', tmp(), '--json']);
+    expect(empty.status).toBe(0);
+    expect(JSON.parse(empty.stdout)).toEqual({ sessions: [], groups: [], unknownErrors: [] });
+
+    const root = tmp();
+    makeTree(root);
+    // A corrupt .gz rotation, a binary "log", and a 10 MB line in the live file.
+    const filler = Array.from({ length: 3000 }, (_, i) => `Nov 24 10:00:50 mn01 sshd[${1000 + i}]: session opened for user u${(i * 7919) % 1000}`).join('\n');
+    const gz = zlib.gzipSync(`${MESSAGES_OLD.join('\n')}\n${filler}\n`);
+    fs.writeFileSync(path.join(root, 'messages-20261124.gz'), gz.subarray(0, gz.length - 20));
+    fs.mkdirSync(path.join(root, 'consoles'));
+    fs.writeFileSync(path.join(root, 'consoles', 'cn09'), Buffer.alloc(4096, 0));
+    fs.appendFileSync(path.join(root, 'messages'), `Nov 24 10:05:00 mn01 app[1]: ${'y'.repeat(10 * 1024 * 1024)}\nNov 24 10:05:01 mn01 dhcpd[1234]: DHCPACK on 10.0.0.13 to 52:54:00:aa:bb:03 via ens4\n`);
+    const r = xtriage(['analyze', root, '--json']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/messages-20261124\.gz: .*(?:unexpected end|Z_BUF_ERROR|incorrect|invalid)/i);
+    expect(r.stderr).toMatch(/consoles\/cn09: binary file, skipped/);
+    const doc = JSON.parse(r.stdout) as AnalysisDoc;
+    // The lines after the 10 MB one were read, and the rotation's good part too.
+    expect(doc.sessions.find((s) => s.node === 'cn01')?.mac).toBe('52:54:00:aa:bb:01');
+    expect(doc.sessions.find((s) => s.node === 'cn02')?.outcome).toBe('failed');
+  });
+
+  test('a capture file (the daemon spool format) as input', () => {
+    const root = tmp();
+    makeTree(root);
+    const cap = path.join(root, 'capture-20261124-100000.jsonl');
+    const lines = [
+      { at: '2026-11-24T10:10:21.000+00:00', from: '10.0.0.12', msg: '<163>1 2026-11-24T10:10:21.000000+00:00 localhost xcat.deployment - - - failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...' },
+    ];
+    fs.writeFileSync(cap, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{not json\n`);
+    const r = xtriage(['analyze', root, '--capture', cap, '--json']);
+    const doc = JSON.parse(r.stdout) as AnalysisDoc;
+    const cn02 = doc.sessions.find((s) => s.node === 'cn02')!;
+    expect(cn02.rootCause!.evidence[0]!.line).toBe(ACCESS[2]);
+    expect(cn02.symptoms.some((y) => y.evidence.some((e) => e.source === 'remote' && e.line.includes('failed to download')))).toBe(true);
+    expect(r.stderr).toMatch(/1 damaged line/);
+  });
+
+  test('--now makes a quiet install stalled, and names what never came', () => {
+    const root = tmp();
+    fs.mkdirSync(path.join(root, 'xcat'));
+    fs.writeFileSync(path.join(root, 'messages'), 'Nov 24 10:00:43 mn01 dhcpd[1234]: DHCPACK on 10.0.0.16 to 52:54:00:aa:bb:06 via ens4\n');
+    fs.mkdirSync(path.join(root, 'httpd'));
+    fs.writeFileSync(path.join(root, 'httpd/access_log'), [
+      '10.0.0.16 - - [24/Nov/2026:10:00:46 +0000] "GET /tftpboot/xcat/xnba/nodes/cn06 HTTP/1.1" 200 500 "-" "iPXE"',
+      '10.0.0.16 - - [24/Nov/2026:10:00:47 +0000] "GET /tftpboot/xcat/osimage/rhels8.8-x86_64-install-compute/vmlinuz HTTP/1.1" 200 11020584 "-" "iPXE"',
+      '',
+    ].join('\n'));
+    const running = JSON.parse(xtriage(['analyze', root, '--json', '--now', '2026-11-24T10:01:00Z']).stdout) as AnalysisDoc;
+    expect(running.sessions[0]!.outcome).toBe('running');
+    const r = xtriage(['analyze', root, '--json', '--now', '2026-11-24T10:30:00Z']);
+    expect(r.status).toBe(1);
+    const s = (JSON.parse(r.stdout) as AnalysisDoc).sessions[0]!;
+    expect(s.outcome).toBe('stalled');
+    expect(s.stage).toBe('kernel');
+    expect(s.stall?.next).toBe('initrd');
+    expect(s.rootCause?.title).toMatch(/initrd/i);
+    expect(xtriage(['analyze', root, '--now', 'yesterday']).status).toBe(2);
+  });
+});
