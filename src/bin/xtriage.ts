@@ -4,6 +4,7 @@
 import { UsageError } from '../analyze';
 import { analyzeCommand } from '../cli/analyze-cmd';
 import { patternsCommand } from '../cli/patterns-cmd';
+import { showCommand, statusCommand, tuiCommand, watchCommand } from '../cli/live-cmd';
 
 const HELP = `usage: xtriage [COMMAND] [ARGS]
 
@@ -14,6 +15,7 @@ const HELP = `usage: xtriage [COMMAND] [ARGS]
   watch                one line per change, as it happens
   demo                 start a daemon, replay a demo cluster into it, open the UI
 
+With no COMMAND: the terminal UI on the running xtriaged (--socket PATH; ? inside for keys).
 Run \`xtriage COMMAND --help\` for a command's options.
 `;
 
@@ -24,14 +26,20 @@ async function main(argv: string[]): Promise<number> {
   const commands: Record<string, () => Promise<Command>> = {
     analyze: async () => analyzeCommand,
     patterns: async () => patternsCommand,
+    status: async () => statusCommand,
+    show: async () => showCommand,
+    watch: async () => watchCommand,
+    tui: async () => tuiCommand,
   };
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(HELP);
     return 0;
   }
-  const load = commands[cmd ?? 'tui'];
+  // No subcommand (possibly with options such as --socket): the terminal UI.
+  if (cmd === undefined || cmd.startsWith('-')) return tuiCommand(argv);
+  const load = commands[cmd];
   if (!load) throw new UsageError(`unknown command "${cmd}" (try xtriage --help)`);
-  return (await load())(cmd === undefined ? [] : rest);
+  return (await load())(rest);
 }
 
 main(process.argv.slice(2)).then(

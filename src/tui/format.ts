@@ -1,0 +1,73 @@
+// Small text helpers shared by the screens and the live CLI: names, times, durations, counts.
+
+import type { SessionDoc } from '../diagnose';
+
+export const OUTCOMES = ['failed', 'looping', 'stalled', 'running', 'succeeded'] as const;
+export type OutcomeName = (typeof OUTCOMES)[number];
+
+/** Failing first, then running, then succeeded. */
+export const OUTCOME_RANK: Record<string, number> = { failed: 0, looping: 1, stalled: 2, running: 3, succeeded: 4 };
+
+export function outcomeWord(o: string): string {
+  return o.toUpperCase();
+}
+
+/** Fixed-width outcome word, so columns line up (SUCCEEDED is the longest). */
+export function outcomeCell(o: string): string {
+  return outcomeWord(o).padEnd(9);
+}
+
+export function isFailing(o: string): boolean {
+  return o === 'failed' || o === 'stalled' || o === 'looping';
+}
+
+/** The best name a person knows the machine by: node name, else MAC, else IP, else the id. */
+export function nameOf(s: Pick<SessionDoc, 'node' | 'mac' | 'ips' | 'id'>): string {
+  return s.node ?? s.mac ?? s.ips[0] ?? s.id;
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+export const compareNames = (a: string, b: string): number => collator.compare(a, b);
+
+/** `HH:MM:SS` of an ISO 8601 time as the daemon wrote it (its local offset). */
+export function clock(iso: string | null | undefined): string {
+  if (!iso) return '--:--:--';
+  const m = /T(\d\d:\d\d:\d\d)/.exec(iso);
+  return m ? m[1]! : iso;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of an ISO 8601 time. */
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '-';
+  return iso.replace('T', ' ').replace(/\.\d+/, '').replace(/([+-]\d\d:\d\d|Z)$/, '');
+}
+
+export function ms(iso: string | null | undefined): number {
+  if (!iso) return NaN;
+  return Date.parse(iso);
+}
+
+/** 42s, 3m05s, 1h02m, 2d03h. */
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+export function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+/** Counts of sessions by outcome. */
+export function countOutcomes(sessions: Iterable<SessionDoc>): Record<OutcomeName, number> {
+  const c: Record<OutcomeName, number> = { failed: 0, looping: 0, stalled: 0, running: 0, succeeded: 0 };
+  for (const s of sessions) if (s.outcome in c) c[s.outcome as OutcomeName]++;
+  return c;
+}
