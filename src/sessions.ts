@@ -116,7 +116,8 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
       // An end line closes the latest open step with the same key.
       for (let i = steps.length - 1; i >= 0; i--) {
         const s = steps[i]!;
-        if (s.pattern!.awaits!.pattern === p.id && s.fields[s.pattern!.awaits!.key] === e.fields[s.pattern!.awaits!.key]) {
+        const aw = s.pattern!.awaits!;
+        if (aw.patterns.includes(p.id) && s.fields[aw.key] === e.fields[aw.key]) {
           steps.splice(i, 1);
           break;
         }

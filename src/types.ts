@@ -138,8 +138,8 @@ export interface Pattern {
   groupBy: string[];
   /** Higher wins when several patterns match one line. */
   priority: number;
-  /** This line starts a step that must end with a line of pattern `awaits.pattern` with the same `awaits.key` field. */
-  awaits: { pattern: string; key: string } | null;
+  /** This line starts a step that must end with a line of one of `awaits.patterns` with the same `awaits.key` field. */
+  awaits: { patterns: string[]; key: string } | null;
   examples: PatternExample[];
   counterexamples: string[];
 }

@@ -166,8 +166,9 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
   let awaits: Pattern['awaits'] = null;
   if (obj.awaits !== undefined && obj.awaits !== null) {
     const a = obj.awaits as Record<string, unknown>;
-    if (typeof a !== 'object' || typeof a.pattern !== 'string' || typeof a.key !== 'string') bad('awaits must be {pattern, key}');
-    else awaits = { pattern: a.pattern, key: a.key };
+    const ids = typeof a?.pattern === 'string' ? [a.pattern] : Array.isArray(a?.pattern) && a.pattern.every((x) => typeof x === 'string') ? (a.pattern as string[]) : null;
+    if (typeof a !== 'object' || !ids || !ids.length || typeof a.key !== 'string') bad('awaits must be {pattern: ID or [IDs], key: FIELD}');
+    else awaits = { patterns: ids, key: a.key };
   }
   const priority = obj.priority ?? 0;
   if (typeof priority !== 'number' || !Number.isInteger(priority)) bad('priority must be an integer');
@@ -359,7 +360,7 @@ export function checkReferences(patterns: Pattern[], rules: Rule[]): string[] {
     for (const e of x.explains) if (!ids.has(e)) out.push(`${x.file}:${x.line}: pattern ${x.id}: explains unknown id "${e}"`);
   }
   for (const p of patterns) {
-    if (p.awaits && !ids.has(p.awaits.pattern)) out.push(`${p.file}:${p.line}: pattern ${p.id}: awaits unknown id "${p.awaits.pattern}"`);
+    for (const a of p.awaits?.patterns ?? []) if (!ids.has(a)) out.push(`${p.file}:${p.line}: pattern ${p.id}: awaits unknown id "${a}"`);
   }
   for (const r of rules) {
     if (r.when && !patterns.some((p) => p.id === r.when)) out.push(`${r.file}:${r.line}: pattern ${r.id}: when names unknown pattern "${r.when}"`);
