@@ -89,6 +89,7 @@ export interface DiagnoseInput {
 const CONTEXT_MS = 24 * 3600_000;
 const MAX_EVIDENCE = 5;
 const MAX_SYMPTOMS = 30;
+const SAME_MOMENT_MS = 1500;
 
 export function evidenceOf(e: Entry): Evidence {
   return { at: isoLocal(e.rec.at), source: e.rec.source, line: e.rec.raw };
@@ -111,6 +112,8 @@ interface Candidate {
   fields: Record<string, string>;
   scope: 'node' | 'cluster';
   groupBy: string[];
+  /** The line ends the attempt (a consequence by nature). */
+  ends?: boolean;
 }
 
 function patternCandidate(e: Entry, extra: Record<string, string>): Candidate {
@@ -128,6 +131,7 @@ function patternCandidate(e: Entry, extra: Record<string, string>): Candidate {
     fields,
     scope: p.scope,
     groupBy: p.groupBy,
+    ends: p.ends !== null,
   };
 }
 
@@ -278,6 +282,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   // A sessionless line that a session's root cause explains is that cause's symptom, not a group.
   const inhibited = (c: Candidate): boolean => built.some((b) => b.root && b.root.at <= c.at + 60_000 && closure(b.root.id).has(c.id));
   const groups = buildGroups(built, orphanErrors, clusterCands.filter((c) => !inhibited(c)));
+  attachInhibited(built, clusterCands, closure);
   const sessions = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
   const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));
   return { doc: { sessions, groups, unknownErrors }, timelines };
@@ -419,7 +424,8 @@ function stallCandidate(s: StallInfo, f: AttemptFacts, superseded: number | null
     waited: humanDuration(s.waitedS),
     normal: humanDuration(s.normalS),
   };
-  const lastEntry = s.open ?? null;
+  // Evidence of a stall: the step that never ended, else the last thing the node got to.
+  const lastEntry = s.open ?? f.lastMilestone ?? null;
   if (s.rule) {
     const c = ruleCandidate(s.rule, f.last, lastEntry, fields);
     if (s.open) c.title += ` — ${s.open.pattern!.id} ${Object.values(s.open.fields).join(' ')} never ended`;
@@ -464,6 +470,8 @@ function buildOne(
   if (v.outcome !== 'succeeded') {
     for (const e of [...context.filter(isError), ...f.errors]) candidates.push(patternCandidate(e, extra));
     for (const h of f.absent) candidates.push(ruleCandidate(h.rule, h.entry.rec.at, h.entry, extra));
+    // Warnings are never the cause while an error exists; without one, the first is the best lead.
+    if (!candidates.length && v.outcome !== 'running') for (const e of f.warnings) candidates.push(patternCandidate(e, extra));
     if (v.outcome === 'stalled' && v.stall) {
       const s = stallCandidate(v.stall, f, superseded);
       if (s) candidates.push({ ...s, at: Number.MAX_SAFE_INTEGER });
@@ -545,8 +553,13 @@ function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands
   if (!cands.length) return;
   const roots: Candidate[] = [];
   const symptoms: { c: Candidate; explained: boolean }[] = [];
+  // Lines of one second arrive in any order across files: a line that ends the attempt (xcatd's
+  // status=failed) may be read before the node's halt line that caused it, so for those look a
+  // moment ahead too.
+  const explainedBy = (c: Candidate): Candidate | undefined =>
+    cands.find((x) => x !== c && x.at <= c.at + (c.ends ? SAME_MOMENT_MS : 0) && closure(x.id).has(c.id) && !(closure(c.id).has(x.id) && c.at <= x.at));
   for (const c of cands) {
-    const by = roots.find((r) => r.at <= c.at && closure(r.id).has(c.id));
+    const by = explainedBy(c);
     if (by || roots.length) symptoms.push({ c, explained: !!by });
     else roots.push(c);
   }
@@ -563,12 +576,43 @@ function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands
   b.root = root;
   b.doc.rootCause = root ? causeDoc(root) : null;
   const closed = root ? closure(root.id) : new Set<string>();
-  b.doc.symptoms = symptoms.slice(0, MAX_SYMPTOMS).map(({ c, explained }) => ({
+  // Repeats of one symptom fold into one (the first line as evidence, the count in the title).
+  const folded: { c: Candidate; explained: boolean; n: number }[] = [];
+  for (const y of symptoms) {
+    const same = folded.find((f) => f.c.id === y.c.id && f.c.title === y.c.title);
+    if (same) same.n++;
+    else folded.push({ ...y, n: 1 });
+  }
+  b.doc.symptoms = folded.slice(0, MAX_SYMPTOMS).map(({ c, explained, n }) => ({
     pattern: c.id,
-    title: c.title,
+    title: n > 1 ? `${c.title} (×${n})` : c.title,
     evidence: c.entry ? evidenceList(c.entry) : [],
     explained: explained || closed.has(c.id),
   }));
+}
+
+/** Lines about no machine that a session's cause explains (xcatd refusing that node …) join its symptoms. */
+function attachInhibited(built: Built[], cands: Candidate[], closure: (id: string) => Set<string>): void {
+  if (!cands.length) return;
+  const byRoot = new Map<string, Built[]>();
+  for (const b of built) {
+    if (!b.root) continue;
+    let l = byRoot.get(b.root.id);
+    if (!l) byRoot.set(b.root.id, (l = []));
+    l.push(b);
+  }
+  for (const c of cands) {
+    for (const [rootId, list] of byRoot) {
+      if (!closure(rootId).has(c.id)) continue;
+      for (const b of list) {
+        const first = b.entries[0]?.rec.at ?? 0;
+        const last = b.entries.reduce((t, e) => Math.max(t, e.lastAt), first);
+        if (c.at < first - 60_000 || c.at > last + 300_000 || b.doc.symptoms.length >= MAX_SYMPTOMS) continue;
+        if (b.doc.symptoms.some((y) => y.pattern === c.id && y.evidence[0]?.line === c.entry?.rec.raw)) continue;
+        b.doc.symptoms.push({ pattern: c.id, title: c.title, evidence: c.entry ? evidenceList(c.entry) : [], explained: true });
+      }
+    }
+  }
 }
 
 function groupKey(c: Candidate): string {

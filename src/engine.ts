@@ -17,6 +17,9 @@ const MAX_UNKNOWN = 40;
 const MAX_ENTRIES = 4000;
 /** Lines this close in time from two different files are the same line logged twice. */
 const DUP_WINDOW_S = 2;
+/** A line that names no machine is attributed to MN activity this close in time (seconds). */
+const ATTRIB_WINDOW_S = 2;
+const MAX_FLOATING = 50_000;
 
 export interface TimelineItem {
   at: string;
@@ -51,6 +54,10 @@ export class Engine {
   /** program+message+second → source, for lines logged in two files (cluster.log and computes.log …). */
   private readonly dup = new Map<string, string>();
   private readonly dupOrder: string[] = [];
+  /** Node lines that named no machine, waiting to be attributed (see attributeFloating). */
+  private readonly floating = new Set<Entry>();
+  private readonly floatingByKey = new Map<string, Entry>();
+  private attributed = new Map<string, string>();
   private seq = 0;
   private timelines = new Map<string, Entry[]>();
   /** Per-machine diagnosis kept between snapshots; machines whose lines changed since are redone. */
@@ -81,20 +88,39 @@ export class Engine {
       this.counters.dropped++;
       return;
     }
-    if ((rec.channel === 'node' || rec.channel === 'xcatd') && this.isDuplicate(rec)) {
-      this.counters.duplicates++;
-      return;
-    }
     const fields = m ? m.fields : {};
     const pattern = m ? m.pattern : null;
+    const subjects = this.subjectsOf(rec, fields, pattern);
+    if (rec.channel === 'node' || rec.channel === 'xcatd') {
+      const dup = this.duplicateOf(rec);
+      if (dup !== null) {
+        // The same line from two files (or the network and a file): keep one, preferring the
+        // copy that says which machine sent it.
+        const floating = this.floatingByKey.get(dup);
+        if (!subjects.length || !floating) {
+          this.counters.duplicates++;
+          return;
+        }
+        this.floatingByKey.delete(dup);
+        this.floating.delete(floating);
+        this.counters.duplicates++;
+      }
+    }
     if (m) this.counters.matched++;
     else this.counters.unknown++;
 
-    const subjects = this.subjectsOf(rec, fields, pattern);
     if (pattern?.binds) for (const s of subjects) this.identity.bind(s, rec.at);
     if (!subjects.length) {
-      if (pattern || this.cluster.filter((e) => !e.pattern).length < MAX_UNKNOWN) {
-        this.cluster.push(this.entry(rec, pattern, fields, {}));
+      const e = this.entry(rec, pattern, fields, {});
+      if (rec.channel === 'node') {
+        // An installer that calls itself localhost: attributed later by what the MN saw then.
+        if (this.floating.size >= MAX_FLOATING) this.floating.delete(this.floating.values().next().value!);
+        this.floating.add(e);
+        this.floatingByKey.set(this.dupKey(rec), e);
+        return;
+      }
+      if (pattern || this.cluster.filter((x) => !x.pattern).length < MAX_UNKNOWN) {
+        this.cluster.push(e);
         if (this.cluster.length > MAX_ENTRIES) this.cluster.splice(0, this.cluster.length - MAX_ENTRIES);
       }
       return;
@@ -151,12 +177,18 @@ export class Engine {
     return s.mac || s.ip || s.node ? [s] : [];
   }
 
-  private isDuplicate(rec: LogRecord): boolean {
+  private dupKey(rec: LogRecord): string {
+    return `${rec.program ?? ''}\u0000${rec.message}\u0000${Math.floor(rec.at / 1000)}`;
+  }
+
+  /** The key of an earlier copy of this line from another source, or null (and remembers this one). */
+  private duplicateOf(rec: LogRecord): string | null {
     const sec = Math.floor(rec.at / 1000);
     const base = `${rec.program ?? ''}\u0000${rec.message}\u0000`;
     for (let d = -DUP_WINDOW_S; d <= DUP_WINDOW_S; d++) {
-      const src = this.dup.get(base + (sec + d));
-      if (src !== undefined && src !== rec.source) return true;
+      const k = base + (sec + d);
+      const src = this.dup.get(k);
+      if (src !== undefined && src !== rec.source) return k;
     }
     const k = base + sec;
     if (!this.dup.has(k)) {
@@ -165,7 +197,50 @@ export class Engine {
       // Bounded: keep the most recent keys only.
       if (this.dupOrder.length > 200_000) for (const old of this.dupOrder.splice(0, 50_000)) this.dup.delete(old);
     }
-    return false;
+    return null;
+  }
+
+  /**
+   * Node lines that name no machine (installer hostname `localhost`, no IP in a file) are given
+   * to the one machine the MN saw activity from within a couple of seconds (the 403 it served,
+   * the status it set when the node reported `failed`); when that is ambiguous they stay
+   * unattributed and are reported as such.
+   */
+  private attributeFloating(): { extra: Map<string, Entry[]>; left: Entry[] } {
+    const extra = new Map<string, Entry[]>();
+    const left: Entry[] = [];
+    if (!this.floating.size) return { extra, left };
+    const wanted = new Set<number>();
+    for (const f of this.floating) for (let d = -ATTRIB_WINDOW_S; d <= ATTRIB_WINDOW_S; d++) wanted.add(Math.floor(f.rec.at / 1000) + d);
+    const bySecond = new Map<number, { key: string; at: number }[]>();
+    for (const [key, list] of this.machines) {
+      for (const e of list) {
+        if (e.rec.channel === 'node') continue; // only what the MN itself observed anchors a line
+        const sec = Math.floor(e.rec.at / 1000);
+        if (!wanted.has(sec)) continue;
+        let l = bySecond.get(sec);
+        if (!l) bySecond.set(sec, (l = []));
+        l.push({ key, at: e.rec.at });
+      }
+    }
+    for (const f of this.floating) {
+      const sec = Math.floor(f.rec.at / 1000);
+      const best = new Map<string, number>();
+      for (let d = -ATTRIB_WINDOW_S; d <= ATTRIB_WINDOW_S; d++) {
+        for (const a of bySecond.get(sec + d) ?? []) {
+          const dist = Math.abs(a.at - f.rec.at);
+          if (dist < (best.get(a.key) ?? Infinity)) best.set(a.key, dist);
+        }
+      }
+      const ranked = [...best].sort((x, y) => x[1] - y[1]);
+      const [first, second] = ranked;
+      if (first && (!second || second[1] - first[1] >= 1000)) {
+        let l = extra.get(first[0]);
+        if (!l) extra.set(first[0], (l = []));
+        l.push(f);
+      } else left.push(f);
+    }
+    return { extra, left };
   }
 
   /** Pending machines (known only by IP or name) may resolve to a MAC once a binding is learned. */
@@ -199,9 +274,19 @@ export class Engine {
   /** The analysis document at `now` (default: the latest time seen). */
   snapshot(now?: number): AnalysisDoc {
     this.resolvePending();
+    const { extra, left } = this.attributeFloating();
+    let machines = this.machines;
+    if (extra.size || this.attributed.size) {
+      machines = new Map(this.machines);
+      for (const [key, list] of extra) machines.set(key, [...(this.machines.get(key) ?? []), ...list]);
+      // Machines whose attributed lines changed must be diagnosed again.
+      const sig = new Map([...extra].map(([k, l]) => [k, l.map((e) => e.seq).join(',')]));
+      for (const k of new Set([...sig.keys(), ...this.attributed.keys()])) if (sig.get(k) !== this.attributed.get(k)) this.dirtyMachines.add(k);
+      this.attributed = sig;
+    }
     const d = diagnose({
-      machines: this.machines,
-      cluster: this.cluster,
+      machines,
+      cluster: left.length ? [...this.cluster, ...left] : this.cluster,
       identity: this.identity,
       patterns: this.patterns,
       rules: this.rules,

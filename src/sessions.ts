@@ -85,6 +85,8 @@ export interface AttemptFacts {
   unknown: Entry[];
   /** Lines that start a step (pattern.awaits) with no matching end. */
   openSteps: Entry[];
+  /** The line that proved the highest stage reached (a stall's evidence: what came last). */
+  lastMilestone: Entry | null;
   /** Absence rules that fired: the rule and the trigger line. */
   absent: { rule: Rule; entry: Entry }[];
 }
@@ -93,6 +95,7 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
   const milestones = new Map<Stage, number>();
   let stage: Stage | null = null;
   let end: Entry | null = null;
+  let lastMilestone: Entry | null = null;
   const errors: Entry[] = [];
   const warnings: Entry[] = [];
   const unknown: Entry[] = [];
@@ -105,9 +108,13 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
       unknown.push(e);
       continue;
     }
-    last = Math.max(last, e.lastAt);
+    // A console line without a timestamp only has its file's mtime: evidence, not activity.
+    if (!(e.rec.channel === 'console' && e.rec.claimed === null)) last = Math.max(last, e.lastAt);
     if (p.milestone && !milestones.has(p.milestone)) milestones.set(p.milestone, e.rec.at);
-    if (p.milestone && (stage === null || R[p.milestone] >= R[stage])) stage = p.milestone;
+    if (p.milestone && (stage === null || R[p.milestone] >= R[stage])) {
+      stage = p.milestone;
+      lastMilestone = e;
+    }
     if (p.ends) end = e;
     if (p.severity === 'error' || p.severity === 'critical') errors.push(e);
     else if (p.severity === 'warning') warnings.push(e);
@@ -137,6 +144,7 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
     warnings,
     unknown,
     openSteps: steps,
+    lastMilestone,
     absent,
   };
 }

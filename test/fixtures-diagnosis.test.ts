@@ -11,6 +11,8 @@ import { parseIso } from '../src/sources/timestamps';
 interface Expected {
   description?: string;
   now?: string;
+  /** The time the corpus was cut off (its reference "now"). */
+  end?: string;
   nodes: { node: string; mac?: string; outcome: string; rootCause?: { match: string } | null; symptoms?: string[] }[];
   groups?: { match: string; nodes: string[] }[];
 }
@@ -39,7 +41,7 @@ describe('fixture corpus', () => {
         paths: [path.join(dir, 'log')],
         captures: [],
         kb,
-        now: exp.now ? parseIso(exp.now) ?? undefined : undefined,
+        now: exp.now ?? exp.end ? parseIso((exp.now ?? exp.end)!) ?? undefined : undefined,
         warn: (m) => warnings.push(m),
       });
       const problems: string[] = [];

@@ -5,6 +5,7 @@ import { UsageError } from '../analyze';
 import { analyzeCommand } from '../cli/analyze-cmd';
 import { patternsCommand } from '../cli/patterns-cmd';
 import { showCommand, statusCommand, tuiCommand, watchCommand } from '../cli/live-cmd';
+import { demoCommand } from '../cli/demo-cmd';
 
 const HELP = `usage: xtriage [COMMAND] [ARGS]
 
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     show: async () => showCommand,
     watch: async () => watchCommand,
     tui: async () => tuiCommand,
+    demo: async () => demoCommand,
   };
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(HELP);

@@ -84,7 +84,7 @@ export class App extends EventEmitter {
       this.store.on('change', (c: Changed) => this.guard(() => this.onData(c)));
       this.store.start();
       // Running sessions' "so far" and the stall clocks move even when no line arrives.
-      this.clock = setInterval(() => this.guard(() => this.refreshView()), 5000);
+      this.clock = setInterval(() => this.guard(() => (this.view.kind === 'cluster' || this.view.kind === 'help' ? this.draw() : this.refreshView())), 5000);
       this.refreshView();
     });
   }
@@ -93,6 +93,7 @@ export class App extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     if (this.clock) clearInterval(this.clock);
+    if (this.mediansIdle) clearTimeout(this.mediansIdle);
     if (this.messageTimer) clearTimeout(this.messageTimer);
     this.store.stop();
     try {
@@ -127,7 +128,7 @@ export class App extends EventEmitter {
   private onData(c: Changed): void {
     const v = this.view;
     if (v.kind === 'node' || v.kind === 'log') {
-      if (!this.store.sessions.has(v.id) && this.store.loaded && (c === 'all' || c.has(v.id))) {
+      if (!this.store.sessions.has(v.id) && this.store.loaded && (c.all || c.ids.has(v.id))) {
         // Superseded (a newer attempt, or the machine got its MAC): follow the machine.
         const next = this.store.successorOf(v.last);
         if (next && next.id !== v.id) {
@@ -136,8 +137,20 @@ export class App extends EventEmitter {
         }
       }
     }
-    this.refreshView();
+    // Health and connection news only touch the header; lists are rebuilt when their data moved.
+    const relevant = v.kind === 'cluster' ? c.all || c.groups || c.ids.size > 0 : v.kind === 'help' ? false : c.all || c.ids.has(v.id) || (v.kind === 'node' && c.ids.size > 0);
+    if (relevant) this.refreshView();
+    else this.draw();
+    if (c.all && !this.mediansIdle) {
+      // Stage medians take a while over 10,000 sessions: compute them while nobody waits.
+      this.mediansIdle = setTimeout(() => {
+        this.mediansIdle = null;
+        this.guard(() => void this.mediansNow());
+      }, 50);
+    }
   }
+
+  private mediansIdle: NodeJS.Timeout | null = null;
 
   private mediansNow(): Map<string, number> {
     const now = Date.now();

@@ -81,7 +81,7 @@ function sessionDetail(s: SessionDoc, inGroup: boolean, now: number): Line {
   return [span(`no cause found yet${extra}`)];
 }
 
-export function sessionLine(s: SessionDoc, opts: { nameW: number; inGroup: boolean; now: number }): Line {
+export function sessionLine(s: SessionDoc, opts: { nameW: number; inGroup: boolean; now?: number }): Line {
   const indent = opts.inGroup ? '      ' : '  ';
   return [
     span(indent),
@@ -89,7 +89,7 @@ export function sessionLine(s: SessionDoc, opts: { nameW: number; inGroup: boole
     span(' '),
     span(pad(nameOf(s), opts.nameW), 'bold'),
     span(`  ${pad(s.mac ?? '-', 17)}  ${pad(s.ips[0] ?? '-', 15)}  ${pad(s.stage, 15)} `),
-    ...sessionDetail(s, opts.inGroup, opts.now),
+    ...sessionDetail(s, opts.inGroup, opts.now ?? Date.now()),
   ];
 }
 
@@ -146,7 +146,8 @@ export class ClusterRows {
     return this.sorted.filter((s) => (!q.outcome || s.outcome === q.outcome) && m(s));
   }
 
-  build(data: ClusterData, version: number, q: Query, expanded: Set<string>, now = Date.now()): { rows: Row[]; shown: number } {
+  /** Rows render lazily, with the clock at render time (a redraw updates the "so far" times). */
+  build(data: ClusterData, version: number, q: Query, expanded: Set<string>, now?: number): { rows: Row[]; shown: number } {
     const sessions = this.filtered(data, version, q);
     const numbered = this.groups(data, version);
     const keep = new Set<string>();

@@ -53,8 +53,20 @@ export interface StoreOptions {
   coalesceMs?: number;
 }
 
-/** What changed since the last 'change' event: session ids, or everything. */
-export type Changed = Set<string> | 'all';
+/** What changed since the last 'change' event. */
+export interface Changed {
+  /** Everything was reloaded. */
+  all: boolean;
+  /** Sessions added, changed or removed (or whose details arrived). */
+  ids: Set<string>;
+  groups: boolean;
+  /** Health or connection state only: the header, not the lists. */
+  status: boolean;
+}
+
+type Change = 'all' | 'groups' | 'status' | { id: string } | { detail: string };
+
+const emptyChange = (): Changed => ({ all: false, ids: new Set(), groups: false, status: false });
 
 export class Store extends EventEmitter {
   readonly sessions = new Map<string, SessionDoc>();
@@ -71,7 +83,7 @@ export class Store extends EventEmitter {
   private stopEvents: (() => void) | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
-  private pending: Changed = new Set();
+  private pending: Changed = emptyChange();
   private loading = false;
   private buffered: SseEvent[] = [];
   private lastHealth: { at: number; received: number } | null = null;
@@ -125,8 +137,7 @@ export class Store extends EventEmitter {
       this.problem = err ?? new ApiError('lost the connection to xtriaged', 'down');
       this.lastHealth = null;
       this.rate = null;
-      if (was || !this.loaded) this.changed('all');
-      else this.changed(new Set());
+      this.changed(was ? 'all' : 'status');
     }
   }
 
@@ -149,11 +160,12 @@ export class Store extends EventEmitter {
       this.buffered = [];
       for (const e of late) this.apply(e);
       this.changed('all');
+      this.flushNow();
     } catch (e) {
       this.loading = false;
       if (this.stopped) return;
       this.problem = e instanceof ApiError ? e : new ApiError((e as Error).message, 'bad');
-      this.changed(new Set());
+      this.changed('status');
     }
   }
 
@@ -179,20 +191,20 @@ export class Store extends EventEmitter {
       this.sessions.set(s.id, s);
       const d = this.details.get(s.id);
       if (d) d.stale = true;
-      this.changed(new Set([s.id]));
+      this.changed({ id: s.id });
     } else if (e.event === 'removed') {
       const id = (data as { id?: string }).id;
       if (typeof id !== 'string') return;
       this.sessions.delete(id);
       const d = this.details.get(id);
       if (d) d.stale = true;
-      this.changed(new Set([id]));
+      this.changed({ id });
     } else if (e.event === 'groups') {
       if (Array.isArray(data)) this.groups = data as GroupDoc[];
-      this.changed(new Set());
+      this.changed('groups');
     } else if (e.event === 'health') {
       this.takeHealth(data as Health);
-      this.changed(new Set());
+      this.changed('status');
     }
   }
 
@@ -202,7 +214,7 @@ export class Store extends EventEmitter {
       const h = await getJson<Health>(this.socket, '/v1/health', 5000);
       if (this.stopped) return;
       this.takeHealth(h);
-      this.changed(new Set());
+      this.changed('status');
     } catch {
       /* the event stream reports the connection state */
     }
@@ -219,19 +231,30 @@ export class Store extends EventEmitter {
     }
   }
 
-  private changed(c: Changed): void {
-    this.version++;
-    if (this.pending !== 'all') {
-      if (c === 'all') this.pending = 'all';
-      else for (const id of c) this.pending.add(id);
-    }
+  private changed(c: Change): void {
+    const p = this.pending;
+    // `version` is what derived data (sorted lists, medians) is cached against: data only.
+    if (c === 'all') {
+      p.all = true;
+      this.version++;
+    } else if (c === 'groups') {
+      p.groups = true;
+      this.version++;
+    } else if (c === 'status') p.status = true;
+    else if ('id' in c) {
+      p.ids.add(c.id);
+      this.version++;
+    } else p.ids.add(c.detail);
     if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = null;
-      const p = this.pending;
-      this.pending = new Set();
-      this.emit('change', p);
-    }, this.coalesceMs);
+    this.flushTimer = setTimeout(() => this.flushNow(), this.coalesceMs);
+  }
+
+  private flushNow(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const p = this.pending;
+    this.pending = emptyChange();
+    if (!this.stopped) this.emit('change', p);
   }
 
   /** A session with its timeline: cached, refetched when the session changed. */
@@ -267,7 +290,7 @@ export class Store extends EventEmitter {
       d.inflight = false;
       d.loading = false;
     }
-    if (!this.stopped) this.changed(new Set([id]));
+    if (!this.stopped) this.changed({ detail: id });
   }
 
   /** The latest session of the same machine as `id` (when `id` was superseded). */

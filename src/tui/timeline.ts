@@ -15,17 +15,33 @@ export interface Step {
 
 const MIN_SAMPLES = 3;
 
+/** Per session: [stage, seconds since the previous milestone] (sessions are replaced, never mutated). */
+const deltasCache = new WeakMap<SessionDoc, [string, number][]>();
+
+function deltasOf(s: SessionDoc): [string, number][] {
+  let d = deltasCache.get(s);
+  if (d) return d;
+  d = [];
+  const ms = s.milestones;
+  let prev = ms.length ? Date.parse(ms[0]!.at) : NaN;
+  for (let i = 1; i < ms.length; i++) {
+    const t = Date.parse(ms[i]!.at);
+    const sec = (t - prev) / 1000;
+    if (Number.isFinite(sec) && sec >= 0) d.push([ms[i]!.stage, sec]);
+    prev = t;
+  }
+  deltasCache.set(s, d);
+  return d;
+}
+
 /** Median seconds each stage takes across the given sessions (from the milestone before it). */
 export function stageMedians(sessions: Iterable<SessionDoc>): Map<string, number> {
   const samples = new Map<string, number[]>();
   for (const s of sessions) {
-    const ms = s.milestones;
-    for (let i = 1; i < ms.length; i++) {
-      const d = (Date.parse(ms[i]!.at) - Date.parse(ms[i - 1]!.at)) / 1000;
-      if (!Number.isFinite(d) || d < 0) continue;
-      let list = samples.get(ms[i]!.stage);
-      if (!list) samples.set(ms[i]!.stage, (list = []));
-      list.push(d);
+    for (const [stage, sec] of deltasOf(s)) {
+      let list = samples.get(stage);
+      if (!list) samples.set(stage, (list = []));
+      list.push(sec);
     }
   }
   const out = new Map<string, number>();

@@ -46,10 +46,12 @@ export class VList {
       if (rows[this.cursor]?.key === oldKey) idx = this.cursor;
       else idx = rows.findIndex((r) => r.key === oldKey);
     }
+    const anchored = idx >= 0;
     if (idx < 0) idx = Math.min(this.cursor, rows.length - 1);
     this.cursor = Math.max(0, idx);
     this.snapToSelectable(1);
-    if (focusKey === undefined) this.top = Math.max(0, this.cursor - offset);
+    // The row under the cursor keeps its place on screen (live data does not scroll the view).
+    if (focusKey === undefined && anchored) this.top = Math.max(0, this.cursor - offset);
     this.clampTop();
   }
 
