@@ -885,7 +885,7 @@ function buildTruth(plan: ClusterPlan, description?: string): ClusterTruth {
   const ens5 = nodes.filter((t) => t.kind === 'F5');
   if (ens5.length >= 2) groups.push({ kind: 'F5', catalogue: ['S4', 'F5'], title: 'dhcpd has no lease for unknown MACs on ens5', match: 'network ens5: no free leases', file: 'messages', nodes: ens5.map((t) => t.node) });
   if (byKind('F6').length) groups.push({ kind: 'F6', catalogue: ['F6'], title: 'relay subnet 10.20.0.0/16 not in dhcpd.conf', match: 'via 10.20.0.254: unknown network segment', file: 'messages', nodes: byKind('F6') });
-  if (byKind('F10').length) groups.push({ kind: 'F10', catalogue: ['S5', 'F10'], title: 'xcat/xnba.efi missing: UEFI nodes never get the boot loader', match: 'filename xcat/xnba.efi', file: 'messages', nodes: byKind('F10') });
+  if (byKind('F10').length >= 2) groups.push({ kind: 'F10', catalogue: ['S5', 'F10'], title: 'xcat/xnba.efi missing: UEFI nodes never get the boot loader', match: 'filename xcat/xnba.efi', file: 'messages', nodes: byKind('F10') });
   if (byKind('F20').length) groups.push({ kind: 'F20', catalogue: ['S8', 'F20'], title: 'cuda repository missing for rhels9.4-x86_64-install-gpu', match: '/install/post/otherpkgs/rhels9.4/x86_64/cuda/repodata/repomd.xml HTTP/1.1" 404', file: 'httpd/access_log', nodes: byKind('F20') });
   if (byKind('F37').length) groups.push({ kind: 'F37', catalogue: ['S13', 'F37'], title: 'rootimg missing for rhels9.4-x86_64-netboot-gpu (packimage)', match: 'GET //install/netboot/rhels9.4/x86_64/gpu/rootimg.cpio.gz HTTP/1.1" 404', file: 'httpd/access_log', nodes: byKind('F37') });
 
