@@ -10,12 +10,15 @@ import { LineReader } from './records';
 import { classify, orderFiles, type MnFile } from './sources/mn-files';
 import { readLines } from './sources/read-lines';
 import { parseIso } from './sources/timestamps';
+import { isIdentityFile, readIdentityFile } from './sources/identity-files';
 import type { AnalysisDoc } from './diagnose';
 import type { KnowledgeBase } from './types';
 
 export interface AnalyzeOptions {
   paths: string[];
   captures: string[];
+  /** Identity files (hosts, dhcpd.leases, xCAT mac.csv/hosts.csv) besides those found in the trees. */
+  identity?: string[];
   now?: number;
   kb: KnowledgeBase;
   /** Called with (bytes done, bytes total) while reading. */
@@ -35,7 +38,7 @@ export interface AnalyzeResult {
 export class UsageError extends Error {}
 
 /** Every MN log file below a directory (a tree like /var/log, or an xcatsnap folder holding one). */
-export function findMnFiles(root: string, warn: (m: string) => void): MnFile[] {
+export function findMnFiles(root: string, warn: (m: string) => void, identity: string[] = []): MnFile[] {
   const found: MnFile[] = [];
   const walk = (dir: string, depth: number): void => {
     let names: fs.Dirent[];
@@ -51,6 +54,10 @@ export function findMnFiles(root: string, warn: (m: string) => void): MnFile[] {
         if (depth < 8) walk(full, depth + 1);
       } else if (d.isFile()) {
         const rel = path.relative(root, full).split(path.sep).join('/');
+        if (isIdentityFile(rel) && !rel.includes('/log/') && !/(?:^|\/)(?:xcat|httpd|apache2|consoles)\//.test(rel)) {
+          identity.push(full);
+          continue;
+        }
         // Trees inside a bundle sit under a top folder (and often var/log): classify by the tail.
         const tail = rel.replace(/^(?:.*\/)?var\/log\//, '');
         const f = classify(tail) ?? classify(tail.split('/').slice(-2).join('/')) ?? classify(tail.split('/').slice(-1).join('/'));
@@ -93,6 +100,7 @@ async function extractTarball(file: string, warn: (m: string) => void): Promise<
 
 export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const engine = new Engine(opts.kb);
+  const identityFiles = [...(opts.identity ?? [])];
   const inputs: { file: MnFile & { abs: string } | null; capture: string | null }[] = [];
   const cleanup: string[] = [];
   let readable = 0;
@@ -105,12 +113,12 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     }
     if (st.isDirectory()) {
       readable++;
-      for (const f of findMnFiles(p, opts.warn)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
+      for (const f of findMnFiles(p, opts.warn, identityFiles)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
     } else if (isTarball(p)) {
       readable++;
       const dir = await extractTarball(p, opts.warn);
       cleanup.push(dir);
-      for (const f of findMnFiles(dir, opts.warn)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
+      for (const f of findMnFiles(dir, opts.warn, identityFiles)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
     } else if (isCaptureFile(p)) {
       readable++;
       inputs.push({ file: null, capture: p });
@@ -129,6 +137,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   }
   if (!readable) throw new UsageError('no input: give a log directory, an xcatsnap tarball or a capture file');
 
+  for (const f of identityFiles) engine.learn(readIdentityFile(f, opts.warn));
   let total = 0;
   for (const i of inputs) {
     try {

@@ -303,7 +303,14 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
   const { pre, attempts } = segment(entries);
   const mac = machine.includes(':') && !machine.startsWith('ip:') && !machine.startsWith('node:') ? machine : null;
   // Attempts with nothing beyond MN preparation are not sessions (yet): their errors are cluster facts.
-  const real = attempts.filter((a) => a.entries.some((e) => (e.pattern?.milestone ? STAGE_RANK[e.pattern.milestone] : -1) >= STAGE_RANK.power));
+  // A lease renewal (a BMC, a booted OS: REQUEST/ACK, no DISCOVER) is no provisioning attempt:
+  // it takes power, a fresh DHCP DISCOVER, a boot file, or an error.
+  const real = attempts.filter((a) =>
+    a.entries.some((e) => {
+      const m = e.pattern?.milestone;
+      return (m && (STAGE_RANK[m] >= STAGE_RANK.bootloader || m === 'power' || m === 'poweron')) || isError(e);
+    }),
+  );
   const nameOfMachine = (): string | null =>
     (mac ? identity.nodeOfMac(mac) : null) ?? (machine.startsWith('node:') ? machine.slice(5) : null) ?? nameFromEntries(entries, identity);
   for (const a of attempts) {

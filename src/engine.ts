@@ -80,6 +80,11 @@ export class Engine {
     this.matcher = new Matcher(kb.patterns);
   }
 
+  /** Static identity facts (hosts, leases, xCAT tables): true at any time. */
+  learn(subjects: Subject[]): void {
+    for (const s of subjects) this.identity.bindStatic(s);
+  }
+
   feed(rec: LogRecord): void {
     this.counters.records++;
     if (rec.at > this.maxAt) this.maxAt = rec.at;
@@ -119,9 +124,15 @@ export class Engine {
         this.floatingByKey.set(this.dupKey(rec), e);
         return;
       }
-      if (pattern || this.cluster.filter((x) => !x.pattern).length < MAX_UNKNOWN) {
+      // Lines about no machine matter when they are faults; progress lines about nobody do not.
+      const fault = pattern ? pattern.severity !== 'info' : this.cluster.filter((x) => !x.pattern).length < MAX_UNKNOWN;
+      if (fault) {
         this.cluster.push(e);
-        if (this.cluster.length > MAX_ENTRIES) this.cluster.splice(0, this.cluster.length - MAX_ENTRIES);
+        if (this.cluster.length > MAX_ENTRIES) {
+          // Evict warnings and unknown lines before errors.
+          const i = this.cluster.findIndex((x) => !x.pattern || x.pattern.severity === 'warning');
+          this.cluster.splice(i >= 0 ? i : 0, 1);
+        }
       }
       return;
     }
@@ -232,9 +243,10 @@ export class Engine {
           if (dist < (best.get(a.key) ?? Infinity)) best.set(a.key, dist);
         }
       }
+      // Only an unambiguous moment counts: one machine within the window, seen within a second.
       const ranked = [...best].sort((x, y) => x[1] - y[1]);
       const [first, second] = ranked;
-      if (first && (!second || second[1] - first[1] >= 1000)) {
+      if (first && !second && first[1] <= 1000) {
         let l = extra.get(first[0]);
         if (!l) extra.set(first[0], (l = []));
         l.push(f);

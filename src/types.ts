@@ -114,6 +114,8 @@ export interface Pattern {
   /** Optional regex on the record's program/tag. */
   program: RegExp | null;
   regex: RegExp;
+  /** Text every match contains (derived from the regex): checked before the regex runs. */
+  literal: string | null;
   /** Milestone this line proves, if any. */
   milestone: Stage | null;
   /** Stage the line belongs to, for display and conflict checks (defaults to milestone). */

@@ -15,6 +15,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     strict: true,
     options: {
       capture: { type: 'string', multiple: true, default: [] },
+      hosts: { type: 'string', multiple: true, default: [] },
       now: { type: 'string' },
       json: { type: 'boolean', default: false },
       node: { type: 'string' },
@@ -40,6 +41,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const result = await analyze({
     paths: positionals,
     captures: values.capture,
+    identity: values.hosts,
     now,
     kb,
     progress: progress?.update,
@@ -69,6 +71,8 @@ PATH      a directory laid out like /var/log (messages or syslog, xcat/, httpd/ 
 --json             print one JSON document (sessions, groups, unknownErrors)
 --node SPEC        only these machines: a node name, xCAT noderange (cn[001-064],gpu01), MAC or IP
 --patterns DIR     extra pattern files (repeatable), loaded after /etc/xtriage/patterns.d
+--hosts FILE       identity file (repeatable): /etc/hosts, dhcpd.leases, xCAT mac.csv or
+                   hosts.csv; those inside a bundle (etc/hosts, …) are found by themselves
 
 exit status: 0 no session failed, stalled or looped; 1 some did; 2 bad usage or no input
 `;

@@ -41,6 +41,7 @@ export class Matcher {
 }
 
 export function tryPattern(p: Pattern, rec: LogRecord): Match | null {
+  if (p.literal !== null && !rec.message.includes(p.literal)) return null;
   if (p.program && !p.program.test(rec.program ?? '')) return null;
   const m = p.regex.exec(rec.message);
   if (!m) return null;

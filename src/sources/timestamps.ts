@@ -41,23 +41,38 @@ export function parseIso(s: string): number | null {
 export class YearTracker {
   private year: number | null = null;
   private lastMonth = -1;
+  /** Local midnight of recent days: building a local Date per line is slow. */
+  private readonly midnights = new Map<number, number>();
 
   constructor(private readonly reference: number) {}
+
+  private local(y: number, month: number, day: number, h: number, mi: number, s: number, ms: number): number {
+    const key = (y * 12 + month) * 32 + day;
+    let mid = this.midnights.get(key);
+    if (mid === undefined) {
+      if (this.midnights.size > 64) this.midnights.clear();
+      mid = new Date(y, month, day).getTime();
+      this.midnights.set(key, mid);
+    }
+    const t = mid + ((h * 60 + mi) * 60 + s) * 1000 + ms;
+    // A day with a DST change: fall back to the exact (slow) local conversion.
+    const next = new Date(t).getDate();
+    return next === day && (h < 2 || h > 3) ? t : new Date(y, month, day, h, mi, s, ms).getTime();
+  }
 
   resolve(month: number, day: number, h: number, mi: number, s: number, ms: number): number {
     if (this.year === null) {
       const refYear = new Date(this.reference).getFullYear();
-      let t = new Date(refYear, month, day, h, mi, s, ms).getTime();
+      const t = new Date(refYear, month, day, h, mi, s, ms).getTime();
       // A line more than a day after the reference belongs to the previous year.
       this.year = t > this.reference + 86400000 ? refYear - 1 : refYear;
-      t = new Date(this.year, month, day, h, mi, s, ms).getTime();
       this.lastMonth = month;
-      return t;
+      return this.local(this.year, month, day, h, mi, s, ms);
     }
     if (month < this.lastMonth - 6) this.year += 1;
     else if (month > this.lastMonth + 6) this.year -= 1; // a stray old line; don't jump a year ahead
     this.lastMonth = month;
-    return new Date(this.year, month, day, h, mi, s, ms).getTime();
+    return this.local(this.year, month, day, h, mi, s, ms);
   }
 }
 

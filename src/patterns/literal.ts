@@ -1,0 +1,96 @@
+// The longest piece of plain text every match of a regex must contain: a cheap `includes`
+// before the regex runs, so most lines skip most patterns without a regex execution.
+
+const META_ESCAPED = /[.[\](){}*+?^$|\\/\-:=!<>#&~'" ,;@%`]/;
+
+/** Index of the `)` closing the group that opens at `open`. */
+function closeOf(src: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      i++;
+    } else if (c === '[') {
+      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')' && --depth === 0) {
+      return i;
+    }
+  }
+  return src.length;
+}
+
+function hasTopAlternation(src: string): boolean {
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      i++;
+    } else if (c === '[') {
+      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+    } else if (c === '(') {
+      i = closeOf(src, i);
+    } else if (c === '|') {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Runs of literal text that every match of `src` contains. */
+function runsOf(src: string): string[] {
+  if (hasTopAlternation(src)) return [];
+  const runs: string[] = [];
+  let run = '';
+  const end = (): void => {
+    if (run) runs.push(run);
+    run = '';
+  };
+  const optionalAt = (j: number): boolean => src[j] === '*' || src[j] === '?' || /^\{0[,}]/.test(src.slice(j));
+  const quantAt = (j: number): boolean => src[j] === '*' || src[j] === '+' || src[j] === '?' || src[j] === '{';
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      const next = src[i + 1];
+      if (next !== undefined && META_ESCAPED.test(next) && !quantAt(i + 2)) run += next;
+      else end();
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+      end();
+      continue;
+    }
+    if (c === '(') {
+      const close = closeOf(src, i);
+      let body = src.slice(i + 1, close);
+      end();
+      const lookaround = /^\?(?:[=!]|<[=!])/.test(body);
+      if (!lookaround && !optionalAt(close + 1)) {
+        body = body.replace(/^\?(?::|<[A-Za-z_]\w*>)/, '');
+        runs.push(...runsOf(body));
+      }
+      i = close;
+      if (quantAt(i + 1) && src[i + 1] === '{') while (i < src.length && src[i] !== '}') i++;
+      continue;
+    }
+    if (c === '^' || c === '$' || c === '.' || c === '*' || c === '+' || c === '?' || c === '{' || c === '}') {
+      end();
+      if (c === '{') while (i < src.length && src[i] !== '}') i++;
+      continue;
+    }
+    if (quantAt(i + 1)) {
+      end();
+      continue;
+    }
+    run += c;
+  }
+  end();
+  return runs;
+}
+
+export function requiredLiteral(source: string): string | null {
+  const best = runsOf(source).sort((a, b) => b.length - a.length)[0];
+  return best && best.length >= 3 ? best : null;
+}
