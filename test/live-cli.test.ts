@@ -115,7 +115,10 @@ test('watch: one line per change as it happens, to a pipe; --json likewise', asy
           const n = json ? 8 : 7;
           const t = new Date(Date.now() - 3000);
           const stamp = `${t.toUTCString().slice(8, 11)} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
-          fs.appendFileSync(path.join(logs, 'messages'), `${stamp} mn01 dhcpd[1234]: DHCPACK on 127.0.5.2${n} to 52:54:00:05:00:2${n} via ens4\n`);
+          fs.appendFileSync(
+            path.join(logs, 'messages'),
+            `${stamp} mn01 dhcpd[1234]: DHCPACK on 127.0.5.2${n} to 52:54:00:05:00:2${n} via ens4\n${stamp} mn01 in.tftpd[2345]: RRQ from 127.0.5.2${n} filename xcat/xnba.kpxe\n`,
+          );
         }
       });
       const check = setInterval(() => {

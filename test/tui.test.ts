@@ -30,7 +30,7 @@ beforeAll(async () => {
     (doc) => doc.groups.some((g) => g.pattern === 'http.postscript-forbidden' && g.sessions.length === 2) && doc.sessions.some((s) => s.node === 'cn04' && JSON.stringify(s).includes('pwned')),
   );
   tmux = new Tmux('xt-tui');
-  tmux.start(`'${process.execPath}' '${path.join(DIST, 'xtriage.js')}' --socket '${d.socket}' 2>'${path.join(dir, 'tui.err')}'; echo "EXIT=$?"`, 160, 48);
+  tmux.start(`'${process.execPath}' '${path.join(DIST, 'xtriage.js')}' --socket '${d.socket}' 2>'${path.join(dir, 'tui.err')}'; echo $? >'${path.join(dir, 'tui.exit')}'`, 160, 48);
 });
 
 afterAll(async () => {
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 test('the cluster screen leads with the shared root cause, counts and reception health', async () => {
-  const screen = await tmux.waitFor(/2 nodes — httpd refused postscript `mlnx` \(403\)/);
+  const screen = await tmux.waitFor((s) => /2 nodes — httpd refused postscript `mlnx` \(403\)/.test(s) && /msg\/s/.test(s));
   const [first, second] = lines(screen);
   expect(first).toMatch(/^xtriage +\d+ sessions: [1-9]\d* FAILED/);
   expect(second).toMatch(/^reception: .*msg\/s.*kernel drops \d+.*lag [\d.]+ s/);
@@ -181,12 +181,58 @@ test('the daemon going away shows why and reconnects when it is back', async () 
   expect(lines(screen)[0]).toMatch(/^xtriage +\d+ sessions/);
 });
 
+test('colour means outcome in 8 colours; NO_COLOR turns it off and the words stay', async () => {
+  const withColour = (): string =>
+    require('node:child_process').execFileSync('tmux', ['-L', tmux.server, 'capture-pane', '-e', '-p', '-t', 'main'], { encoding: 'utf8' }) as string;
+  // The running instance: FAILED is red (SGR 31), nothing needs more than the 8 basic colours.
+  const main = withColour();
+  expect(main).toMatch(/\x1b\[[\d;]*31[;m][^\n]*FAILED/);
+  const cmd = `'${process.execPath}' '${path.join(DIST, 'xtriage.js')}' --socket '${d.socket}'`;
+  for (const [name, env, colour] of [
+    ['xt-8', 'TERM=xterm', true],
+    ['xt-nc', 'NO_COLOR=1', false],
+  ] as const) {
+    const t = new Tmux(name);
+    const pidFile = path.join(dir, `${name}.pid`);
+    try {
+      t.start(`echo $$ >'${pidFile}'; exec env ${env} ${cmd}`, 160, 48);
+      const plain = await t.waitFor(/2 nodes — httpd refused/);
+      expect(plain).toMatch(/\d+ FAILED/);
+      const raw = require('node:child_process').execFileSync('tmux', ['-L', t.server, 'capture-pane', '-e', '-p', '-t', 'main'], { encoding: 'utf8' }) as string;
+      const colours = raw.match(/\x1b\[[\d;]*m/g)?.filter((sgr) => /(^|[[;])(3[0-7]|4[0-7]|38|48|9[0-7])(;|m)/.test(sgr.replace('\x1b', ''))) ?? [];
+      if (colour) {
+        expect(colours.length).toBeGreaterThan(0);
+        expect(raw).not.toMatch(/\x1b\[[\d;]*(38|48);5;/); // no 256-colour sequences
+      } else expect(colours).toEqual([]);
+      // Inverse video still marks the cursor row without colour.
+      expect(raw).toMatch(/\x1b\[[\d;]*7m/);
+    } finally {
+      t.kill();
+    }
+    // The terminal went away with its tmux: the UI ends (it does not spin on a dead terminal).
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const deadline = Date.now() + 5000;
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive()).toBe(false);
+  }
+});
+
 test('q quits cleanly, leaving no stack trace', async () => {
   tmux.keys('q');
-  const screen = await tmux.waitFor(/EXIT=\d+/);
-  expect(screen).toMatch(/EXIT=0/);
+  const exitFile = path.join(dir, 'tui.exit');
+  const deadline = Date.now() + 5000;
+  while (!fs.existsSync(exitFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('0');
   // The terminal is given back: no UI left on it.
-  expect(screen).not.toMatch(/ROOT CAUSES SHARED/);
+  expect(tmux.capture()).not.toMatch(/ROOT CAUSES SHARED/);
   const err = fs.readFileSync(path.join(dir, 'tui.err'), 'utf8');
   expect(err).not.toMatch(/\n\s+at /);
   expect(err).not.toMatch(/Error on/);

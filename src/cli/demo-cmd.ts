@@ -14,7 +14,7 @@ import type { AnalysisDoc } from '../diagnose';
 import { demoCluster } from '../demo/scenario';
 import { Replay, canBindLoopback } from '../demo/replay';
 import { startChildDaemon, type ChildDaemon } from '../demo/child-daemon';
-import { runTui } from '../tui/run';
+import { exitSoon, runTui } from '../tui/run';
 import { clusterText } from '../tui/cluster';
 import type { Health } from '../tui/store';
 import { span, toAnsi, type Line } from '../tui/style';
@@ -134,8 +134,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
     } finally {
       await cleanup();
     }
-    process.stdout.write(story());
-    process.stdout.write(`xtriage demo: replay and daemon stopped${values.keep ? '' : ', temporary files removed'}.\n`);
+    try {
+      process.stdout.write(story());
+      process.stdout.write(`xtriage demo: replay and daemon stopped${values.keep ? '' : ', temporary files removed'}.\n`);
+    } catch {
+      /* the terminal is gone */
+    }
+    exitSoon(code);
     return code;
   }
 

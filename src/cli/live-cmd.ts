@@ -13,7 +13,7 @@ import { stageMedians } from '../tui/timeline';
 import { toAnsi, span, outcomeTone, type Line } from '../tui/style';
 import type { Health, SessionDetail } from '../tui/store';
 import { nameOf, outcomeCell, pad } from '../tui/format';
-import { runTui } from '../tui/run';
+import { exitSoon, runTui } from '../tui/run';
 
 const SOCKET_OPT = { socket: { type: 'string' as const }, help: { type: 'boolean' as const, short: 'h', default: false } };
 
@@ -266,7 +266,9 @@ export async function tuiCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const socket = values.socket ?? defaultSocket();
-  return runTui({ socket });
+  const code = await runTui({ socket });
+  exitSoon(code);
+  return code;
 }
 
 const TUI_HELP = `usage: xtriage [--socket PATH]

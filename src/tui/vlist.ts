@@ -50,8 +50,9 @@ export class VList {
     if (idx < 0) idx = Math.min(this.cursor, rows.length - 1);
     this.cursor = Math.max(0, idx);
     this.snapToSelectable(1);
-    // The row under the cursor keeps its place on screen (live data does not scroll the view).
-    if (focusKey === undefined && anchored) this.top = Math.max(0, this.cursor - offset);
+    // Scrolled down: the row under the cursor keeps its place on screen (live data does not
+    // scroll the view). At the top: the top stays in view (new root causes appear above).
+    if (focusKey === undefined && anchored && this.top > 0) this.top = Math.max(0, this.cursor - offset);
     this.clampTop();
   }
 
