@@ -4,6 +4,7 @@
 // spool keeps them), repeats of coalescing patterns fold into one entry.
 
 import type { LogRecord, Pattern, Rule } from './types';
+import { STAGE_RANK } from './types';
 import { Matcher } from './patterns/match';
 import { Identity, usableName, type Subject } from './identity';
 import { looksLikeError, type Entry } from './entry';
@@ -20,6 +21,10 @@ const DUP_WINDOW_S = 2;
 /** A line that names no machine is attributed to MN activity this close in time (seconds). */
 const ATTRIB_WINDOW_S = 2;
 const MAX_FLOATING = 50_000;
+/** How long a machine counts as still at the stage it last reached, for attribution by stage. */
+const STAGE_WINDOW_MS = 10 * 60_000;
+const DISKLESS = new Set<string>(['netbooting', 'rootimg']);
+const DISKFUL = new Set<string>(['kickstart', 'installing', 'packages', 'postinstall', 'postscripts']);
 
 export interface TimelineItem {
   at: string;
@@ -252,7 +257,66 @@ export class Engine {
         l.push(f);
       } else left.push(f);
     }
-    return { extra, left };
+    return { extra, left: this.attributeByStage(left, extra) };
+  }
+
+  /**
+   * Second chance for a line that ends an attempt: the one machine that was at that stage of its
+   * install at that moment (diskless or diskful alike). Only a unique candidate counts.
+   */
+  private attributeByStage(left: Entry[], extra: Map<string, Entry[]>): Entry[] {
+    // Only lines that end an attempt (the installer's halts, a panic): they decide an outcome,
+    // and each node sends one, so a wrong match is unlikely; other lines stay unattributed.
+    const faults = left.filter((f) => f.pattern?.ends && (f.pattern.stage ?? f.pattern.milestone));
+    if (!faults.length) return left;
+    // Each machine's milestones (time, rank), in time order.
+    const progress: { key: string; ms: [number, number][]; diskless: boolean }[] = [];
+    for (const [key, list] of this.machines) {
+      const ms: [number, number][] = [];
+      let diskless = false;
+      for (const e of list) {
+        const m = e.pattern?.milestone;
+        if (!m) continue;
+        ms.push([e.rec.at, STAGE_RANK[m]]);
+        if (DISKLESS.has(m)) diskless = true;
+      }
+      if (ms.length) progress.push({ key, ms: ms.sort((a, b) => a[0] - b[0]), diskless });
+    }
+    const still: Entry[] = [];
+    const done = new Set<Entry>();
+    for (const f of faults) {
+      const stage = (f.pattern!.stage ?? f.pattern!.milestone)!;
+      const R = STAGE_RANK[stage];
+      const family = DISKLESS.has(stage) ? true : DISKFUL.has(stage) ? false : null;
+      const t = f.rec.at + 1000;
+      let found: string | null = null;
+      let count = 0;
+      for (const m of progress) {
+        let rank = -1;
+        let when = 0;
+        for (const [at, r] of m.ms) {
+          if (at > t) break;
+          if (r >= rank) {
+            rank = r;
+            when = at;
+          }
+        }
+        if (family !== null && m.diskless !== family) continue;
+        if (rank >= R - 2 && rank <= R && t - when <= STAGE_WINDOW_MS) {
+          count++;
+          found = m.key;
+          if (count > 1) break;
+        }
+      }
+      if (count === 1 && found) {
+        let l = extra.get(found);
+        if (!l) extra.set(found, (l = []));
+        l.push(f);
+        done.add(f);
+      }
+    }
+    for (const f of left) if (!done.has(f)) still.push(f);
+    return still;
   }
 
   /** Pending machines (known only by IP or name) may resolve to a MAC once a binding is learned. */
