@@ -136,6 +136,19 @@ async function client() {
     const t0 = performance.now();
     const { App } = require(path.join(DIST, 'tui', 'app.js'));
     const tLoaded = performance.now();
+    if (process.env.BENCH_DETAIL) {
+      // Which of the App's steps are slow (over 5 ms), as they happen.
+      for (const name of ['refreshView', 'draw', 'mediansNow', 'push']) {
+        const orig = App.prototype[name];
+        App.prototype[name] = function (...a) {
+          const t = performance.now();
+          const r = orig.apply(this, a);
+          const d = performance.now() - t;
+          if (d > 5 || name === 'mediansNow') console.log(`    (${name} ${d.toFixed(1)} ms, version ${this.store.version}, ${this.store.sessions.size} sessions)`);
+          return r;
+        };
+      }
+    }
     const term = fakeTerminal();
     const app = new App({ socket, input: term.input, output: term.output, env: { TERM: 'xterm-256color' } });
     let frames = 0;
@@ -197,6 +210,7 @@ async function client() {
     // Expand the largest group (thousands of rows), open a node, back.
     await press('g');
     const other = [await press('\r'), await press('j'), await press('\r'), await press('\x1b'), await press('g'), await press('\r')];
+    if (process.env.BENCH_DETAIL) console.log('  Enter(expand) j Enter(node) Esc g Enter(collapse):', other.map((x) => x.toFixed(1)).join(' '));
     s = stats(other);
     console.log(`  key ${'Enter/Esc (groups, node)'.padEnd(20)} median ${ms(s.median)}  max ${ms(s.max)}`);
     all.push(...other);

@@ -103,6 +103,31 @@ test('/ filters by noderange, MAC or IP; Enter drills into the node with its roo
   await tmux.waitFor(/2 nodes — httpd refused/);
 });
 
+test(':group N shows one root cause with its nodes, :failed only failed nodes, :all everything', async () => {
+  tmux.keys(':');
+  tmux.type('group 1');
+  tmux.keys('Enter');
+  let screen = await tmux.waitFor(/view :group 1/);
+  expect(screen).toMatch(/▾ +1 +2 nodes — httpd refused postscript `mlnx`/);
+  expect(screen).toMatch(/FAILED +cn01[\s\S]*FAILED +cn02/);
+  expect(screen).not.toMatch(/NODES WITH NO SHARED CAUSE/);
+  tmux.keys(':');
+  tmux.type('failed');
+  tmux.keys('Enter');
+  screen = await tmux.waitFor(/view :failed/);
+  const rows = lines(screen).filter((l) => /^\s+(FAILED|RUNNING|SUCCEEDED|STALLED|LOOPING) /.test(l));
+  expect(rows.length).toBeGreaterThan(0);
+  for (const r of rows) expect(r).toMatch(/^\s+FAILED /);
+  tmux.keys(':');
+  tmux.type('nonsense');
+  tmux.keys('Enter');
+  await tmux.waitFor(/unknown command :nonsense/);
+  tmux.keys(':');
+  tmux.type('all');
+  tmux.keys('Enter');
+  await tmux.waitFor((s) => !/view :/.test(s) && /NODES WITH NO SHARED CAUSE/.test(s));
+});
+
 test('a hostile log line is shown escaped and the screen stays intact', async () => {
   tmux.keys(':');
   tmux.type('show cn04');
@@ -164,11 +189,11 @@ function execCapture(t: Tmux): string {
 test('resizing reflows the screen', async () => {
   tmux.resize(100, 30);
   // The footer moves to the new last row: the layout was recomputed, not just clipped.
-  const screen = await tmux.waitFor((s) => /q quit/.test(lines(s)[29] ?? '') && /httpd refused/.test(s));
+  const screen = await tmux.waitFor((s) => (lines(s)[29] ?? '').trim() !== '' && lines(s).length <= 31 && /httpd refused/.test(s));
   for (const l of lines(screen)) expect([...l].length).toBeLessThanOrEqual(100);
   expect(lines(screen)[0]).toMatch(/^xtriage /);
   tmux.resize(160, 48);
-  await tmux.waitFor((s) => /q quit/.test(lines(s)[47] ?? ''));
+  await tmux.waitFor((s) => (lines(s)[47] ?? '').trim() !== '');
 });
 
 test('the daemon going away shows why and reconnects when it is back', async () => {
