@@ -378,6 +378,8 @@ export class Daemon {
       backlogDropped: this.backlogDropped,
       lagMs: pendingLag,
       snapshotMs: this.lastSnapshotMs,
+      /** The "now" the current diagnosis was made at (stall clocks), for comparing with `analyze --now`. */
+      snapshotAt: this.lastSnapshot ? new Date(this.lastSnapshot).toISOString() : null,
       spool: this.spool.stats(),
       mnlog: this.mnSpool.stats(),
       tailer: this.tailer?.stats() ?? null,
