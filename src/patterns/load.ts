@@ -54,7 +54,7 @@ export function loadPatternFile(file: string, text?: string): LoadedFile {
   const doc = parseDocument(src, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) {
     for (const err of doc.errors) {
-      const line = err.linePos?.[0]?.line ?? 0;
+      const line = err.linePos?.[0]?.line ?? (err.pos ? lc.linePos(err.pos[0]).line : 0);
       problems.add(line, null, `YAML: ${err.message.split('\n')[0]}`);
     }
     return out;
