@@ -2,6 +2,7 @@
 // previous milestone), against the cluster's median for that stage, so a slow stage stands out.
 
 import type { SessionDoc } from '../diagnose';
+import { STAGE_RANK } from '../types';
 
 export interface Step {
   stage: string;
@@ -60,8 +61,13 @@ export function isSlow(tookS: number, medianS: number): boolean {
 }
 
 export function stepsOf(s: Pick<SessionDoc, 'milestones'>, medians: Map<string, number>): Step[] {
-  return s.milestones.map((m, i) => {
-    const prev = s.milestones[i - 1];
+  // Milestones logged in the same second (one-second file timestamps) are shown in stage order.
+  const ms = s.milestones
+    .map((m, i) => ({ m, i, t: Date.parse(m.at) }))
+    .sort((a, b) => a.t - b.t || (STAGE_RANK[a.m.stage] ?? 99) - (STAGE_RANK[b.m.stage] ?? 99) || a.i - b.i)
+    .map((x) => x.m);
+  return ms.map((m, i) => {
+    const prev = ms[i - 1];
     const tookS = prev ? Math.max(0, (Date.parse(m.at) - Date.parse(prev.at)) / 1000) : null;
     const medianS = medians.get(m.stage) ?? null;
     return { stage: m.stage, at: m.at, tookS, medianS, slow: tookS !== null && medianS !== null && isSlow(tookS, medianS) };
