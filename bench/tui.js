@@ -259,7 +259,7 @@ async function client() {
     console.log(`Real binary in tmux 160×48, \`xtriage --socket …\` to ${N.toLocaleString('en-US')} sessions on screen: median ${ms(s.median)}, max ${ms(s.max)} (${s.n} runs, includes node start-up)`);
   } finally {
     try {
-      tmux('kill-server');
+      execFileSync('tmux', ['-L', server, 'kill-server'], { stdio: 'ignore' });
     } catch {
       /* gone */
     }
