@@ -31,6 +31,8 @@ export interface DaemonConfig {
   spoolMaxTotalBytes: number;
   spoolMaxFiles: number;
   hooks: HookConfig[];
+  /** /etc/hosts, dhcpd.leases, xCAT mac.csv/hosts.csv: MAC ⇄ IP ⇄ name for nodes the logs never name. */
+  identityFiles: string[];
 }
 
 export class ConfigError extends Error {}
@@ -59,6 +61,7 @@ export function defaults(): DaemonConfig {
     spoolMaxTotalBytes: 4 * 1024 * 1024 * 1024,
     spoolMaxFiles: 1000,
     hooks: [],
+    identityFiles: [],
   };
 }
 
@@ -80,6 +83,7 @@ const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig }> = {
   spoolMaxTotalBytes: { kind: 'number', field: 'spoolMaxTotalBytes' },
   spoolMaxFiles: { kind: 'number', field: 'spoolMaxFiles' },
   hooks: { kind: 'hooks', field: 'hooks' },
+  identityFiles: { kind: 'strings', field: 'identityFiles' },
 };
 
 /** Reads a config file over `base`. Throws ConfigError naming file, line and key. */

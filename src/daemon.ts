@@ -15,6 +15,7 @@ import { Spool } from './store/spool';
 import { StateDb } from './store/state-db';
 import { ApiServer } from './api/server';
 import { loadKb } from './kb';
+import { readIdentityFile } from './sources/identity-files';
 import type { DaemonConfig } from './config';
 import type { AnalysisDoc, SessionDoc } from './diagnose';
 
@@ -95,6 +96,7 @@ export class Daemon {
     this.kbProblems = kb.problems;
     for (const p of kb.problems) this.log(`pattern problem: ${p}`);
     this.engine = new Engine(kb);
+    this.loadIdentityFiles();
     this.db = await StateDb.open(path.join(cfg.state, 'db'), this.log);
     // Serve the last known diagnosis while the spool replays.
     const saved = await this.db.loadSessions();
@@ -424,8 +426,19 @@ export class Daemon {
     return `${lines.join('\n')}\n`;
   }
 
-  /** SIGHUP: reload the knowledge base; new lines use it, the diagnosis is recomputed. */
+  /** Static MAC ⇄ IP ⇄ name facts (hosts, leases, xCAT tables), read at start and on SIGHUP. */
+  private loadIdentityFiles(): void {
+    for (const f of this.cfg.identityFiles) {
+      if (!fs.existsSync(f)) continue;
+      const facts = readIdentityFile(f, (m) => this.log(m));
+      this.engine.learn(facts);
+      this.log(`identity: ${facts.length} facts from ${f}`);
+    }
+  }
+
+  /** SIGHUP: reload the knowledge base and identity files; the diagnosis is recomputed. */
   reloadPatterns(): void {
+    this.loadIdentityFiles();
     const kb = loadKb(this.cfg.patterns);
     this.kbProblems = kb.problems;
     for (const p of kb.problems) this.log(`pattern problem: ${p}`);
