@@ -53,6 +53,7 @@ export class Daemon {
   private lastSnapshot = 0;
   private lastSnapshotMs = 0;
   private timer: NodeJS.Timeout | null = null;
+  private healthTimer: NodeJS.Timeout | null = null;
   private replaying = true;
   private readonly startedAt = Date.now();
   private pendingSave = new Map<string, SessionDoc>();
@@ -150,6 +151,9 @@ export class Daemon {
       this.log(`tailing ${cfg.logs}`);
     }
     this.timer = setInterval(() => this.tick(), SNAPSHOT_MS);
+    // Event clients (the TUI header) get reception health without polling.
+    this.healthTimer = setInterval(() => this.api.publishHealth(this.health()), 2000);
+    this.healthTimer.unref();
     this.log(`ready: socket ${cfg.socket}, state ${cfg.state}`);
   }
 
@@ -452,6 +456,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
     await this.receiver?.close();
     await this.tailer?.close();
     await Promise.all([this.spool.close(), this.mnSpool.close()]);

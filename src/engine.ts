@@ -187,9 +187,9 @@ export class Engine {
     const fromOk = rec.channel === 'http' || rec.channel === 'node' || rec.channel === 'httperror' || rec.channel === 'console';
     const ip = fields.ip ?? (fromOk ? rec.from ?? undefined : undefined);
     if (ip) s.ip = ip;
-    const node = usableName(fields.node ?? rec.node ?? (rec.channel === 'node' ? rec.host : null));
+    // A DHCP client hostname in a lease line (`(cn11)`, sent back as xCAT's host-name option) names it too.
+    const node = usableName(fields.node ?? (pattern?.binds ? fields.host : undefined) ?? rec.node ?? (rec.channel === 'node' ? rec.host : null));
     if (node) s.node = node;
-    void pattern;
     return s.mac || s.ip || s.node ? [s] : [];
   }
 
