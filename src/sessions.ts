@@ -32,12 +32,16 @@ export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] }
   const attempts: Attempt[] = [];
   let cur: Attempt | null = null;
   let maxRank = -1;
+  // Where a fresh boot cycle began, and whether it went as far as a boot loader or boot script:
+  // the installer's and the OS's own DHCP renewals are no reboot.
   let pendingIdx = -1;
+  let pendingBoot = false;
   const open = (e: Entry[], by: Attempt['openedBy']): void => {
     cur = { entries: e, openedBy: by };
     attempts.push(cur);
     maxRank = Math.max(-1, ...e.map((x) => rankOf(x) ?? -1));
     pendingIdx = -1;
+    pendingBoot = false;
   };
   for (const e of sorted) {
     const r = rankOf(e);
@@ -56,12 +60,20 @@ export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] }
       const stage = e.pattern!.milestone!;
       if (r >= R.dhcp && r <= R.bootscript) {
         if (maxRank >= R.kernel && pendingIdx < 0) pendingIdx = c.entries.length;
-      } else if (INSTALL_BEGIN.has(stage) && ((pendingIdx >= 0 && r <= maxRank) || (r < maxRank && maxRank >= R.packages))) {
+        if (pendingIdx >= 0 && r >= R.bootloader) pendingBoot = true;
+      } else if (
+        INSTALL_BEGIN.has(stage) &&
+        // Back to an install stage after a PXE cycle, or far back without one (DHCP not logged).
+        // Lines of one second from different files may arrive out of order: a step back of one
+        // stage (installing after the first package) is no restart.
+        ((pendingIdx >= 0 && pendingBoot && r <= maxRank) || (r <= maxRank - 2 && maxRank >= R.packages))
+      ) {
         const moved = pendingIdx >= 0 ? c.entries.splice(pendingIdx) : [];
         open([...moved, e], 'node');
         continue;
       } else if (r > R.bootscript) {
         pendingIdx = -1;
+        pendingBoot = false;
       }
       if (r > maxRank) maxRank = r;
     }
