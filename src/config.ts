@@ -33,6 +33,8 @@ export interface DaemonConfig {
   hooks: HookConfig[];
   /** /etc/hosts, dhcpd.leases, xCAT mac.csv/hosts.csv: MAC ⇄ IP ⇄ name for nodes the logs never name. */
   identityFiles: string[];
+  /** Stall limits are multiplied by this: 1 in production; a demo replaying compressed time sets less. */
+  stallScale: number;
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +64,7 @@ export function defaults(): DaemonConfig {
     spoolMaxFiles: 1000,
     hooks: [],
     identityFiles: [],
+    stallScale: 1,
   };
 }
 
@@ -84,6 +87,7 @@ const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig }> = {
   spoolMaxFiles: { kind: 'number', field: 'spoolMaxFiles' },
   hooks: { kind: 'hooks', field: 'hooks' },
   identityFiles: { kind: 'strings', field: 'identityFiles' },
+  stallScale: { kind: 'number', field: 'stallScale' },
 };
 
 /** Reads a config file over `base`. Throws ConfigError naming file, line and key. */

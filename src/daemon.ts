@@ -97,6 +97,7 @@ export class Daemon {
     this.kbProblems = kb.problems;
     for (const p of kb.problems) this.log(`pattern problem: ${p}`);
     this.engine = new Engine(kb);
+    this.engine.stallScale = cfg.stallScale;
     this.loadIdentityFiles();
     this.db = await StateDb.open(path.join(cfg.state, 'db'), this.log);
     // Serve the last known diagnosis while the spool replays.

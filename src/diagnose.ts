@@ -84,6 +84,8 @@ export interface DiagnoseInput {
   /** Live: per-machine results kept between snapshots, and the machines whose lines changed. */
   cache?: Map<string, MachineResult>;
   changed?: Set<string>;
+  /** Stall limits are multiplied by this (1; a demo replaying at compressed time uses less). */
+  stallScale?: number;
 }
 
 const CONTEXT_MS = 24 * 3600_000;
@@ -208,7 +210,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     let m = input.cache?.get(machine);
     const stale = !m || input.changed?.has(machine) || now >= m.deadline || m.rulesVersion !== rules || m.built.some((b) => b.doc.node === null);
     if (stale) {
-      m = buildMachine(machine, entries, identity, rules, loopRules, now);
+      m = buildMachine(machine, entries, identity, rules, loopRules, now, input.stallScale ?? 1);
       input.cache?.set(machine, m);
     }
     built.push(...m!.built);
@@ -297,7 +299,7 @@ export interface MachineResult {
   rulesVersion: Rule[];
 }
 
-function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number): MachineResult {
+function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number): MachineResult {
   const built: Built[] = [];
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
   const { pre, attempts } = segment(entries);
@@ -344,12 +346,12 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
     const lastSucceeded = lastFacts.end?.pattern?.ends === 'succeeded';
     const isLoop = run.length >= 2 && !lastSucceeded;
     const ctx = i === 0 ? context : [];
-    if (isLoop) built.push(buildLoop(machine, mac, run, runFacts, ctx, superseded, nameOfMachine(), identity, loopRules, rules, now));
+    if (isLoop) built.push(buildLoop(machine, mac, run, runFacts, ctx, superseded, nameOfMachine(), loopRules, now));
     else {
       // A run of one (or a loop that finally succeeded: its earlier attempts stand alone).
       for (let k = 0; k < run.length; k++) {
         const sup = k + 1 < run.length ? run[k + 1]!.entries[0]!.rec.at : superseded;
-        built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), identity, rules, now));
+        built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), rules, now, scale));
       }
     }
     i = j + 1;
@@ -462,11 +464,11 @@ function buildOne(
   context: Entry[],
   superseded: number | null,
   name: string | null,
-  identity: Identity,
   rules: Rule[],
   now: number,
+  scale: number,
 ): Built {
-  const v = verdictOf(a, f, rules, now, superseded);
+  const v = verdictOf(a, f, rules, now, superseded, scale);
   const endedAt = v.outcome === 'succeeded' || v.outcome === 'failed' ? (f.end?.rec.at ?? f.last) : superseded;
   const doc = baseDoc(machine, mac, a.entries, f, name, v.outcome, endedAt);
   if (v.stall) doc.stall = stallDoc(v.stall);
@@ -485,8 +487,7 @@ function buildOne(
     }
   }
   candidates.sort((x, y) => x.at - y.at);
-  void identity;
-  const deadline = v.outcome === 'running' ? f.last + stallOf(f, rules, now).normalS * 1000 + 1 : Infinity;
+  const deadline = v.outcome === 'running' ? f.last + stallOf(f, rules, now, scale).normalS * 1000 + 1 : Infinity;
   return { doc, entries: [...context, ...a.entries], deadline, candidates, root: null, unknown: f.unknown, machine };
 }
 
@@ -498,9 +499,7 @@ function buildLoop(
   context: Entry[],
   superseded: number | null,
   name: string | null,
-  identity: Identity,
   loopRules: Rule[],
-  rules: Rule[],
   now: number,
 ): Built {
   const first = runFacts[0]!;
@@ -540,9 +539,6 @@ function buildLoop(
     });
   }
   candidates.sort((x, y) => x.at - y.at);
-  void identity;
-  void rules;
-  void now;
   return { doc, entries: [...context, ...entries], deadline: now, candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
 }
 

@@ -72,6 +72,9 @@ export class Engine {
   maxAt = 0;
   readonly counters: EngineCounters = { records: 0, matched: 0, unknown: 0, duplicates: 0, dropped: 0 };
 
+  /** Stall limits are multiplied by this (a demo replaying at compressed time sets it below 1). */
+  stallScale = 1;
+
   constructor(kb: { patterns: Pattern[]; rules: Rule[] }) {
     this.patterns = kb.patterns;
     this.rules = kb.rules;
@@ -369,6 +372,7 @@ export class Engine {
       now: now ?? this.maxAt,
       cache: this.cache,
       changed: this.dirtyMachines,
+      stallScale: this.stallScale,
     });
     this.dirtyMachines.clear();
     this.timelines = d.timelines;

@@ -18,6 +18,7 @@ export interface Attempt {
 }
 
 const R = STAGE_RANK;
+const SAME_MOMENT_MS = 2000;
 const INSTALL_BEGIN = new Set<Stage>(['kernel', 'initrd', 'kickstart', 'installing', 'netbooting', 'rootimg']);
 
 export function rankOf(e: Entry): number | null {
@@ -36,12 +37,14 @@ export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] }
   // the installer's and the OS's own DHCP renewals are no reboot.
   let pendingIdx = -1;
   let pendingBoot = false;
+  let lastProgressAt = 0;
   const open = (e: Entry[], by: Attempt['openedBy']): void => {
     cur = { entries: e, openedBy: by };
     attempts.push(cur);
     maxRank = Math.max(-1, ...e.map((x) => rankOf(x) ?? -1));
     pendingIdx = -1;
     pendingBoot = false;
+    lastProgressAt = e.reduce((t, x) => (rankOf(x) !== null ? Math.max(t, x.rec.at) : t), 0);
   };
   for (const e of sorted) {
     const r = rankOf(e);
@@ -52,7 +55,9 @@ export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] }
       continue;
     }
     const c: Attempt = cur;
-    if (opens && maxRank >= R.dhcp) {
+    // A power request opens a new attempt once the machine got somewhere; one within a moment
+    // of that progress is the same request seen out of order (1-second file timestamps).
+    if (opens && maxRank >= R.dhcp && e.rec.at - lastProgressAt > SAME_MOMENT_MS) {
       open([e], 'mn');
       continue;
     }
@@ -76,6 +81,7 @@ export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] }
         pendingBoot = false;
       }
       if (r > maxRank) maxRank = r;
+      lastProgressAt = e.rec.at;
     }
     c.entries.push(e);
   }
@@ -188,7 +194,7 @@ export interface StallInfo {
 const DEFAULT_LIMIT_S = 3600;
 
 /** The stall rule for the stage reached, and how long the attempt has been silent. */
-export function stallOf(f: AttemptFacts, rules: Rule[], now: number): StallInfo {
+export function stallOf(f: AttemptFacts, rules: Rule[], now: number, scale = 1): StallInfo {
   const rule = rules.find((r) => r.kind === 'stall' && f.stage !== null && r.after.includes(f.stage)) ?? null;
   const open = f.openSteps[f.openSteps.length - 1] ?? null;
   return {
@@ -196,7 +202,7 @@ export function stallOf(f: AttemptFacts, rules: Rule[], now: number): StallInfo 
     last: f.stage,
     next: rule?.expects ?? null,
     waitedS: Math.max(0, Math.round((now - f.last) / 1000)),
-    normalS: rule?.limit ?? DEFAULT_LIMIT_S,
+    normalS: Math.max(1, Math.round((rule?.limit ?? DEFAULT_LIMIT_S) * scale)),
     open,
   };
 }
@@ -212,12 +218,12 @@ export interface AttemptVerdict {
  * running | succeeded | failed | stalled for one attempt; `superseded` is the start of the
  * next attempt when there is one (an attempt that was cut short is judged at that time).
  */
-export function verdictOf(a: Attempt, f: AttemptFacts, rules: Rule[], now: number, superseded: number | null): AttemptVerdict {
+export function verdictOf(a: Attempt, f: AttemptFacts, rules: Rule[], now: number, superseded: number | null, scale = 1): AttemptVerdict {
   const failures = unrecovered(a, f.errors);
   if (f.end?.pattern?.ends === 'failed') return { outcome: 'failed', stall: null, failures };
   if (f.end?.pattern?.ends === 'succeeded') return { outcome: 'succeeded', stall: null, failures: [] };
   if (failures.length || f.absent.length) return { outcome: 'failed', stall: null, failures };
-  const stall = stallOf(f, rules, superseded ?? now);
+  const stall = stallOf(f, rules, superseded ?? now, scale);
   if (superseded !== null || stall.waitedS > stall.normalS) return { outcome: 'stalled', stall, failures };
   return { outcome: 'running', stall: null, failures };
 }

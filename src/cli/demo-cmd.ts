@@ -100,7 +100,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
   };
 
   try {
-    daemon = await startChildDaemon(dir, logs);
+    // The MN's /etc/hosts, as makehosts writes it: names for machines the logs never name.
+    const hosts = path.join(dir, 'hosts');
+    fs.writeFileSync(hosts, plan.cluster.truth.nodes.map((n) => `${n.ip} ${n.node}`).join('\n') + '\n');
+    daemon = await startChildDaemon(dir, logs, 30_000, 1 / compression, [hosts]);
   } catch (e) {
     process.stderr.write(`xtriage demo: ${(e as Error).message}\n`);
     await cleanup();

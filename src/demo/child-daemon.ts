@@ -19,13 +19,14 @@ export interface ChildDaemon {
   stop(): Promise<number | null>;
 }
 
-export async function startChildDaemon(dir: string, logs: string, timeoutMs = 30_000): Promise<ChildDaemon> {
+export async function startChildDaemon(dir: string, logs: string, timeoutMs = 30_000, stallScale = 1, identityFiles: string[] = []): Promise<ChildDaemon> {
   const bin = path.join(__dirname, '..', 'bin', 'xtriaged.js');
   const socket = path.join(dir, 'xtriaged.sock');
   const logFile = path.join(dir, 'xtriaged.log');
   // An explicit config keeps the site's /etc/xtriage/xtriaged.yaml (and its hooks) out of the demo.
   const config = path.join(dir, 'demo.yaml');
-  fs.writeFileSync(config, '# xtriage demo: embedded defaults, private state, socket and ports\nhooks: []\n');
+  // Cluster time runs compressed: stall limits shrink with it, so a stalled node shows as stalled.
+  fs.writeFileSync(config, `# xtriage demo: embedded defaults, private state, socket and ports\nhooks: []\nstallScale: ${stallScale}\nidentityFiles: ${JSON.stringify(identityFiles)}\n`);
   const args = [bin, '--config', config, '--state', path.join(dir, 'state'), '--socket', socket, '--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0', '--logs', logs];
   // The generated MN files are stamped in UTC, as the MN's rsyslog would in that zone.
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });

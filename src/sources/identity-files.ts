@@ -103,7 +103,7 @@ export function parseIdentity(name: string, text: string): Subject[] {
     const [ip, ...names] = line.split(/\s+/);
     if (!ip || !names.length) continue;
     const addr = normalizeIp(ip);
-    if (!isIpv4(addr) || addr.startsWith('127.')) continue;
+    if (!isIpv4(addr) || addr === '127.0.0.1' || /^localhost/i.test(names[0]!)) continue;
     out.push({ ip: addr, node: names[0]! });
   }
   return out;
