@@ -320,30 +320,21 @@ export function loadKnowledgeBase(src: KbSource): LoadedKb {
     for (const f of files) {
       const loaded = loadPatternFile(f);
       problems.push(...loaded.problems);
-      for (const p of loaded.patterns) {
-        const dup = seenHere.get(p.id);
+      // One id space for patterns and rules: a later directory replaces an earlier one's entry.
+      const place = <T extends Pattern | Rule>(x: T, into: Map<string, T>, other: Map<string, Pattern | Rule>): void => {
+        const dup = seenHere.get(x.id);
         if (dup) {
-          problems.push(`${f}:${p.line}: pattern ${p.id}: id already defined in ${dup}`);
-          continue;
+          problems.push(`${f}:${x.line}: pattern ${x.id}: id already defined in ${dup}`);
+          return;
         }
-        seenHere.set(p.id, `${f}:${p.line}`);
-        const prev = byId.get(p.id) ?? rulesById.get(p.id);
-        if (prev) overridden.set(p.id, [...(overridden.get(p.id) ?? []), `${prev.file}:${prev.line}`]);
-        rulesById.delete(p.id);
-        byId.set(p.id, p);
-      }
-      for (const r of loaded.rules) {
-        const dup = seenHere.get(r.id);
-        if (dup) {
-          problems.push(`${f}:${r.line}: pattern ${r.id}: id already defined in ${dup}`);
-          continue;
-        }
-        seenHere.set(r.id, `${f}:${r.line}`);
-        const prev = byId.get(r.id) ?? rulesById.get(r.id);
-        if (prev) overridden.set(r.id, [...(overridden.get(r.id) ?? []), `${prev.file}:${prev.line}`]);
-        byId.delete(r.id);
-        rulesById.set(r.id, r);
-      }
+        seenHere.set(x.id, `${f}:${x.line}`);
+        const prev = byId.get(x.id) ?? rulesById.get(x.id);
+        if (prev) overridden.set(x.id, [...(overridden.get(x.id) ?? []), `${prev.file}:${prev.line}`]);
+        other.delete(x.id);
+        into.set(x.id, x);
+      };
+      for (const p of loaded.patterns) place(p, byId, rulesById);
+      for (const r of loaded.rules) place(r, rulesById, byId);
     }
   }
   const patterns = [...byId.values()];
