@@ -175,7 +175,7 @@ test('live updates arrive without moving the cursor', async () => {
   const t = new Date(Date.now() - 5000);
   const stamp = `${t.toUTCString().slice(8, 11)} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
   fs.appendFileSync(path.join(logs, 'messages'), `${stamp} mn01 dhcpd[1234]: DHCPACK on 127.0.5.10 to 52:54:00:05:00:00 (cn00) via ens4\n${stamp} mn01 in.tftpd[2345]: RRQ from 127.0.5.10 filename xcat/xnba.kpxe\n`);
-  await tmux.waitFor(/RUNNING +52:54:00:05:00:00/); // no name known yet: shown by its MAC
+  await tmux.waitFor(/RUNNING +cn00 +52:54:00:05:00:00/); // named by the client hostname dhcpd logged
   expect(selected()).toBe(before);
   tmux.keys('Escape');
   await tmux.waitFor(/2 nodes — httpd refused/);
