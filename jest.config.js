@@ -6,4 +6,5 @@ module.exports = {
   testTimeout: 30000,
   setupFiles: ['<rootDir>/test/setup-tz.js'],
   globalSetup: '<rootDir>/test/global-setup.js',
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
