@@ -1,7 +1,9 @@
-// Ends the run with the plain closing line CI reads: "N passed, N failed, N skipped".
+// Ends the run with the plain closing line CI reads: "N passed, N failed, N skipped" (written
+// at exit, after jest's own summary).
 class SummaryReporter {
   onRunComplete(_contexts, results) {
-    process.stderr.write(`${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests + results.numTodoTests} skipped\n`);
+    const line = `${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests + results.numTodoTests} skipped\n`;
+    process.once('exit', () => process.stderr.write(line));
   }
 }
 module.exports = SummaryReporter;
