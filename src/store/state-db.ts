@@ -48,7 +48,7 @@ export class StateDb {
 
   private timer: NodeJS.Timeout | null = null;
 
-  private async compact(): Promise<void> {
+  async compact(): Promise<void> {
     await (this.sessions as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
   }
 
