@@ -24,14 +24,14 @@ type Command = (argv: string[]) => Promise<number>;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  const commands: Record<string, () => Promise<Command>> = {
-    analyze: async () => analyzeCommand,
-    patterns: async () => patternsCommand,
-    status: async () => statusCommand,
-    show: async () => showCommand,
-    watch: async () => watchCommand,
-    tui: async () => tuiCommand,
-    demo: async () => demoCommand,
+  const commands: Record<string, Command> = {
+    analyze: analyzeCommand,
+    patterns: patternsCommand,
+    status: statusCommand,
+    show: showCommand,
+    watch: watchCommand,
+    tui: tuiCommand,
+    demo: demoCommand,
   };
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(HELP);
@@ -39,9 +39,9 @@ async function main(argv: string[]): Promise<number> {
   }
   // No subcommand (possibly with options such as --socket): the terminal UI.
   if (cmd === undefined || cmd.startsWith('-')) return tuiCommand(argv);
-  const load = commands[cmd];
-  if (!load) throw new UsageError(`unknown command "${cmd}" (try xtriage --help)`);
-  return (await load())(rest);
+  const run = commands[cmd];
+  if (!run) throw new UsageError(`unknown command "${cmd}" (try xtriage --help)`);
+  return run(rest);
 }
 
 main(process.argv.slice(2)).then(
