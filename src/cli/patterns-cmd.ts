@@ -114,7 +114,7 @@ async function tryCmd(argv: string[]): Promise<number> {
   let near = 0;
   const check = (rec: ReturnType<LineReader['read']>, lineNo: number): void => {
     if (!rec) return;
-    for (const { p, lit } of prefixes) {
+    for (const { p } of prefixes) {
       if (!p.sources.includes(rec.channel)) continue;
       const m = tryPattern(p, rec);
       if (m) {
