@@ -167,7 +167,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       const doc = await getJson<AnalysisDoc>(d.socket, '/v1/sessions', 60_000);
       const health = await getJson<Health>(d.socket, '/v1/health').catch(() => null);
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-      const lines = clusterText({ sessions: new Map(doc.sessions.map((s) => [s.id, s])), groups: doc.groups, health, rate: null });
+      const lines = clusterText({ sessions: new Map(doc.sessions.map((s) => [s.id, s])), groups: doc.groups, health, rate: null, unknownErrors: doc.unknownErrors });
       process.stdout.write(`${lines.map((l) => toAnsi(l, { color })).join('\n')}\n\n${story()}`);
     }
   } catch (e) {

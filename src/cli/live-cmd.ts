@@ -57,7 +57,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   }
   const rate = health && typeof health.received === 'number' && health.uptimeS ? health.received / Math.max(1, health.uptimeS) : null;
   const sessions = new Map(doc.sessions.map((s) => [s.id, s]));
-  const lines = clusterText({ sessions, groups: doc.groups, health, rate });
+  const lines = clusterText({ sessions, groups: doc.groups, health, rate, unknownErrors: doc.unknownErrors });
   if (health) lines[1] = [...lines[1]!, span('   (msg/s averaged since the daemon started)', 'dim')];
   print(lines, colorFor(process.stdout), process.stdout.isTTY ? process.stdout.columns : undefined);
   return 0;

@@ -2,7 +2,7 @@
 // outcome and the reception health; the root causes shared by several nodes, largest first,
 // each expandable to its nodes; then the nodes with no shared cause, failing ones first.
 
-import type { GroupDoc, SessionDoc } from '../diagnose';
+import type { AnalysisDoc, GroupDoc, SessionDoc } from '../diagnose';
 import type { Health } from './store';
 import { span, outcomeTone, type Line } from './style';
 import { textRow, type Row } from './row';
@@ -14,6 +14,19 @@ export interface ClusterData {
   groups: GroupDoc[];
   health: Health | null;
   rate: number | null;
+  /** Error lines no pattern knows, grouped by template: shown below the known causes. */
+  unknownErrors?: AnalysisDoc['unknownErrors'];
+}
+
+/** The unrecognised-error section: never hidden, ranked below everything known. */
+function unknownLines(data: ClusterData): Line[] {
+  const list = data.unknownErrors ?? [];
+  if (!list.length) return [];
+  const out: Line[] = [[span('UNRECOGNISED ERROR LINES', 'heading'), span(`  ${list.length} template${list.length === 1 ? '' : 's'}, no pattern knows them`)]];
+  for (const u of list.slice(0, 10)) {
+    out.push([span(`  ${String(u.count).padStart(5)}×  `, 'bold'), span(`${u.failingSessions} failing / ${u.succeededSessions} succeeded  `, 'dim'), span(u.example.line)]);
+  }
+  return out;
 }
 
 export function groupKey(g: GroupDoc): string {
@@ -218,6 +231,11 @@ export class ClusterRows {
         });
       }
       if (!alone.length) rows.push(textRow('none', [span(data.sessions.size ? '  (none match)' : '  (no provisioning activity seen yet)')]));
+      if (!filtering) {
+        const unknown = unknownLines(data);
+        if (unknown.length) rows.push(textRow('blank:2', []));
+        unknown.forEach((line, i) => rows.push(textRow(`u:${i}`, line)));
+      }
     }
     return { rows, shown: sessions.length };
   }
@@ -254,5 +272,7 @@ export function clusterText(data: ClusterData, now = Date.now()): Line[] {
   out.push([], [span(numbered.length ? 'NODES WITH NO SHARED CAUSE' : 'NODES', 'heading'), span(`  ${alone.length}`)]);
   for (const s of alone) out.push(sessionLine(s, { nameW, inGroup: false, now }));
   if (!data.sessions.size) out.push([span('  (no provisioning activity seen yet)')]);
+  const unknown = unknownLines(data);
+  if (unknown.length) out.push([], ...unknown);
   return out;
 }
