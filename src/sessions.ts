@@ -50,7 +50,9 @@ export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] }
     const r = rankOf(e);
     const opens = e.pattern?.opens === true;
     if (!cur) {
-      if (r !== null || opens) open([e], 'first');
+      // The node itself reporting an error is provisioning, even when nothing else was seen.
+      const nodeFault = e.rec.channel === 'node' && (e.pattern?.severity === 'error' || e.pattern?.severity === 'critical');
+      if (r !== null || opens || nodeFault) open([e], 'first');
       else pre.push(e);
       continue;
     }
