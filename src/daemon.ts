@@ -277,6 +277,9 @@ export class Daemon {
     if (this.replaying || this.stopping) return;
     const now = Date.now();
     if (!this.dirty && now - this.lastSnapshot < CLOCK_MS) return;
+    // A diagnosis blocks the event loop while it runs: under load, run it at most a quarter of
+    // the time, so the sockets keep being read.
+    if (now - this.lastSnapshot < 4 * this.lastSnapshotMs) return;
     this.snapshotNow(now);
   }
 

@@ -12,10 +12,17 @@ import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
 import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
 
+/** A copy of a string that shares no memory with the one it came from. */
+function detach(s: string): string {
+  return s.length ? Buffer.from(s, 'utf8').toString('utf8') : s;
+}
+
 /** Unknown error lines kept per machine (and for the cluster). */
 const MAX_UNKNOWN = 40;
 /** Entries kept per machine; past this the oldest non-milestone entries go. */
-const MAX_ENTRIES = 4000;
+const MAX_ENTRIES = 1500;
+/** Lines a machine repeats (not milestones) fold into an earlier entry seen this recently. */
+const RECENT_PER_MACHINE = 128;
 /** Lines this close in time from two different files are the same line logged twice. */
 const DUP_WINDOW_S = 2;
 /** A line that names no machine is attributed to MN activity this close in time (seconds). */
@@ -55,6 +62,7 @@ export class Engine {
   private readonly machines = new Map<string, Entry[]>();
   private readonly cluster: Entry[] = [];
   private readonly lastOfMachine = new Map<string, Entry>();
+  private readonly recent = new Map<string, Map<string, Entry>>();
   private readonly unknownCount = new Map<string, number>();
   /** program+message+second → source, for lines logged in two files (cluster.log and computes.log …). */
   private readonly dup = new Map<string, string>();
@@ -152,16 +160,34 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    return { seq: this.seq++, rec, pattern, fields, subject, count: 1, lastAt: rec.at };
+    // A kept line must not pin the 256 KiB read chunk its text was sliced from (V8 keeps the
+    // parent string of a substring alive): copy the few strings an entry keeps.
+    const kept: LogRecord = { ...rec, raw: detach(rec.raw), message: detach(rec.message) };
+    return { seq: this.seq++, rec: kept, pattern, fields, subject, count: 1, lastAt: rec.at };
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): void {
     const last = this.lastOfMachine.get(key);
-    if (pattern?.coalesce && last && last.pattern === pattern) {
+    // Repeats fold into one counted entry: a coalescing pattern's run, or the very same line
+    // again (a retry loop, a flood) — memory grows with what happened, not with how often.
+    if (last && last.pattern === pattern && (pattern?.coalesce || (last.rec.message === rec.message && last.rec.source === rec.source))) {
       last.count++;
       if (rec.at > last.lastAt) last.lastAt = rec.at;
       this.touch(key);
       return;
+    }
+    // The same non-milestone line again (a retry loop, a flood): counted on the earlier entry.
+    const recent = this.recentOf(key);
+    const rkey = pattern?.milestone ? null : `${pattern?.id ?? ''}\u0000${rec.message}`;
+    if (pattern?.milestone) recent.clear();
+    else {
+      const same = recent.get(rkey!);
+      if (same) {
+        same.count++;
+        if (rec.at > same.lastAt) same.lastAt = rec.at;
+        this.touch(key);
+        return;
+      }
     }
     if (!pattern) {
       const n = this.unknownCount.get(key) ?? 0;
@@ -177,6 +203,10 @@ export class Engine {
       list.splice(drop >= 0 ? drop : 0, 1);
     }
     this.lastOfMachine.set(key, e);
+    if (rkey !== null) {
+      if (recent.size >= RECENT_PER_MACHINE) recent.delete(recent.keys().next().value!);
+      recent.set(rkey, e);
+    }
     this.touch(key);
   }
 
@@ -345,6 +375,7 @@ export class Engine {
       else {
         this.machines.delete(key);
         this.lastOfMachine.delete(key);
+        this.recent.delete(key);
       }
       this.touch(key);
     }
@@ -402,6 +433,12 @@ export class Engine {
 
   machineKeys(): string[] {
     return [...this.machines.keys()];
+  }
+
+  private recentOf(key: string): Map<string, Entry> {
+    let m = this.recent.get(key);
+    if (!m) this.recent.set(key, (m = new Map()));
+    return m;
   }
 
   private touch(key: string): void {
