@@ -313,8 +313,11 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
       return (m && (STAGE_RANK[m] >= STAGE_RANK.bootloader || m === 'power' || m === 'poweron')) || isError(e);
     }),
   );
+  let name: string | null | undefined;
   const nameOfMachine = (): string | null =>
-    (mac ? identity.nodeOfMac(mac) : null) ?? (machine.startsWith('node:') ? machine.slice(5) : null) ?? nameFromEntries(entries, identity);
+    name !== undefined
+      ? name
+      : (name = (mac ? identity.nodeOfMac(mac) : null) ?? (machine.startsWith('node:') ? machine.slice(5) : null) ?? nameFromEntries(entries, identity));
   for (const a of attempts) {
     if (!real.includes(a)) for (const e of a.entries) if (isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
   }

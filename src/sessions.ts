@@ -28,7 +28,10 @@ export function rankOf(e: Entry): number | null {
 
 /** Splits sorted entries into lines before any attempt and the attempts. */
 export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] } {
-  const sorted = [...entries].sort(byTime);
+  // Entries mostly arrive in time order: sort only when they did not.
+  let ordered = true;
+  for (let i = 1; i < entries.length && ordered; i++) if (byTime(entries[i - 1]!, entries[i]!) > 0) ordered = false;
+  const sorted = ordered ? entries : [...entries].sort(byTime);
   const pre: Entry[] = [];
   const attempts: Attempt[] = [];
   let cur: Attempt | null = null;
@@ -122,6 +125,8 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
   const steps: Entry[] = [];
   const absent: AttemptFacts['absent'] = [];
   let last = a.entries[0]?.rec.at ?? 0;
+  const absentWhen = new Map<string, Rule[]>();
+  for (const r of rules) if (r.kind === 'absent' && r.when) absentWhen.set(r.when, [...(absentWhen.get(r.when) ?? []), r]);
   for (const e of a.entries) {
     const p = e.pattern;
     if (!p) {
@@ -150,8 +155,8 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
         }
       }
     }
-    for (const r of rules) {
-      if (r.kind === 'absent' && r.when === p.id && r.without && !milestones.has(r.without)) absent.push({ rule: r, entry: e });
+    for (const r of absentWhen.get(p.id) ?? []) {
+      if (r.without && !milestones.has(r.without)) absent.push({ rule: r, entry: e });
     }
   }
   return {
