@@ -62,6 +62,9 @@ function subscribe(socket, onEvent) {
 
 async function main() {
   L.header('latency', `datagram → /v1/events diagnosis: ${MARKERS} marker nodes at ${L.fmtInt(RATE)} msg/s background from ${SOURCES} sources, ${SECONDS} s`);
+  // As the shipped sysctl drop-in (systemd/99-xtriage-sysctl.conf) does; restored afterwards.
+  const rm = L.raiseRmemMax(L.envNum('XT_BENCH_RMEM_MAX', 16 * 1024 * 1024));
+  L.say(`    net.core.rmem_max: ${rm.before}${rm.changed ? ` raised to ${rm.during} for this run (restored afterwards)` : ' (unchanged)'}`);
   const tails = L.nodeLineTails();
   const d = await L.startDaemon();
   const markers = L.loopbackSources(MARKERS, 4); // 127.4.x.y

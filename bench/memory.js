@@ -365,6 +365,9 @@ function printPhase(title, { figures, base, h, feeder }) {
 
 async function main() {
   L.header('memory', `xtriaged RSS after a ${L.fmtInt(NODES)}-node install; ${ROUNDS} install rounds of ${L.fmtInt(REINSTALL_NODES)} nodes; fed at up to ${SPEED}× real time`);
+  // As the shipped sysctl drop-in (systemd/99-xtriage-sysctl.conf) does; restored afterwards.
+  const rm = L.raiseRmemMax(L.envNum('XT_BENCH_RMEM_MAX', 16 * 1024 * 1024));
+  L.say(`    net.core.rmem_max: ${rm.before}${rm.changed ? ` raised to ${rm.during} for this run (restored afterwards)` : ' (unchanged)'}`);
   const verdicts = [];
   if (NODES > 0) {
     const p1 = await phase(NODES, 1);
