@@ -23,6 +23,7 @@ import type { AnalysisDoc, SessionDoc } from './diagnose';
 type Item = { kind: 'remote'; m: ReceivedMessage } | { kind: 'mn'; l: TailLine };
 
 const SLICE = 2000;
+const SLICE_MS = 5;
 const MAX_BACKLOG = 2_000_000;
 const SNAPSHOT_MS = 200;
 const CLOCK_MS = 5000;
@@ -227,11 +228,17 @@ export class Daemon {
   }
 
   private drain(): void {
+    // Small slices, bounded in time too: between them the event loop reads the sockets.
     const end = Math.min(this.backlog.length, this.backlogHead + SLICE);
+    const until = Date.now() + SLICE_MS;
     for (; this.backlogHead < end; this.backlogHead++) {
       const it = this.backlog[this.backlogHead]!;
       if (it.kind === 'remote') this.feedRemote(it.m);
       else this.feedMn(it.l);
+      if ((this.backlogHead & 63) === 63 && Date.now() > until) {
+        this.backlogHead++;
+        break;
+      }
     }
     if (this.backlogHead > 100_000 && this.backlogHead * 2 > this.backlog.length) {
       this.backlog.splice(0, this.backlogHead);
