@@ -296,7 +296,6 @@ export class Daemon {
     this.dirty = false;
     this.doc = this.engine.snapshot(now);
     this.lastSnapshot = now;
-    this.lastSnapshotMs = Date.now() - t0;
     const changed: SessionDoc[] = [];
     const seen = new Set<string>();
     for (const s of this.doc.sessions) {
@@ -321,6 +320,8 @@ export class Daemon {
     if ((changed.length || removed.length) && !this.saveTimer) {
       this.saveTimer = setTimeout(() => void this.save(), 2000);
     }
+    // Counted to the end: the change detection above is part of what blocks the event loop.
+    this.lastSnapshotMs = Date.now() - t0;
   }
 
   private async save(): Promise<void> {

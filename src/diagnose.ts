@@ -208,9 +208,16 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
 
   for (const [machine, entries] of machines) {
     let m = input.cache?.get(machine);
-    const stale = !m || input.changed?.has(machine) || now >= m.deadline || m.rulesVersion !== rules || m.built.some((b) => b.doc.node === null);
+    // A nameless machine is redone only when identity learned something that may name it.
+    const stale =
+      !m ||
+      input.changed?.has(machine) ||
+      now >= m.deadline ||
+      m.rulesVersion !== rules ||
+      (m.identityGeneration !== identity.generation && m.built.some((b) => b.doc.node === null));
     if (stale) {
       m = buildMachine(machine, entries, identity, rules, loopRules, now, input.stallScale ?? 1);
+      m.identityGeneration = identity.generation;
       input.cache?.set(machine, m);
     }
     built.push(...m!.built);
@@ -297,6 +304,8 @@ export interface MachineResult {
   /** When the verdicts must be recomputed even without new lines (a running attempt's stall limit). */
   deadline: number;
   rulesVersion: Rule[];
+  /** The identity generation the result was built with. */
+  identityGeneration?: number;
 }
 
 function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number): MachineResult {
