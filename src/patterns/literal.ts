@@ -3,6 +3,13 @@
 
 const META_ESCAPED = /[.[\](){}*+?^$|\\/\-:=!<>#&~'" ,;@%`]/;
 
+/** Index of the `]` closing the character class that opens at `open` (escapes skipped). */
+export function classEnd(src: string, open: number): number {
+  let i = open + 1;
+  for (; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+  return i;
+}
+
 /** Index of the `)` closing the group that opens at `open`. */
 function closeOf(src: string, open: number): number {
   let depth = 0;
@@ -11,7 +18,7 @@ function closeOf(src: string, open: number): number {
     if (c === '\\') {
       i++;
     } else if (c === '[') {
-      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+      i = classEnd(src, i);
     } else if (c === '(') {
       depth++;
     } else if (c === ')' && --depth === 0) {
@@ -27,7 +34,7 @@ function hasTopAlternation(src: string): boolean {
     if (c === '\\') {
       i++;
     } else if (c === '[') {
-      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+      i = classEnd(src, i);
     } else if (c === '(') {
       i = closeOf(src, i);
     } else if (c === '|') {
@@ -58,7 +65,7 @@ function runsOf(src: string): string[] {
       continue;
     }
     if (c === '[') {
-      for (i++; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+      i = classEnd(src, i);
       end();
       continue;
     }

@@ -1,6 +1,8 @@
 // Patterns run on hostile input, on V8's backtracking engine: refuse the constructs that
 // make matching time explode (backreferences, nested or adjacent ambiguous quantifiers).
 
+import { classEnd } from './literal';
+
 /** Returns a reason the regex is refused, or null when it is acceptable. */
 export function vetRegex(source: string): string | null {
   if (/\\[1-9]|\\k</.test(source)) return 'backreferences are not allowed';
@@ -14,7 +16,7 @@ export function vetRegex(source: string): string | null {
     }
     if (c === '[') {
       // Skip a character class.
-      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
+      i = classEnd(source, i);
       continue;
     }
     if (c === '(') {
