@@ -488,12 +488,20 @@ function loopbackSources(n, base = 0) {
  * (bench/udp-sender.js), each with its share of the rate and of the source addresses. Returns
  * {sent, acked, errors, sendMs, achieved (msg/s), maxBehind, startAt, endAt}.
  */
+/** Nice value of the sender processes (XT_BENCH_SENDER_NICE, default 10; 0 leaves them). */
+const SENDER_NICE = envNum('XT_BENCH_SENDER_NICE', 10);
+
 async function udpLoad({ port, rate, durationMs, sources, procs, tails, host = '127.0.0.1' }) {
   const { fork } = require('node:child_process');
   procs = Math.max(1, Math.min(procs, sources.length));
   const kids = [];
   for (let k = 0; k < procs; k++) {
     const child = track(fork(path.join(__dirname, 'udp-sender.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    // The senders stand for remote nodes: on a 2-core box they would otherwise take 1.5 cores
+    // from whichever receiver is measured (xtriaged or rsyslogd alike).
+    if (SENDER_NICE) {
+      try { require('node:os').setPriority(child.pid, SENDER_NICE); } catch { /* not lowered */ }
+    }
     kids.push(child);
   }
   const once = (child) => new Promise((resolve, reject) => {
@@ -538,5 +546,5 @@ function percentile(sorted, p) {
 module.exports = {
   ROOT, DIST, envNum, envList, fmtInt, fmt, mb, pct, table, say, note, header, machine, loadAvg,
   tmpDir, track, onCleanup, cleanupSync, sleep, run, childEnv, timeV, procStatus, procCpuS, HAVE_TIME,
-  freePort, nodeLineTails, loopbackSources, udpLoad, udpDrops, rcvbufErrors, readSysctl, raiseRmemMax, getJson, startDaemon, pollHealth, percentile,
+  freePort, nodeLineTails, loopbackSources, udpLoad, SENDER_NICE, udpDrops, rcvbufErrors, readSysctl, raiseRmemMax, getJson, startDaemon, pollHealth, percentile,
 };

@@ -253,7 +253,7 @@ async function main() {
     ['rate/s', 'xt sent/s', 'xt sent', 'xt received', 'xt lost', 'xt loss', 'xt kdrops', ...variants.flatMap((v) => [`rs-${v} sent/s`, `rs-${v} lost`, `rs-${v} loss`])],
     rows,
     [
-      `sender: ${SOURCES} sources (127.0.0.1…), ${RATES.map((r) => `${r / 1000}k: ${procsFor(r)} proc`).join(', ')}; "(short)": the sender did not reach the rate (2 cores shared with the receiver)`,
+      `sender: ${SOURCES} sources (127.0.0.1…), ${RATES.map((r) => `${r / 1000}k: ${procsFor(r)} proc`).join(', ')}; "(short)": the sender did not reach the rate (2 cores shared with the receiver); sender processes at nice ${L.SENDER_NICE} (XT_BENCH_SENDER_NICE), the same for every receiver`,
       `xtriaged UDP receive buffer: asked ${L.fmtInt(results[0]?.xt.requested)} B, granted ${L.fmtInt(results[0]?.xt.granted)} B (getsockopt, Linux doubles the capped request)`,
       'rs-stock: rsyslogd imudp with the kernel default buffer (net.core.rmem_default); rs-8m: imudp rcvbufSize="8m"',
     ],

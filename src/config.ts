@@ -35,6 +35,11 @@ export interface DaemonConfig {
   identityFiles: string[];
   /** Stall limits are multiplied by this: 1 in production; a demo replaying compressed time sets less. */
   stallScale: number;
+  /**
+   * Nice value (0–19) for the analysis (main) thread only: under a flood the CPU goes to the
+   * reception thread first, so the kernel buffer is emptied and the engine catches up later.
+   */
+  analysisNice: number;
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +70,7 @@ export function defaults(): DaemonConfig {
     hooks: [],
     identityFiles: [],
     stallScale: 1,
+    analysisNice: 10,
   };
 }
 
@@ -88,6 +94,7 @@ const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig }> = {
   hooks: { kind: 'hooks', field: 'hooks' },
   identityFiles: { kind: 'strings', field: 'identityFiles' },
   stallScale: { kind: 'number', field: 'stallScale' },
+  analysisNice: { kind: 'number', field: 'analysisNice' },
 };
 
 /** Reads a config file over `base`. Throws ConfigError naming file, line and key. */
@@ -136,6 +143,7 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
       }
       case 'number':
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail('expected a number ≥ 0');
+        if (key === 'analysisNice' && (v > 19 || !Number.isInteger(v))) fail('expected a whole number from 0 to 19');
         set(v);
         break;
       case 'mode': {

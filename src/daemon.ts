@@ -5,13 +5,16 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { spawn } from 'node:child_process';
 import { Engine } from './engine';
 import { LineReader } from './records';
 import { classify } from './sources/mn-files';
-import { SyslogReceiver, type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
+import { type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
+import { Reception } from './sources/reception';
+import { lowerOtherThreads } from './thread-priority';
 import { Tailer, type TailLine } from './sources/tailer';
-import { Spool } from './store/spool';
+import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from './store/spool';
 import { StateDb } from './store/state-db';
 import { ApiServer } from './api/server';
 import { loadKb } from './kb';
@@ -25,6 +28,9 @@ type Item = { kind: 'remote'; m: ReceivedMessage } | { kind: 'mn'; l: TailLine }
 const SLICE = 2000;
 const SLICE_MS = 5;
 const MAX_BACKLOG = 2_000_000;
+/** TCP senders are paused (their kernel buffers fill, they wait) above this backlog, resumed below the low mark. */
+const TCP_PAUSE_AT = 200_000;
+const TCP_RESUME_AT = 50_000;
 const SNAPSHOT_MS = 200;
 const CLOCK_MS = 5000;
 
@@ -32,9 +38,9 @@ export class DaemonStartError extends Error {}
 
 export class Daemon {
   private engine!: Engine;
-  private receiver: SyslogReceiver | null = null;
+  private receiver: Reception | null = null;
+  private spoolEnd: SpoolBoundary | null = null;
   private tailer: Tailer | null = null;
-  private spool!: Spool;
   private mnSpool!: Spool;
   private db!: StateDb;
   private api!: ApiServer;
@@ -64,6 +70,7 @@ export class Daemon {
   private hookFailures = 0;
   private kbProblems: string[] = [];
   private stopping = false;
+  private analysisNice: number | null = null;
 
   private constructor(
     readonly cfg: DaemonConfig,
@@ -116,23 +123,28 @@ export class Daemon {
     );
     await this.api.start();
     const spoolOpts = { maxFileBytes: cfg.spoolMaxFileBytes, maxTotalBytes: cfg.spoolMaxTotalBytes, maxFiles: cfg.spoolMaxFiles, onNotice: (l: string) => this.log(`spool: ${l}`) };
-    this.spool = await Spool.open({ dir: path.join(cfg.state, 'spool'), ...spoolOpts });
     this.mnSpool = await Spool.open({ dir: path.join(cfg.state, 'mnlog'), ...spoolOpts });
     // Bind the sockets before replaying, so nothing sent meanwhile is lost: it waits in the backlog.
+    // Sockets and capture spool live in their own thread (sources/reception-worker.ts).
     try {
-      this.receiver = await SyslogReceiver.start({
-        udp: cfg.udp,
-        tcp: cfg.tcp,
-        trustedRelays: cfg.trustedRelays,
-        recvBufferSize: cfg.recvBufferBytes,
-        idleTimeoutMs: cfg.tcpIdleTimeoutS * 1000,
-        maxConnections: cfg.tcpMaxConnections,
-        onMessage: (m) => this.onMessage(m),
-        onNotice: (l) => this.log(`receiver: ${l}`),
+      const { reception, boundary } = await Reception.start({
+        receiver: {
+          udp: cfg.udp,
+          tcp: cfg.tcp,
+          trustedRelays: cfg.trustedRelays,
+          recvBufferSize: cfg.recvBufferBytes,
+          idleTimeoutMs: cfg.tcpIdleTimeoutS * 1000,
+          maxConnections: cfg.tcpMaxConnections,
+        },
+        spool: { dir: path.join(cfg.state, 'spool'), maxFileBytes: cfg.spoolMaxFileBytes, maxTotalBytes: cfg.spoolMaxTotalBytes, maxFiles: cfg.spoolMaxFiles },
+        onBatch: (ms) => this.onMessages(ms),
+        onNotice: (l) => this.log(l.startsWith('spool:') ? l : `receiver: ${l}`),
       });
+      this.receiver = reception;
+      this.spoolEnd = boundary;
+      this.lowerAnalysisPriority();
     } catch (e) {
       await this.api.close();
-      await this.spool.close();
       await this.mnSpool.close();
       throw new DaemonStartError((e as Error).message);
     }
@@ -154,15 +166,31 @@ export class Daemon {
     }
     this.timer = setInterval(() => this.tick(), SNAPSHOT_MS);
     // Event clients (the TUI header) get reception health without polling.
-    this.healthTimer = setInterval(() => this.api.publishHealth(this.health()), 2000);
+    this.healthTimer = setInterval(() => {
+      this.api.publishHealth(this.health());
+      // Threads started since (libuv's pool grows on demand, a restarted reception thread).
+      this.lowerAnalysisPriority();
+    }, 2000);
     this.healthTimer.unref();
     this.log(`ready: socket ${cfg.socket}, state ${cfg.state}`);
+  }
+
+  /** Every thread but the reception thread gets `analysisNice` (see thread-priority.ts). */
+  private lowerAnalysisPriority(): void {
+    if (!this.cfg.analysisNice || process.platform !== 'linux' || this.receiver?.tid == null) return;
+    lowerOtherThreads(this.receiver.tid, this.cfg.analysisNice);
+    try {
+      this.analysisNice = os.getPriority(0);
+    } catch {
+      /* not reported */
+    }
   }
 
   private async replay(): Promise<void> {
     const t0 = Date.now();
     let n = 0;
-    for await (const r of this.spool.replay({ onDamaged: (d) => this.log(`spool: damaged line ${d.file}:${d.line}: ${d.reason}`) })) {
+    const spoolOpts = { onDamaged: (d: DamagedLine) => this.log(`spool: damaged line ${d.file}:${d.line}: ${d.reason}`), onNotice: (l: string) => this.log(l) };
+    for await (const r of replaySpool(this.spoolEnd!, spoolOpts)) {
       this.feedRemote({ at: r.at, from: r.from, msg: r.msg, transport: 'udp' });
       if (++n % 50_000 === 0) await new Promise((res) => setImmediate(res));
     }
@@ -201,9 +229,10 @@ export class Daemon {
     fs.renameSync(tmp, stateFile);
   }
 
-  private onMessage(m: ReceivedMessage): void {
-    this.spool.append({ at: m.at, from: m.from, msg: m.msg });
-    this.enqueue({ kind: 'remote', m });
+  /** A batch from the reception thread, already in the capture spool. */
+  private onMessages(ms: ReceivedMessage[]): void {
+    for (const m of ms) this.enqueue({ kind: 'remote', m });
+    if (this.backlog.length - this.backlogHead > TCP_PAUSE_AT) this.receiver?.pause();
   }
 
   private onTailLine(l: TailLine): void {
@@ -244,6 +273,7 @@ export class Daemon {
       this.backlog.splice(0, this.backlogHead);
       this.backlogHead = 0;
     }
+    if (this.backlog.length - this.backlogHead < TCP_RESUME_AT) this.receiver?.resume();
     if (this.backlogHead < this.backlog.length) setImmediate(() => this.drain());
     else {
       this.backlog.length = 0;
@@ -396,9 +426,11 @@ export class Daemon {
       backlogDropped: this.backlogDropped,
       lagMs: pendingLag,
       snapshotMs: this.lastSnapshotMs,
+      /** Nice value of the analysis thread (the reception thread keeps the process's own). */
+      analysisNice: this.analysisNice,
       /** The "now" the current diagnosis was made at (stall clocks), for comparing with `analyze --now`. */
       snapshotAt: this.lastSnapshot ? new Date(this.lastSnapshot).toISOString() : null,
-      spool: this.spool.stats(),
+      spool: this.receiver?.spool() ?? null,
       mnlog: this.mnSpool.stats(),
       tailer: this.tailer?.stats() ?? null,
       sessions: counts,
@@ -408,11 +440,8 @@ export class Daemon {
     };
   }
 
-  private lastKernelDrops: { drops: number; source: string } = { drops: 0, source: 'unavailable' };
-
-  /** Refresh the kernel drop counter (async /proc read), called by the bin's timer. */
-  async refreshKernelDrops(): Promise<void> {
-    if (this.receiver) this.lastKernelDrops = await this.receiver.kernelDrops();
+  private get lastKernelDrops(): { drops: number; source: string } {
+    return this.receiver?.kernelDrops() ?? { drops: 0, source: 'unavailable' };
   }
 
   metrics(): string {
@@ -471,7 +500,7 @@ export class Daemon {
     if (this.healthTimer) clearInterval(this.healthTimer);
     await this.receiver?.close();
     await this.tailer?.close();
-    await Promise.all([this.spool.close(), this.mnSpool.close()]);
+    await this.mnSpool.close();
     if (this.saveTimer) clearTimeout(this.saveTimer);
     // The spool holds everything; the store gets the last diagnosis of what was processed.
     await this.save();

@@ -218,5 +218,28 @@ describe('xtriaged', () => {
       await d.stop('SIGKILL');
     }
   });
-});
 
+  test('a closed stderr stops the logging, not the daemon, and does not spin', async () => {
+    const d = await startDaemon({});
+    try {
+      d.proc.stderr!.destroy(); // whoever started it went away
+      d.proc.kill('SIGHUP'); // something to log ("reloaded …") into the closed pipe
+      await sendUdp(d.port, ['<163>1 2026-11-24T10:10:25.000000+00:00 localhost x - - - still here'], '127.0.0.5');
+      await new Promise((r) => setTimeout(r, 500));
+      const cpu = (): number => {
+        const f = fs.readFileSync(`/proc/${d.proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks
+      };
+      const c0 = cpu();
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(cpu() - c0).toBeLessThan(30); // idle, not logging its own logging errors (that was ~100 ticks/s)
+      const health = await getJson<{ received: number }>(d.socket, '/v1/health');
+      expect(health.received).toBe(1);
+      const t0 = Date.now();
+      expect(await d.stop('SIGTERM')).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(2000);
+    } finally {
+      await d.stop('SIGKILL');
+    }
+  });
+});

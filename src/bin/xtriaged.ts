@@ -15,8 +15,19 @@ state/runtime directories. Production: --config /etc/xtriage/xtriaged.yaml.
 Signals: SIGTERM stops cleanly (spool flushed); SIGHUP reloads patterns.
 `;
 
+// A closed stderr (the terminal or pipe it was started from went away) must not become an
+// error that is logged to stderr, which fails, which is logged… : logging just stops.
+let stderrGone = false;
+process.stderr.on('error', () => {
+  stderrGone = true;
+});
 function log(line: string): void {
-  process.stderr.write(`xtriaged: ${line}\n`);
+  if (stderrGone) return;
+  try {
+    process.stderr.write(`xtriaged: ${line}\n`);
+  } catch {
+    stderrGone = true;
+  }
 }
 
 async function main(): Promise<number> {
@@ -74,8 +85,6 @@ async function main(): Promise<number> {
     log(`cannot start: ${(e as Error).message}`);
     return 1;
   }
-  const drops = setInterval(() => void daemon.refreshKernelDrops(), 2000);
-  drops.unref();
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {

@@ -94,9 +94,20 @@ const MAX_LINE = 16 * 1024 * 1024;
 
 /** The capture-file line for a record (with its newline). */
 export function formatCaptureLine(m: CaptureRecord): string {
-  const o: Record<string, string> = { at: isoLocal(m.at), from: m.from, msg: m.msg };
-  if (m.resume !== undefined) o.resume = m.resume;
-  return `${JSON.stringify(o)}\n`;
+  // Built by hand (same bytes as JSON.stringify of {at, from, msg, resume}): this runs for every
+  // received message, and the time string is shared by all messages of one millisecond.
+  const tail = m.resume !== undefined ? `,"resume":${JSON.stringify(m.resume)}}\n` : '}\n';
+  return `{"at":"${isoCached(m.at)}","from":${JSON.stringify(m.from)},"msg":${JSON.stringify(m.msg)}${tail}`;
+}
+
+let isoAt = NaN;
+let isoText = '';
+function isoCached(t: number): string {
+  if (t !== isoAt) {
+    isoAt = t;
+    isoText = isoLocal(t);
+  }
+  return isoText;
 }
 
 /** Parse one capture line; returns an error reason instead of throwing. */
@@ -274,6 +285,55 @@ async function listSpool(dir: string): Promise<{ files: SpoolFile[]; tmps: strin
   }
   const files = [...byStem.values()].sort(compareStem);
   return { files, tmps };
+}
+
+/** The end of a spool at one moment: its directory, the file being written and its length. */
+export interface SpoolBoundary {
+  dir: string;
+  stem: string | null;
+  end: number;
+}
+
+export interface ReplayOptions {
+  after?: SpoolPosition;
+  onDamaged?: (d: DamagedLine) => void;
+  onNotice?: (line: string) => void;
+}
+
+/**
+ * Every record of a spool directory up to `b`, in order, once. Files rotated, compressed or
+ * removed while this runs are followed (a plain file compressed meanwhile is read as its .gz).
+ */
+export async function* replaySpool(b: SpoolBoundary, opts: ReplayOptions = {}): AsyncGenerator<CaptureRecord & { pos: SpoolPosition }> {
+  const { files } = await listSpool(b.dir);
+  const after = opts.after ? parseStem(opts.after.file) : null;
+  const last = b.stem ? parseStem(b.stem) : null;
+  const fileOf = (stem: string, gz: boolean): string => path.join(b.dir, `${stem}.jsonl${gz ? '.gz' : ''}`);
+  for (const f of files) {
+    const ps = { stamp: f.stamp, seq: f.seq };
+    if (after && compareStem(ps, after) < 0) continue;
+    // Files begun after the boundary hold only what arrived after it.
+    if (last && compareStem(ps, last) > 0) break;
+    const skipLines = after && compareStem(ps, after) === 0 ? opts.after!.line : 0;
+    const ro: ReadCaptureOptions = {};
+    if (opts.onDamaged) ro.onDamaged = opts.onDamaged;
+    if (f.stem === b.stem) ro.end = b.end;
+    // A plain file may be compressed while we get to it: then read its .gz (same content).
+    const candidates = f.gz ? [fileOf(f.stem, true)] : [fileOf(f.stem, false), fileOf(f.stem, true)];
+    for (const p of candidates) {
+      try {
+        for await (const r of readCapture(p, ro)) {
+          if (r.line <= skipLines) continue;
+          yield { at: r.at, from: r.from, msg: r.msg, ...(r.resume !== undefined ? { resume: r.resume } : {}), pos: { file: f.stem, line: r.line } };
+        }
+        break;
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.code !== 'ENOENT') throw err;
+        if (p === candidates[candidates.length - 1]) opts.onNotice?.(`spool: ${f.stem} was removed before replay reached it`);
+      }
+    }
+  }
 }
 
 export class Spool {
@@ -496,7 +556,16 @@ export class Spool {
       const ac = new AbortController();
       this.compressAbort = ac;
       try {
-        await pipeline(fs.createReadStream(src), zlib.createGzip({ level: 6 }), fs.createWriteStream(tmp), { signal: ac.signal });
+        // Large chunks: the deflate itself runs in libuv's pool, but every chunk is a callback on
+        // this thread, which is also the one reading the sockets (64 KiB chunks: ~4,000 callbacks
+        // per 64 MiB file, enough to make the kernel drop datagrams at 100k/s while compressing).
+        const big = 4 * 1024 * 1024;
+        await pipeline(
+          fs.createReadStream(src, { highWaterMark: big }),
+          zlib.createGzip({ level: 6, chunkSize: 1024 * 1024 }),
+          fs.createWriteStream(tmp, { highWaterMark: big }),
+          { signal: ac.signal },
+        );
         const h = await fsp.open(tmp, 'r');
         try { await h.sync(); } finally { await h.close(); }
         await fsp.rename(tmp, dst);
@@ -556,38 +625,20 @@ export class Spool {
   }
 
   /**
+   * Where the spool ends now (after a flush): a replay up to here, started in another thread
+   * while this spool keeps appending, reads everything written before and nothing after.
+   */
+  async boundary(): Promise<SpoolBoundary> {
+    await this.flush();
+    return { dir: this.o.dir, stem: this.current?.stem ?? null, end: this.currentBytes };
+  }
+
+  /**
    * Everything in the spool, in order, once: every file as it is when replay starts (the current
    * one up to its size then, after a flush). `after` skips up to and including that position.
    */
-  async *replay(opts: { after?: SpoolPosition; onDamaged?: (d: DamagedLine) => void } = {}): AsyncGenerator<CaptureRecord & { pos: SpoolPosition }> {
-    await this.flush();
-    const { files } = await listSpool(this.o.dir);
-    const currentStem = this.current?.stem;
-    const currentEnd = this.currentBytes;
-    const after = opts.after ? parseStem(opts.after.file) : null;
-    for (const f of files) {
-      const ps = { stamp: f.stamp, seq: f.seq };
-      if (after && compareStem(ps, after) < 0) continue;
-      const skipLines = after && compareStem(ps, after) === 0 ? opts.after!.line : 0;
-      const ro: ReadCaptureOptions = {};
-      if (opts.onDamaged) ro.onDamaged = opts.onDamaged;
-      if (f.stem === currentStem) ro.end = currentEnd;
-      // A plain file may be compressed while we get to it: then read its .gz (same content).
-      const candidates = f.gz ? [this.file(f.stem, true)] : [this.file(f.stem), this.file(f.stem, true)];
-      for (const p of candidates) {
-        try {
-          for await (const r of readCapture(p, ro)) {
-            if (r.line <= skipLines) continue;
-            yield { at: r.at, from: r.from, msg: r.msg, ...(r.resume !== undefined ? { resume: r.resume } : {}), pos: { file: f.stem, line: r.line } };
-          }
-          break;
-        } catch (err) {
-          const e = err as NodeJS.ErrnoException;
-          if (e.code !== 'ENOENT') throw err;
-          if (p === candidates[candidates.length - 1]) this.notice(`spool: ${f.stem} was removed before replay reached it`);
-        }
-      }
-    }
+  async *replay(opts: ReplayOptions = {}): AsyncGenerator<CaptureRecord & { pos: SpoolPosition }> {
+    yield* replaySpool(await this.boundary(), { ...opts, onNotice: (l) => this.notice(l) });
   }
 
   stats(): SpoolStats {

@@ -1,0 +1,186 @@
+// The main thread's handle on the reception thread (reception-worker.ts): starts it, turns its
+// batches back into messages, keeps its latest stats for /v1/health, and restarts it if it dies
+// (a bug there must not end reception for good).
+
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ReceivedMessage, ReceiverStats, ListenerInfo, KernelDrops } from './syslog-receiver';
+import type { SpoolBoundary, SpoolStats } from '../store/spool';
+import type { Batch, ReceptionConfig } from './reception-worker';
+
+export interface ReceptionOptions extends Omit<ReceptionConfig, 'statsMs'> {
+  onBatch: (messages: ReceivedMessage[]) => void;
+  onNotice: (line: string) => void;
+  statsMs?: number;
+}
+
+type Out =
+  | Batch
+  | { type: 'ready'; listeners: ListenerInfo[]; boundary: SpoolBoundary; tid: number | null }
+  | { type: 'error'; message: string }
+  | { type: 'notice'; line: string }
+  | { type: 'stats'; receiver: ReceiverStats; spool: SpoolStats; kernelDrops: KernelDrops }
+  | { type: 'closed'; spool: SpoolStats | null };
+
+const RESTART_MS = 1000;
+
+export class Reception {
+  private worker!: Worker;
+  private info: ListenerInfo[] = [];
+  private receiverStats: ReceiverStats | null = null;
+  private spoolStats: SpoolStats | null = null;
+  private drops: KernelDrops = { drops: 0, source: 'unavailable' };
+  /** Counters of worker incarnations that died, so totals never go backwards. */
+  private base = { udpReceived: 0, tcpReceived: 0, appended: 0, written: 0 };
+  /** Messages handed to the engine side, per transport: exact, where the thread's stats lag. */
+  private readonly delivered = { udp: 0, tcp: 0 };
+  private closing = false;
+  private closedWaiters: (() => void)[] = [];
+  private paused = false;
+  restarts = 0;
+  /** The reception thread's kernel thread ID (Linux), for giving it the CPU first. */
+  tid: number | null = null;
+
+  private constructor(private readonly o: ReceptionOptions) {}
+
+  /**
+   * Start the thread: it opens the spool and binds every address. Resolves with the spool's end
+   * before anything new arrived (for replay); rejects with the one-line reason it could not start.
+   */
+  static async start(o: ReceptionOptions): Promise<{ reception: Reception; boundary: SpoolBoundary }> {
+    const r = new Reception(o);
+    const boundary = await r.spawn();
+    return { reception: r, boundary };
+  }
+
+  private spawn(): Promise<SpoolBoundary> {
+    const cfg: ReceptionConfig = { receiver: this.o.receiver, spool: this.o.spool, statsMs: this.o.statsMs ?? 500 };
+    const w = new Worker(path.join(__dirname, 'reception-worker.js'), { workerData: cfg });
+    this.worker = w;
+    return new Promise((resolve, reject) => {
+      let started = false;
+      w.on('message', (m: Out) => {
+        switch (m.type) {
+          case 'batch': {
+            const ms = unpack(m);
+            for (const x of ms) this.delivered[x.transport]++;
+            this.o.onBatch(ms);
+            break;
+          }
+          case 'ready':
+            started = true;
+            this.info = m.listeners;
+            this.tid = m.tid;
+            if (this.paused) w.postMessage({ type: 'pause' });
+            resolve(m.boundary);
+            break;
+          case 'error':
+            reject(new Error(m.message));
+            break;
+          case 'notice':
+            this.o.onNotice(m.line);
+            break;
+          case 'stats':
+            this.receiverStats = m.receiver;
+            this.spoolStats = m.spool;
+            this.drops = m.kernelDrops;
+            break;
+          case 'closed':
+            if (m.spool) this.spoolStats = m.spool;
+            break;
+        }
+      });
+      w.on('error', (e) => this.o.onNotice(`reception thread failed: ${e.stack ?? e.message}`));
+      w.on('exit', (code) => {
+        if (!started) {
+          reject(new Error(`reception thread exited (${code}) before it was ready`));
+          return;
+        }
+        if (this.closing) {
+          for (const f of this.closedWaiters.splice(0)) f();
+          return;
+        }
+        // Died: keep what it counted, start a new one on the same addresses.
+        this.foldCounters();
+        this.restarts++;
+        this.o.onNotice(`reception thread exited (${code}); restarting in ${RESTART_MS} ms`);
+        setTimeout(() => {
+          if (this.closing) return;
+          this.spawn().catch((e: Error) => this.o.onNotice(`reception thread could not restart: ${e.message}`));
+        }, RESTART_MS);
+      });
+    });
+  }
+
+  private foldCounters(): void {
+    this.base.udpReceived += this.receiverStats?.udpReceived ?? 0;
+    this.base.tcpReceived += this.receiverStats?.tcpReceived ?? 0;
+    this.base.appended += this.spoolStats?.appended ?? 0;
+    this.base.written += this.spoolStats?.written ?? 0;
+    this.receiverStats = null;
+    this.spoolStats = null;
+  }
+
+  listeners(): ListenerInfo[] {
+    return this.info;
+  }
+
+  /** The receiver's counters (refreshed every statsMs), summed over restarts; received counts are never behind what was delivered. */
+  stats(): ReceiverStats | null {
+    const r = this.receiverStats;
+    if (!r) return null;
+    return {
+      ...r,
+      udpReceived: Math.max(r.udpReceived + this.base.udpReceived, this.delivered.udp),
+      tcpReceived: Math.max(r.tcpReceived + this.base.tcpReceived, this.delivered.tcp),
+    };
+  }
+
+  spool(): SpoolStats | null {
+    const s = this.spoolStats;
+    return s ? { ...s, appended: s.appended + this.base.appended, written: s.written + this.base.written } : null;
+  }
+
+  kernelDrops(): KernelDrops {
+    return this.drops;
+  }
+
+  /** TCP backpressure: stop reading connections while the engine is far behind. */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.worker.postMessage({ type: 'pause' });
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.worker.postMessage({ type: 'resume' });
+  }
+
+  /** Close the sockets, deliver the last batch, flush and close the spool. */
+  close(): Promise<void> {
+    this.closing = true;
+    return new Promise((resolve) => {
+      this.closedWaiters.push(resolve);
+      const t = setTimeout(() => void this.worker.terminate(), 5000);
+      t.unref();
+      this.worker.postMessage({ type: 'close' });
+    });
+  }
+}
+
+function unpack(b: Batch): ReceivedMessage[] {
+  const n = b.lens.length;
+  const out: ReceivedMessage[] = new Array(n);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const f = b.flags[i]!;
+    const end = off + b.lens[i]!;
+    const m: ReceivedMessage = { at: b.at[i]!, from: b.froms[b.fromIdx[i]!]!, msg: b.text.slice(off, end), transport: f & 1 ? 'tcp' : 'udp' };
+    off = end;
+    if (f & 2) m.truncated = true;
+    out[i] = m;
+  }
+  return out;
+}

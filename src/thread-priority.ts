@@ -1,0 +1,52 @@
+// Reception first: under a flood the two cores of a small MN are shared by the senders' relay,
+// our reception thread, the analysis thread and V8's GC helpers. Linux keeps a nice value per
+// thread (setpriority on a thread ID changes that thread only), so every thread of this process
+// except the reception thread is lowered: the kernel buffer is emptied first, the analysis
+// catches up from the backlog afterwards.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+/** This thread's kernel thread ID (Linux), or null. */
+export function currentThreadId(): number | null {
+  try {
+    const m = /\/task\/(\d+)$/.exec(fs.readlinkSync('/proc/thread-self'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Raise the nice value of every thread of this process but `keep` by `by` (capped at 19).
+ * Returns how many threads were lowered; threads already lowered are left as they are.
+ */
+export function lowerOtherThreads(keep: number | null, by: number): number {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    return 0;
+  }
+  let base = 0;
+  try {
+    base = os.getPriority(keep ?? process.pid);
+  } catch {
+    return 0;
+  }
+  const want = Math.min(19, base + by);
+  let n = 0;
+  for (const t of tids) {
+    const tid = Number(t);
+    if (tid === keep) continue;
+    try {
+      if (os.getPriority(tid) < want) {
+        os.setPriority(tid, want);
+        n++;
+      }
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  }
+  return n;
+}
