@@ -11,6 +11,32 @@ import { looksLikeError, type Entry } from './entry';
 import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
 import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
+import { classify, FILE_ORDER } from './sources/mn-files';
+
+/** The copy of a line that was kept, and where it went (an entry of a machine, the cluster list). */
+interface DupCopy {
+  source: string;
+  rank: number;
+  entry: Entry | null;
+  machine: string | null;
+}
+
+/**
+ * Offline analysis reads files in this order and keeps the first copy of a line found in two
+ * of them; live, copies arrive in any order, so a later copy from an earlier file replaces the
+ * kept one (else the evidence shown, even the pattern matched, would depend on timing).
+ */
+const rankMemo = new Map<string, number>();
+function copyRank(source: string): number {
+  let r = rankMemo.get(source);
+  if (r === undefined) {
+    const f = source === 'remote' ? null : classify(source);
+    const i = f ? FILE_ORDER.indexOf(f.kind) : -1;
+    r = i >= 0 ? i : FILE_ORDER.length;
+    if (rankMemo.size < 10_000) rankMemo.set(source, r);
+  }
+  return r;
+}
 
 /** A copy of a string that shares no memory with the one it came from. */
 function detach(s: string): string {
@@ -65,7 +91,10 @@ export class Engine {
   private readonly recent = new Map<string, Map<string, Entry>>();
   private readonly unknownCount = new Map<string, number>();
   /** program+message+second → source, for lines logged in two files (cluster.log and computes.log …). */
-  private readonly dup = new Map<string, string>();
+  /** Recent lines of the xcatd/node channels by program+text+second: the copy kept, to spot the same line in another file. */
+  private readonly dup = new Map<string, DupCopy>();
+  /** The key duplicateOf() recorded for the line being fed (its first copy), or null. */
+  private firstCopyKey: string | null = null;
   private readonly dupOrder: string[] = [];
   /** Node lines that named no machine, waiting to be attributed (see attributeFloating). */
   private readonly floating = new Set<Entry>();
@@ -103,6 +132,7 @@ export class Engine {
 
   feed(rec: LogRecord): void {
     this.counters.records++;
+    this.firstCopyKey = null;
     if (rec.at > this.maxAt) this.maxAt = rec.at;
     const m = this.matcher.match(rec);
     if (!m && !looksLikeError(rec)) {
@@ -120,6 +150,7 @@ export class Engine {
         const floating = this.floatingByKey.get(dup);
         if (!subjects.length || !floating) {
           this.counters.duplicates++;
+          this.preferEarlierFile(dup, rec, pattern, fields);
           return;
         }
         this.floatingByKey.delete(dup);
@@ -140,6 +171,7 @@ export class Engine {
         this.floatingByKey.set(this.dupKey(rec), e);
         return;
       }
+      this.keptCopy(e, null);
       // Lines about no machine matter when they are faults; progress lines about nobody do not.
       const fault = pattern ? pattern.severity !== 'info' : this.cluster.filter((x) => !x.pattern).length < MAX_UNKNOWN;
       if (fault) {
@@ -155,7 +187,8 @@ export class Engine {
     for (const s of subjects) {
       const key = this.identity.resolve(s, rec.at);
       if (!key) continue;
-      this.store(key, rec, pattern, fields, s);
+      const e = this.store(key, rec, pattern, fields, s);
+      if (e) this.keptCopy(e, key);
     }
   }
 
@@ -166,7 +199,7 @@ export class Engine {
     return { seq: this.seq++, rec: kept, pattern, fields, subject, count: 1, lastAt: rec.at };
   }
 
-  private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): void {
+  private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
     const last = this.lastOfMachine.get(key);
     // Repeats fold into one counted entry: a coalescing pattern's run, or the very same line
     // again (a retry loop, a flood) — memory grows with what happened, not with how often.
@@ -174,7 +207,7 @@ export class Engine {
       last.count++;
       if (rec.at > last.lastAt) last.lastAt = rec.at;
       this.touch(key);
-      return;
+      return null;
     }
     // The same non-milestone line again (a retry loop, a flood): counted on the earlier entry.
     const recent = this.recentOf(key);
@@ -186,12 +219,12 @@ export class Engine {
         same.count++;
         if (rec.at > same.lastAt) same.lastAt = rec.at;
         this.touch(key);
-        return;
+        return null;
       }
     }
     if (!pattern) {
       const n = this.unknownCount.get(key) ?? 0;
-      if (n >= MAX_UNKNOWN) return;
+      if (n >= MAX_UNKNOWN) return null;
       this.unknownCount.set(key, n + 1);
     }
     let list = this.machines.get(key);
@@ -208,6 +241,32 @@ export class Engine {
       recent.set(rkey, e);
     }
     this.touch(key);
+    return e;
+  }
+
+  /** The entry just made holds the first copy of its line: remember it for preferEarlierFile(). */
+  private keptCopy(e: Entry, machine: string | null): void {
+    const k = this.firstCopyKey;
+    this.firstCopyKey = null;
+    const c = k !== null ? this.dup.get(k) : undefined;
+    if (c && !c.entry) {
+      c.entry = e;
+      c.machine = machine;
+    }
+  }
+
+  /** Another copy of a kept line: if offline would have kept this one (an earlier file), swap it in. */
+  private preferEarlierFile(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>): void {
+    const c = this.dup.get(key);
+    if (!c?.entry) return;
+    const rank = copyRank(rec.source);
+    if (rank >= c.rank) return;
+    c.rank = rank;
+    c.source = rec.source;
+    c.entry.rec = { ...rec, raw: detach(rec.raw), message: detach(rec.message) };
+    c.entry.pattern = pattern;
+    c.entry.fields = fields;
+    if (c.machine !== null) this.touch(c.machine);
   }
 
   private subjectsOf(rec: LogRecord, fields: Record<string, string>, pattern: Pattern | null): Subject[] {
@@ -236,18 +295,20 @@ export class Engine {
     const base = `${rec.program ?? ''}\u0000${rec.message}\u0000`;
     for (let d = -DUP_WINDOW_S; d <= DUP_WINDOW_S; d++) {
       const k = base + (sec + d);
-      const src = this.dup.get(k);
-      if (src !== undefined && src !== rec.source) return k;
+      const c = this.dup.get(k);
+      if (c !== undefined && c.source !== rec.source) return k;
     }
     const k = base + sec;
     if (!this.dup.has(k)) {
-      this.dup.set(k, rec.source);
+      this.dup.set(k, { source: rec.source, rank: copyRank(rec.source), entry: null, machine: null });
       this.dupOrder.push(k);
+      this.firstCopyKey = k;
       // Bounded: keep the most recent keys only.
       if (this.dupOrder.length > 200_000) for (const old of this.dupOrder.splice(0, 50_000)) this.dup.delete(old);
     }
     return null;
   }
+
 
   /**
    * Node lines that name no machine (installer hostname `localhost`, no IP in a file) are given

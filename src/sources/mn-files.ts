@@ -47,7 +47,9 @@ export function classify(rel: string): MnFile | null {
   return null;
 }
 
-const ORDER: FileKind[] = ['messages', 'access', 'cluster', 'computes', 'commands', 'error', 'console'];
+/** The order offline analysis reads MN files in (the engine keeps the first copy of a line seen in two). */
+export const FILE_ORDER: readonly FileKind[] = ['messages', 'access', 'cluster', 'computes', 'commands', 'error', 'console'];
+const ORDER = FILE_ORDER;
 
 /**
  * Order files for reading: by kind (DHCP and HTTP first: they teach identity), then by
