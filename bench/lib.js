@@ -488,8 +488,8 @@ function loopbackSources(n, base = 0) {
  * (bench/udp-sender.js), each with its share of the rate and of the source addresses. Returns
  * {sent, acked, errors, sendMs, achieved (msg/s), maxBehind, startAt, endAt}.
  */
-/** Nice value of the sender processes (XT_BENCH_SENDER_NICE, default 10; 0 leaves them). */
-const SENDER_NICE = envNum('XT_BENCH_SENDER_NICE', 10);
+/** Nice value of the sender processes (XT_BENCH_SENDER_NICE, default 0: as any process; 10 gives the receivers the CPU first). */
+const SENDER_NICE = envNum('XT_BENCH_SENDER_NICE', 0);
 
 async function udpLoad({ port, rate, durationMs, sources, procs, tails, host = '127.0.0.1' }) {
   const { fork } = require('node:child_process');
