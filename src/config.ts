@@ -74,7 +74,7 @@ export function defaults(): DaemonConfig {
   };
 }
 
-type Kind = 'string' | 'strings' | 'number' | 'mode' | 'stringOrNull' | 'hooks';
+type Kind = 'string' | 'strings' | 'number' | 'nice' | 'mode' | 'stringOrNull' | 'hooks';
 const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig }> = {
   udp: { kind: 'strings', field: 'udp' },
   tcp: { kind: 'strings', field: 'tcp' },
@@ -94,7 +94,7 @@ const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig }> = {
   hooks: { kind: 'hooks', field: 'hooks' },
   identityFiles: { kind: 'strings', field: 'identityFiles' },
   stallScale: { kind: 'number', field: 'stallScale' },
-  analysisNice: { kind: 'number', field: 'analysisNice' },
+  analysisNice: { kind: 'nice', field: 'analysisNice' },
 };
 
 /** Reads a config file over `base`. Throws ConfigError naming file, line and key. */
@@ -143,7 +143,10 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
       }
       case 'number':
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail('expected a number ≥ 0');
-        if (key === 'analysisNice' && (v > 19 || !Number.isInteger(v))) fail('expected a whole number from 0 to 19');
+        set(v);
+        break;
+      case 'nice':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 19) fail('expected a whole number from 0 to 19');
         set(v);
         break;
       case 'mode': {

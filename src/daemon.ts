@@ -122,8 +122,8 @@ export class Daemon {
       { socket: cfg.socket, mode: cfg.socketMode, group: cfg.socketGroup },
     );
     await this.api.start();
-    const spoolOpts = { maxFileBytes: cfg.spoolMaxFileBytes, maxTotalBytes: cfg.spoolMaxTotalBytes, maxFiles: cfg.spoolMaxFiles, onNotice: (l: string) => this.log(`spool: ${l}`) };
-    this.mnSpool = await Spool.open({ dir: path.join(cfg.state, 'mnlog'), ...spoolOpts });
+    const spoolSizes = { maxFileBytes: cfg.spoolMaxFileBytes, maxTotalBytes: cfg.spoolMaxTotalBytes, maxFiles: cfg.spoolMaxFiles };
+    this.mnSpool = await Spool.open({ dir: path.join(cfg.state, 'mnlog'), ...spoolSizes, onNotice: (l: string) => this.log(`spool: ${l}`) });
     // Bind the sockets before replaying, so nothing sent meanwhile is lost: it waits in the backlog.
     // Sockets and capture spool live in their own thread (sources/reception-worker.ts).
     try {
@@ -136,7 +136,7 @@ export class Daemon {
           idleTimeoutMs: cfg.tcpIdleTimeoutS * 1000,
           maxConnections: cfg.tcpMaxConnections,
         },
-        spool: { dir: path.join(cfg.state, 'spool'), maxFileBytes: cfg.spoolMaxFileBytes, maxTotalBytes: cfg.spoolMaxTotalBytes, maxFiles: cfg.spoolMaxFiles },
+        spool: { dir: path.join(cfg.state, 'spool'), ...spoolSizes },
         onBatch: (ms) => this.onMessages(ms),
         onNotice: (l) => this.log(l.startsWith('spool:') ? l : `receiver: ${l}`),
       });
@@ -189,8 +189,8 @@ export class Daemon {
   private async replay(): Promise<void> {
     const t0 = Date.now();
     let n = 0;
-    const spoolOpts = { onDamaged: (d: DamagedLine) => this.log(`spool: damaged line ${d.file}:${d.line}: ${d.reason}`), onNotice: (l: string) => this.log(l) };
-    for await (const r of replaySpool(this.spoolEnd!, spoolOpts)) {
+    const replayOpts = { onDamaged: (d: DamagedLine) => this.log(`spool: damaged line ${d.file}:${d.line}: ${d.reason}`), onNotice: (l: string) => this.log(l) };
+    for await (const r of replaySpool(this.spoolEnd!, replayOpts)) {
       this.feedRemote({ at: r.at, from: r.from, msg: r.msg, transport: 'udp' });
       if (++n % 50_000 === 0) await new Promise((res) => setImmediate(res));
     }
@@ -417,6 +417,8 @@ export class Daemon {
       replaying: this.replaying,
       received: r ? r.udpReceived + r.tcpReceived : 0,
       receiver: r ?? null,
+      /** Times the reception thread died and was started again. */
+      receptionRestarts: this.receiver?.restarts ?? 0,
       listeners: this.receiver?.listeners() ?? [],
       rmemMax: readRmemMax(),
       kernelDrops: this.lastKernelDrops,

@@ -43,6 +43,14 @@ function detach(s: string): string {
   return s.length ? Buffer.from(s, 'utf8').toString('utf8') : s;
 }
 
+/**
+ * The record an entry keeps: a kept line must not pin the 256 KiB read chunk its text was
+ * sliced from (V8 keeps the parent string of a substring alive), so its strings are copied.
+ */
+function keptRecord(rec: LogRecord): LogRecord {
+  return { ...rec, raw: detach(rec.raw), message: detach(rec.message) };
+}
+
 /** Unknown error lines kept per machine (and for the cluster). */
 const MAX_UNKNOWN = 40;
 /** Entries kept per machine; past this the oldest non-milestone entries go. */
@@ -90,7 +98,6 @@ export class Engine {
   private readonly lastOfMachine = new Map<string, Entry>();
   private readonly recent = new Map<string, Map<string, Entry>>();
   private readonly unknownCount = new Map<string, number>();
-  /** program+message+second → source, for lines logged in two files (cluster.log and computes.log …). */
   /** Recent lines of the xcatd/node channels by program+text+second: the copy kept, to spot the same line in another file. */
   private readonly dup = new Map<string, DupCopy>();
   /** The key duplicateOf() recorded for the line being fed (its first copy), or null. */
@@ -171,10 +178,10 @@ export class Engine {
         this.floatingByKey.set(this.dupKey(rec), e);
         return;
       }
-      this.keptCopy(e, null);
       // Lines about no machine matter when they are faults; progress lines about nobody do not.
       const fault = pattern ? pattern.severity !== 'info' : this.cluster.filter((x) => !x.pattern).length < MAX_UNKNOWN;
       if (fault) {
+        this.keptCopy(e, null);
         this.cluster.push(e);
         if (this.cluster.length > MAX_ENTRIES) {
           // Evict warnings and unknown lines before errors.
@@ -193,10 +200,7 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    // A kept line must not pin the 256 KiB read chunk its text was sliced from (V8 keeps the
-    // parent string of a substring alive): copy the few strings an entry keeps.
-    const kept: LogRecord = { ...rec, raw: detach(rec.raw), message: detach(rec.message) };
-    return { seq: this.seq++, rec: kept, pattern, fields, subject, count: 1, lastAt: rec.at };
+    return { seq: this.seq++, rec: keptRecord(rec), pattern, fields, subject, count: 1, lastAt: rec.at };
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
@@ -263,7 +267,7 @@ export class Engine {
     if (rank >= c.rank) return;
     c.rank = rank;
     c.source = rec.source;
-    c.entry.rec = { ...rec, raw: detach(rec.raw), message: detach(rec.message) };
+    c.entry.rec = keptRecord(rec);
     c.entry.pattern = pattern;
     c.entry.fields = fields;
     if (c.machine !== null) this.touch(c.machine);

@@ -62,9 +62,7 @@ export class Reception {
       w.on('message', (m: Out) => {
         switch (m.type) {
           case 'batch': {
-            const ms = unpack(m);
-            for (const x of ms) this.delivered[x.transport]++;
-            this.o.onBatch(ms);
+            this.o.onBatch(unpack(m, this.delivered));
             break;
           }
           case 'ready':
@@ -170,14 +168,17 @@ export class Reception {
   }
 }
 
-function unpack(b: Batch): ReceivedMessage[] {
+/** The batch's messages; counts them per transport into `delivered`. */
+function unpack(b: Batch, delivered: Record<'udp' | 'tcp', number>): ReceivedMessage[] {
   const n = b.lens.length;
   const out: ReceivedMessage[] = new Array(n);
   let off = 0;
   for (let i = 0; i < n; i++) {
     const f = b.flags[i]!;
     const end = off + b.lens[i]!;
-    const m: ReceivedMessage = { at: b.at[i]!, from: b.froms[b.fromIdx[i]!]!, msg: b.text.slice(off, end), transport: f & 1 ? 'tcp' : 'udp' };
+    const transport = f & 1 ? 'tcp' : 'udp';
+    delivered[transport]++;
+    const m: ReceivedMessage = { at: b.at[i]!, from: b.froms[b.fromIdx[i]!]!, msg: b.text.slice(off, end), transport };
     off = end;
     if (f & 2) m.truncated = true;
     out[i] = m;
