@@ -213,11 +213,15 @@ export class Engine {
       this.touch(key);
       return null;
     }
-    // The same non-milestone line again (a retry loop, a flood): counted on the earlier entry.
+    // The same non-milestone line again (a retry loop, a flood): counted on the earlier entry,
+    // unless a milestone of the same file came between. Per file: offline reads one file after
+    // another, live they interleave, and a milestone from another file must not decide it.
     const recent = this.recentOf(key);
-    const rkey = pattern?.milestone ? null : `${pattern?.id ?? ''}\u0000${rec.message}`;
-    if (pattern?.milestone) recent.clear();
-    else {
+    const rkey = pattern?.milestone ? null : `${rec.source}\u0000${pattern?.id ?? ''}\u0000${rec.message}`;
+    if (pattern?.milestone) {
+      const prefix = `${rec.source}\u0000`;
+      for (const k of recent.keys()) if (k.startsWith(prefix)) recent.delete(k);
+    } else {
       const same = recent.get(rkey!);
       if (same) {
         same.count++;
