@@ -14,7 +14,7 @@
 //   XT_BENCH_LAT_MARKERS=100 XT_BENCH_LAT_SECONDS=10 node bench/latency.js
 //
 // Environment: XT_BENCH_LAT_RATE (20000), XT_BENCH_LAT_SECONDS (20), XT_BENCH_LAT_MARKERS (300),
-// XT_BENCH_LAT_SOURCES (200).
+// XT_BENCH_LAT_SOURCES (200), XT_BENCH_LAT_DUMP (a file for per-marker latencies and health over time).
 'use strict';
 
 const dgram = require('node:dgram');
@@ -104,6 +104,14 @@ async function main() {
     if (i % 20 === 19) await L.sleep(60);
   }
   await L.sleep(1500);
+  // XT_BENCH_LAT_DUMP=FILE: per-marker send time and latency, and the daemon's health every 250 ms.
+  const dump = process.env.XT_BENCH_LAT_DUMP ? { health: [], start: performance.now() } : null;
+  const poll = dump
+    ? setInterval(() => {
+        const at = performance.now() - dump.start;
+        d.health().then((h) => dump.health.push({ at: Math.round(at), backlog: h.backlog, lagMs: h.lagMs, pending: h.pendingMachines, snapshotMs: h.snapshotMs }), () => undefined);
+      }, 250)
+    : null;
   // Then fail them one at a time, spread over the rest of the load (leaving 2 s at the end).
   const span = Math.max(1000, SECONDS * 1000 - 1500 - 1500 - 1000 - 2000);
   const every = span / MARKERS;
@@ -120,6 +128,11 @@ async function main() {
   const deadline = Date.now() + 10_000;
   while (latency.size < MARKERS && Date.now() < deadline) await L.sleep(50);
   const h = await d.health();
+  if (dump) {
+    clearInterval(poll);
+    const markersOut = markers.map((ip) => ({ ip, sent: Math.round((sentAt.get(ip) ?? 0) - dump.start), ms: latency.has(ip) ? Math.round(latency.get(ip)) : null }));
+    require('node:fs').writeFileSync(process.env.XT_BENCH_LAT_DUMP, JSON.stringify({ markers: markersOut, health: dump.health }));
+  }
   sub.close();
   for (const s of socks) s.close();
   await d.stop();

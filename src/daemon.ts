@@ -31,7 +31,15 @@ const MAX_BACKLOG = 2_000_000;
 /** TCP senders are paused (their kernel buffers fill, they wait) above this backlog, resumed below the low mark. */
 const TCP_PAUSE_AT = 200_000;
 const TCP_RESUME_AT = 50_000;
-const SNAPSHOT_MS = 200;
+const SNAPSHOT_MS = 50;
+/**
+ * Time one snapshot may spend rebuilding machines; urgent ones (an error, an end) go first, the
+ * rest wait for the next snapshots. Keeps a failure's diagnosis fast when thousands of machines
+ * send lines at once.
+ */
+const SNAPSHOT_BUDGET_MS = 25;
+/** Backlog above which reading comes first: diagnosis then runs at most a quarter of the time, else half. */
+const BEHIND = 20_000;
 const CLOCK_MS = 5000;
 
 export class DaemonStartError extends Error {}
@@ -314,9 +322,10 @@ export class Daemon {
     if (this.replaying || this.stopping) return;
     const now = Date.now();
     if (!this.dirty && now - this.lastSnapshot < CLOCK_MS) return;
-    // A diagnosis blocks the event loop while it runs: under load, run it at most a quarter of
-    // the time, so the sockets keep being read.
-    if (now - this.lastSnapshot < 4 * this.lastSnapshotMs) return;
+    // A diagnosis blocks the event loop while it runs: run it at most half the time, a quarter
+    // when the engine is behind, so the lines keep being read.
+    const behind = this.backlog.length - this.backlogHead > BEHIND;
+    if (now - this.lastSnapshot < (behind ? 4 : 2) * this.lastSnapshotMs) return;
     this.snapshotNow(now);
   }
 
@@ -324,12 +333,21 @@ export class Daemon {
   snapshotNow(now = Date.now()): void {
     const t0 = Date.now();
     this.dirty = false;
-    this.doc = this.engine.snapshot(now);
+    this.doc = this.engine.snapshot(now, SNAPSHOT_BUDGET_MS);
+    // Machines left for later keep the daemon dirty; lagMs counts from the oldest one's first line.
+    const pendingAt = this.engine.oldestPendingAt;
+    if (pendingAt !== null) {
+      this.dirty = true;
+      this.oldestDirty = pendingAt;
+    }
     this.lastSnapshot = now;
     const changed: SessionDoc[] = [];
     const seen = new Set<string>();
+    const touched = this.engine.touched;
     for (const s of this.doc.sessions) {
       seen.add(s.id);
+      // The engine says which documents may have changed; the others are last snapshot's objects.
+      if (touched && !touched.has(s.id) && this.prev.has(s.id)) continue;
       const json = JSON.stringify(s);
       const before = this.prev.get(s.id);
       if (before !== json) {
@@ -427,6 +445,8 @@ export class Daemon {
       backlog: this.backlog.length - this.backlogHead,
       backlogDropped: this.backlogDropped,
       lagMs: pendingLag,
+      /** Machines with new lines not yet diagnosed (a snapshot rebuilds what fits in its time budget). */
+      pendingMachines: this.engine.pendingMachines,
       snapshotMs: this.lastSnapshotMs,
       /** Nice value of the analysis thread (the reception thread keeps the process's own). */
       analysisNice: this.analysisNice,

@@ -3,6 +3,7 @@
 // inhibition: a cause silences the symptoms it explains); unknown error lines ranked below.
 
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Evidence, Pattern, Rule, Stage } from './types';
 import { STAGE_RANK } from './types';
 import type { Entry } from './entry';
@@ -83,7 +84,16 @@ export interface DiagnoseInput {
   now: number;
   /** Live: per-machine results kept between snapshots, and the machines whose lines changed. */
   cache?: Map<string, MachineResult>;
-  changed?: Set<string>;
+  changed?: ReadonlyMap<string, unknown> | ReadonlySet<string>;
+  /** Live: changed machines whose new lines may change an outcome (an error, an end): first. */
+  urgent?: Set<string>;
+  /**
+   * Live: stop rebuilding machines after this many ms (urgent ones first, then the longest
+   * waiting); the rest keep their last result and are rebuilt by a later snapshot.
+   */
+  budgetMs?: number;
+  /** Live: what the last snapshot depended on beyond each machine's own lines. */
+  memo?: { sig: string | null };
   /** Stall limits are multiplied by this (1; a demo replaying at compressed time uses less). */
   stallScale?: number;
 }
@@ -92,6 +102,8 @@ const CONTEXT_MS = 24 * 3600_000;
 const MAX_EVIDENCE = 5;
 const MAX_SYMPTOMS = 30;
 const SAME_MOMENT_MS = 1500;
+/** How often a stalled session's waited time is brought up to date live. */
+const STALL_REFRESH_MS = 5_000;
 
 export function evidenceOf(e: Entry): Evidence {
   return { at: isoLocal(e.rec.at), source: e.rec.source, line: e.rec.raw };
@@ -178,6 +190,17 @@ function closureOf(ids: Map<string, string[]>): (id: string) => Set<string> {
   return walk;
 }
 
+/** One closure per knowledge base, kept across live snapshots (a SIGHUP brings new arrays). */
+let closureMemo: { patterns: Pattern[]; rules: Rule[]; closure: (id: string) => Set<string> } | null = null;
+function closureFor(patterns: Pattern[], rules: Rule[]): (id: string) => Set<string> {
+  if (closureMemo?.patterns === patterns && closureMemo.rules === rules) return closureMemo.closure;
+  const explainsOf = new Map<string, string[]>();
+  for (const p of patterns) explainsOf.set(p.id, p.explains);
+  for (const r of rules) explainsOf.set(r.id, r.explains);
+  closureMemo = { patterns, rules, closure: closureOf(explainsOf) };
+  return closureMemo.closure;
+}
+
 interface Built {
   doc: SessionDoc;
   entries: Entry[];
@@ -193,37 +216,59 @@ export interface Diagnosis {
   doc: AnalysisDoc;
   /** Every kept line of each session, for timelines and the log view. */
   timelines: Map<string, Entry[]>;
+  /** Machines whose result was rebuilt (live: the others are still to do). */
+  rebuilt: Set<string>;
+  /** Sessions whose document may differ from the last snapshot's; null: any of them. */
+  touched: Set<string> | null;
 }
 
 export function diagnose(input: DiagnoseInput): Diagnosis {
   const { machines, identity, patterns, rules, now } = input;
-  const explainsOf = new Map<string, string[]>();
-  for (const p of patterns) explainsOf.set(p.id, p.explains);
-  for (const r of rules) explainsOf.set(r.id, r.explains);
-  const closure = closureOf(explainsOf);
+  const closure = closureFor(patterns, rules);
   const loopRules = rules.filter((r) => r.kind === 'loop');
 
   const built: Built[] = [];
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
 
-  for (const [machine, entries] of machines) {
-    let m = input.cache?.get(machine);
-    // A nameless machine is redone only when identity learned something that may name it.
-    const stale =
+  // Which machines to rebuild: those with new lines, those whose result moves with time, a
+  // nameless one when identity learned something that may name it.
+  const stale: string[] = [];
+  for (const machine of machines.keys()) {
+    const m = input.cache?.get(machine);
+    if (
       !m ||
       input.changed?.has(machine) ||
       now >= m.deadline ||
       m.rulesVersion !== rules ||
-      (m.identityGeneration !== identity.generation && m.built.some((b) => b.doc.node === null));
-    if (stale) {
-      m = buildMachine(machine, entries, identity, rules, loopRules, now, input.stallScale ?? 1);
-      m.identityGeneration = identity.generation;
-      input.cache?.set(machine, m);
-    }
-    built.push(...m!.built);
-    orphanErrors.push(...m!.orphans);
+      (m.identityGeneration !== identity.generation && m.built.some((b) => b.doc.node === null))
+    ) stale.push(machine);
+  }
+  if (input.budgetMs !== undefined && stale.length > 1) {
+    // Urgent first, then by how long a machine has waited (the changed set keeps first-dirty order).
+    const rank = new Map<string, number>();
+    let i = 0;
+    for (const k of input.urgent ?? []) rank.set(k, i++);
+    for (const k of input.changed?.keys() ?? []) if (!rank.has(k)) rank.set(k, i++);
+    const last = i;
+    stale.sort((a, b) => (rank.get(a) ?? last) - (rank.get(b) ?? last));
+  }
+  const until = input.budgetMs !== undefined ? performance.now() + input.budgetMs : Infinity;
+  const fresh = new Map<string, MachineResult>();
+  for (const machine of stale) {
+    if (fresh.size && performance.now() > until) break;
+    const m = buildMachine(machine, machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1);
+    m.identityGeneration = identity.generation;
+    input.cache?.set(machine, m);
+    fresh.set(machine, m);
   }
   if (input.cache) for (const k of [...input.cache.keys()]) if (!machines.has(k)) input.cache.delete(k);
+  for (const machine of machines.keys()) {
+    // Not rebuilt within the budget: its last result stands (a new machine waits for its turn).
+    const m = fresh.get(machine) ?? input.cache?.get(machine);
+    if (!m) continue;
+    built.push(...m.built);
+    orphanErrors.push(...m.orphans);
+  }
 
   // Choose each session's root cause: the earliest candidate no earlier candidate explains.
   // Lines about no machine: MN-side faults (scope cluster) may explain sessions' causes; a node's
@@ -231,7 +276,6 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const clusterEvents = input.cluster.filter((e) => e.pattern && (e.pattern.severity === 'error' || e.pattern.severity === 'critical'));
   const clusterCands = clusterEvents.map((e) => patternCandidate(e, {}));
   const mnCauses = clusterCands.filter((c) => c.scope === 'cluster');
-  for (const b of built) chooseRoot(b, closure, mnCauses);
 
   // Unknown error templates across the cluster, and which are noise (seen in succeeded sessions).
   const templates = new Map<string, { count: number; sessions: Set<string>; failing: Set<string>; succeeded: Set<string>; example: Entry }>();
@@ -249,7 +293,16 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   for (const b of built) for (const e of b.unknown) note(e, b.doc);
   for (const e of input.cluster) if (!e.pattern) note(e, null);
   const noise = new Set([...templates].filter(([, u]) => u.succeeded.size > 0).map(([t]) => t));
-  for (const b of built) {
+
+  // A machine's root cause, symptoms and unknown lines depend on its own result, the MN's
+  // causes and which unknown lines are noise: live, when the last two did not change, only
+  // rebuilt machines are redone (the others' documents stay as they were, and unchanged).
+  const sig = `${clusterEvents.map((e) => `${e.seq}:${e.count}`).join(',')}|${[...noise].sort().join('\u0001')}`;
+  const all = !input.memo || input.memo.sig !== sig;
+  if (input.memo) input.memo.sig = sig;
+  const redo = all ? built : built.filter((b) => fresh.has(b.machine));
+  for (const b of redo) chooseRoot(b, closure, mnCauses);
+  for (const b of redo) {
     const seen = new Set<string>();
     for (const e of b.unknown) {
       const t = templateOf(e.rec.message);
@@ -291,10 +344,10 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   // A sessionless line that a session's root cause explains is that cause's symptom, not a group.
   const inhibited = (c: Candidate): boolean => built.some((b) => b.root && b.root.at <= c.at + 60_000 && closure(b.root.id).has(c.id));
   const groups = buildGroups(built, orphanErrors, clusterCands.filter((c) => !inhibited(c)));
-  attachInhibited(built, clusterCands, closure);
+  attachInhibited(redo, clusterCands, closure);
   const sessions = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
   const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));
-  return { doc: { sessions, groups, unknownErrors }, timelines };
+  return { doc: { sessions, groups, unknownErrors }, timelines, rebuilt: new Set(fresh.keys()), touched: all ? null : new Set(redo.map((b) => b.doc.id)) };
 }
 
 /** What one machine contributes; cached between live snapshots until its lines change. */
@@ -358,7 +411,7 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
     const lastSucceeded = lastFacts.end?.pattern?.ends === 'succeeded';
     const isLoop = run.length >= 2 && !lastSucceeded;
     const ctx = i === 0 ? context : [];
-    if (isLoop) built.push(buildLoop(machine, mac, run, runFacts, ctx, superseded, nameOfMachine(), loopRules, now));
+    if (isLoop) built.push(buildLoop(machine, mac, run, runFacts, ctx, superseded, nameOfMachine(), loopRules));
     else {
       // A run of one (or a loop that finally succeeded: its earlier attempts stand alone).
       for (let k = 0; k < run.length; k++) {
@@ -369,9 +422,12 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
     i = j + 1;
   }
 
+  // Without new lines a result changes only with time: a running attempt when its stall limit
+  // passes, a stalled one's waited time (refreshed every few seconds, not on every snapshot).
+  // A loop does not depend on the time at all.
   let deadline = Infinity;
   for (const b of built) {
-    if (b.doc.outcome === 'stalled' || b.doc.outcome === 'looping') deadline = now; // waited time moves
+    if (b.doc.outcome === 'stalled') deadline = Math.min(deadline, now + STALL_REFRESH_MS);
     else if (b.doc.outcome === 'running') deadline = Math.min(deadline, b.deadline);
   }
   return { built, orphans: orphanErrors, deadline, rulesVersion: rules };
@@ -512,7 +568,6 @@ function buildLoop(
   superseded: number | null,
   name: string | null,
   loopRules: Rule[],
-  now: number,
 ): Built {
   const first = runFacts[0]!;
   const last = runFacts[runFacts.length - 1]!;
@@ -551,7 +606,7 @@ function buildLoop(
     });
   }
   candidates.sort((x, y) => x.at - y.at);
-  return { doc, entries: [...context, ...entries], deadline: now, candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
+  return { doc, entries: [...context, ...entries], deadline: Infinity, candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
 }
 
 function causeDoc(c: Candidate): Cause {
@@ -568,14 +623,24 @@ function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands
   if (!cands.length) return;
   const roots: Candidate[] = [];
   const symptoms: { c: Candidate; explained: boolean }[] = [];
-  // Lines of one second arrive in any order across files: a line that ends the attempt (xcatd's
+  // c is explained by an earlier candidate whose cause closure holds c's pattern. Lines of one
+  // second arrive in any order across files: a line that ends the attempt (xcatd's
   // status=failed) may be read before the node's halt line that caused it, so for those look a
-  // moment ahead too.
-  const explainedBy = (c: Candidate): Candidate | undefined =>
-    cands.find((x) => x !== c && x.at <= c.at + (c.ends ? SAME_MOMENT_MS : 0) && closure(x.id).has(c.id) && !(closure(c.id).has(x.id) && c.at <= x.at));
+  // moment ahead too. Two patterns that explain each other: the earlier line wins.
+  // By distinct pattern id (a looping machine has hundreds of candidates, a few dozen ids).
+  const firstAt = new Map<string, number>();
+  for (const x of cands) if (!firstAt.has(x.id) || x.at < firstAt.get(x.id)!) firstAt.set(x.id, x.at);
+  const explained = (c: Candidate): boolean => {
+    const mine = closure(c.id);
+    for (const [id, at] of firstAt) {
+      if (id === c.id || !closure(id).has(c.id)) continue;
+      if (mine.has(id) ? at < c.at : at <= c.at + (c.ends ? SAME_MOMENT_MS : 0)) return true;
+    }
+    return false;
+  };
   for (const c of cands) {
-    const by = explainedBy(c);
-    if (by || roots.length) symptoms.push({ c, explained: !!by });
+    const by = explained(c);
+    if (by || roots.length) symptoms.push({ c, explained: by });
     else roots.push(c);
   }
   let root = roots[0] ?? null;
@@ -593,10 +658,16 @@ function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands
   const closed = root ? closure(root.id) : new Set<string>();
   // Repeats of one symptom fold into one (the first line as evidence, the count in the title).
   const folded: { c: Candidate; explained: boolean; n: number }[] = [];
+  const byKey = new Map<string, { c: Candidate; explained: boolean; n: number }>();
   for (const y of symptoms) {
-    const same = folded.find((f) => f.c.id === y.c.id && f.c.title === y.c.title);
+    const key = `${y.c.id}\u0000${y.c.title}`;
+    const same = byKey.get(key);
     if (same) same.n++;
-    else folded.push({ ...y, n: 1 });
+    else {
+      const f = { ...y, n: 1 };
+      byKey.set(key, f);
+      folded.push(f);
+    }
   }
   b.doc.symptoms = folded.slice(0, MAX_SYMPTOMS).map(({ c, explained, n }) => ({
     pattern: c.id,

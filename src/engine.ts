@@ -111,7 +111,13 @@ export class Engine {
   private timelines = new Map<string, Entry[]>();
   /** Per-machine diagnosis kept between snapshots; machines whose lines changed since are redone. */
   private readonly cache = new Map<string, MachineResult>();
-  private readonly dirtyMachines = new Set<string>();
+  /** Machines whose lines changed since their last diagnosis, and since when (wall clock, ms; oldest first). */
+  private readonly dirtyMachines = new Map<string, number>();
+  /** Dirty machines whose new lines may change an outcome: diagnosed first under a time budget. */
+  private readonly urgentMachines = new Set<string>();
+  private readonly diagnoseMemo = { sig: null as string | null };
+  /** Sessions the last snapshot may have changed (null: any); the rest are the same objects as before. */
+  touched: Set<string> | null = null;
   private resolvedGeneration = -1;
   maxAt = 0;
   readonly counters: EngineCounters = { records: 0, matched: 0, unknown: 0, duplicates: 0, dropped: 0 };
@@ -248,7 +254,7 @@ export class Engine {
       if (recent.size >= RECENT_PER_MACHINE) recent.delete(recent.keys().next().value!);
       recent.set(rkey, e);
     }
-    this.touch(key);
+    this.touch(key, this.isUrgent(key, list.length === 1, pattern));
     return e;
   }
 
@@ -451,7 +457,7 @@ export class Engine {
   }
 
   /** The analysis document at `now` (default: the latest time seen). */
-  snapshot(now?: number): AnalysisDoc {
+  snapshot(now?: number, budgetMs?: number): AnalysisDoc {
     this.resolvePending();
     const { extra, left } = this.attributeFloating();
     let machines = this.machines;
@@ -460,7 +466,7 @@ export class Engine {
       for (const [key, list] of extra) machines.set(key, [...(this.machines.get(key) ?? []), ...list]);
       // Machines whose attributed lines changed must be diagnosed again.
       const sig = new Map([...extra].map(([k, l]) => [k, l.map((e) => e.seq).join(',')]));
-      for (const k of new Set([...sig.keys(), ...this.attributed.keys()])) if (sig.get(k) !== this.attributed.get(k)) this.dirtyMachines.add(k);
+      for (const k of new Set([...sig.keys(), ...this.attributed.keys()])) if (sig.get(k) !== this.attributed.get(k)) this.touch(k);
       this.attributed = sig;
     }
     const d = diagnose({
@@ -472,10 +478,22 @@ export class Engine {
       now: now ?? this.maxAt,
       cache: this.cache,
       changed: this.dirtyMachines,
+      urgent: this.urgentMachines,
+      memo: this.diagnoseMemo,
+      ...(budgetMs !== undefined ? { budgetMs } : {}),
       stallScale: this.stallScale,
     });
-    this.dirtyMachines.clear();
+    for (const k of d.rebuilt) {
+      this.dirtyMachines.delete(k);
+      this.urgentMachines.delete(k);
+    }
+    for (const k of this.dirtyMachines.keys()) {
+      if (machines.has(k)) continue;
+      this.dirtyMachines.delete(k);
+      this.urgentMachines.delete(k);
+    }
     this.timelines = d.timelines;
+    this.touched = d.touched;
     return d.doc;
   }
 
@@ -510,8 +528,34 @@ export class Engine {
     return m;
   }
 
-  private touch(key: string): void {
-    this.dirtyMachines.add(key);
+  private touch(key: string, urgent = false): void {
+    if (!this.dirtyMachines.has(key)) this.dirtyMachines.set(key, Date.now());
+    if (urgent) this.urgentMachines.add(key);
+  }
+
+  /**
+   * What the admin must see first: a new machine, a line that ends or opens an attempt, an error
+   * on a machine not already known to have failed (its outcome may change).
+   */
+  private isUrgent(key: string, isNew: boolean, pattern: Pattern | null): boolean {
+    if (isNew) return true;
+    const built = this.cache.get(key)?.built;
+    const outcome = built?.length ? built[built.length - 1]!.doc.outcome : null;
+    if (pattern?.ends === 'succeeded') return outcome !== 'succeeded';
+    // A machine already failed or looping: another error, end or restart is more of the same.
+    if (outcome === 'failed' || outcome === 'looping') return false;
+    return !pattern || pattern.ends !== null || pattern.opens || pattern.severity === 'error' || pattern.severity === 'critical';
+  }
+
+  /** Snapshots still owed to machines whose lines changed (a budgeted snapshot leaves some). */
+  get pendingMachines(): number {
+    return this.dirtyMachines.size;
+  }
+
+  /** When the longest-waiting pending machine got its first undiagnosed line (wall clock), or null. */
+  get oldestPendingAt(): number | null {
+    for (const at of this.dirtyMachines.values()) return at;
+    return null;
   }
 
   get stats(): { machines: number; entries: number; cluster: number } {

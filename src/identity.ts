@@ -74,11 +74,19 @@ export interface Subject {
 /** Names a node never has: installer defaults and placeholders. */
 const NOT_A_NAME = /^(?:localhost(?:\.localdomain)?|localhost\d*|\(none\)|-|anaconda|dracut|linux|install|unknown)$/i;
 
+/** Names seen are few (one per node) and asked for on every line and every diagnosis. */
+const nameMemo = new Map<string, string | null>();
+const NAME_MEMO_MAX = 100_000;
+
 export function usableName(name: string | null | undefined): string | null {
   if (!name) return null;
+  let r = nameMemo.get(name);
+  if (r !== undefined) return r;
   const short = name.split('.')[0]!.toLowerCase();
-  if (!short || NOT_A_NAME.test(short) || /^\d+$/.test(short)) return null;
-  return short;
+  r = !short || NOT_A_NAME.test(short) || /^\d+$/.test(short) ? null : short;
+  if (nameMemo.size >= NAME_MEMO_MAX) nameMemo.clear();
+  nameMemo.set(name, r);
+  return r;
 }
 
 export class Identity {
