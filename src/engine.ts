@@ -13,12 +13,18 @@ import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
 import { classify, FILE_ORDER } from './sources/mn-files';
 
-/** The copy of a line that was kept, and where it went (an entry of a machine, the cluster list). */
+/** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
 interface DupCopy {
+  /** program NUL message */
+  base: string;
+  sec: number;
   source: string;
   rank: number;
+  /** The entry made of it (of a machine, or of the cluster list), once made. */
   entry: Entry | null;
   machine: string | null;
+  /** A node line of this text and second that named no machine, waiting to be attributed. */
+  floating: Entry | null;
 }
 
 /**
@@ -38,6 +44,20 @@ function copyRank(source: string): number {
   return r;
 }
 
+/**
+ * A machine's entries past MAX_ENTRIES: the oldest non-milestone ones go (all milestones: the
+ * oldest), EVICT_BATCH at a time so that a flood costs one pass per batch, not one per line.
+ */
+function evictOldest(list: Entry[]): Entry[] {
+  let excess = list.length - (MAX_ENTRIES - EVICT_BATCH);
+  const kept: Entry[] = [];
+  for (const x of list) {
+    if (excess > 0 && !x.pattern?.milestone) excess--;
+    else kept.push(x);
+  }
+  return excess > 0 ? kept.slice(excess) : kept;
+}
+
 /** A copy of a string that shares no memory with the one it came from. */
 function detach(s: string): string {
   return s.length ? Buffer.from(s, 'utf8').toString('utf8') : s;
@@ -53,10 +73,11 @@ function keptRecord(rec: LogRecord): LogRecord {
 
 /** Unknown error lines kept per machine (and for the cluster). */
 const MAX_UNKNOWN = 40;
-/** Entries kept per machine; past this the oldest non-milestone entries go. */
+/** Entries kept per machine; past this the oldest non-milestone entries go, this many at a time. */
 const MAX_ENTRIES = 1500;
-/** Lines a machine repeats (not milestones) fold into an earlier entry seen this recently. */
-const RECENT_PER_MACHINE = 128;
+const EVICT_BATCH = 100;
+/** Lines a machine repeats (not milestones) fold into an earlier entry seen this recently (per file). */
+const RECENT_PER_SOURCE = 128;
 /** Lines this close in time from two different files are the same line logged twice. */
 const DUP_WINDOW_S = 2;
 /** A line that names no machine is attributed to MN activity this close in time (seconds). */
@@ -96,16 +117,21 @@ export class Engine {
   private readonly machines = new Map<string, Entry[]>();
   private readonly cluster: Entry[] = [];
   private readonly lastOfMachine = new Map<string, Entry>();
-  private readonly recent = new Map<string, Map<string, Entry>>();
+  /** Per machine, per source: recent non-milestone lines by pattern and text. */
+  private readonly recent = new Map<string, Map<string, Map<string, Entry>>>();
   private readonly unknownCount = new Map<string, number>();
-  /** Recent lines of the xcatd/node channels by program+text+second: the copy kept, to spot the same line in another file. */
-  private readonly dup = new Map<string, DupCopy>();
-  /** The key duplicateOf() recorded for the line being fed (its first copy), or null. */
-  private firstCopyKey: string | null = null;
-  private readonly dupOrder: string[] = [];
+  /**
+   * Recent lines of the xcatd/node channels by program+text, one copy per second (ascending):
+   * the copy kept, to spot the same line in another file.
+   */
+  private readonly dup = new Map<string, DupCopy[]>();
+  private readonly dupOrder: DupCopy[] = [];
+  /** The copy duplicateOf() recorded for the line being fed (its first copy), or null. */
+  private firstCopy: DupCopy | null = null;
+  /** The copy of the line being fed's text and second (this line's or an earlier one's). */
+  private slot: DupCopy | null = null;
   /** Node lines that named no machine, waiting to be attributed (see attributeFloating). */
   private readonly floating = new Set<Entry>();
-  private readonly floatingByKey = new Map<string, Entry>();
   private attributed = new Map<string, string>();
   private seq = 0;
   private timelines = new Map<string, Entry[]>();
@@ -145,7 +171,8 @@ export class Engine {
 
   feed(rec: LogRecord): void {
     this.counters.records++;
-    this.firstCopyKey = null;
+    this.firstCopy = null;
+    this.slot = null;
     if (rec.at > this.maxAt) this.maxAt = rec.at;
     const m = this.matcher.match(rec);
     if (!m && !looksLikeError(rec)) {
@@ -160,13 +187,13 @@ export class Engine {
       if (dup !== null) {
         // The same line from two files (or the network and a file): keep one, preferring the
         // copy that says which machine sent it.
-        const floating = this.floatingByKey.get(dup);
+        const floating = dup.floating;
         if (!subjects.length || !floating) {
           this.counters.duplicates++;
           this.preferEarlierFile(dup, rec, pattern, fields);
           return;
         }
-        this.floatingByKey.delete(dup);
+        dup.floating = null;
         this.floating.delete(floating);
         this.counters.duplicates++;
       }
@@ -181,7 +208,8 @@ export class Engine {
         // An installer that calls itself localhost: attributed later by what the MN saw then.
         if (this.floating.size >= MAX_FLOATING) this.floating.delete(this.floating.values().next().value!);
         this.floating.add(e);
-        this.floatingByKey.set(this.dupKey(rec), e);
+        const slot = this.slot as DupCopy | null; // set by duplicateOf() above
+        if (slot) slot.floating = e;
         return;
       }
       // Lines about no machine matter when they are faults; progress lines about nobody do not.
@@ -222,12 +250,10 @@ export class Engine {
     // The same non-milestone line again (a retry loop, a flood): counted on the earlier entry,
     // unless a milestone of the same file came between. Per file: offline reads one file after
     // another, live they interleave, and a milestone from another file must not decide it.
-    const recent = this.recentOf(key);
-    const rkey = pattern?.milestone ? null : `${rec.source}\u0000${pattern?.id ?? ''}\u0000${rec.message}`;
-    if (pattern?.milestone) {
-      const prefix = `${rec.source}\u0000`;
-      for (const k of recent.keys()) if (k.startsWith(prefix)) recent.delete(k);
-    } else {
+    const recent = this.recentOf(key, rec.source);
+    const rkey = pattern?.milestone ? null : `${pattern?.id ?? ''}\u0000${rec.message}`;
+    if (pattern?.milestone) recent.clear();
+    else {
       const same = recent.get(rkey!);
       if (same) {
         same.count++;
@@ -245,13 +271,10 @@ export class Engine {
     if (!list) this.machines.set(key, (list = []));
     const e = this.entry(rec, pattern, fields, subject);
     list.push(e);
-    if (list.length > MAX_ENTRIES) {
-      const drop = list.findIndex((x) => !x.pattern?.milestone);
-      list.splice(drop >= 0 ? drop : 0, 1);
-    }
+    if (list.length > MAX_ENTRIES) this.machines.set(key, evictOldest(list));
     this.lastOfMachine.set(key, e);
     if (rkey !== null) {
-      if (recent.size >= RECENT_PER_MACHINE) recent.delete(recent.keys().next().value!);
+      if (recent.size >= RECENT_PER_SOURCE) recent.delete(recent.keys().next().value!);
       recent.set(rkey, e);
     }
     this.touch(key, this.isUrgent(key, list.length === 1, pattern));
@@ -260,9 +283,8 @@ export class Engine {
 
   /** The entry just made holds the first copy of its line: remember it for preferEarlierFile(). */
   private keptCopy(e: Entry, machine: string | null): void {
-    const k = this.firstCopyKey;
-    this.firstCopyKey = null;
-    const c = k !== null ? this.dup.get(k) : undefined;
+    const c = this.firstCopy;
+    this.firstCopy = null;
     if (c && !c.entry) {
       c.entry = e;
       c.machine = machine;
@@ -270,9 +292,8 @@ export class Engine {
   }
 
   /** Another copy of a kept line: if offline would have kept this one (an earlier file), swap it in. */
-  private preferEarlierFile(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>): void {
-    const c = this.dup.get(key);
-    if (!c?.entry) return;
+  private preferEarlierFile(c: DupCopy, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>): void {
+    if (!c.entry) return;
     const rank = copyRank(rec.source);
     if (rank >= c.rank) return;
     c.rank = rank;
@@ -299,30 +320,42 @@ export class Engine {
     return s.mac || s.ip || s.node ? [s] : [];
   }
 
-  private dupKey(rec: LogRecord): string {
-    return `${rec.program ?? ''}\u0000${rec.message}\u0000${Math.floor(rec.at / 1000)}`;
-  }
-
-  /** The key of an earlier copy of this line from another source, or null (and remembers this one). */
-  private duplicateOf(rec: LogRecord): string | null {
+  /** An earlier copy of this line from another source within the window, or null (and remembers this one). */
+  private duplicateOf(rec: LogRecord): DupCopy | null {
     const sec = Math.floor(rec.at / 1000);
-    const base = `${rec.program ?? ''}\u0000${rec.message}\u0000`;
-    for (let d = -DUP_WINDOW_S; d <= DUP_WINDOW_S; d++) {
-      const k = base + (sec + d);
-      const c = this.dup.get(k);
-      if (c !== undefined && c.source !== rec.source) return k;
+    const base = `${rec.program ?? ''}\u0000${rec.message}`;
+    let list = this.dup.get(base);
+    if (!list) this.dup.set(base, (list = []));
+    // Ascending by second: look back from the end over the window only.
+    let found: DupCopy | null = null;
+    let at = list.length;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const c = list[i]!;
+      if (c.sec < sec - DUP_WINDOW_S) break;
+      if (c.sec > sec) at = i;
+      if (c.sec === sec) this.slot = c;
+      if (c.sec <= sec + DUP_WINDOW_S && c.source !== rec.source) found = c; // the earliest second wins
     }
-    const k = base + sec;
-    if (!this.dup.has(k)) {
-      this.dup.set(k, { source: rec.source, rank: copyRank(rec.source), entry: null, machine: null });
-      this.dupOrder.push(k);
-      this.firstCopyKey = k;
-      // Bounded: keep the most recent keys only.
-      if (this.dupOrder.length > 200_000) for (const old of this.dupOrder.splice(0, 50_000)) this.dup.delete(old);
+    if (found) return found;
+    if (!this.slot) {
+      const c: DupCopy = { base, sec, source: rec.source, rank: copyRank(rec.source), entry: null, machine: null, floating: null };
+      list.splice(at, 0, c);
+      this.dupOrder.push(c);
+      this.firstCopy = c;
+      this.slot = c;
+      // Bounded: keep the most recent copies only.
+      if (this.dupOrder.length > 200_000) {
+        for (const old of this.dupOrder.splice(0, 50_000)) {
+          const l = this.dup.get(old.base);
+          if (!l) continue;
+          const i = l.indexOf(old);
+          if (i >= 0) l.splice(i, 1);
+          if (!l.length) this.dup.delete(old.base);
+        }
+      }
     }
     return null;
   }
-
 
   /**
    * Node lines that name no machine (installer hostname `localhost`, no IP in a file) are given
@@ -522,9 +555,11 @@ export class Engine {
     return [...this.machines.keys()];
   }
 
-  private recentOf(key: string): Map<string, Entry> {
-    let m = this.recent.get(key);
-    if (!m) this.recent.set(key, (m = new Map()));
+  private recentOf(key: string, source: string): Map<string, Entry> {
+    let bySource = this.recent.get(key);
+    if (!bySource) this.recent.set(key, (bySource = new Map()));
+    let m = bySource.get(source);
+    if (!m) bySource.set(source, (m = new Map()));
     return m;
   }
 

@@ -1,4 +1,5 @@
 import { LineReader } from '../src/records';
+import { ISO_TS, parseIso } from '../src/sources/timestamps';
 
 const ref = Date.UTC(2026, 10, 25, 0, 0, 0);
 
@@ -100,5 +101,39 @@ describe('line readers', () => {
     const b = rd.read('Jan  1 00:00:01 mn01 sshd[1]: y')!;
     expect(new Date(a.at).getUTCFullYear()).toBe(2026);
     expect(new Date(b.at).getUTCFullYear()).toBe(2027);
+  });
+});
+
+describe('RFC 3339 times', () => {
+  // The reading the memoised parseIso must agree with: the regex and Date, line by line.
+  function reference(s: string): number | null {
+    const m = ISO_TS.exec(s);
+    if (!m) return null;
+    const [, y, mo, d, h, mi, se, frac, zone] = m;
+    const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+    if (!zone) return new Date(+y!, +mo! - 1, +d!, +h!, +mi!, +se!, ms).getTime();
+    const base = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +se!, ms);
+    if (zone === 'Z') return base;
+    const digits = zone.slice(1).replace(':', '');
+    const t = base - (zone[0] === '-' ? -1 : 1) * (+digits.slice(0, 2) * 60 + +digits.slice(2, 4)) * 60000;
+    return Number.isFinite(t) ? t : null;
+  }
+
+  test('memoised seconds give the same time as a full reading, fractions, zones and junk included', () => {
+    const zones = ['', 'Z', '+00:00', '-05:00', '+0530', '+01', 'Zjunk', ' x', '.', '+99:99', '1234'];
+    const p2 = (n: number): string => String(n).padStart(2, '0');
+    let n = 0;
+    for (let k = 0; k < 5_000; k++) {
+      let frac = '';
+      if (k % 12) frac = (k % 3 ? '.' : ',') + String((k * 7919) % 1e9).padStart(10, '0').slice(0, k % 12);
+      if (k % 17 === 0) frac = '.';
+      const s = `${2020 + (k % 8)}-${p2(1 + (k % 12))}-${p2(1 + (k % 28))}${k % 5 ? 'T' : ' '}${p2(k % 24)}:${p2(k % 60)}:${p2((k * 7) % 60)}${frac}${zones[k % zones.length]}`;
+      for (const x of [s, `${s}junk`, s.slice(0, 21), s.slice(0, 18)]) {
+        expect([x, parseIso(x)]).toEqual([x, reference(x)]);
+        n++;
+      }
+    }
+    expect(n).toBe(20_000);
+    expect(parseIso('2026-11-25T10:00:00.250+01:00')).toBe(Date.UTC(2026, 10, 25, 9, 0, 0, 250));
   });
 });

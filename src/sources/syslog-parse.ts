@@ -57,7 +57,8 @@ function readStructuredData(s: string): { originIp: string | null; rest: string 
 }
 
 export function parseSyslog(input: string, years: YearTracker): SyslogFields {
-  let s = input.replace(/[\r\n\0]+$/, '');
+  const last = input.charCodeAt(input.length - 1);
+  let s = last === 10 || last === 13 || last === 0 ? input.replace(/[\r\n\0]+$/, '') : input;
   let facility: number | null = null;
   let severity: number | null = null;
   const pri = /^<(\d{1,3})>/.exec(s);

@@ -16,7 +16,36 @@ export const BSD_TS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?
 /** RFC 3339 / ISO 8601 with offset or Z, e.g. 2026-11-24T10:01:02.345+00:00. */
 export const ISO_TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
 
+/** Times of whole seconds by their text (with zone): a flood repeats the same second thousands of times. */
+const isoMemo = new Map<string, number | null>();
+
 export function parseIso(s: string): number | null {
+  // "YYYY-MM-DDTHH:MM:SS[.frac]…": the second memoised, the fraction added as parseIsoText would.
+  if (s.length >= 19 && s.charCodeAt(4) === 45 && s.charCodeAt(16) === 58) {
+    let end = 19;
+    let ms = 0;
+    const c = s.charCodeAt(19);
+    if (c === 46 || c === 44) {
+      let j = 20;
+      while (j < s.length && j < 29 && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+      // "SS." without digits is no fraction (the regex then reads no zone either): the slow path.
+      if (j === 20) return parseIsoText(s);
+      ms = Math.floor(Number(`0.${s.slice(20, j)}`) * 1000);
+      end = j;
+    }
+    const key = end === 19 ? s : s.slice(0, 19) + s.slice(end);
+    let base = isoMemo.get(key);
+    if (base === undefined) {
+      base = parseIsoText(key);
+      if (isoMemo.size >= 4096) isoMemo.clear();
+      isoMemo.set(key, base);
+    }
+    return base === null ? null : base + ms;
+  }
+  return parseIsoText(s);
+}
+
+function parseIsoText(s: string): number | null {
   const m = ISO_TS.exec(s);
   if (!m) return null;
   const [, y, mo, d, h, mi, se, frac, zone] = m;
