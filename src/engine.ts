@@ -7,11 +7,12 @@ import type { LogRecord, Pattern, Rule } from './types';
 import { STAGE_RANK } from './types';
 import { Matcher } from './patterns/match';
 import { Identity, usableName, type Subject } from './identity';
-import { looksLikeError, type Entry } from './entry';
+import { byTime, looksLikeError, type Entry } from './entry';
 import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
 import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
 import { classify, FILE_ORDER } from './sources/mn-files';
+import { detach } from './detach';
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
 interface DupCopy {
@@ -58,10 +59,6 @@ function evictOldest(list: Entry[]): Entry[] {
   return excess > 0 ? kept.slice(excess) : kept;
 }
 
-/** A copy of a string that shares no memory with the one it came from. */
-function detach(s: string): string {
-  return s.length ? Buffer.from(s, 'utf8').toString('utf8') : s;
-}
 
 /**
  * The record an entry keeps: a kept line must not pin the 256 KiB read chunk its text was
@@ -134,6 +131,9 @@ export class Engine {
   private readonly floating = new Set<Entry>();
   private attributed = new Map<string, string>();
   private seq = 0;
+  /** Lines fed per source, and the place of the line being fed in its source (see byTime). */
+  private readonly linesOf = new Map<string, number>();
+  private ord = 0;
   private timelines = new Map<string, Entry[]>();
   /** Per-machine diagnosis kept between snapshots; machines whose lines changed since are redone. */
   private readonly cache = new Map<string, MachineResult>();
@@ -171,6 +171,9 @@ export class Engine {
 
   feed(rec: LogRecord): void {
     this.counters.records++;
+    const n = this.linesOf.get(rec.source) ?? 0;
+    this.linesOf.set(rec.source, n + 1);
+    this.ord = n;
     this.firstCopy = null;
     this.slot = null;
     if (rec.at > this.maxAt) this.maxAt = rec.at;
@@ -234,7 +237,7 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    return { seq: this.seq++, rec: keptRecord(rec), pattern, fields, subject, count: 1, lastAt: rec.at };
+    return { seq: this.seq++, rank: copyRank(rec.source), ord: this.ord, rec: keptRecord(rec), pattern, fields, subject, count: 1, lastAt: rec.at };
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
@@ -299,6 +302,8 @@ export class Engine {
     c.rank = rank;
     c.source = rec.source;
     c.entry.rec = keptRecord(rec);
+    c.entry.rank = rank;
+    c.entry.ord = this.ord;
     c.entry.pattern = pattern;
     c.entry.fields = fields;
     if (c.machine !== null) this.touch(c.machine);
@@ -476,7 +481,7 @@ export class Engine {
         }
         let dest = this.machines.get(to);
         if (!dest) this.machines.set(to, (dest = []));
-        dest.push(e);
+        if (!this.foldMoved(to, dest, e)) dest.push(e);
         this.touch(to);
       }
       if (keep.length) this.machines.set(key, keep);
@@ -487,6 +492,35 @@ export class Engine {
       }
       this.touch(key);
     }
+  }
+
+  /**
+   * A line moved from a pending machine (its name or IP resolved later) folds into the same
+   * line's entry there when no milestone of its file lies between them: what would have happened
+   * had the binding been known when it arrived (offline, the file that teaches it is read first).
+   * The earlier of the two stays, with both counts; references to the other now point to it.
+   */
+  private foldMoved(key: string, dest: Entry[], e: Entry): boolean {
+    if (e.pattern?.milestone) return false;
+    const src = e.rec.source;
+    for (let i = 0; i < dest.length; i++) {
+      const x = dest[i]!;
+      if (x.pattern !== e.pattern || x.rec.source !== src || x.rec.message !== e.rec.message) continue;
+      const lo = Math.min(x.rec.at, e.rec.at);
+      const hi = Math.max(x.rec.at, e.rec.at);
+      if (dest.some((m) => m.pattern?.milestone && m.rec.source === src && m.rec.at > lo && m.rec.at < hi)) continue;
+      const earlier = byTime(x, e) < 0;
+      const kept = earlier ? x : e;
+      const gone = earlier ? e : x;
+      kept.count += gone.count;
+      if (gone.lastAt > kept.lastAt) kept.lastAt = gone.lastAt;
+      if (!earlier) dest[i] = e;
+      if (this.lastOfMachine.get(key) === gone) this.lastOfMachine.set(key, kept);
+      const recent = this.recent.get(key)?.get(src);
+      if (recent) for (const [k, v] of recent) if (v === gone) recent.set(k, kept);
+      return true;
+    }
+    return false;
   }
 
   /** The analysis document at `now` (default: the latest time seen). */
@@ -535,7 +569,7 @@ export class Engine {
     const entries = this.timelines.get(id);
     if (!entries) return null;
     return [...entries]
-      .sort((a, b) => a.rec.at - b.rec.at || a.seq - b.seq)
+      .sort(byTime)
       .map((e) => ({
         ...evidenceOf(e),
         pattern: e.pattern?.id ?? null,

@@ -5,8 +5,12 @@ import type { LogRecord, Pattern } from './types';
 import type { Subject } from './identity';
 
 export interface Entry {
-  /** Ingestion order, for stable sorting of lines with the same time. */
+  /** Ingestion order (unique; live, it depends on how files and the network interleave). */
   seq: number;
+  /** Where its line sorts among lines of the same time: the file's place in the offline reading order… */
+  rank: number;
+  /** …and the line's place in its file (or in what the network delivered). */
+  ord: number;
   rec: LogRecord;
   /** The winning pattern, or null for an error-looking line no pattern knows. */
   pattern: Pattern | null;
@@ -18,8 +22,19 @@ export interface Entry {
   lastAt: number;
 }
 
+/**
+ * Time order; lines of the same time (files have 1-second stamps) in the order offline analysis
+ * reads them: by file, then by place in the file. Never by arrival, which live depends on how
+ * the files and the network interleave.
+ */
 export function byTime(a: Entry, b: Entry): number {
-  return a.rec.at - b.rec.at || a.seq - b.seq;
+  return (
+    a.rec.at - b.rec.at ||
+    a.rank - b.rank ||
+    (a.rec.source === b.rec.source ? 0 : a.rec.source < b.rec.source ? -1 : 1) ||
+    a.ord - b.ord ||
+    a.seq - b.seq
+  );
 }
 
 /** Error-looking text: what makes an unmatched line worth showing as an unknown error. */

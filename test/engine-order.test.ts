@@ -39,3 +39,34 @@ test('a repeated line folds the same whether another file logs in between or not
   // And the repeat is counted on one entry, not shown as a symptom of itself.
   expect(cn17(b).flatMap((s) => s.symptoms).filter((p) => p === 'xcatd.getpostscript-uncorrelated')).toEqual([]);
 });
+
+test('a repeated line about a node named before its MAC is known folds as if the MAC had been known', () => {
+  // Live, cluster.log may be read ahead of the dhcpd lines that tie cn17 to its MAC: the first
+  // copy waits under the node's name and must join the later ones when the binding arrives.
+  const kb = loadKnowledgeBase({ paths: [PATTERNS] });
+  const msgs = new LineReader('messages', 'messages', T + 3600_000);
+  const cl = new LineReader('cluster', 'xcat/cluster.log', T + 3600_000);
+  const dhcp = [
+    'Nov 25 15:20:00 mn01 dhcpd[1886]: DHCPDISCOVER from ac:1f:6b:46:94:39 via ens4',
+    'Nov 25 15:20:00 mn01 dhcpd[1886]: DHCPOFFER on 10.0.1.20 to ac:1f:6b:46:94:39 (cn17) via ens4',
+    'Nov 25 15:20:01 mn01 dhcpd[1886]: DHCPREQUEST for 10.0.1.20 (10.0.0.1) from ac:1f:6b:46:94:39 (cn17) via ens4',
+    'Nov 25 15:20:01 mn01 dhcpd[1886]: DHCPACK on 10.0.1.20 to ac:1f:6b:46:94:39 (cn17) via ens4',
+    'Nov 25 15:20:02 mn01 in.tftpd[3041]: RRQ from 10.0.1.20 filename xcat/xnba.kpxe',
+  ].map((l) => msgs.read(l)!);
+  const repeats = ['15:25:55', '15:26:06', '15:26:20'].map(
+    (t) => cl.read(`Nov 25 ${t} mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn't be correlated to a node (domain mismatch?)`)!,
+  );
+  const failed = cl.read('Nov 25 15:28:05 mn01 xcat[2426]: INFO xcat.updatestatus - cn17: changing status=failed')!;
+  const offline = new Engine(kb);
+  for (const r of [...dhcp, ...repeats, failed]) offline.feed(r);
+  const live = new Engine(kb);
+  live.feed(repeats[0]!);
+  live.snapshot(T + 600_000); // diagnosed while cn17 is known by name only
+  for (const r of [...dhcp, repeats[1]!, repeats[2]!, failed]) live.feed(r);
+  const view = (e: Engine) =>
+    e.snapshot(T + 3600_000).sessions.filter((s) => s.node === 'cn17').map((s) => ({ mac: s.mac, outcome: s.outcome, root: s.rootCause?.title, symptoms: s.symptoms.map((y) => y.title) }));
+  expect(view(offline)).toHaveLength(1);
+  expect(view(offline)[0]!.mac).toBe('ac:1f:6b:46:94:39');
+  expect(view(offline)[0]!.root).toContain('×3');
+  expect(view(live)).toEqual(view(offline));
+});

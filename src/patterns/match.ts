@@ -5,9 +5,16 @@
 import type { Channel, LogRecord, Match, Pattern } from '../types';
 import { CHANNELS } from '../types';
 import { normalizeIp, normalizeMac } from '../sources/syslog-parse';
+import { detach } from '../detach';
+
+/** Lines repeat: the same text from hundreds of nodes, a flood of one line. Results by text, bounded. */
+const MEMO_MAX = 20_000;
+const MEMO_TEXT_MAX = 1024;
+
 
 export class Matcher {
   private readonly byChannel = new Map<Channel, Pattern[]>();
+  private readonly memo = new Map<string, Match | null>();
 
   constructor(readonly patterns: Pattern[]) {
     for (const c of CHANNELS) {
@@ -18,15 +25,18 @@ export class Matcher {
     }
   }
 
-  /** The winning match for a record, or null. */
+  /** The winning match for a record, or null. Depends only on channel, program and text. */
   match(rec: LogRecord): Match | null {
     const list = this.byChannel.get(rec.channel);
     if (!list) return null;
-    for (const p of list) {
-      const m = tryPattern(p, rec);
-      if (m) return m;
-    }
-    return null;
+    if (rec.message.length > MEMO_TEXT_MAX) return detachFields(firstMatch(list, rec));
+    const key = `${rec.channel}\u0000${rec.program ?? ''}\u0000${rec.message}`;
+    let m = this.memo.get(key);
+    if (m !== undefined) return m;
+    m = detachFields(firstMatch(list, rec));
+    if (this.memo.size >= MEMO_MAX) this.memo.clear();
+    this.memo.set(detach(key), m);
+    return m;
   }
 
   /** Every pattern of the record's channel that matches (for conflict checks and `patterns try`). */
@@ -38,6 +48,22 @@ export class Matcher {
     }
     return out;
   }
+}
+
+/** Field values are kept with entries (and memoised): flat copies, frozen since they are shared. */
+function detachFields(m: Match | null): Match | null {
+  if (!m) return null;
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.fields)) fields[k] = detach(v);
+  return { pattern: m.pattern, fields: Object.freeze(fields) };
+}
+
+function firstMatch(list: Pattern[], rec: LogRecord): Match | null {
+  for (const p of list) {
+    const m = tryPattern(p, rec);
+    if (m) return m;
+  }
+  return null;
 }
 
 export function tryPattern(p: Pattern, rec: LogRecord): Match | null {

@@ -2,6 +2,8 @@
 // year and no zone: they are read in the process's local zone (the MN's, in production)
 // and given the year that keeps a file monotonic across New Year.
 
+import { detach } from '../detach';
+
 const MONTHS: Record<string, number> = {
   Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
 };
@@ -38,7 +40,7 @@ export function parseIso(s: string): number | null {
     if (base === undefined) {
       base = parseIsoText(key);
       if (isoMemo.size >= 4096) isoMemo.clear();
-      isoMemo.set(key, base);
+      isoMemo.set(detach(key), base);
     }
     return base === null ? null : base + ms;
   }
@@ -116,8 +118,22 @@ export function parseBsd(s: string, years: YearTracker): { t: number; len: numbe
   return { t, len: m[0].length };
 }
 
-/** Apache's [24/Nov/2026:10:00:46 +0000]. */
+const apacheMemo = new Map<string, number | null>();
+
+/** Apache's [24/Nov/2026:10:00:46 +0000]; the same second is read once. */
 export function parseApacheTime(s: string): number | null {
+  // The format reads at most the first 26 characters.
+  const key = s.length > 26 ? s.slice(0, 26) : s;
+  let t = apacheMemo.get(key);
+  if (t === undefined) {
+    t = parseApacheText(key);
+    if (apacheMemo.size >= 4096) apacheMemo.clear();
+    apacheMemo.set(detach(key), t);
+  }
+  return t;
+}
+
+function parseApacheText(s: string): number | null {
   const m = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?/.exec(s);
   if (!m) return null;
   const month = MONTHS[m[2]!];
