@@ -16,8 +16,8 @@ import { detach } from './detach';
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
 interface DupCopy {
-  /** program NUL message */
-  base: string;
+  program: string;
+  message: string;
   sec: number;
   source: string;
   rank: number;
@@ -121,7 +121,7 @@ export class Engine {
    * Recent lines of the xcatd/node channels by program+text, one copy per second (ascending):
    * the copy kept, to spot the same line in another file.
    */
-  private readonly dup = new Map<string, DupCopy[]>();
+  private readonly dup = new Map<string, Map<string, DupCopy[]>>();
   private readonly dupOrder: DupCopy[] = [];
   /** The copy duplicateOf() recorded for the line being fed (its first copy), or null. */
   private firstCopy: DupCopy | null = null;
@@ -253,12 +253,12 @@ export class Engine {
     // The same non-milestone line again (a retry loop, a flood): counted on the earlier entry,
     // unless a milestone of the same file came between. Per file: offline reads one file after
     // another, live they interleave, and a milestone from another file must not decide it.
+    // By text alone (no key to build per line); the pattern must agree too.
     const recent = this.recentOf(key, rec.source);
-    const rkey = pattern?.milestone ? null : `${pattern?.id ?? ''}\u0000${rec.message}`;
     if (pattern?.milestone) recent.clear();
     else {
-      const same = recent.get(rkey!);
-      if (same) {
+      const same = recent.get(rec.message);
+      if (same && same.pattern === pattern) {
         same.count++;
         if (rec.at > same.lastAt) same.lastAt = rec.at;
         this.touch(key);
@@ -276,9 +276,9 @@ export class Engine {
     list.push(e);
     if (list.length > MAX_ENTRIES) this.machines.set(key, evictOldest(list));
     this.lastOfMachine.set(key, e);
-    if (rkey !== null) {
+    if (!pattern?.milestone) {
       if (recent.size >= RECENT_PER_SOURCE) recent.delete(recent.keys().next().value!);
-      recent.set(rkey, e);
+      recent.set(e.rec.message, e); // the entry's own (flat) copy of the text
     }
     this.touch(key, this.isUrgent(key, list.length === 1, pattern));
     return e;
@@ -328,14 +328,16 @@ export class Engine {
   /** An earlier copy of this line from another source within the window, or null (and remembers this one). */
   private duplicateOf(rec: LogRecord): DupCopy | null {
     const sec = Math.floor(rec.at / 1000);
-    const base = `${rec.program ?? ''}\u0000${rec.message}`;
-    let list = this.dup.get(base);
-    if (!list) this.dup.set(base, (list = []));
+    // By program, then text: no key string built per line (a flood repeats the same few texts).
+    let program = rec.program ?? '';
+    let byText = this.dup.get(program);
+    if (!byText) this.dup.set((program = detach(program)), (byText = new Map()));
+    let list = byText.get(rec.message);
     // Ascending by second: look back from the end over the window only.
     let found: DupCopy | null = null;
-    let at = list.length;
-    for (let i = list.length - 1; i >= 0; i--) {
-      const c = list[i]!;
+    let at = list?.length ?? 0;
+    for (let i = at - 1; i >= 0; i--) {
+      const c = list![i]!;
       if (c.sec < sec - DUP_WINDOW_S) break;
       if (c.sec > sec) at = i;
       if (c.sec === sec) this.slot = c;
@@ -343,7 +345,9 @@ export class Engine {
     }
     if (found) return found;
     if (!this.slot) {
-      const c: DupCopy = { base, sec, source: rec.source, rank: copyRank(rec.source), entry: null, machine: null, floating: null };
+      const message = detach(rec.message);
+      if (!list) byText.set(message, (list = []));
+      const c: DupCopy = { program, message, sec, source: rec.source, rank: copyRank(rec.source), entry: null, machine: null, floating: null };
       list.splice(at, 0, c);
       this.dupOrder.push(c);
       this.firstCopy = c;
@@ -351,11 +355,13 @@ export class Engine {
       // Bounded: keep the most recent copies only.
       if (this.dupOrder.length > 200_000) {
         for (const old of this.dupOrder.splice(0, 50_000)) {
-          const l = this.dup.get(old.base);
-          if (!l) continue;
+          const texts = this.dup.get(old.program);
+          const l = texts?.get(old.message);
+          if (!texts || !l) continue;
           const i = l.indexOf(old);
           if (i >= 0) l.splice(i, 1);
-          if (!l.length) this.dup.delete(old.base);
+          if (!l.length) texts.delete(old.message);
+          if (!texts.size) this.dup.delete(old.program);
         }
       }
     }

@@ -14,7 +14,9 @@ const MEMO_TEXT_MAX = 1024;
 
 export class Matcher {
   private readonly byChannel = new Map<Channel, Pattern[]>();
-  private readonly memo = new Map<string, Match | null>();
+  /** channel → program → text → result: looked up without building a key string per line. */
+  private readonly memo = new Map<Channel, Map<string, Map<string, Match | null>>>();
+  private memoSize = 0;
 
   constructor(readonly patterns: Pattern[]) {
     for (const c of CHANNELS) {
@@ -30,12 +32,21 @@ export class Matcher {
     const list = this.byChannel.get(rec.channel);
     if (!list) return null;
     if (rec.message.length > MEMO_TEXT_MAX) return detachFields(firstMatch(list, rec));
-    const key = `${rec.channel}\u0000${rec.program ?? ''}\u0000${rec.message}`;
-    let m = this.memo.get(key);
+    const program = rec.program ?? '';
+    let byProgram = this.memo.get(rec.channel);
+    let byText = byProgram?.get(program);
+    let m = byText?.get(rec.message);
     if (m !== undefined) return m;
     m = detachFields(firstMatch(list, rec));
-    if (this.memo.size >= MEMO_MAX) this.memo.clear();
-    this.memo.set(detach(key), m);
+    if (this.memoSize >= MEMO_MAX) {
+      this.memo.clear();
+      this.memoSize = 0;
+      byProgram = byText = undefined;
+    }
+    if (!byProgram) this.memo.set(rec.channel, (byProgram = new Map()));
+    if (!byText) byProgram.set(detach(program), (byText = new Map()));
+    byText.set(detach(rec.message), m);
+    this.memoSize++;
     return m;
   }
 
