@@ -475,6 +475,7 @@ export class Engine {
   resolvePending(): void {
     if (this.resolvedGeneration === this.identity.generation) return;
     this.resolvedGeneration = this.identity.generation;
+    this.reresolve(this.identity.takeChanges());
     for (const key of [...this.machines.keys()]) {
       if (!key.startsWith('ip:') && !key.startsWith('node:')) continue;
       const list = this.machines.get(key)!;
@@ -498,6 +499,49 @@ export class Engine {
       }
       this.touch(key);
     }
+  }
+
+  /**
+   * Lines placed under a MAC through their IP or name are placed again when that IP's or name's
+   * bindings change: live, a line can arrive before the DHCP lines that say whose the IP was at
+   * that time (an IP handed to another MAC, cluster.log read ahead of messages). Offline, with
+   * the bindings read first, nothing moves; so both end with the same placement.
+   */
+  private reresolve(changes: string[]): void {
+    for (const change of changes) {
+      const ip = change.startsWith('ip:') ? change.slice(3) : null;
+      const node = ip === null ? change.slice(5) : null;
+      for (const mac of this.identity.macsOf(change)) {
+        const list = this.machines.get(mac);
+        if (!list) continue;
+        let keep: Entry[] | null = null;
+        for (let i = 0; i < list.length; i++) {
+          const e = list[i]!;
+          const about = !e.subject.mac && (ip !== null ? e.subject.ip === ip : e.subject.node === node);
+          const to = about ? this.identity.resolve(e.subject, e.rec.at) : null;
+          if (!to || to === mac) {
+            keep?.push(e);
+            continue;
+          }
+          keep ??= list.slice(0, i);
+          let dest = this.machines.get(to);
+          if (!dest) this.machines.set(to, (dest = []));
+          if (!this.foldMoved(to, dest, e)) dest.push(e);
+          this.touch(to, true);
+          this.forget(mac, e);
+        }
+        if (keep) {
+          this.machines.set(mac, keep);
+          this.touch(mac, true);
+        }
+      }
+    }
+  }
+
+  /** An entry that left a machine no longer takes that machine's repeats. */
+  private forget(key: string, e: Entry): void {
+    if (this.lastOfMachine.get(key) === e) this.lastOfMachine.delete(key);
+    for (const recent of this.recent.get(key)?.values() ?? []) for (const [k, v] of recent) if (v === e) recent.delete(k);
   }
 
   /**

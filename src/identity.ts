@@ -97,26 +97,55 @@ export class Identity {
   private readonly macIps = new Map<string, Set<string>>();
   /** Bumped whenever a binding is learned: pending records may now resolve. */
   generation = 0;
+  /** IPs (`ip:…`) and names (`node:…`) whose bindings changed since takeChanges(). */
+  private readonly changes = new Set<string>();
 
   /** Learn from a line whose fields belong together (pattern `binds: true`). */
   bind(s: Subject, t: number): void {
     const node = usableName(s.node);
-    let changed = false;
     if (s.mac && s.ip) {
-      changed = this.ipMac.add(s.ip, s.mac, t) || changed;
+      if (this.ipMac.add(s.ip, s.mac, t)) this.changed(`ip:${s.ip}`);
       let ips = this.macIps.get(s.mac);
       if (!ips) this.macIps.set(s.mac, (ips = new Set()));
       ips.add(s.ip);
       const n = node ?? this.ipNode.at(s.ip, t, AFTER_WINDOW_IP);
-      if (n && !node) changed = this.linkNodeMac(n, s.mac, t) || changed;
+      if (n && !node) this.linkNodeMac(n, s.mac, t);
     }
     if (s.ip && node) {
-      changed = this.ipNode.add(s.ip, node, t) || changed;
+      if (this.ipNode.add(s.ip, node, t)) this.changed(`ip:${s.ip}`);
       const m = s.mac ?? this.ipMac.at(s.ip, t, AFTER_WINDOW_IP);
-      if (m) changed = this.linkNodeMac(node, m, t) || changed;
+      if (m) this.linkNodeMac(node, m, t);
     }
-    if (s.mac && node) changed = this.linkNodeMac(node, s.mac, t) || changed;
-    if (changed) this.generation++;
+    if (s.mac && node) this.linkNodeMac(node, s.mac, t);
+    if (this.changedNow) this.generation++;
+    this.changedNow = false;
+  }
+
+  private changedNow = false;
+
+  private changed(key: string | null): void {
+    if (key !== null) this.changes.add(key);
+    this.changedNow = true;
+  }
+
+  /** The IPs and names whose bindings changed since the last call (each `ip:…` or `node:…`). */
+  takeChanges(): string[] {
+    const out = [...this.changes];
+    this.changes.clear();
+    return out;
+  }
+
+  /** Every MAC an IP or a name (`ip:…` / `node:…`) was ever bound to, directly or through the other. */
+  macsOf(key: string): string[] {
+    const out = new Set<string>();
+    if (key.startsWith('ip:')) {
+      const ip = key.slice(3);
+      for (const m of this.ipMac.all(ip)) out.add(m);
+      for (const n of this.ipNode.all(ip)) for (const m of this.nodeMac.all(n)) out.add(m);
+    } else if (key.startsWith('node:')) {
+      for (const m of this.nodeMac.all(key.slice(5))) out.add(m);
+    }
+    return [...out];
   }
 
   /** Static knowledge (an /etc/hosts line, the xCAT mac table): valid from the beginning of time. */
@@ -124,10 +153,10 @@ export class Identity {
     this.bind(s, 0);
   }
 
-  private linkNodeMac(node: string, mac: string, t: number): boolean {
+  private linkNodeMac(node: string, mac: string, t: number): void {
     const a = this.nodeMac.add(node, mac, t);
     const b = this.macNode.add(mac, node, t);
-    return a || b;
+    if (a || b) this.changed(a ? `node:${node}` : null);
   }
 
   macOfIp(ip: string, t: number): string | null {

@@ -70,3 +70,35 @@ test('a repeated line about a node named before its MAC is known folds as if the
   expect(view(offline)[0]!.root).toContain('×3');
   expect(view(live)).toEqual(view(offline));
 });
+
+test('a line placed by its IP moves when the DHCP lines saying whose the IP was then arrive later', () => {
+  // 10.0.1.17 was cn08's (MAC A), then handed to MAC B. An xcatd line about 10.0.1.17 after the
+  // hand-over belongs to B, even when it is read before the DHCP lines of the hand-over.
+  const kb = loadKnowledgeBase({ paths: [PATTERNS] });
+  const msgs = new LineReader('messages', 'messages', T + 3600_000);
+  const cl = new LineReader('cluster', 'xcat/cluster.log', T + 3600_000);
+  const A = 'e4:43:4b:bd:06:a2';
+  const B = '7c:c2:55:e4:ab:d0';
+  const first = [
+    `Nov 25 15:07:05 mn01 dhcpd[1886]: DHCPOFFER on 10.0.1.17 to ${A} via ens4`,
+    `Nov 25 15:07:08 mn01 dhcpd[1886]: DHCPACK on 10.0.1.17 to ${A} via ens4`,
+  ].map((l) => msgs.read(l)!);
+  const handOver = [
+    `Nov 25 15:18:32 mn01 dhcpd[1886]: DHCPOFFER on 10.0.1.17 to ${B} via ens4`,
+    `Nov 25 15:18:33 mn01 dhcpd[1886]: DHCPACK on 10.0.1.17 to ${B} via ens4`,
+  ].map((l) => msgs.read(l)!);
+  const line = cl.read('Nov 25 15:20:20 mn01 xcat[2457]: INFO xcatd: install monitor received a connection request from 10.0.1.17')!;
+  expect(line).not.toBeNull();
+  const where = (e: Engine): string[] => e.machineKeys().filter((k) => e.entriesOf(k).some((x) => x.rec.message === line.message));
+  const offline = new Engine(kb);
+  for (const r of [...first, ...handOver, line]) offline.feed(r);
+  offline.snapshot(T + 3600_000);
+  expect(where(offline)).toEqual([B]);
+  const live = new Engine(kb);
+  for (const r of [...first, line]) live.feed(r);
+  live.snapshot(T + 3600_000);
+  expect(where(live)).toEqual([A]); // all it could know then
+  for (const r of handOver) live.feed(r);
+  live.snapshot(T + 3600_000);
+  expect(where(live)).toEqual([B]);
+});
