@@ -29,13 +29,15 @@ function essence(s: SessionDoc): unknown {
   };
 }
 
-test('a generated cluster, live and offline, gives one diagnosis', async () => {
+// Seed 7 has a node whose discovery lines repeat in messages and cluster.log between DHCP renewals
+// logged in messages only: live it depends on messages being read before cluster.log.
+test.each([5, 7])('a generated cluster (seed %i), live and offline, gives one diagnosis', async (seed) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xtlo-'));
   const logs = path.join(dir, 'log');
   fs.mkdirSync(logs);
   const d = await startDaemon({ dir: path.join(dir, 'd'), logs });
   try {
-    const cluster = generateCluster({ nodes: 40, seed: 5, start: new Date(Date.now() - 3 * 3600_000) });
+    const cluster = generateCluster({ nodes: 40, seed, start: new Date(Date.now() - 3 * 3600_000) });
     // MN files, as the MN's daemons would have written them.
     const byFile = new Map<string, string[]>();
     let mnLines = 0;

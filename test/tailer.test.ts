@@ -252,3 +252,29 @@ test('a 10 MB line is cut at 64 KiB and skipped to its end; invalid UTF-8 replac
   expect(lines[4]!.line).toBe('after');
   expect(t.stats().truncatedLines).toBe(1);
 });
+
+test('files that all have data waiting are read in the offline reading order, then as they come', async () => {
+  // cluster.log, access_log and a console written before messages would otherwise be read in
+  // parallel with it; offline reads messages first, so catching up does the same.
+  const dir = tmp();
+  fs.mkdirSync(path.join(dir, 'xcat'));
+  fs.mkdirSync(path.join(dir, 'httpd'));
+  fs.mkdirSync(path.join(dir, 'consoles'));
+  const { got } = await tail(dir);
+  const big = seq(0, 60_000, 'm'); // several reads' worth (a few MiB)
+  append(path.join(dir, 'xcat', 'cluster.log'), seq(0, 20_000, 'c'));
+  append(path.join(dir, 'consoles', 'cn01'), seq(0, 5_000, 'k'));
+  append(path.join(dir, 'httpd', 'access_log'), seq(0, 20_000, 'a'));
+  append(path.join(dir, 'messages'), big);
+  await got.until(() => got.lines.length === 105_000, 15_000);
+  const order = got.lines.map((l) => l.file);
+  const firstOf = (f: string): number => order.indexOf(f);
+  const lastOf = (f: string): number => order.lastIndexOf(f);
+  // FILE_ORDER: messages, access_log, cluster.log, …, consoles.
+  expect(lastOf('messages')).toBeLessThan(firstOf('httpd/access_log'));
+  expect(lastOf('httpd/access_log')).toBeLessThan(firstOf('xcat/cluster.log'));
+  expect(lastOf('xcat/cluster.log')).toBeLessThan(firstOf('consoles/cn01'));
+  // Then, live: a later line of any file is read at once.
+  append(path.join(dir, 'consoles', 'cn01'), ['k late']);
+  await got.until(() => got.of('consoles/cn01').includes('k late'), 3000);
+});

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { trimIncompleteUtf8 } from './syslog-receiver';
+import { classify, FILE_ORDER } from './mn-files';
 
 /** One line read from an MN file. */
 export interface TailLine {
@@ -106,6 +107,21 @@ interface StateDoc {
 }
 
 const CHUNK = 64 * 1024;
+/** The longest a file with data waits for files read before it (see pump). */
+const CATCH_UP_WAIT_MS = 1000;
+
+const orderMemo = new Map<string, number>();
+/** A file's place in the offline reading order (FILE_ORDER), unknown files last. */
+function readOrder(rel: string): number {
+  let i = orderMemo.get(rel);
+  if (i === undefined) {
+    const f = classify(rel);
+    i = f ? FILE_ORDER.indexOf(f.kind) : -1;
+    if (i < 0) i = FILE_ORDER.length;
+    if (orderMemo.size < 100_000) orderMemo.set(rel, i);
+  }
+  return i;
+}
 
 /** A read position in one inode. */
 interface Reader {
@@ -163,6 +179,10 @@ export class Tailer {
   private readonly watchers = new Map<string, { w: fs.FSWatcher; ino: number }>();
   private readonly retiredRels = new Set<string>();
   private readonly queue = new Set<string>();
+  /** When each queued file was first queued (for the catch-up order's starvation guard). */
+  private readonly queuedAt = new Map<string, number>();
+  /** Files being read, by their place in the offline reading order. */
+  private readonly busyOrders = new Map<number, number>();
   private running = 0;
   private pumpScheduled = false;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -240,6 +260,7 @@ export class Tailer {
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.saveTimer) clearTimeout(this.saveTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const { w } of this.watchers.values()) w.close();
     this.watchers.clear();
     this.queue.clear();
@@ -446,6 +467,7 @@ export class Tailer {
   private schedule(rel: string): void {
     if (this.closed) return;
     this.queue.add(rel);
+    if (!this.queuedAt.has(rel)) this.queuedAt.set(rel, Date.now());
     if (!this.pumpScheduled) {
       this.pumpScheduled = true;
       setImmediate(() => {
@@ -457,24 +479,41 @@ export class Tailer {
 
   private pump(): void {
     const limit = 16;
+    // Files with data waiting are read in the order offline analysis reads them (messages before
+    // cluster.log …): a file waits while one read earlier offline is being read, so catching up
+    // (a start, a burst) feeds the engine what offline would, in that order. After a second of
+    // waiting it goes anyway: a flooded messages must not starve the rest.
+    const now = Date.now();
+    let first = Infinity;
+    for (const [order, n] of this.busyOrders) if (n > 0 && order < first) first = order;
+    for (const rel of this.queue) first = Math.min(first, readOrder(rel));
     for (const rel of this.queue) {
       if (this.running >= limit) break;
+      const order = readOrder(rel);
+      if (order > first && now - (this.queuedAt.get(rel) ?? now) < CATCH_UP_WAIT_MS) {
+        this.retryPump();
+        continue;
+      }
       const t = this.tracked.get(rel);
       this.queue.delete(rel);
+      this.queuedAt.delete(rel);
       if (!t) continue;
       if (t.busy) {
         t.again = true;
         continue;
       }
       this.running++;
+      this.busyOrders.set(order, (this.busyOrders.get(order) ?? 0) + 1);
       t.busy = this.check(t)
         .catch((err: Error) => this.notice(`tail ${rel}: ${err.message}`))
         .finally(() => {
           t.busy = null;
           this.running--;
+          this.busyOrders.set(order, this.busyOrders.get(order)! - 1);
           if (t.again) {
             t.again = false;
             this.queue.add(rel);
+            if (!this.queuedAt.has(rel)) this.queuedAt.set(rel, Date.now());
           }
           if (this.queue.size > 0) this.pump();
           else if (this.running === 0) {
@@ -492,6 +531,18 @@ export class Tailer {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  /** A file left waiting for an earlier one gets a pump within the wait limit even if nothing else calls it. */
+  private retryPump(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.queue.size) this.pump();
+    }, CATCH_UP_WAIT_MS + 10);
+    this.retryTimer.unref();
+  }
 
   private async openFd(r: Reader, abs: string): Promise<boolean> {
     if (r.fd) return true;
