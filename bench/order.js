@@ -6,7 +6,8 @@
 // the tailer and the receiver interleave them in any way. For generated clusters, this feeds the
 // engine the offline order, then random interleavings that keep each file's own order (runs of
 // 1–50 lines from a file picked at random), and compares each session's essence (MAC, node,
-// outcome, stage, root cause pattern and line, symptom patterns; what test/live-offline compares).
+// IPs, outcome, stage, start, milestones, root cause pattern and line, symptom patterns: what
+// test/live-offline compares, src/session-essence.ts).
 // Prints, per cluster, the share of interleavings that changed at least one session, and the
 // first difference seen. The engine runs in this process from dist/ (no daemon, no sockets).
 //
@@ -29,23 +30,24 @@ const { Engine } = dist('engine.js');
 const { LineReader } = dist('records.js');
 const { classify, FILE_ORDER } = dist('sources/mn-files.js');
 const { loadKb } = dist('kb.js');
+const { sessionEssence } = dist('session-essence.js');
 
 const kb = loadKb([], { local: false });
 const START = Date.parse('2026-11-25T12:00:00Z');
 const NOW = START + 6 * 3600_000;
 
 function essence(doc) {
-  return doc.sessions
-    .map((s) => ({
-      mac: s.mac,
-      node: s.node,
-      outcome: s.outcome,
-      stage: s.stage,
-      root: s.rootCause ? [s.rootCause.pattern, s.rootCause.evidence[0]?.line ?? null] : null,
-      symptoms: s.symptoms.map((y) => y.pattern),
-    }))
-    .sort((a, b) => `${a.node}|${a.mac}|${a.root}`.localeCompare(`${b.node}|${b.mac}|${b.root}`))
-    .map((s) => JSON.stringify(s));
+  return doc.sessions.map((s) => JSON.stringify(sessionEssence(s))).sort();
+}
+
+/** The session (node, MAC) and only the fields in which the two essences differ. */
+function differingFields(a, b) {
+  if (!a || !b) return { offline: a ?? '(no session)', live: b ?? '(no session)' };
+  const x = JSON.parse(a);
+  const y = JSON.parse(b);
+  const keys = Object.keys(x).filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
+  const pick = (o) => JSON.stringify(Object.fromEntries([['node', o.node], ['mac', o.mac], ...keys.map((k) => [k, o[k]])])).slice(0, 600);
+  return { offline: pick(x), live: pick(y) };
 }
 
 /** A small seeded generator (runs are repeatable). */
@@ -123,14 +125,14 @@ function main() {
         diffs++;
         if (!first) {
           const i = got.findIndex((s, j) => s !== expected[j]);
-          first = { offline: expected[i] ?? '(none)', live: got[i] ?? '(none)' };
+          first = differingFields(expected[i], got[i]);
         }
       }
     }
     changed += diffs;
     total += TRIALS;
     rows.push([seed, L.fmtInt(expected.length), L.fmtInt(offline.length), `${diffs}/${TRIALS}`, L.pct(diffs, TRIALS, 0)]);
-    if (first) notes.push(`seed ${seed}: offline ${first.offline.slice(0, 400)}`, `        live    ${first.live.slice(0, 400)}`);
+    if (first) notes.push(`seed ${seed}: offline ${first.offline}`, `         live    ${first.live}`);
   }
   L.table('Interleavings that changed at least one session', ['seed', 'sessions', 'lines', 'changed', 'share'], rows, notes);
   L.say('');

@@ -10,24 +10,11 @@ import { generateCluster, renderDatagrams, renderMnLines } from '../src/gen/clus
 import { analyze } from '../src/analyze';
 import { loadKb } from '../src/kb';
 import { getJson } from '../src/api/client';
-import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
+import type { AnalysisDoc } from '../src/diagnose';
+import { sessionEssence } from '../src/session-essence';
 import { startDaemon } from './helpers/daemon';
 
 jest.setTimeout(120_000);
-
-function essence(s: SessionDoc): unknown {
-  return {
-    mac: s.mac,
-    node: s.node,
-    ips: [...s.ips].sort(),
-    outcome: s.outcome,
-    stage: s.stage,
-    startedAt: s.startedAt,
-    milestones: s.milestones,
-    root: s.rootCause ? [s.rootCause.pattern, s.rootCause.evidence[0]?.line ?? null] : null,
-    symptoms: s.symptoms.map((y) => y.pattern),
-  };
-}
 
 // Seed 7 has a node whose discovery lines repeat in messages and cluster.log between DHCP renewals
 // logged in messages only: live it depends on messages being read before cluster.log.
@@ -94,7 +81,7 @@ test.each([5, 7])('a generated cluster (seed %i), live and offline, gives one di
     await d.stop('SIGTERM');
     const offline = (await analyze({ paths: [logs], captures, kb: loadKb([], { local: false }), now: Date.parse(at), warn: () => undefined })).doc;
     expect(live.sessions.length).toBeGreaterThan(30);
-    const byId = (doc: AnalysisDoc): Record<string, unknown> => Object.fromEntries(doc.sessions.map((s) => [s.id, essence(s)]));
+    const byId = (doc: AnalysisDoc): Record<string, unknown> => Object.fromEntries(doc.sessions.map((s) => [s.id, sessionEssence(s)]));
     expect(byId(live)).toEqual(byId(offline));
     const groups = (doc: AnalysisDoc): unknown => doc.groups.map((g) => [g.pattern, g.title, [...g.sessions].sort()]).sort();
     expect(groups(live)).toEqual(groups(offline));
