@@ -333,15 +333,23 @@ export class Engine {
     let byText = this.dup.get(program);
     if (!byText) this.dup.set((program = detach(program)), (byText = new Map()));
     let list = byText.get(rec.message);
-    // Ascending by second: look back from the end over the window only.
+    // Ascending by second (offline, a later file goes back in time): find the window by bisection.
     let found: DupCopy | null = null;
-    let at = list?.length ?? 0;
-    for (let i = at - 1; i >= 0; i--) {
+    const n = list?.length ?? 0;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list![mid]!.sec < sec - DUP_WINDOW_S) lo = mid + 1;
+      else hi = mid;
+    }
+    let at = n; // where a copy of this second goes: before the first later second
+    for (let i = lo; i < n; i++) {
       const c = list![i]!;
-      if (c.sec < sec - DUP_WINDOW_S) break;
-      if (c.sec > sec) at = i;
+      if (c.sec > sec && at === n) at = i;
+      if (c.sec > sec + DUP_WINDOW_S) break;
       if (c.sec === sec) this.slot = c;
-      if (c.sec <= sec + DUP_WINDOW_S && c.source !== rec.source) found = c; // the earliest second wins
+      if (!found && c.source !== rec.source) found = c; // the earliest second wins
     }
     if (found) return found;
     if (!this.slot) {
@@ -353,19 +361,26 @@ export class Engine {
       this.firstCopy = c;
       this.slot = c;
       // Bounded: keep the most recent copies only.
-      if (this.dupOrder.length > 200_000) {
-        for (const old of this.dupOrder.splice(0, 50_000)) {
-          const texts = this.dup.get(old.program);
-          const l = texts?.get(old.message);
-          if (!texts || !l) continue;
-          const i = l.indexOf(old);
-          if (i >= 0) l.splice(i, 1);
-          if (!l.length) texts.delete(old.message);
-          if (!texts.size) this.dup.delete(old.program);
-        }
-      }
+      if (this.dupOrder.length > 200_000) this.forgetOldestCopies(50_000);
     }
     return null;
+  }
+
+  /** Drops the n oldest copies; each text's list is filtered once (a text seen every second has thousands). */
+  private forgetOldestCopies(n: number): void {
+    const gone = new Set(this.dupOrder.splice(0, n));
+    const lists = new Map<DupCopy[], DupCopy>();
+    for (const old of gone) {
+      const l = this.dup.get(old.program)?.get(old.message);
+      if (l && !lists.has(l)) lists.set(l, old);
+    }
+    for (const [l, any] of lists) {
+      const texts = this.dup.get(any.program)!;
+      const kept = l.filter((c) => !gone.has(c));
+      if (kept.length) texts.set(any.message, kept);
+      else texts.delete(any.message);
+      if (!texts.size) this.dup.delete(any.program);
+    }
   }
 
   /**

@@ -14,8 +14,13 @@ const MEMO_TEXT_MAX = 1024;
 
 export class Matcher {
   private readonly byChannel = new Map<Channel, Pattern[]>();
-  /** channel → program → text → result: looked up without building a key string per line. */
-  private readonly memo = new Map<Channel, Map<string, Map<string, Match | null>>>();
+  /**
+   * channel → program → text → result: looked up without building a key string per line. Two
+   * generations: when the current one is full it becomes the old one, and what is still asked
+   * for moves back (unique lines, a DHCP line with its MAC, do not push out the hot ones).
+   */
+  private memo = new Map<Channel, Map<string, Map<string, Match | null>>>();
+  private older = new Map<Channel, Map<string, Map<string, Match | null>>>();
   private memoSize = 0;
 
   constructor(readonly patterns: Pattern[]) {
@@ -37,9 +42,11 @@ export class Matcher {
     let byText = byProgram?.get(program);
     let m = byText?.get(rec.message);
     if (m !== undefined) return m;
-    m = detachFields(firstMatch(list, rec));
-    if (this.memoSize >= MEMO_MAX) {
-      this.memo.clear();
+    m = this.older.get(rec.channel)?.get(program)?.get(rec.message);
+    if (m === undefined) m = detachFields(firstMatch(list, rec));
+    if (this.memoSize >= MEMO_MAX / 2) {
+      this.older = this.memo;
+      this.memo = new Map();
       this.memoSize = 0;
       byProgram = byText = undefined;
     }
