@@ -114,7 +114,7 @@ export class Engine {
   private readonly machines = new Map<string, Entry[]>();
   private readonly cluster: Entry[] = [];
   private readonly lastOfMachine = new Map<string, Entry>();
-  /** Per machine, per source: recent non-milestone lines by pattern and text. */
+  /** Per machine, per source: recent non-milestone lines by text (their entry; its pattern must agree). */
   private readonly recent = new Map<string, Map<string, Map<string, Entry>>>();
   private readonly unknownCount = new Map<string, number>();
   /**

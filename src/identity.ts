@@ -2,6 +2,8 @@
 // boot files fetched by name from an IP, xcatd matching an IP to a node). No DNS, ever.
 // Every binding has a time: an IP handed to another MAC later does not merge two machines.
 
+import { detach } from './detach';
+
 /** A binding value with the time it was learned. */
 interface Timed {
   t: number;
@@ -85,7 +87,9 @@ export function usableName(name: string | null | undefined): string | null {
   const short = name.split('.')[0]!.toLowerCase();
   r = !short || NOT_A_NAME.test(short) || /^\d+$/.test(short) ? null : short;
   if (nameMemo.size >= NAME_MEMO_MAX) nameMemo.clear();
-  nameMemo.set(name, r);
+  // Flat copies: a name sliced from a read chunk must not keep the chunk alive in the memo.
+  r = r === null ? null : detach(r);
+  nameMemo.set(detach(name), r);
   return r;
 }
 
@@ -124,7 +128,7 @@ export class Identity {
   private changedNow = false;
 
   private changed(key: string | null): void {
-    if (key !== null) this.changes.add(key);
+    if (key !== null) this.changes.add(detach(key));
     this.changedNow = true;
   }
 
