@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { Engine } from './engine';
 import { LineReader } from './records';
 import { classify } from './sources/mn-files';
@@ -44,6 +45,10 @@ const CLOCK_MS = 5000;
 
 export class DaemonStartError extends Error {}
 
+function digestOf(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
+}
+
 export class Daemon {
   private engine!: Engine;
   private receiver: Reception | null = null;
@@ -61,7 +66,8 @@ export class Daemon {
   private readonly spooledPos = new Map<string, string>();
   private readonly remoteReader = new LineReader('remote', 'remote', Date.now());
   private doc: AnalysisDoc = { sessions: [], groups: [], unknownErrors: [] };
-  private prev = new Map<string, string>();
+  /** Each session as last published: a digest of its JSON (not the JSON: 3 KB × every session) and its outcome. */
+  private prev = new Map<string, { digest: string; outcome: string }>();
   private prevGroups = '';
   private dirty = true;
   private oldestDirty = 0;
@@ -119,7 +125,7 @@ export class Daemon {
     // Serve the last known diagnosis while the spool replays.
     const saved = await this.db.loadSessions();
     this.doc = { sessions: saved, groups: [], unknownErrors: [] };
-    for (const s of saved) this.prev.set(s.id, JSON.stringify(s));
+    for (const s of saved) this.prev.set(s.id, { digest: digestOf(JSON.stringify(s)), outcome: s.outcome });
     this.api = new ApiServer(
       {
         sessions: () => this.doc,
@@ -348,13 +354,12 @@ export class Daemon {
       seen.add(s.id);
       // The engine says which documents may have changed; the others are last snapshot's objects.
       if (touched && !touched.has(s.id) && this.prev.has(s.id)) continue;
-      const json = JSON.stringify(s);
+      const digest = digestOf(JSON.stringify(s));
       const before = this.prev.get(s.id);
-      if (before !== json) {
+      if (before?.digest !== digest) {
         changed.push(s);
-        const old = before ? (JSON.parse(before) as SessionDoc).outcome : null;
-        if (old !== s.outcome) this.runHooks(s);
-        this.prev.set(s.id, json);
+        if (before?.outcome !== s.outcome) this.runHooks(s);
+        this.prev.set(s.id, { digest, outcome: s.outcome });
       }
     }
     const removed = [...this.prev.keys()].filter((id) => !seen.has(id));

@@ -62,10 +62,14 @@ function evictOldest(list: Entry[]): Entry[] {
 
 /**
  * The record an entry keeps: a kept line must not pin the 256 KiB read chunk its text was
- * sliced from (V8 keeps the parent string of a substring alive), so its strings are copied.
+ * sliced from (V8 keeps the parent string of a substring alive), so the raw line is copied; the
+ * message, nearly always a part of it, becomes a slice of that copy instead of a second copy.
  */
 function keptRecord(rec: LogRecord): LogRecord {
-  return { ...rec, raw: detach(rec.raw), message: detach(rec.message) };
+  const raw = detach(rec.raw);
+  const i = rec.message.length ? rec.raw.lastIndexOf(rec.message) : -1;
+  const message = i >= 0 ? raw.slice(i, i + rec.message.length) : detach(rec.message);
+  return { ...rec, raw, message };
 }
 
 /** Unknown error lines kept per machine (and for the cluster). */
