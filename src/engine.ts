@@ -69,7 +69,20 @@ function keptRecord(rec: LogRecord): LogRecord {
   const raw = detach(rec.raw);
   const i = rec.message.length ? rec.raw.lastIndexOf(rec.message) : -1;
   const message = i >= 0 ? raw.slice(i, i + rec.message.length) : detach(rec.message);
-  return { ...rec, raw, message };
+  return { ...rec, raw, message, source: intern(rec.source)!, from: intern(rec.from), host: intern(rec.host), program: intern(rec.program), node: intern(rec.node) };
+}
+
+/** Program, host, IP and file names repeat on every kept entry: one flat copy of each is shared. */
+const interned = new Map<string, string>();
+function intern(s: string | null): string | null {
+  if (s === null) return null;
+  let v = interned.get(s);
+  if (v === undefined) {
+    if (interned.size >= 200_000) interned.clear();
+    v = detach(s);
+    interned.set(v, v);
+  }
+  return v;
 }
 
 /** Unknown error lines kept per machine (and for the cluster). */
