@@ -137,7 +137,8 @@ export class Daemon {
     );
     await this.api.start();
     const spoolSizes = { maxFileBytes: cfg.spoolMaxFileBytes, maxTotalBytes: cfg.spoolMaxTotalBytes, maxFiles: cfg.spoolMaxFiles };
-    this.mnSpool = await Spool.open({ dir: path.join(cfg.state, 'mnlog'), ...spoolSizes, onNotice: (l: string) => this.log(`spool: ${l}`) });
+    // Its notices start "spool: …" like the capture spool's: say which spool.
+    this.mnSpool = await Spool.open({ dir: path.join(cfg.state, 'mnlog'), ...spoolSizes, onNotice: (l: string) => this.log(`mnlog ${l}`) });
     // Bind the sockets before replaying, so nothing sent meanwhile is lost: it waits in the backlog.
     // Sockets and capture spool live in their own thread (sources/reception-worker.ts).
     try {

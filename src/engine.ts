@@ -11,7 +11,7 @@ import { byTime, looksLikeError, type Entry } from './entry';
 import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
 import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
-import { classify, FILE_ORDER } from './sources/mn-files';
+import { readingOrder } from './sources/mn-files';
 import { detach } from './detach';
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
@@ -29,23 +29,6 @@ interface DupCopy {
 }
 
 /**
- * Offline analysis reads files in this order and keeps the first copy of a line found in two
- * of them; live, copies arrive in any order, so a later copy from an earlier file replaces the
- * kept one (else the evidence shown, even the pattern matched, would depend on timing).
- */
-const rankMemo = new Map<string, number>();
-function copyRank(source: string): number {
-  let r = rankMemo.get(source);
-  if (r === undefined) {
-    const f = source === 'remote' ? null : classify(source);
-    const i = f ? FILE_ORDER.indexOf(f.kind) : -1;
-    r = i >= 0 ? i : FILE_ORDER.length;
-    if (rankMemo.size < 10_000) rankMemo.set(source, r);
-  }
-  return r;
-}
-
-/**
  * A machine's entries past MAX_ENTRIES: the oldest non-milestone ones go (all milestones: the
  * oldest), EVICT_BATCH at a time so that a flood costs one pass per batch, not one per line.
  */
@@ -58,7 +41,6 @@ function evictOldest(list: Entry[]): Entry[] {
   }
   return excess > 0 ? kept.slice(excess) : kept;
 }
-
 
 /**
  * The record an entry keeps: a kept line must not pin the 256 KiB read chunk its text was
@@ -254,7 +236,7 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    return { seq: this.seq++, rank: copyRank(rec.source), ord: this.ord, rec: keptRecord(rec), pattern, fields, subject, count: 1, lastAt: rec.at };
+    return { seq: this.seq++, rank: readingOrder(rec.source), ord: this.ord, rec: keptRecord(rec), pattern, fields, subject, count: 1, lastAt: rec.at };
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
@@ -311,10 +293,15 @@ export class Engine {
     }
   }
 
-  /** Another copy of a kept line: if offline would have kept this one (an earlier file), swap it in. */
+  /**
+   * Another copy of a kept line. Offline reads files in readingOrder() and keeps the first copy
+   * of a line found in two of them; live, copies arrive in any order, so a later copy from an
+   * earlier file replaces the kept one (else the evidence shown, even the pattern matched,
+   * would depend on timing).
+   */
   private preferEarlierFile(c: DupCopy, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>): void {
     if (!c.entry) return;
-    const rank = copyRank(rec.source);
+    const rank = readingOrder(rec.source);
     if (rank >= c.rank) return;
     c.rank = rank;
     c.source = rec.source;
@@ -372,7 +359,7 @@ export class Engine {
     if (!this.slot) {
       const message = detach(rec.message);
       if (!list) byText.set(message, (list = []));
-      const c: DupCopy = { program, message, sec, source: rec.source, rank: copyRank(rec.source), entry: null, machine: null, floating: null };
+      const c: DupCopy = { program, message, sec, source: rec.source, rank: readingOrder(rec.source), entry: null, machine: null, floating: null };
       list.splice(at, 0, c);
       this.dupOrder.push(c);
       this.firstCopy = c;
@@ -560,7 +547,7 @@ export class Engine {
           if (!dest) this.machines.set(to, (dest = []));
           if (!this.foldMoved(to, dest, e)) dest.push(e);
           this.touch(to, true);
-          this.forget(mac, e);
+          this.redirect(mac, e, null); // it no longer takes this machine's repeats
         }
         if (keep) {
           this.machines.set(mac, keep);
@@ -570,10 +557,19 @@ export class Engine {
     }
   }
 
-  /** An entry that left a machine no longer takes that machine's repeats. */
-  private forget(key: string, e: Entry): void {
-    if (this.lastOfMachine.get(key) === e) this.lastOfMachine.delete(key);
-    for (const recent of this.recent.get(key)?.values() ?? []) for (const [k, v] of recent) if (v === e) recent.delete(k);
+  /** Repeats of a machine's lines that went to `from` now go to `to` (null: to a new entry). */
+  private redirect(key: string, from: Entry, to: Entry | null): void {
+    if (this.lastOfMachine.get(key) === from) {
+      if (to) this.lastOfMachine.set(key, to);
+      else this.lastOfMachine.delete(key);
+    }
+    for (const recent of this.recent.get(key)?.values() ?? []) {
+      for (const [k, v] of recent) {
+        if (v !== from) continue;
+        if (to) recent.set(k, to);
+        else recent.delete(k);
+      }
+    }
   }
 
   /**
@@ -597,9 +593,7 @@ export class Engine {
       kept.count += gone.count;
       if (gone.lastAt > kept.lastAt) kept.lastAt = gone.lastAt;
       if (!earlier) dest[i] = e;
-      if (this.lastOfMachine.get(key) === gone) this.lastOfMachine.set(key, kept);
-      const recent = this.recent.get(key)?.get(src);
-      if (recent) for (const [k, v] of recent) if (v === gone) recent.set(k, kept);
+      this.redirect(key, gone, kept);
       return true;
     }
     return false;

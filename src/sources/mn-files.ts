@@ -51,6 +51,22 @@ export function classify(rel: string): MnFile | null {
 export const FILE_ORDER: readonly FileKind[] = ['messages', 'access', 'cluster', 'computes', 'commands', 'error', 'console'];
 const ORDER = FILE_ORDER;
 
+const orderMemo = new Map<string, number>();
+/**
+ * A source's place in the offline reading order (FILE_ORDER); 'remote' (captures, read last)
+ * and unknown files come after every file kind.
+ */
+export function readingOrder(source: string): number {
+  let i = orderMemo.get(source);
+  if (i === undefined) {
+    const f = source === 'remote' ? null : classify(source);
+    i = f ? ORDER.indexOf(f.kind) : -1;
+    if (i < 0) i = ORDER.length;
+    if (orderMemo.size < 100_000) orderMemo.set(source, i);
+  }
+  return i;
+}
+
 /**
  * Order files for reading: by kind (DHCP and HTTP first: they teach identity), then by
  * chain, oldest rotation first. Dated rotations sort by date; numbered ones by number.

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { trimIncompleteUtf8 } from './syslog-receiver';
-import { classify, FILE_ORDER } from './mn-files';
+import { readingOrder } from './mn-files';
 
 /** One line read from an MN file. */
 export interface TailLine {
@@ -109,19 +109,6 @@ interface StateDoc {
 const CHUNK = 64 * 1024;
 /** The longest a file with data waits for files read before it (see pump). */
 const CATCH_UP_WAIT_MS = 1000;
-
-const orderMemo = new Map<string, number>();
-/** A file's place in the offline reading order (FILE_ORDER), unknown files last. */
-function readOrder(rel: string): number {
-  let i = orderMemo.get(rel);
-  if (i === undefined) {
-    const f = classify(rel);
-    i = f ? FILE_ORDER.indexOf(f.kind) : -1;
-    if (i < 0) i = FILE_ORDER.length;
-    if (orderMemo.size < 100_000) orderMemo.set(rel, i);
-  }
-  return i;
-}
 
 /** A read position in one inode. */
 interface Reader {
@@ -486,10 +473,10 @@ export class Tailer {
     const now = Date.now();
     let first = Infinity;
     for (const [order, n] of this.busyOrders) if (n > 0 && order < first) first = order;
-    for (const rel of this.queue) first = Math.min(first, readOrder(rel));
+    for (const rel of this.queue) first = Math.min(first, readingOrder(rel));
     for (const rel of this.queue) {
       if (this.running >= limit) break;
-      const order = readOrder(rel);
+      const order = readingOrder(rel);
       if (order > first && now - (this.queuedAt.get(rel) ?? now) < CATCH_UP_WAIT_MS) {
         this.retryPump();
         continue;

@@ -18,7 +18,20 @@ export const BSD_TS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?
 /** RFC 3339 / ISO 8601 with offset or Z, e.g. 2026-11-24T10:01:02.345+00:00. */
 export const ISO_TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
 
-/** Times of whole seconds by their text (with zone): a flood repeats the same second thousands of times. */
+/**
+ * Times of whole seconds by their text: a flood repeats the same second thousands of times.
+ * Bounded; keys are flat copies (a timestamp sliced from a read chunk must not keep it alive).
+ */
+function rememberSecond(memo: Map<string, number | null>, key: string, read: (key: string) => number | null): number | null {
+  let t = memo.get(key);
+  if (t === undefined) {
+    t = read(key);
+    if (memo.size >= 4096) memo.clear();
+    memo.set(detach(key), t);
+  }
+  return t;
+}
+
 const isoMemo = new Map<string, number | null>();
 
 export function parseIso(s: string): number | null {
@@ -35,13 +48,7 @@ export function parseIso(s: string): number | null {
       ms = Math.floor(Number(`0.${s.slice(20, j)}`) * 1000);
       end = j;
     }
-    const key = end === 19 ? s : s.slice(0, 19) + s.slice(end);
-    let base = isoMemo.get(key);
-    if (base === undefined) {
-      base = parseIsoText(key);
-      if (isoMemo.size >= 4096) isoMemo.clear();
-      isoMemo.set(detach(key), base);
-    }
+    const base = rememberSecond(isoMemo, end === 19 ? s : s.slice(0, 19) + s.slice(end), parseIsoText);
     return base === null ? null : base + ms;
   }
   return parseIsoText(s);
@@ -123,14 +130,7 @@ const apacheMemo = new Map<string, number | null>();
 /** Apache's [24/Nov/2026:10:00:46 +0000]; the same second is read once. */
 export function parseApacheTime(s: string): number | null {
   // The format reads at most the first 26 characters.
-  const key = s.length > 26 ? s.slice(0, 26) : s;
-  let t = apacheMemo.get(key);
-  if (t === undefined) {
-    t = parseApacheText(key);
-    if (apacheMemo.size >= 4096) apacheMemo.clear();
-    apacheMemo.set(detach(key), t);
-  }
-  return t;
+  return rememberSecond(apacheMemo, s.length > 26 ? s.slice(0, 26) : s, parseApacheText);
 }
 
 function parseApacheText(s: string): number | null {
