@@ -40,6 +40,8 @@ export interface DaemonConfig {
    * reception thread first, so the kernel buffer is emptied and the engine catches up later.
    */
   analysisNice: number;
+  /** Nice value of those threads while the analysis is far behind (a flood): 19 by default. */
+  floodNice: number;
 }
 
 export class ConfigError extends Error {}
@@ -71,6 +73,7 @@ export function defaults(): DaemonConfig {
     identityFiles: [],
     stallScale: 1,
     analysisNice: 10,
+    floodNice: 19,
   };
 }
 
@@ -95,6 +98,7 @@ const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig }> = {
   identityFiles: { kind: 'strings', field: 'identityFiles' },
   stallScale: { kind: 'number', field: 'stallScale' },
   analysisNice: { kind: 'nice', field: 'analysisNice' },
+  floodNice: { kind: 'nice', field: 'floodNice' },
 };
 
 /** Reads a config file over `base`. Throws ConfigError naming file, line and key. */

@@ -13,7 +13,7 @@ import { LineReader } from './records';
 import { classify } from './sources/mn-files';
 import { type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
 import { Reception } from './sources/reception';
-import { lowerOtherThreads } from './thread-priority';
+import { lowerOtherThreads, setOtherThreads } from './thread-priority';
 import { Tailer, type TailLine } from './sources/tailer';
 import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from './store/spool';
 import { StateDb } from './store/state-db';
@@ -85,6 +85,9 @@ export class Daemon {
   private kbProblems: string[] = [];
   private stopping = false;
   private analysisNice: number | null = null;
+  /** The backlog passed BEHIND and has not drained since: analysis threads at floodNice. */
+  private flooded = false;
+  private niceBackWarned = false;
 
   private constructor(
     readonly cfg: DaemonConfig,
@@ -190,10 +193,27 @@ export class Daemon {
     this.log(`ready: socket ${cfg.socket}, state ${cfg.state}`);
   }
 
-  /** Every thread but the reception thread gets `analysisNice` (see thread-priority.ts). */
+  /** Every thread but the reception thread gets `analysisNice`, `floodNice` while flooded (see thread-priority.ts). */
   private lowerAnalysisPriority(): void {
     if (!this.cfg.analysisNice || process.platform !== 'linux' || this.receiver?.tid == null) return;
-    lowerOtherThreads(this.receiver.tid, this.cfg.analysisNice);
+    lowerOtherThreads(this.receiver.tid, this.flooded ? Math.max(this.cfg.floodNice, this.cfg.analysisNice) : this.cfg.analysisNice);
+    this.readNice();
+  }
+
+  /** Far behind (or caught up again): analysis threads to floodNice (or back to analysisNice). */
+  private setFlooded(on: boolean): void {
+    if (on === this.flooded || !this.cfg.analysisNice || process.platform !== 'linux' || this.receiver?.tid == null) return;
+    if (this.cfg.floodNice <= this.cfg.analysisNice) return;
+    this.flooded = on;
+    const ok = setOtherThreads(this.receiver.tid, on ? this.cfg.floodNice : this.cfg.analysisNice);
+    if (!ok && !on && !this.niceBackWarned) {
+      this.niceBackWarned = true;
+      this.log(`analysis threads stay at nice ${this.cfg.floodNice} after a flood: going back to ${this.cfg.analysisNice} is not permitted (LimitNICE=+${this.cfg.analysisNice} or CAP_SYS_NICE allows it)`);
+    }
+    this.readNice();
+  }
+
+  private readNice(): void {
     try {
       this.analysisNice = os.getPriority(0);
     } catch {
@@ -247,7 +267,9 @@ export class Daemon {
   /** A batch from the reception thread, already in the capture spool. */
   private onMessages(ms: ReceivedMessage[]): void {
     for (const m of ms) this.enqueue({ kind: 'remote', m });
-    if (this.backlog.length - this.backlogHead > TCP_PAUSE_AT) this.receiver?.pause();
+    const backlog = this.backlog.length - this.backlogHead;
+    if (backlog > TCP_PAUSE_AT) this.receiver?.pause();
+    if (backlog > BEHIND && !this.flooded) this.setFlooded(true);
   }
 
   private onTailLine(l: TailLine): void {
@@ -294,6 +316,7 @@ export class Daemon {
       this.backlog.length = 0;
       this.backlogHead = 0;
       this.draining = false;
+      if (this.flooded) this.setFlooded(false);
     }
   }
 
@@ -456,6 +479,8 @@ export class Daemon {
       snapshotMs: this.lastSnapshotMs,
       /** Nice value of the analysis thread (the reception thread keeps the process's own). */
       analysisNice: this.analysisNice,
+      /** The analysis is far behind (a flood): its threads run at floodNice until it caught up. */
+      flooded: this.flooded,
       /** The "now" the current diagnosis was made at (stall clocks), for comparing with `analyze --now`. */
       snapshotAt: this.lastSnapshot ? new Date(this.lastSnapshot).toISOString() : null,
       spool: this.receiver?.spool() ?? null,

@@ -2,7 +2,8 @@
 // our reception thread, the analysis thread and V8's GC helpers. Linux keeps a nice value per
 // thread (setpriority on a thread ID changes that thread only), so every thread of this process
 // except the reception thread is lowered: the kernel buffer is emptied first, the analysis
-// catches up from the backlog afterwards.
+// catches up from the backlog afterwards. Ten threads at nice 10 still weigh about as much as one
+// at 0, so while the analysis is far behind (a flood) they go to 19, and back when it caught up.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -49,4 +50,29 @@ export function lowerOtherThreads(keep: number | null, by: number): number {
     }
   }
   return n;
+}
+
+/**
+ * Set every thread of this process but `keep` to nice `nice` (0–19), up or down. Going back up
+ * (a lower value) needs CAP_SYS_NICE or RLIMIT_NICE (systemd: LimitNICE=); returns false when a
+ * thread could not be set.
+ */
+export function setOtherThreads(keep: number | null, nice: number): boolean {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync('/proc/self/task');
+  } catch {
+    return false;
+  }
+  let ok = true;
+  for (const t of tids) {
+    const tid = Number(t);
+    if (tid === keep) continue;
+    try {
+      if (os.getPriority(tid) !== nice) os.setPriority(tid, nice);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') ok = false;
+    }
+  }
+  return ok;
 }

@@ -65,6 +65,36 @@ test('records round-trip exactly, hostile text included', async () => {
   expect(back.map((r) => r.line)).toEqual([1, 2, 3, 4, 5, 6]);
 });
 
+test('a record appended as bytes is the same line as the record appended as text, hostile bytes included', async () => {
+  // The reception thread hands the spool each datagram's bytes: plain ASCII is copied, anything
+  // else (quotes, controls, UTF-8, invalid UTF-8) goes through the text path. Same file bytes.
+  const samples: Buffer[] = [
+    ...hostile.map((r) => Buffer.from(r.msg, 'utf8')),
+    Buffer.from([0x3c, 0x31, 0x3e, 0xff, 0xfe, 0x41, 0xc3]), // invalid UTF-8, a cut sequence at the end
+    Buffer.from('plain <166>1 2026-11-25T15:20:00.123456+00:00 localhost xcat.deployment - - - Running postscript: syslog'),
+    Buffer.from('tab\there'),
+    Buffer.from('~ and space ! only printable'),
+    Buffer.from('x'.repeat(3 * 1024 * 1024)), // larger than one buffered chunk
+  ];
+  const text = tmp();
+  const bytes = tmp();
+  const a = await Spool.open({ dir: text });
+  const b = await Spool.open({ dir: bytes });
+  samples.forEach((msg, i) => {
+    const at = Date.UTC(2026, 10, 24, 10, 1, 2, i % 3);
+    const from = i % 2 ? '10.0.0.5' : 'fe80::1';
+    a.append({ at, from, msg: msg.toString('utf8') });
+    b.appendBytes(at, from, msg);
+  });
+  await a.close();
+  await b.close();
+  const read = (d: string): Buffer => fs.readFileSync(path.join(d, fs.readdirSync(d)[0]!));
+  expect(read(bytes).equals(read(text))).toBe(true);
+  expect(b.stats().written).toBe(samples.length);
+  const back = await all(readCapture(path.join(bytes, fs.readdirSync(bytes)[0]!)));
+  expect(back.map((r) => r.msg)).toEqual(samples.map((m) => m.toString('utf8')));
+});
+
 test('written at least every flush interval, before close', async () => {
   const dir = tmp();
   const spool = await Spool.open({ dir, flushIntervalMs: 50 });
@@ -210,7 +240,7 @@ test('an unusable directory is a clear error', async () => {
 /** Compile the spool and what it imports into a directory a plain `node` child can require. */
 function buildForChild(out: string): string {
   const root = path.join(__dirname, '..', 'src');
-  for (const rel of ['store/spool.ts', 'sources/timestamps.ts', 'detach.ts']) {
+  for (const rel of ['store/spool.ts', 'sources/timestamps.ts', 'detach.ts', 'plain-ascii.ts']) {
     const js = ts.transpileModule(fs.readFileSync(path.join(root, rel), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     }).outputText;

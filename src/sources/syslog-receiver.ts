@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { normalizeIp } from './syslog-parse';
+import { isPlainJsonAscii } from '../plain-ascii';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -33,6 +34,13 @@ export interface ReceiverOptions {
   tcp?: string[];
   /** Called for every message, synchronously, in arrival order per socket/connection. */
   onMessage: (m: ReceivedMessage) => void;
+  /**
+   * When given, plain messages (isPlainJsonAscii: printable ASCII without quote or backslash, so
+   * no relay origin to unwrap and nothing to escape) come here as bytes instead of to onMessage:
+   * the reception thread spools and batches them without a string per message. `bytes` is valid
+   * only during the call. Order with onMessage is kept.
+   */
+  onBytes?: (at: number, from: string, bytes: Buffer, transport: Transport, truncated: boolean) => void;
   /** Peers whose `[origin ip=…]` is believed: addresses or CIDRs. Default 127.0.0.0/8 and ::1. */
   trustedRelays?: string[];
   /** SO_RCVBUF asked for on UDP sockets (default 8 MiB; the kernel caps it at net.core.rmem_max). */
@@ -489,7 +497,7 @@ function errText(err: NodeJS.ErrnoException): string {
 }
 
 export class SyslogReceiver {
-  private readonly opts: Required<Omit<ReceiverOptions, 'onNotice' | 'udp' | 'tcp' | 'trustedRelays'>> & Pick<ReceiverOptions, 'onNotice'>;
+  private readonly opts: Required<Omit<ReceiverOptions, 'onNotice' | 'onBytes' | 'udp' | 'tcp' | 'trustedRelays'>> & Pick<ReceiverOptions, 'onNotice' | 'onBytes'>;
   private readonly trusted: (ip: string) => boolean;
   private readonly udpSockets: { socket: dgram.Socket; info: ListenerInfo }[] = [];
   private readonly servers: { server: net.Server; info: ListenerInfo }[] = [];
@@ -505,6 +513,7 @@ export class SyslogReceiver {
   private constructor(private readonly options: ReceiverOptions) {
     this.opts = {
       onMessage: options.onMessage,
+      onBytes: options.onBytes,
       recvBufferSize: options.recvBufferSize ?? DEFAULT_RECV_BUFFER,
       maxMessage: options.maxMessage ?? DEFAULT_MAX_MESSAGE,
       maxOctetCount: options.maxOctetCount ?? 64 * 1024 * 1024,
@@ -613,6 +622,12 @@ export class SyslogReceiver {
     if (transport === 'udp') this.counters.udpReceived++;
     else this.counters.tcpReceived++;
     if (truncated) this.counters.truncated++;
+    // Plain text (printable ASCII, no quote or backslash) cannot carry a relay's origin (ip="…"):
+    // it goes on as bytes, spooled by copying. One scan of the bytes decides.
+    if (this.opts.onBytes && isPlainJsonAscii(buf)) {
+      this.opts.onBytes(at, peer, buf, transport, truncated);
+      return;
+    }
     let msg = buf.toString('utf8');
     let from = peer;
     if (msg.charCodeAt(0) === 0x3c /* < */ && msg.includes('[origin')) {
@@ -658,7 +673,9 @@ export class SyslogReceiver {
           socket.on('error', (err) => this.notice(`udp ${spec}: ${err.message}`));
           socket.on('message', (buf, rinfo) => {
             const cut = buf.length > this.opts.maxMessage;
-            this.deliver(cut ? trimIncompleteUtf8(buf.subarray(0, this.opts.maxMessage)) : buf, normalizeIp(rinfo.address), 'udp', cut);
+            // libuv gives IPv4 senders in dotted form already: only IPv6 (v4-mapped) needs normalising.
+            const a = rinfo.address;
+            this.deliver(cut ? trimIncompleteUtf8(buf.subarray(0, this.opts.maxMessage)) : buf, a.includes(':') ? normalizeIp(a) : a, 'udp', cut);
           });
           const a = socket.address();
           let granted: number | undefined;

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { isoLocal, parseIso } from '../sources/timestamps';
+import { isPlainJsonAscii } from '../plain-ascii';
 
 /** One capture record: receive time (epoch ms), sender IP, message as received. */
 export interface CaptureRecord {
@@ -91,6 +92,14 @@ const STEM = /^capture-(\d{8}-\d{6})(?:-(\d+))?$/;
 const FILE = /^(capture-\d{8}-\d{6}(?:-\d+)?)\.jsonl(\.gz)?$/;
 /** A capture line is never longer than this; longer runs without a newline are damage. */
 const MAX_LINE = 16 * 1024 * 1024;
+/** Buffered lines are filled into chunks of this size (a larger line gets a chunk of its own). */
+const CHUNK_BYTES = 1024 * 1024;
+
+interface PendingChunk {
+  buf: Buffer;
+  used: number;
+  lines: number;
+}
 
 /** The capture-file line for a record (with its newline). */
 export function formatCaptureLine(m: CaptureRecord): string {
@@ -109,6 +118,7 @@ function isoCached(t: number): string {
   }
   return isoText;
 }
+
 
 /** Parse one capture line; returns an error reason instead of throwing. */
 export function parseCaptureLine(line: string): CaptureRecord | string {
@@ -341,8 +351,14 @@ export class Spool {
   private fh: fsp.FileHandle | null = null;
   private current: SpoolFile | null = null;
   private currentBytes = 0;
-  private pending: string[] = [];
+  /** Lines not yet written, as filled byte chunks (oldest first; the last one is being filled). */
+  private pending: PendingChunk[] = [];
   private pendingBytes = 0;
+  private freeChunks: Buffer[] = [];
+  /** JSON-quoted sender addresses as bytes (a capture line's prefix, built without strings). */
+  private fromBytes = new Map<string, Buffer>();
+  private atBytesAt = NaN;
+  private atBytes: Buffer = Buffer.alloc(0);
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -436,8 +452,66 @@ export class Spool {
   append(m: CaptureRecord): void {
     if (this.closing) throw new Error('spool is closed');
     const line = formatCaptureLine(m);
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+    const n = Buffer.byteLength(line, 'utf8');
+    const c = this.room(n);
+    c.used += c.buf.write(line, c.used, 'utf8');
+    this.appended(c, n);
+  }
+
+  /**
+   * Append one record whose message is `msg`'s bytes (UTF-8, as received): the same line as
+   * append({at, from, msg: msg.toString()}), built by copying bytes when they need no escaping.
+   * The reception thread's path: no string per message.
+   */
+  appendBytes(at: number, from: string, msg: Uint8Array): void {
+    if (isPlainJsonAscii(msg)) this.appendPlain(at, from, msg);
+    else this.append({ at, from, msg: Buffer.from(msg.buffer, msg.byteOffset, msg.length).toString('utf8') });
+  }
+
+  /** appendBytes for a message the caller has checked with isPlainJsonAscii (copied as it is). */
+  appendPlain(at: number, from: string, msg: Uint8Array): void {
+    if (this.closing) throw new Error('spool is closed');
+    if (at !== this.atBytesAt) {
+      this.atBytesAt = at;
+      this.atBytes = Buffer.from(`{"at":"${isoLocal(at)}","from":`, 'latin1');
+    }
+    let f = this.fromBytes.get(from);
+    if (!f) {
+      if (this.fromBytes.size > 65536) this.fromBytes.clear();
+      f = Buffer.from(`${JSON.stringify(from)},"msg":"`, 'utf8');
+      this.fromBytes.set(from, f);
+    }
+    const n = this.atBytes.length + f.length + msg.length + 3;
+    const c = this.room(n);
+    const b = c.buf;
+    let o = c.used;
+    b.set(this.atBytes, o);
+    o += this.atBytes.length;
+    b.set(f, o);
+    o += f.length;
+    b.set(msg, o);
+    o += msg.length;
+    b[o++] = 0x22; // "
+    b[o++] = 0x7d; // }
+    b[o++] = 0x0a; // \n
+    c.used = o;
+    this.appended(c, n);
+  }
+
+  /** The chunk to write the next `n` bytes into. */
+  private room(n: number): PendingChunk {
+    const last = this.pending[this.pending.length - 1];
+    if (last && last.buf.length - last.used >= n) return last;
+    const size = Math.max(CHUNK_BYTES, n);
+    const buf = size === CHUNK_BYTES && this.freeChunks.length ? this.freeChunks.pop()! : Buffer.allocUnsafeSlow(size);
+    const c: PendingChunk = { buf, used: 0, lines: 0 };
+    this.pending.push(c);
+    return c;
+  }
+
+  private appended(c: PendingChunk, n: number): void {
+    c.lines++;
+    this.pendingBytes += n;
     this.counters.appended++;
     if (this.pendingBytes > this.o.maxPendingBytes) this.trimPending();
     if (this.pendingBytes >= this.o.maxBufferedBytes) void this.flush();
@@ -466,10 +540,12 @@ export class Spool {
       }
     }
     const fh = this.fh!;
-    const lines = this.pending;
+    const chunks = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    const buf = Buffer.from(lines.join(''), 'utf8');
+    let lines = 0;
+    for (const c of chunks) lines += c.lines;
+    const buf = chunks.length === 1 ? chunks[0]!.buf.subarray(0, chunks[0]!.used) : Buffer.concat(chunks.map((c) => c.buf.subarray(0, c.used)));
     let off = 0;
     try {
       while (off < buf.length) {
@@ -481,36 +557,37 @@ export class Spool {
       this.notice(`spool: write failed: ${(err as Error).message}`);
       // Lines written whole before the failure stay written; the rest is retried later. A line
       // cut by the failure gets a newline so the retry starts clean (readers report the torn one).
+      const whole = off > 0 ? buf.lastIndexOf(0x0a, off - 1) + 1 : 0;
       let done = 0;
-      let bytes = 0;
-      for (const l of lines) {
-        const n = Buffer.byteLength(l, 'utf8');
-        if (bytes + n > off) break;
-        bytes += n;
-        done++;
-      }
-      if (off > bytes) {
+      for (let i = buf.indexOf(0x0a); i >= 0 && i < whole; i = buf.indexOf(0x0a, i + 1)) done++;
+      if (off > whole) {
         try { await fh.write('\n'); off++; } catch { /* still failing */ }
       }
       this.counters.written += done;
       this.counters.bytesWritten += off;
       this.currentBytes += off;
-      const rest = lines.slice(done);
-      this.pending = [...rest, ...this.pending];
-      this.pendingBytes = this.pending.reduce((a, l) => a + l.length, 0);
+      const rest = Buffer.from(buf.subarray(whole));
+      const restChunk: PendingChunk = { buf: rest, used: rest.length, lines: lines - done };
+      this.pending = [restChunk, ...this.pending];
+      this.pendingBytes = this.pending.reduce((a, c) => a + c.used, 0);
       this.trimPending();
       return;
     }
-    this.counters.written += lines.length;
+    for (const c of chunks) {
+      if (c.buf.length === CHUNK_BYTES && this.freeChunks.length < 4) this.freeChunks.push(c.buf);
+    }
+    this.counters.written += lines;
     this.counters.bytesWritten += buf.length;
     this.currentBytes += buf.length;
     if (this.currentBytes >= this.o.maxFileBytes) await this.rotate();
   }
 
+  /** While writes fail: drop the oldest buffered lines (whole chunks) past maxPendingBytes. */
   private trimPending(): void {
-    while (this.pendingBytes > this.o.maxPendingBytes && this.pending.length > 0) {
-      this.pendingBytes -= this.pending.shift()!.length;
-      this.counters.dropped++;
+    while (this.pendingBytes > this.o.maxPendingBytes && this.pending.length > 1) {
+      const c = this.pending.shift()!;
+      this.pendingBytes -= c.used;
+      this.counters.dropped += c.lines;
     }
   }
 
