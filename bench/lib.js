@@ -367,6 +367,19 @@ function getJson(socket, p, timeoutMs = 30_000) {
  * Start a private xtriaged from dist/ (own state, socket, ports; an empty config so no
  * /etc/xtriage file applies). Returns {proc, pid, port, socket, dir, health(), stop()}.
  */
+/** KEY=VALUE pairs of the Environment= lines of systemd/xtriaged.service (simple unquoted forms). */
+function unitEnvironment() {
+  const env = {};
+  const unit = fs.readFileSync(path.join(ROOT, 'systemd', 'xtriaged.service'), 'utf8');
+  for (const m of unit.matchAll(/^Environment=(.*)$/gm)) {
+    for (const kv of m[1].trim().split(/\s+/)) {
+      const i = kv.indexOf('=');
+      if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+  }
+  return env;
+}
+
 async function startDaemon(opts = {}) {
   const dir = opts.dir ?? tmpDir('xtriaged');
   const port = opts.port ?? (await freePort());
@@ -378,7 +391,8 @@ async function startDaemon(opts = {}) {
   const nodeArgs = [...extraArgs, ...(opts.nodeArgs ?? []), ...(opts.gcHook ? ['--expose-gc', '-r', path.join(__dirname, 'gc-hook.js')] : [])];
   const args = [...nodeArgs, path.join(DIST, 'bin', 'xtriaged.js'), '--config', config, '--state', path.join(dir, 'state'), '--socket', socket, '--udp', `127.0.0.1:${port}`, '--tcp', `127.0.0.1:${port}`];
   if (opts.logs) args.push('--logs', opts.logs);
-  const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(), cwd: dir }));
+  // The environment the shipped unit gives it (Environment= lines of systemd/xtriaged.service).
+  const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(unitEnvironment()), cwd: dir }));
   let err = '';
   let partial = '';
   const memLines = [];
@@ -546,5 +560,5 @@ function percentile(sorted, p) {
 module.exports = {
   ROOT, DIST, envNum, envList, fmtInt, fmt, mb, pct, table, say, note, header, machine, loadAvg,
   tmpDir, track, onCleanup, cleanupSync, sleep, run, childEnv, timeV, procStatus, procCpuS, HAVE_TIME,
-  freePort, nodeLineTails, loopbackSources, udpLoad, SENDER_NICE, udpDrops, rcvbufErrors, readSysctl, raiseRmemMax, getJson, startDaemon, pollHealth, percentile,
+  freePort, nodeLineTails, loopbackSources, udpLoad, unitEnvironment, SENDER_NICE, udpDrops, rcvbufErrors, readSysctl, raiseRmemMax, getJson, startDaemon, pollHealth, percentile,
 };
