@@ -16,8 +16,11 @@
 //   after each round against the sessions retained. By default a 500-node cluster, so the
 //   rounds fit the time bound; XT_BENCH_MEM_REINSTALL_NODES=10000 XT_BENCH_MEM_ROUNDS=17 is the
 //   full 24 h at 10k nodes (hours with today's daemon).
-// After each round: /proc VmRSS/VmHWM, and process.memoryUsage() after a forced full GC inside
-// the daemon (bench/gc-hook.js preloaded with --expose-gc; signalled with SIGUSR2).
+// After each round: /proc VmRSS right after the last line settled; then the daemon gets up to
+// XT_BENCH_MEM_MAX_FREEZE_WAIT_S (90) to freeze the machines that went quiet (no line for 20 s,
+// their lines compressed, src/frozen-machine.ts; at least 22 s, until its frozen count stays the
+// same for 5 s), and VmRSS/VmHWM and process.memoryUsage() after a forced full GC inside the
+// daemon (bench/gc-hook.js preloaded with --expose-gc; signalled with SIGUSR2) are taken.
 //
 //   node bench/memory.js
 //   XT_BENCH_MEM_NODES=2000 XT_BENCH_MEM_ROUNDS=6 node bench/memory.js
@@ -41,6 +44,9 @@ const SPEED = L.envNum('XT_BENCH_MEM_SPEED', 150);
 /** Bounds: feeding one round stops after this long (the rest of the round is not sent), settling after that. */
 const MAX_FEED_S = L.envNum('XT_BENCH_MEM_MAX_FEED_S', 120);
 const MAX_SETTLE_S = L.envNum('XT_BENCH_MEM_MAX_SETTLE_S', 30);
+/** After settling: how long the daemon may take to freeze the machines that went quiet. */
+const MAX_FREEZE_WAIT_S = L.envNum('XT_BENCH_MEM_MAX_FREEZE_WAIT_S', 90);
+const FREEZE_WAIT_MIN_S = 22;
 const KEEP_ORDER = L.envNum('XT_BENCH_MEM_KEEP_ORDER', 0) > 0;
 const HIGH_BACKLOG = 150_000;
 const LOW_BACKLOG = 30_000;
@@ -272,6 +278,26 @@ class Feeder {
   }
 }
 
+/**
+ * Wait until the daemon has frozen what it will (health `engine.frozen` unchanged for 5 s, at
+ * least FREEZE_WAIT_MIN_S after the last line); at most MAX_FREEZE_WAIT_S. Returns the wait in ms.
+ */
+async function waitFrozen(d) {
+  const t0 = Date.now();
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() - t0 < MAX_FREEZE_WAIT_S * 1000) {
+    await L.sleep(1000);
+    const h = await d.health();
+    const n = h.engine?.frozen ?? 0;
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    } else if (Date.now() - since >= 5000 && Date.now() - t0 >= FREEZE_WAIT_MIN_S * 1000) break;
+  }
+  return Date.now() - t0;
+}
+
 /** Feed `rounds` rounds of an `nodes`-node cluster into one fresh daemon; figures after each round. */
 async function phase(nodes, rounds) {
   const { generateCluster } = require(path.join(L.DIST, 'gen', 'cluster.js'));
@@ -295,6 +321,10 @@ async function phase(nodes, rounds) {
     L.note(`round ${r}: fed ${L.fmtInt(feeder.lines - before.lines)} MN lines + ${L.fmtInt(feeder.datagrams - before.datagrams)} datagrams in ${(feedMs / 1000).toFixed(0)} s; settling`);
     const settleMs = await feeder.settle();
     await L.sleep(2500); // the kernel drop counter refreshes every 2 s
+    // RSS right after the last line, then once the daemon froze the machines that went quiet
+    // (idle 20 s, frozen-machine.ts): the figure of an MN after its install.
+    const atLastLine = L.procStatus(d.pid);
+    const frozeMs = await waitFrozen(d);
     const h = await d.health();
     const st = L.procStatus(d.pid);
     const gc = await d.gcMemory();
@@ -309,8 +339,11 @@ async function phase(nodes, rounds) {
       sessions,
       outcomes: h.sessions,
       machines: h.engine?.machines ?? null,
+      frozen: h.engine?.frozen ?? null,
       entries: h.engine?.entries ?? null,
       rss: st?.VmRSS ?? null,
+      rssLastLine: atLastLine?.VmRSS ?? null,
+      frozeMs,
       hwm: st?.VmHWM ?? null,
       heapGc: gc?.heapUsed ?? null,
       heapTotalGc: gc?.heapTotal ?? null,
@@ -333,7 +366,7 @@ async function phase(nodes, rounds) {
 function printPhase(title, { figures, base, h, feeder }) {
   L.table(
     title,
-    ['round', 'traffic', 'lines fed', 'feed+settle', 'lines/s', 'paused', 'sessions', 'machines', 'entries', 'RSS', 'peak RSS', 'after GC: heap used', 'heap total', 'external', 'RSS', 'heap/session', 'kernel drops', ''],
+    ['round', 'traffic', 'lines fed', 'feed+settle', 'lines/s', 'paused', 'sessions', 'machines', 'frozen', 'entries', 'RSS at last line', 'waited', 'RSS', 'peak RSS', 'after GC: heap used', 'heap total', 'external', 'RSS', 'heap/session', 'kernel drops', ''],
     figures.map((f) => [
       f.r,
       `${(f.simMs / 3600_000).toFixed(1)} h`,
@@ -343,7 +376,10 @@ function printPhase(title, { figures, base, h, feeder }) {
       `${(f.pausedMs / 1000).toFixed(0)} s`,
       L.fmtInt(f.sessions),
       L.fmtInt(f.machines),
+      f.frozen === null ? '—' : L.fmtInt(f.frozen),
       L.fmtInt(f.entries),
+      L.mb(f.rssLastLine),
+      `${(f.frozeMs / 1000).toFixed(0)} s`,
       L.mb(f.rss),
       L.mb(f.hwm),
       L.mb(f.heapGc),
@@ -375,7 +411,7 @@ async function main() {
     const f1 = p1.figures[0];
     const over = f1.rss !== null && f1.rss >= 500e6;
     const v1 = over ? 'MISSED' : f1.complete ? 'MET' : 'NOT SHOWN (install not fed completely in the time bound)';
-    verdicts.push(`  RSS after the ${L.fmtInt(NODES)}-node install < 500 MB: ${v1} (${(f1.rss / 1e6).toFixed(0)} MB, peak ${(f1.hwm / 1e6).toFixed(0)} MB, retained heap ${(f1.heapGc / 1e6).toFixed(0)} MB${f1.complete ? '' : `, after ${(100 * f1.fraction).toFixed(0)} % of the install`})`);
+    verdicts.push(`  RSS after the ${L.fmtInt(NODES)}-node install < 500 MB: ${v1} (${(f1.rss / 1e6).toFixed(0)} MB once quiet machines froze, ${(f1.rssLastLine / 1e6).toFixed(0)} MB right after the last line; peak ${(f1.hwm / 1e6).toFixed(0)} MB, retained heap ${(f1.heapGc / 1e6).toFixed(0)} MB${f1.complete ? '' : `, after ${(100 * f1.fraction).toFixed(0)} % of the install`})`);
   }
   if (ROUNDS > 0) {
     const p2 = await phase(REINSTALL_NODES, ROUNDS);

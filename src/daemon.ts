@@ -42,6 +42,13 @@ const SNAPSHOT_BUDGET_MS = 25;
 /** Backlog above which reading comes first: diagnosis then runs at most a quarter of the time, else half. */
 const BEHIND = 20_000;
 const CLOCK_MS = 5000;
+/** Machines with no new line for this long, whose diagnosis cannot change by itself, are frozen (compressed). */
+const FREEZE_IDLE_MS = 20_000;
+/** How often, and for how long at most, freezing runs (it blocks the event loop meanwhile): ~0.3 ms a machine. */
+const FREEZE_EVERY_MS = 500;
+const FREEZE_BUDGET_MS = 50;
+/** While the engine is behind: reading first, freezing only a little. */
+const FREEZE_BEHIND_BUDGET_MS = 10;
 
 export class DaemonStartError extends Error {}
 
@@ -75,6 +82,7 @@ export class Daemon {
   private lastSnapshotMs = 0;
   private timer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
+  private freezeTimer: NodeJS.Timeout | null = null;
   private replaying = true;
   private readonly startedAt = Date.now();
   private pendingSave = new Map<string, SessionDoc>();
@@ -183,6 +191,14 @@ export class Daemon {
       this.log(`tailing ${cfg.logs}`);
     }
     this.timer = setInterval(() => this.tick(), SNAPSHOT_MS);
+    // Memory: a machine done with its install keeps its lines compressed until it sends again
+    // (frozen-machine.ts). Little of it while catching up: reading comes first.
+    this.freezeTimer = setInterval(() => {
+      if (this.replaying || this.stopping) return;
+      const behind = this.backlog.length - this.backlogHead > BEHIND;
+      this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, behind ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
+    }, FREEZE_EVERY_MS);
+    this.freezeTimer.unref();
     // Event clients (the TUI header) get reception health without polling.
     this.healthTimer = setInterval(() => {
       this.api.publishHealth(this.health());
@@ -551,6 +567,7 @@ export class Daemon {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     if (this.healthTimer) clearInterval(this.healthTimer);
+    if (this.freezeTimer) clearInterval(this.freezeTimer);
     await this.receiver?.close();
     await this.tailer?.close();
     await this.mnSpool.close();

@@ -96,6 +96,8 @@ export interface DiagnoseInput {
   memo?: { sig: string | null };
   /** Stall limits are multiplied by this (1; a demo replaying at compressed time uses less). */
   stallScale?: number;
+  /** Live: a machine's lines when it must be rebuilt (a frozen machine's are compressed). */
+  thaw?: (machine: string) => Entry[];
 }
 
 const CONTEXT_MS = 24 * 3600_000;
@@ -256,7 +258,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const fresh = new Map<string, MachineResult>();
   for (const machine of stale) {
     if (fresh.size && performance.now() > until) break;
-    const m = buildMachine(machine, machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1);
+    const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1);
     m.identityGeneration = identity.generation;
     input.cache?.set(machine, m);
     fresh.set(machine, m);

@@ -8,11 +8,16 @@ import { STAGE_RANK } from './types';
 import { Matcher } from './patterns/match';
 import { Identity, usableName, type Subject } from './identity';
 import { byTime, looksLikeError, type Entry } from './entry';
+import { rankOf } from './sessions';
 import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
 import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
 import { readingOrder } from './sources/mn-files';
 import { detach } from './detach';
+import { freeze, thaw, PatternTable, type FrozenMachine } from './frozen-machine';
+
+/** The list of a frozen machine in `machines`: its lines are in `frozen` (see frozen-machine.ts). */
+const FROZEN: Entry[] = Object.freeze([]) as unknown as Entry[];
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
 interface DupCopy {
@@ -26,6 +31,8 @@ interface DupCopy {
   machine: string | null;
   /** A node line of this text and second that named no machine, waiting to be attributed. */
   floating: Entry | null;
+  /** The entry is in this frozen machine (entry is null meanwhile): thaw it to get the entry back. */
+  frozenIn?: string;
 }
 
 /**
@@ -111,6 +118,16 @@ export class Engine {
   private patterns: Pattern[];
   private rules: Rule[];
   private readonly machines = new Map<string, Entry[]>();
+  /** Machines whose lines are compressed (their list in `machines` is FROZEN). */
+  private readonly frozen = new Map<string, FrozenMachine>();
+  /** Timelines of a frozen machine's cached sessions: indexes into its thawed list, or the entry itself (an attributed node line). */
+  private readonly frozenTimelines = new Map<string, { machine: string; items: (number | Entry)[] }[]>();
+  private readonly patternTable = new PatternTable();
+  /** Wall-clock time each machine last got a line (what freezeIdle goes by). */
+  private readonly lastTouch = new Map<string, number>();
+  /** Machines frozen and thawed so far (health). */
+  private freezes = 0;
+  private thaws = 0;
   private readonly cluster: Entry[] = [];
   private readonly lastOfMachine = new Map<string, Entry>();
   /** Per machine, per source: recent non-milestone lines by text (their entry; its pattern must agree). */
@@ -240,6 +257,7 @@ export class Engine {
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
+    if (this.frozen.has(key)) this.thawMachine(key);
     const last = this.lastOfMachine.get(key);
     // Repeats fold into one counted entry: a coalescing pattern's run, or the very same line
     // again (a retry loop, a flood) — memory grows with what happened, not with how often.
@@ -269,7 +287,7 @@ export class Engine {
       if (n >= MAX_UNKNOWN) return null;
       this.unknownCount.set(key, n + 1);
     }
-    let list = this.machines.get(key);
+    let list = this.listOf(key);
     if (!list) this.machines.set(key, (list = []));
     const e = this.entry(rec, pattern, fields, subject);
     list.push(e);
@@ -300,6 +318,7 @@ export class Engine {
    * would depend on timing).
    */
   private preferEarlierFile(c: DupCopy, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>): void {
+    if (c.frozenIn !== undefined && readingOrder(rec.source) < c.rank) this.thawMachine(c.frozenIn);
     if (!c.entry) return;
     const rank = readingOrder(rec.source);
     if (rank >= c.rank) return;
@@ -400,14 +419,19 @@ export class Engine {
     const wanted = new Set<number>();
     for (const f of this.floating) for (let d = -ATTRIB_WINDOW_S; d <= ATTRIB_WINDOW_S; d++) wanted.add(Math.floor(f.rec.at / 1000) + d);
     const bySecond = new Map<number, { key: string; at: number }[]>();
+    const anchor = (key: string, at: number): void => {
+      const sec = Math.floor(at / 1000);
+      if (!wanted.has(sec)) return;
+      let l = bySecond.get(sec);
+      if (!l) bySecond.set(sec, (l = []));
+      l.push({ key, at });
+    };
     for (const [key, list] of this.machines) {
+      const f = list === FROZEN ? this.frozen.get(key) : undefined;
+      if (f) for (const at of f.anchors) anchor(key, at);
       for (const e of list) {
         if (e.rec.channel === 'node') continue; // only what the MN itself observed anchors a line
-        const sec = Math.floor(e.rec.at / 1000);
-        if (!wanted.has(sec)) continue;
-        let l = bySecond.get(sec);
-        if (!l) bySecond.set(sec, (l = []));
-        l.push({ key, at: e.rec.at });
+        anchor(key, e.rec.at);
       }
     }
     for (const f of this.floating) {
@@ -445,6 +469,14 @@ export class Engine {
     for (const [key, list] of this.machines) {
       const ms: [number, number][] = [];
       let diskless = false;
+      const f = list === FROZEN ? this.frozen.get(key) : undefined;
+      if (f) {
+        for (let i = 0; i < f.milestones.length; i += 2) {
+          const r = f.milestones[i + 1]!;
+          ms.push([f.milestones[i]!, r]);
+          if (r === STAGE_RANK.netbooting || r === STAGE_RANK.rootimg) diskless = true;
+        }
+      }
       for (const e of list) {
         const m = e.pattern?.milestone;
         if (!m) continue;
@@ -505,7 +537,7 @@ export class Engine {
           keep.push(e);
           continue;
         }
-        let dest = this.machines.get(to);
+        let dest = this.listOf(to);
         if (!dest) this.machines.set(to, (dest = []));
         if (!this.foldMoved(to, dest, e)) dest.push(e);
         this.touch(to);
@@ -531,7 +563,7 @@ export class Engine {
       const ip = change.startsWith('ip:') ? change.slice(3) : null;
       const node = ip === null ? change.slice(5) : null;
       for (const mac of this.identity.macsOf(change)) {
-        const list = this.machines.get(mac);
+        const list = this.listOf(mac);
         if (!list) continue;
         let keep: Entry[] | null = null;
         for (let i = 0; i < list.length; i++) {
@@ -543,7 +575,7 @@ export class Engine {
             continue;
           }
           keep ??= list.slice(0, i);
-          let dest = this.machines.get(to);
+          let dest = this.listOf(to);
           if (!dest) this.machines.set(to, (dest = []));
           if (!this.foldMoved(to, dest, e)) dest.push(e);
           this.touch(to, true);
@@ -606,6 +638,7 @@ export class Engine {
     let machines = this.machines;
     if (extra.size || this.attributed.size) {
       machines = new Map(this.machines);
+      // A frozen machine stays frozen (FROZEN plus extras) unless it must be rebuilt: see thaw below.
       for (const [key, list] of extra) machines.set(key, [...(this.machines.get(key) ?? []), ...list]);
       // Machines whose attributed lines changed must be diagnosed again.
       const sig = new Map([...extra].map(([k, l]) => [k, l.map((e) => e.seq).join(',')]));
@@ -623,6 +656,13 @@ export class Engine {
       changed: this.dirtyMachines,
       urgent: this.urgentMachines,
       memo: this.diagnoseMemo,
+      // A frozen machine diagnose must rebuild after all (new rules, an identity change): its lines back.
+      thaw: (key) => {
+        if (!this.frozen.has(key)) return machines.get(key)!;
+        const list = this.listOf(key)!;
+        const ex = extra.get(key);
+        return ex ? [...list, ...ex] : list;
+      },
       ...(budgetMs !== undefined ? { budgetMs } : {}),
       stallScale: this.stallScale,
     });
@@ -642,8 +682,9 @@ export class Engine {
 
   /** The lines of one session of the last snapshot, in time order. */
   timelineOf(id: string): TimelineItem[] | null {
-    const entries = this.timelines.get(id);
+    let entries = this.timelines.get(id);
     if (!entries) return null;
+    if (entries === FROZEN) entries = this.frozenTimeline(id) ?? [];
     return [...entries]
       .sort(byTime)
       .map((e) => ({
@@ -658,7 +699,94 @@ export class Engine {
 
   /** All entries of one machine key (for timelines). */
   entriesOf(key: string): Entry[] {
-    return this.machines.get(key) ?? [];
+    const f = this.frozen.get(key);
+    return f ? thaw(f, this.patternTable, intern).list : this.machines.get(key) ?? [];
+  }
+
+  /** A machine's list, thawed first if it was frozen; undefined for an unknown machine. */
+  private listOf(key: string): Entry[] | undefined {
+    if (this.frozen.has(key)) this.thawMachine(key);
+    return this.machines.get(key);
+  }
+
+  /**
+   * Freeze machines that got no line since `idleSinceWall` (wall clock) and whose result cannot
+   * change without new lines: known by MAC, diagnosed and cached, no running or stalled session
+   * (no clock to watch), every session named. Stops after `budgetMs`. Returns how many froze.
+   */
+  freezeIdle(idleSinceWall: number, budgetMs = 10): number {
+    const until = performance.now() + budgetMs;
+    let n = 0;
+    // Copies of lines (duplicateOf) that point to entries: they must not keep frozen entries alive.
+    let copiesOf: Map<Entry, DupCopy[]> | null = null;
+    for (const [key, list] of this.machines) {
+      if (list === FROZEN || key.startsWith('ip:') || key.startsWith('node:')) continue;
+      if ((this.lastTouch.get(key) ?? 0) > idleSinceWall || this.dirtyMachines.has(key)) continue;
+      const m = this.cache.get(key);
+      if (!m || m.deadline !== Infinity || m.rulesVersion !== this.rules || m.built.some((b) => b.doc.node === null)) continue;
+      if (!list.every((e) => Number.isFinite(e.rec.at) && Number.isFinite(e.lastAt))) continue;
+      const fold = { recent: this.recent.get(key), last: this.lastOfMachine.get(key) };
+      const { frozen, index } = freeze(list, fold, this.patternTable, rankOf);
+      if (!copiesOf) {
+        copiesOf = new Map();
+        for (const c of this.dupOrder) {
+          if (!c.entry) continue;
+          const l = copiesOf.get(c.entry);
+          if (l) l.push(c);
+          else copiesOf.set(c.entry, [c]);
+        }
+      }
+      for (const [e, i] of index) {
+        for (const c of copiesOf.get(e) ?? []) {
+          frozen.copies.push({ copy: c, index: i });
+          c.entry = null;
+          c.frozenIn = key;
+        }
+      }
+      // Cached sessions point to their lines: by index from now on (their docs stay as they are).
+      this.frozenTimelines.set(key, m.built.map((b) => ({ machine: key, items: b.entries.map((e) => index.get(e) ?? e) })));
+      for (const b of m.built) b.entries = FROZEN;
+      this.frozen.set(key, frozen);
+      this.machines.set(key, FROZEN);
+      this.recent.delete(key);
+      this.lastOfMachine.delete(key);
+      n++;
+      this.freezes++;
+      if (performance.now() > until) break;
+    }
+    return n;
+  }
+
+  private thawMachine(key: string): void {
+    const f = this.frozen.get(key)!;
+    const { list, all, fold } = thaw(f, this.patternTable, intern);
+    this.thaws++;
+    this.frozen.delete(key);
+    this.machines.set(key, list);
+    if (fold.recent) this.recent.set(key, fold.recent);
+    if (fold.last) this.lastOfMachine.set(key, fold.last);
+    // The cached sessions get their lines back (the same positions).
+    const m = this.cache.get(key);
+    const tl = this.frozenTimelines.get(key);
+    if (m && tl) m.built.forEach((b, i) => (b.entries = tl[i]!.items.map((x) => (typeof x === 'number' ? all[x]! : x))));
+    this.frozenTimelines.delete(key);
+    // Copies of these lines (an earlier file's copy may still come) point to the thawed entries.
+    for (const { copy, index } of f.copies as { copy: DupCopy; index: number }[]) {
+      copy.entry = all[index]!;
+      delete copy.frozenIn;
+    }
+  }
+
+  /** The timeline of a session of a frozen machine (its lines thawed for the occasion). */
+  private frozenTimeline(id: string): Entry[] | null {
+    for (const [key, tl] of this.frozenTimelines) {
+      const m = this.cache.get(key);
+      const i = m?.built.findIndex((b) => b.doc.id === id) ?? -1;
+      if (!m || i < 0) continue;
+      const { all } = thaw(this.frozen.get(key)!, this.patternTable, intern);
+      return tl[i]!.items.map((x) => (typeof x === 'number' ? all[x]! : x));
+    }
+    return null;
   }
 
   machineKeys(): string[] {
@@ -674,7 +802,9 @@ export class Engine {
   }
 
   private touch(key: string, urgent = false): void {
-    if (!this.dirtyMachines.has(key)) this.dirtyMachines.set(key, Date.now());
+    const now = Date.now();
+    this.lastTouch.set(key, now);
+    if (!this.dirtyMachines.has(key)) this.dirtyMachines.set(key, now);
     if (urgent) this.urgentMachines.add(key);
   }
 
@@ -703,9 +833,10 @@ export class Engine {
     return null;
   }
 
-  get stats(): { machines: number; entries: number; cluster: number } {
+  get stats(): { machines: number; entries: number; cluster: number; frozen: number; freezes: number; thaws: number } {
     let entries = 0;
     for (const l of this.machines.values()) entries += l.length;
-    return { machines: this.machines.size, entries, cluster: this.cluster.length };
+    for (const f of this.frozen.values()) entries += f.count;
+    return { machines: this.machines.size, entries, cluster: this.cluster.length, frozen: this.frozen.size, freezes: this.freezes, thaws: this.thaws };
   }
 }
