@@ -11,5 +11,7 @@ process.on('SIGUSR2', () => {
     global.gc();
   }
   const m = process.memoryUsage();
-  process.stderr.write(`xtbench-mem: ${JSON.stringify({ ...m, gcMs: Date.now() - t0, gc: typeof global.gc === 'function' })}\n`);
+  // Per V8 space (committed vs used): where the heap's total differs from what is live.
+  const spaces = Object.fromEntries(require('node:v8').getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
+  process.stderr.write(`xtbench-mem: ${JSON.stringify({ ...m, spaces, gcMs: Date.now() - t0, gc: typeof global.gc === 'function' })}\n`);
 });

@@ -14,6 +14,7 @@ import { classify } from './sources/mn-files';
 import { type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
 import { Reception } from './sources/reception';
 import { lowerOtherThreads, setOtherThreads } from './thread-priority';
+import { compactHeap } from './heap-compact';
 import { Tailer, type TailLine } from './sources/tailer';
 import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from './store/spool';
 import { StateDb } from './store/state-db';
@@ -49,6 +50,9 @@ const FREEZE_EVERY_MS = 500;
 const FREEZE_BUDGET_MS = 50;
 /** While the engine is behind: reading first, freezing only a little. */
 const FREEZE_BEHIND_BUDGET_MS = 10;
+/** Compact the heap (one pause of ~100 ms per 50 MB live) once this many machines froze since the last time, when idle. */
+const COMPACT_AFTER_FROZEN = 1000;
+const COMPACT_MIN_INTERVAL_MS = 60_000;
 
 export class DaemonStartError extends Error {}
 
@@ -83,6 +87,8 @@ export class Daemon {
   private timer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
   private freezeTimer: NodeJS.Timeout | null = null;
+  private frozenSinceCompact = 0;
+  private lastCompact = 0;
   private replaying = true;
   private readonly startedAt = Date.now();
   private pendingSave = new Map<string, SessionDoc>();
@@ -195,8 +201,16 @@ export class Daemon {
     // (frozen-machine.ts). Little of it while catching up: reading comes first.
     this.freezeTimer = setInterval(() => {
       if (this.replaying || this.stopping) return;
-      const behind = this.backlog.length - this.backlogHead > BEHIND;
-      this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, behind ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
+      const backlog = this.backlog.length - this.backlogHead;
+      const n = this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, backlog > BEHIND ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
+      this.frozenSinceCompact += n;
+      // What froze left holes in the heap: give the memory back once the wave is over (idle).
+      if (n === 0 && backlog === 0 && this.frozenSinceCompact >= COMPACT_AFTER_FROZEN && Date.now() - this.lastCompact >= COMPACT_MIN_INTERVAL_MS) {
+        this.frozenSinceCompact = 0;
+        this.lastCompact = Date.now();
+        const c = compactHeap();
+        if (c) this.log(`heap compacted after freezing machines: ${Math.round(c.before / 1048576)} → ${Math.round(c.after / 1048576)} MiB in ${Math.round(c.ms)} ms`);
+      }
     }, FREEZE_EVERY_MS);
     this.freezeTimer.unref();
     // Event clients (the TUI header) get reception health without polling.

@@ -121,7 +121,7 @@ export class Engine {
   /** Machines whose lines are compressed (their list in `machines` is FROZEN). */
   private readonly frozen = new Map<string, FrozenMachine>();
   /** Timelines of a frozen machine's cached sessions: indexes into its thawed list, or the entry itself (an attributed node line). */
-  private readonly frozenTimelines = new Map<string, { machine: string; items: (number | Entry)[] }[]>();
+  private readonly frozenTimelines = new Map<string, { items: (number | Entry)[] }[]>();
   private readonly patternTable = new PatternTable();
   /** Wall-clock time each machine last got a line (what freezeIdle goes by). */
   private readonly lastTouch = new Map<string, number>();
@@ -139,6 +139,8 @@ export class Engine {
    */
   private readonly dup = new Map<string, Map<string, DupCopy[]>>();
   private readonly dupOrder: DupCopy[] = [];
+  /** The copy record of each machine entry that has one (freezing detaches it from the entry). */
+  private readonly copyOf = new Map<Entry, DupCopy>();
   /** The copy duplicateOf() recorded for the line being fed (its first copy), or null. */
   private firstCopy: DupCopy | null = null;
   /** The copy of the line being fed's text and second (this line's or an earlier one's). */
@@ -308,6 +310,7 @@ export class Engine {
     if (c && !c.entry) {
       c.entry = e;
       c.machine = machine;
+      if (machine !== null) this.copyOf.set(e, c);
     }
   }
 
@@ -394,6 +397,9 @@ export class Engine {
     const gone = new Set(this.dupOrder.splice(0, n));
     const lists = new Map<DupCopy[], DupCopy>();
     for (const old of gone) {
+      if (old.entry && this.copyOf.get(old.entry) === old) this.copyOf.delete(old.entry);
+      // Gone for good: a frozen machine's thaw must not bring it back.
+      delete old.frozenIn;
       const l = this.dup.get(old.program)?.get(old.message);
       if (l && !lists.has(l)) lists.set(l, old);
     }
@@ -471,11 +477,8 @@ export class Engine {
       let diskless = false;
       const f = list === FROZEN ? this.frozen.get(key) : undefined;
       if (f) {
-        for (let i = 0; i < f.milestones.length; i += 2) {
-          const r = f.milestones[i + 1]!;
-          ms.push([f.milestones[i]!, r]);
-          if (r === STAGE_RANK.netbooting || r === STAGE_RANK.rootimg) diskless = true;
-        }
+        for (let i = 0; i < f.milestones.length; i += 2) ms.push([f.milestones[i]!, f.milestones[i + 1]!]);
+        diskless = f.diskless;
       }
       for (const e of list) {
         const m = e.pattern?.milestone;
@@ -717,8 +720,6 @@ export class Engine {
   freezeIdle(idleSinceWall: number, budgetMs = 10): number {
     const until = performance.now() + budgetMs;
     let n = 0;
-    // Copies of lines (duplicateOf) that point to entries: they must not keep frozen entries alive.
-    let copiesOf: Map<Entry, DupCopy[]> | null = null;
     for (const [key, list] of this.machines) {
       if (list === FROZEN || key.startsWith('ip:') || key.startsWith('node:')) continue;
       if ((this.lastTouch.get(key) ?? 0) > idleSinceWall || this.dirtyMachines.has(key)) continue;
@@ -726,25 +727,19 @@ export class Engine {
       if (!m || m.deadline !== Infinity || m.rulesVersion !== this.rules || m.built.some((b) => b.doc.node === null)) continue;
       if (!list.every((e) => Number.isFinite(e.rec.at) && Number.isFinite(e.lastAt))) continue;
       const fold = { recent: this.recent.get(key), last: this.lastOfMachine.get(key) };
-      const { frozen, index } = freeze(list, fold, this.patternTable, rankOf);
-      if (!copiesOf) {
-        copiesOf = new Map();
-        for (const c of this.dupOrder) {
-          if (!c.entry) continue;
-          const l = copiesOf.get(c.entry);
-          if (l) l.push(c);
-          else copiesOf.set(c.entry, [c]);
-        }
-      }
+      const diskless = list.some((e) => DISKLESS.has(e.pattern?.milestone ?? ''));
+      const { frozen, index } = freeze(list, fold, this.patternTable, rankOf, diskless);
+      // Copy records of these lines must not keep the frozen entries alive: detached until thawed.
       for (const [e, i] of index) {
-        for (const c of copiesOf.get(e) ?? []) {
-          frozen.copies.push({ copy: c, index: i });
-          c.entry = null;
-          c.frozenIn = key;
-        }
+        const c = this.copyOf.get(e);
+        if (!c || c.entry !== e) continue;
+        frozen.copies.push({ copy: c, index: i });
+        c.entry = null;
+        c.frozenIn = key;
+        this.copyOf.delete(e);
       }
       // Cached sessions point to their lines: by index from now on (their docs stay as they are).
-      this.frozenTimelines.set(key, m.built.map((b) => ({ machine: key, items: b.entries.map((e) => index.get(e) ?? e) })));
+      this.frozenTimelines.set(key, m.built.map((b) => ({ items: b.entries.map((e) => index.get(e) ?? e) })));
       for (const b of m.built) b.entries = FROZEN;
       this.frozen.set(key, frozen);
       this.machines.set(key, FROZEN);
@@ -758,7 +753,8 @@ export class Engine {
   }
 
   private thawMachine(key: string): void {
-    const f = this.frozen.get(key)!;
+    const f = this.frozen.get(key);
+    if (!f) return;
     const { list, all, fold } = thaw(f, this.patternTable, intern);
     this.thaws++;
     this.frozen.delete(key);
@@ -772,8 +768,10 @@ export class Engine {
     this.frozenTimelines.delete(key);
     // Copies of these lines (an earlier file's copy may still come) point to the thawed entries.
     for (const { copy, index } of f.copies as { copy: DupCopy; index: number }[]) {
+      if (copy.frozenIn !== key) continue;
       copy.entry = all[index]!;
       delete copy.frozenIn;
+      this.copyOf.set(copy.entry, copy);
     }
   }
 

@@ -17,6 +17,8 @@ export interface FrozenMachine {
   anchors: Float64Array;
   /** Milestones in list order as (time, stage rank) pairs: what attributes a line by stage. */
   milestones: Float64Array;
+  /** It reached a diskless stage (netbooting, rootimg): attribution by stage tells the families apart. */
+  diskless: boolean;
   /** References to its entries from elsewhere (the engine's line copies), restored on thaw. */
   copies: { copy: unknown; index: number }[];
 }
@@ -80,7 +82,13 @@ function recOf(t: RecTuple, intern: (s: string | null) => string | null): LogRec
  * Freeze `list` with its fold state. Entries the fold state points to that are no longer in the
  * list (evicted, still taking repeats) are kept too, so thawing restores that exactly.
  */
-export function freeze(list: Entry[], fold: FoldState, patterns: PatternTable, rankOf: (e: Entry) => number | null): { frozen: FrozenMachine; index: Map<Entry, number> } {
+export function freeze(
+  list: Entry[],
+  fold: FoldState,
+  patterns: PatternTable,
+  rankOf: (e: Entry) => number | null,
+  diskless: boolean,
+): { frozen: FrozenMachine; index: Map<Entry, number> } {
   const index = new Map<Entry, number>();
   const all: Entry[] = [];
   const add = (e: Entry): number => {
@@ -114,7 +122,7 @@ export function freeze(list: Entry[], fold: FoldState, patterns: PatternTable, r
   const blob = Buffer.allocUnsafeSlow(out.length);
   out.copy(blob);
   return {
-    frozen: { blob, count: list.length, anchors: Float64Array.from(anchors), milestones: Float64Array.from(milestones), copies: [] },
+    frozen: { blob, count: list.length, anchors: Float64Array.from(anchors), milestones: Float64Array.from(milestones), diskless, copies: [] },
     index,
   };
 }
