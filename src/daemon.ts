@@ -53,6 +53,8 @@ const FREEZE_BEHIND_BUDGET_MS = 10;
 /** Compact the heap (one pause of ~100 ms per 50 MB live) once this many machines froze since the last time, when idle. */
 const COMPACT_AFTER_FROZEN = 1000;
 const COMPACT_MIN_INTERVAL_MS = 60_000;
+/** …and nothing froze for this long (the wave is over). */
+const COMPACT_QUIET_MS = 2000;
 
 export class DaemonStartError extends Error {}
 
@@ -88,7 +90,9 @@ export class Daemon {
   private healthTimer: NodeJS.Timeout | null = null;
   private freezeTimer: NodeJS.Timeout | null = null;
   private frozenSinceCompact = 0;
+  private lastFreeze = 0;
   private lastCompact = 0;
+  private compactions = 0;
   private replaying = true;
   private readonly startedAt = Date.now();
   private pendingSave = new Map<string, SessionDoc>();
@@ -203,11 +207,21 @@ export class Daemon {
       if (this.replaying || this.stopping) return;
       const backlog = this.backlog.length - this.backlogHead;
       const n = this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, backlog > BEHIND ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
-      this.frozenSinceCompact += n;
+      const now = Date.now();
+      if (n > 0) {
+        this.frozenSinceCompact += n;
+        this.lastFreeze = now;
+      }
       // What froze left holes in the heap: give the memory back once the wave is over (idle).
-      if (n === 0 && backlog === 0 && this.frozenSinceCompact >= COMPACT_AFTER_FROZEN && Date.now() - this.lastCompact >= COMPACT_MIN_INTERVAL_MS) {
+      if (
+        backlog === 0 &&
+        this.frozenSinceCompact >= COMPACT_AFTER_FROZEN &&
+        now - this.lastFreeze >= COMPACT_QUIET_MS &&
+        now - this.lastCompact >= COMPACT_MIN_INTERVAL_MS
+      ) {
         this.frozenSinceCompact = 0;
-        this.lastCompact = Date.now();
+        this.lastCompact = now;
+        this.compactions++;
         const c = compactHeap();
         if (c) this.log(`heap compacted after freezing machines: ${Math.round(c.before / 1048576)} → ${Math.round(c.after / 1048576)} MiB in ${Math.round(c.ms)} ms`);
       }
@@ -511,6 +525,8 @@ export class Daemon {
       analysisNice: this.analysisNice,
       /** The analysis is far behind (a flood): its threads run at floodNice until it caught up. */
       flooded: this.flooded,
+      /** Full compacting collections run after machines froze (heap-compact.ts). */
+      heapCompactions: this.compactions,
       /** The "now" the current diagnosis was made at (stall clocks), for comparing with `analyze --now`. */
       snapshotAt: this.lastSnapshot ? new Date(this.lastSnapshot).toISOString() : null,
       spool: this.receiver?.spool() ?? null,

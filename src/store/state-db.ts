@@ -8,9 +8,15 @@ import * as path from 'node:path';
 import Datastore from 'nedb-promises';
 import type { SessionDoc } from '../diagnose';
 
+/**
+ * One session. The document is kept as its JSON text: NeDB holds every row in memory, and one
+ * flat string is a fraction of the object graph it would otherwise copy (10,000 nodes: tens of
+ * MB). Files written before hold `doc` as an object; both are read.
+ */
 interface StoredSession {
   _id: string;
-  doc: SessionDoc;
+  json?: string;
+  doc?: SessionDoc;
   savedAt: number;
 }
 
@@ -52,14 +58,25 @@ export class StateDb {
     await (this.sessions as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
   }
 
+  /** The stored documents; a row that does not parse is skipped (the spool's replay rebuilds it). */
   async loadSessions(): Promise<SessionDoc[]> {
     const rows = await this.sessions.find({});
-    return rows.map((r) => r.doc);
+    const out: SessionDoc[] = [];
+    for (const r of rows) {
+      if (r.json !== undefined) {
+        try {
+          out.push(JSON.parse(r.json) as SessionDoc);
+        } catch {
+          /* torn row: rebuilt by the replay */
+        }
+      } else if (r.doc) out.push(r.doc);
+    }
+    return out;
   }
 
   async save(changed: SessionDoc[], removed: string[]): Promise<void> {
     const now = Date.now();
-    for (const doc of changed) await this.sessions.update({ _id: doc.id }, { _id: doc.id, doc, savedAt: now }, { upsert: true });
+    for (const doc of changed) await this.sessions.update({ _id: doc.id }, { _id: doc.id, json: JSON.stringify(doc), savedAt: now }, { upsert: true });
     if (removed.length) await this.sessions.remove({ _id: { $in: removed } }, { multi: true });
   }
 
