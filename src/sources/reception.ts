@@ -57,7 +57,7 @@ export class Reception {
     const cfg: ReceptionConfig = { receiver: this.o.receiver, spool: this.o.spool, statsMs: this.o.statsMs ?? 500 };
     // A large young generation: every datagram leaves a little garbage (its Buffer, its sender
     // info), and fewer scavenges leave more of this thread's time for the socket.
-    const w = new Worker(path.join(__dirname, 'reception-worker.js'), { workerData: cfg, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    const w = new Worker(path.join(__dirname, 'reception-worker.js'), { workerData: cfg, resourceLimits: { maxYoungGenerationSizeMb: 128 } });
     this.worker = w;
     return new Promise((resolve, reject) => {
       let started = false;

@@ -545,14 +545,22 @@ export class Spool {
     this.pendingBytes = 0;
     let lines = 0;
     for (const c of chunks) lines += c.lines;
-    const buf = chunks.length === 1 ? chunks[0]!.buf.subarray(0, chunks[0]!.used) : Buffer.concat(chunks.map((c) => c.buf.subarray(0, c.used)));
+    // Chunk after chunk, not joined first: a flood's megabytes of joined copies would each be a
+    // fresh allocation that glibc keeps afterwards.
+    const parts = chunks.map((c) => c.buf.subarray(0, c.used));
+    const total = parts.reduce((a, b) => a + b.length, 0);
     let off = 0;
     try {
-      while (off < buf.length) {
-        const { bytesWritten } = await fh.write(buf, off, buf.length - off);
-        off += bytesWritten;
+      for (const part of parts) {
+        let o = 0;
+        while (o < part.length) {
+          const { bytesWritten } = await fh.write(part, o, part.length - o);
+          o += bytesWritten;
+          off += bytesWritten;
+        }
       }
     } catch (err) {
+      const buf = Buffer.concat(parts);
       this.counters.writeErrors++;
       this.notice(`spool: write failed: ${(err as Error).message}`);
       // Lines written whole before the failure stay written; the rest is retried later. A line
@@ -577,8 +585,8 @@ export class Spool {
       if (c.buf.length === CHUNK_BYTES && this.freeChunks.length < 4) this.freeChunks.push(c.buf);
     }
     this.counters.written += lines;
-    this.counters.bytesWritten += buf.length;
-    this.currentBytes += buf.length;
+    this.counters.bytesWritten += total;
+    this.currentBytes += total;
     if (this.currentBytes >= this.o.maxFileBytes) await this.rotate();
   }
 
