@@ -51,8 +51,8 @@ const FREEZE_BUDGET_MS = 50;
 /** While the engine is behind: reading first, freezing only a little. */
 const FREEZE_BEHIND_BUDGET_MS = 10;
 /** Compact the heap (one pause of ~100 ms per 50 MB live) once this many machines froze since the last time, when idle. */
-const COMPACT_AFTER_FROZEN = 1000;
-const COMPACT_MIN_INTERVAL_MS = 60_000;
+const COMPACT_AFTER_FROZEN = 500;
+const COMPACT_MIN_INTERVAL_MS = 30_000;
 /** …and nothing froze for this long (the wave is over). */
 const COMPACT_QUIET_MS = 2000;
 
