@@ -62,7 +62,11 @@ describe('xtriaged', () => {
       await sendUdp(d.port, ['<163>1 2026-11-24T10:10:21.000000+00:00 localhost xcat.deployment - - - failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...'], '127.0.0.5');
       // Hostile datagrams: invalid UTF-8, NUL, escapes, empty, 60 KB.
       await sendUdp(d.port, [Buffer.from([0xff, 0xfe, 0x00, 0x41]), '\x1b]0;pwned\x07\x1b[2J{red-fg}x', '', 'x'.repeat(60_000), '<13>\u202eevil'], '127.0.0.9');
-      const doc = await waitFor<AnalysisDoc>(d.socket, '/v1/sessions', (x) => x.sessions.some((s) => s.node === 'cn05' && s.outcome === 'failed'));
+      // Failed as soon as the 403 is diagnosed; the node's own line joins the session as a symptom
+      // in the same or a later snapshot (the machine already failed: no hurry): wait for both.
+      const doc = await waitFor<AnalysisDoc>(d.socket, '/v1/sessions', (x) =>
+        x.sessions.some((s) => s.node === 'cn05' && s.outcome === 'failed' && s.symptoms.some((y) => y.evidence.some((e) => e.line.includes('failed to download postscripts')))),
+      );
       const s = doc.sessions.find((x) => x.node === 'cn05')!;
       expect(s.mac).toBe('52:54:00:aa:bb:05');
       expect(s.rootCause?.evidence[0]?.line).toContain('mysite_tuning HTTP/1.1" 403');
