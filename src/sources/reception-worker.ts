@@ -20,9 +20,9 @@ export interface ReceptionConfig {
 
 /**
  * Messages in columns, their bytes one after another: one transfer of a few buffers per batch,
- * no string and no copy per message here (this thread must keep up with the socket; the main
- * thread decodes). Measured at 150k datagrams/s: a string per message, its JSON line and the
- * joined batch text were half of this thread's time.
+ * no string per message here (this thread must keep up with the socket; the main thread
+ * decodes). Measured at 150k datagrams/s: a string per message, its JSON line and the joined
+ * batch text were half of this thread's time.
  */
 export interface Batch {
   type: 'batch';
