@@ -8,13 +8,12 @@ import { STAGE_RANK } from './types';
 import { Matcher } from './patterns/match';
 import { Identity, usableName, type Subject } from './identity';
 import { byTime, looksLikeError, type Entry } from './entry';
-import { rankOf } from './sessions';
 import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
 import { evidenceOf } from './diagnose';
 import { expandNoderange } from './noderange';
 import { readingOrder } from './sources/mn-files';
 import { detach } from './detach';
-import { freeze, thaw, PatternTable, type FrozenMachine } from './frozen-machine';
+import { freeze, frozenProgress, thaw, PatternTable, type FrozenMachine } from './frozen-machine';
 
 /** The list of a frozen machine in `machines`: its lines are in `frozen` (see frozen-machine.ts). */
 const FROZEN: Entry[] = Object.freeze([]) as unknown as Entry[];
@@ -90,6 +89,24 @@ const MAX_FLOATING = 50_000;
 const STAGE_WINDOW_MS = 10 * 60_000;
 const DISKLESS = new Set<string>(['netbooting', 'rootimg']);
 const DISKFUL = new Set<string>(['kickstart', 'installing', 'packages', 'postinstall', 'postscripts']);
+
+/** Only what the MN itself observed anchors a nameless node line to a machine, not another node line. */
+function isAnchor(e: Entry): boolean {
+  return e.rec.channel !== 'node';
+}
+
+/** A machine's milestones as (time, stage rank), and whether it took the diskless way: attribution by stage. */
+function progressOf(list: Entry[]): { ms: [number, number][]; diskless: boolean } {
+  const ms: [number, number][] = [];
+  let diskless = false;
+  for (const e of list) {
+    const m = e.pattern?.milestone;
+    if (!m) continue;
+    ms.push([e.rec.at, STAGE_RANK[m]]);
+    if (DISKLESS.has(m)) diskless = true;
+  }
+  return { ms, diskless };
+}
 
 export interface TimelineItem {
   at: string;
@@ -435,10 +452,7 @@ export class Engine {
     for (const [key, list] of this.machines) {
       const f = list === FROZEN ? this.frozen.get(key) : undefined;
       if (f) for (const at of f.anchors) anchor(key, at);
-      for (const e of list) {
-        if (e.rec.channel === 'node') continue; // only what the MN itself observed anchors a line
-        anchor(key, e.rec.at);
-      }
+      for (const e of list) if (isAnchor(e)) anchor(key, e.rec.at);
     }
     for (const f of this.floating) {
       const sec = Math.floor(f.rec.at / 1000);
@@ -473,19 +487,8 @@ export class Engine {
     // Each machine's milestones (time, rank), in time order.
     const progress: { key: string; ms: [number, number][]; diskless: boolean }[] = [];
     for (const [key, list] of this.machines) {
-      const ms: [number, number][] = [];
-      let diskless = false;
       const f = list === FROZEN ? this.frozen.get(key) : undefined;
-      if (f) {
-        for (let i = 0; i < f.milestones.length; i += 2) ms.push([f.milestones[i]!, f.milestones[i + 1]!]);
-        diskless = f.diskless;
-      }
-      for (const e of list) {
-        const m = e.pattern?.milestone;
-        if (!m) continue;
-        ms.push([e.rec.at, STAGE_RANK[m]]);
-        if (DISKLESS.has(m)) diskless = true;
-      }
+      const { ms, diskless } = f ? frozenProgress(f) : progressOf(list);
       if (ms.length) progress.push({ key, ms: ms.sort((a, b) => a[0] - b[0]), diskless });
     }
     const still: Entry[] = [];
@@ -727,8 +730,8 @@ export class Engine {
       if (!m || m.deadline !== Infinity || m.rulesVersion !== this.rules || m.built.some((b) => b.doc.node === null)) continue;
       if (!list.every((e) => Number.isFinite(e.rec.at) && Number.isFinite(e.lastAt))) continue;
       const fold = { recent: this.recent.get(key), last: this.lastOfMachine.get(key) };
-      const diskless = list.some((e) => DISKLESS.has(e.pattern?.milestone ?? ''));
-      const { frozen, index } = freeze(list, fold, this.patternTable, rankOf, diskless);
+      const attribution = { anchors: list.filter(isAnchor).map((e) => e.rec.at), ...progressOf(list) };
+      const { frozen, index } = freeze(list, fold, this.patternTable, attribution);
       // Copy records of these lines must not keep the frozen entries alive: detached until thawed.
       for (const [e, i] of index) {
         const c = this.copyOf.get(e);

@@ -13,14 +13,29 @@ export interface FrozenMachine {
   blob: Buffer;
   /** Entries in the machine's list. */
   count: number;
-  /** Times of the entries the MN observed (not node lines): what attributes a nameless node line. */
+  /** What attributes nameless node lines to it, as the engine computed it when it froze (see Attribution). */
   anchors: Float64Array;
-  /** Milestones in list order as (time, stage rank) pairs: what attributes a line by stage. */
+  /** Attribution.ms as (time, stage rank) pairs, flat. */
   milestones: Float64Array;
-  /** It reached a diskless stage (netbooting, rootimg): attribution by stage tells the families apart. */
   diskless: boolean;
   /** References to its entries from elsewhere (the engine's line copies), restored on thaw. */
   copies: { copy: unknown; index: number }[];
+}
+
+/** What the engine attributes nameless node lines by (engine.ts decides; a frozen machine keeps it). */
+export interface Attribution {
+  /** Times of the lines that anchor a nameless node line to this machine. */
+  anchors: number[];
+  /** Milestones as (time, stage rank), and whether it took the diskless way. */
+  ms: [number, number][];
+  diskless: boolean;
+}
+
+/** A frozen machine's Attribution.ms and diskless, unpacked. */
+export function frozenProgress(f: FrozenMachine): { ms: [number, number][]; diskless: boolean } {
+  const ms: [number, number][] = [];
+  for (let i = 0; i < f.milestones.length; i += 2) ms.push([f.milestones[i]!, f.milestones[i + 1]!]);
+  return { ms, diskless: f.diskless };
 }
 
 /** What folds repeats into a machine's entries (engine.ts): recent lines per file, the last entry. */
@@ -86,8 +101,7 @@ export function freeze(
   list: Entry[],
   fold: FoldState,
   patterns: PatternTable,
-  rankOf: (e: Entry) => number | null,
-  diskless: boolean,
+  attribution: Attribution,
 ): { frozen: FrozenMachine; index: Map<Entry, number> } {
   const index = new Map<Entry, number>();
   const all: Entry[] = [];
@@ -110,19 +124,19 @@ export function freeze(
   const last = fold.last ? add(fold.last) : -1;
   const entries: EntryTuple[] = all.map((e) => [e.seq, e.rank, e.ord, patterns.indexOf(e.pattern), e.count, e.lastAt, e.fields, e.subject, recTuple(e.rec)]);
   const json = JSON.stringify({ n: list.length, entries, recent, last });
-  const anchors: number[] = [];
-  const milestones: number[] = [];
-  for (const e of list) {
-    if (e.rec.channel !== 'node') anchors.push(e.rec.at);
-    const r = rankOf(e);
-    if (r !== null) milestones.push(e.rec.at, r);
-  }
   // deflateRawSync's result is a view of a larger output chunk: keep an exact copy, not the chunk.
   const out = zlib.deflateRawSync(Buffer.from(json, 'utf8'), { level: 1 });
   const blob = Buffer.allocUnsafeSlow(out.length);
   out.copy(blob);
   return {
-    frozen: { blob, count: list.length, anchors: Float64Array.from(anchors), milestones: Float64Array.from(milestones), diskless, copies: [] },
+    frozen: {
+      blob,
+      count: list.length,
+      anchors: Float64Array.from(attribution.anchors),
+      milestones: Float64Array.from(attribution.ms.flat()),
+      diskless: attribution.diskless,
+      copies: [],
+    },
     index,
   };
 }
