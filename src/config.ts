@@ -36,11 +36,12 @@ export interface DaemonConfig {
   /** Stall limits are multiplied by this: 1 in production; a demo replaying compressed time sets less. */
   stallScale: number;
   /**
-   * Nice value (0–19) for the analysis (main) thread only: under a flood the CPU goes to the
-   * reception thread first, so the kernel buffer is emptied and the engine catches up later.
+   * How many nice steps (0–19; 0: off) every thread but the reception thread runs below it: under
+   * a flood the CPU goes to reception first, so the kernel buffer is emptied and the engine
+   * catches up later.
    */
   analysisNice: number;
-  /** Nice value of those threads while the analysis is far behind (a flood): 19 by default. */
+  /** As analysisNice, while the analysis is far behind (a flood): 19 by default. */
   floodNice: number;
 }
 

@@ -203,29 +203,7 @@ export class Daemon {
     this.timer = setInterval(() => this.tick(), SNAPSHOT_MS);
     // Memory: a machine done with its install keeps its lines compressed until it sends again
     // (frozen-machine.ts). Little of it while catching up: reading comes first.
-    this.freezeTimer = setInterval(() => {
-      if (this.replaying || this.stopping) return;
-      const backlog = this.backlog.length - this.backlogHead;
-      const n = this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, backlog > BEHIND ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
-      const now = Date.now();
-      if (n > 0) {
-        this.frozenSinceCompact += n;
-        this.lastFreeze = now;
-      }
-      // What froze left holes in the heap: give the memory back once the wave is over (idle).
-      if (
-        backlog === 0 &&
-        this.frozenSinceCompact >= COMPACT_AFTER_FROZEN &&
-        now - this.lastFreeze >= COMPACT_QUIET_MS &&
-        now - this.lastCompact >= COMPACT_MIN_INTERVAL_MS
-      ) {
-        this.frozenSinceCompact = 0;
-        this.lastCompact = now;
-        this.compactions++;
-        const c = compactHeap();
-        if (c) this.log(`heap compacted after freezing machines: ${Math.round(c.before / 1048576)} → ${Math.round(c.after / 1048576)} MiB in ${Math.round(c.ms)} ms`);
-      }
-    }, FREEZE_EVERY_MS);
+    this.freezeTimer = setInterval(() => this.freezeQuiet(), FREEZE_EVERY_MS);
     this.freezeTimer.unref();
     // Event clients (the TUI header) get reception health without polling.
     this.healthTimer = setInterval(() => {
@@ -237,19 +215,50 @@ export class Daemon {
     this.log(`ready: socket ${cfg.socket}, state ${cfg.state}`);
   }
 
+  /** Freeze machines gone quiet; once a wave of them is over and the daemon is idle, compact the heap. */
+  private freezeQuiet(): void {
+    if (this.replaying || this.stopping) return;
+    const backlog = this.backlog.length - this.backlogHead;
+    const n = this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, backlog > BEHIND ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
+    const now = Date.now();
+    if (n > 0) {
+      this.frozenSinceCompact += n;
+      this.lastFreeze = now;
+    }
+    // What froze left holes in the heap: give the memory back once the wave is over (idle).
+    if (
+      backlog === 0 &&
+      this.frozenSinceCompact >= COMPACT_AFTER_FROZEN &&
+      now - this.lastFreeze >= COMPACT_QUIET_MS &&
+      now - this.lastCompact >= COMPACT_MIN_INTERVAL_MS
+    ) {
+      this.frozenSinceCompact = 0;
+      this.lastCompact = now;
+      this.compactions++;
+      const c = compactHeap();
+      if (c) this.log(`heap compacted after freezing machines: ${Math.round(c.before / 1048576)} → ${Math.round(c.after / 1048576)} MiB in ${Math.round(c.ms)} ms`);
+    }
+  }
+
+  /** The reception thread's ID when the other threads' priority is ours to set (Linux, analysisNice on). */
+  private receptionTid(): number | null {
+    return this.cfg.analysisNice && process.platform === 'linux' ? (this.receiver?.tid ?? null) : null;
+  }
+
   /** Every thread but the reception thread gets `analysisNice`, `floodNice` while flooded (see thread-priority.ts). */
   private lowerAnalysisPriority(): void {
-    if (!this.cfg.analysisNice || process.platform !== 'linux' || this.receiver?.tid == null) return;
-    lowerOtherThreads(this.receiver.tid, this.flooded ? Math.max(this.cfg.floodNice, this.cfg.analysisNice) : this.cfg.analysisNice);
+    const tid = this.receptionTid();
+    if (tid === null) return;
+    lowerOtherThreads(tid, this.flooded ? this.cfg.floodNice : this.cfg.analysisNice);
     this.readNice();
   }
 
   /** Far behind (or caught up again): analysis threads to floodNice (or back to analysisNice). */
   private setFlooded(on: boolean): void {
-    if (on === this.flooded || !this.cfg.analysisNice || process.platform !== 'linux' || this.receiver?.tid == null) return;
-    if (this.cfg.floodNice <= this.cfg.analysisNice) return;
+    const tid = this.receptionTid();
+    if (on === this.flooded || tid === null || this.cfg.floodNice <= this.cfg.analysisNice) return;
     this.flooded = on;
-    const ok = setOtherThreads(this.receiver.tid, on ? this.cfg.floodNice : this.cfg.analysisNice);
+    const ok = setOtherThreads(tid, on ? this.cfg.floodNice : this.cfg.analysisNice);
     if (!ok && !on && !this.niceBackWarned) {
       this.niceBackWarned = true;
       this.log(`analysis threads stay at nice ${this.cfg.floodNice} after a flood: going back to ${this.cfg.analysisNice} is not permitted (LimitNICE=+${this.cfg.analysisNice} or CAP_SYS_NICE allows it)`);

@@ -19,30 +19,30 @@ export function currentThreadId(): number | null {
 }
 
 /**
- * Raise the nice value of every thread of this process but `keep` by `by` (capped at 19).
+ * Every other thread of this process, and the nice value `by` steps below `keep`'s (capped at
+ * 19); null when /proc or getpriority cannot tell.
+ */
+function othersAndTarget(keep: number | null, by: number): { tids: number[]; want: number } | null {
+  try {
+    const tids = fs.readdirSync('/proc/self/task').map(Number).filter((t) => t !== keep);
+    return { tids, want: Math.min(19, os.getPriority(keep ?? process.pid) + by) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Raise the nice value of every thread of this process but `keep` to `by` above `keep`'s.
  * Returns how many threads were lowered; threads already lowered are left as they are.
  */
 export function lowerOtherThreads(keep: number | null, by: number): number {
-  let tids: string[];
-  try {
-    tids = fs.readdirSync('/proc/self/task');
-  } catch {
-    return 0;
-  }
-  let base = 0;
-  try {
-    base = os.getPriority(keep ?? process.pid);
-  } catch {
-    return 0;
-  }
-  const want = Math.min(19, base + by);
+  const o = othersAndTarget(keep, by);
+  if (!o) return 0;
   let n = 0;
-  for (const t of tids) {
-    const tid = Number(t);
-    if (tid === keep) continue;
+  for (const tid of o.tids) {
     try {
-      if (os.getPriority(tid) < want) {
-        os.setPriority(tid, want);
+      if (os.getPriority(tid) < o.want) {
+        os.setPriority(tid, o.want);
         n++;
       }
     } catch {
@@ -53,23 +53,17 @@ export function lowerOtherThreads(keep: number | null, by: number): number {
 }
 
 /**
- * Set every thread of this process but `keep` to nice `nice` (0–19), up or down. Going back up
- * (a lower value) needs CAP_SYS_NICE or RLIMIT_NICE (systemd: LimitNICE=); returns false when a
- * thread could not be set.
+ * Set every thread of this process but `keep` to `by` above `keep`'s nice value, up or down.
+ * Going back up (a lower value) needs CAP_SYS_NICE or RLIMIT_NICE (systemd: LimitNICE=);
+ * returns false when a thread could not be set.
  */
-export function setOtherThreads(keep: number | null, nice: number): boolean {
-  let tids: string[];
-  try {
-    tids = fs.readdirSync('/proc/self/task');
-  } catch {
-    return false;
-  }
+export function setOtherThreads(keep: number | null, by: number): boolean {
+  const o = othersAndTarget(keep, by);
+  if (!o) return false;
   let ok = true;
-  for (const t of tids) {
-    const tid = Number(t);
-    if (tid === keep) continue;
+  for (const tid of o.tids) {
     try {
-      if (os.getPriority(tid) !== nice) os.setPriority(tid, nice);
+      if (os.getPriority(tid) !== o.want) os.setPriority(tid, o.want);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ESRCH') ok = false;
     }
