@@ -7,7 +7,7 @@
 // batch | notice | stats | closed.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { SyslogReceiver, type ReceivedMessage, type ReceiverOptions } from './syslog-receiver';
+import { SyslogReceiver, type ReceivedMessage, type ReceiverOptions, type Transport } from './syslog-receiver';
 import { Spool, type SpoolOptions } from '../store/spool';
 import { currentThreadId } from '../thread-priority';
 
@@ -35,6 +35,11 @@ export interface Batch {
   lens: Uint32Array;
   /** Bit 0: TCP (else UDP); bit 1: cut at the size limit. */
   flags: Uint8Array;
+}
+
+/** Batch.flags of a message. */
+function flagsOf(transport: Transport, truncated: boolean): number {
+  return (transport === 'tcp' ? 1 : 0) | (truncated ? 2 : 0);
 }
 
 const MAX_BATCH = 4096;
@@ -122,11 +127,11 @@ function main(): void {
   // Spooled first, then batched. Messages that needed unwrapping (a relay's origin) arrive as strings.
   const onMessage = (m: ReceivedMessage): void => {
     spool!.append({ at: m.at, from: m.from, msg: m.msg });
-    add(m.at, m.from, Buffer.from(m.msg, 'utf8'), (m.transport === 'tcp' ? 1 : 0) | (m.truncated ? 2 : 0));
+    add(m.at, m.from, Buffer.from(m.msg, 'utf8'), flagsOf(m.transport, m.truncated === true));
   };
-  const onBytes = (at: number, from: string, bytes: Buffer, transport: 'udp' | 'tcp', truncated: boolean): void => {
+  const onBytes = (at: number, from: string, bytes: Buffer, transport: Transport, truncated: boolean): void => {
     spool!.appendPlain(at, from, bytes);
-    add(at, from, bytes, (transport === 'tcp' ? 1 : 0) | (truncated ? 2 : 0));
+    add(at, from, bytes, flagsOf(transport, truncated));
   };
 
   const sendStats = async (): Promise<void> => {

@@ -674,8 +674,8 @@ export class SyslogReceiver {
           socket.on('message', (buf, rinfo) => {
             const cut = buf.length > this.opts.maxMessage;
             // libuv gives IPv4 senders in dotted form already: only IPv6 (v4-mapped) needs normalising.
-            const a = rinfo.address;
-            this.deliver(cut ? trimIncompleteUtf8(buf.subarray(0, this.opts.maxMessage)) : buf, a.includes(':') ? normalizeIp(a) : a, 'udp', cut);
+            const sender = rinfo.address;
+            this.deliver(cut ? trimIncompleteUtf8(buf.subarray(0, this.opts.maxMessage)) : buf, sender.includes(':') ? normalizeIp(sender) : sender, 'udp', cut);
           });
           const a = socket.address();
           let granted: number | undefined;

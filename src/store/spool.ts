@@ -106,7 +106,15 @@ export function formatCaptureLine(m: CaptureRecord): string {
   // Built by hand (same bytes as JSON.stringify of {at, from, msg, resume}): this runs for every
   // received message, and the time string is shared by all messages of one millisecond.
   const tail = m.resume !== undefined ? `,"resume":${JSON.stringify(m.resume)}}\n` : '}\n';
-  return `{"at":"${isoCached(m.at)}","from":${JSON.stringify(m.from)},"msg":${JSON.stringify(m.msg)}${tail}`;
+  return `${atPart(m.at)}${fromPart(m.from)}${JSON.stringify(m.msg)}${tail}`;
+}
+
+/** A capture line up to its message, in the two parts that repeat: per time, per sender. */
+function atPart(at: number): string {
+  return `{"at":"${isoCached(at)}","from":`;
+}
+function fromPart(from: string): string {
+  return `${JSON.stringify(from)},"msg":`;
 }
 
 let isoAt = NaN;
@@ -118,7 +126,6 @@ function isoCached(t: number): string {
   }
   return isoText;
 }
-
 
 /** Parse one capture line; returns an error reason instead of throwing. */
 export function parseCaptureLine(line: string): CaptureRecord | string {
@@ -473,12 +480,12 @@ export class Spool {
     if (this.closing) throw new Error('spool is closed');
     if (at !== this.atBytesAt) {
       this.atBytesAt = at;
-      this.atBytes = Buffer.from(`{"at":"${isoLocal(at)}","from":`, 'latin1');
+      this.atBytes = Buffer.from(atPart(at), 'latin1');
     }
     let f = this.fromBytes.get(from);
     if (!f) {
       if (this.fromBytes.size > 65536) this.fromBytes.clear();
-      f = Buffer.from(`${JSON.stringify(from)},"msg":"`, 'utf8');
+      f = Buffer.from(`${fromPart(from)}"`, 'utf8');
       this.fromBytes.set(from, f);
     }
     const n = this.atBytes.length + f.length + msg.length + 3;
