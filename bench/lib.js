@@ -363,10 +363,6 @@ function getJson(socket, p, timeoutMs = 30_000) {
   });
 }
 
-/**
- * Start a private xtriaged from dist/ (own state, socket, ports; an empty config so no
- * /etc/xtriage file applies). Returns {proc, pid, port, socket, dir, health(), stop()}.
- */
 /** KEY=VALUE pairs of the Environment= lines of systemd/xtriaged.service (simple unquoted forms). */
 function unitEnvironment() {
   const env = {};
@@ -380,6 +376,10 @@ function unitEnvironment() {
   return env;
 }
 
+/**
+ * Start a private xtriaged from dist/ (own state, socket, ports; an empty config so no
+ * /etc/xtriage file applies). Returns {proc, pid, port, socket, dir, health(), stop()}.
+ */
 async function startDaemon(opts = {}) {
   const dir = opts.dir ?? tmpDir('xtriaged');
   const port = opts.port ?? (await freePort());
@@ -560,5 +560,5 @@ function percentile(sorted, p) {
 module.exports = {
   ROOT, DIST, envNum, envList, fmtInt, fmt, mb, pct, table, say, note, header, machine, loadAvg,
   tmpDir, track, onCleanup, cleanupSync, sleep, run, childEnv, timeV, procStatus, procCpuS, HAVE_TIME,
-  freePort, nodeLineTails, loopbackSources, udpLoad, unitEnvironment, SENDER_NICE, udpDrops, rcvbufErrors, readSysctl, raiseRmemMax, getJson, startDaemon, pollHealth, percentile,
+  freePort, nodeLineTails, loopbackSources, udpLoad, SENDER_NICE, udpDrops, rcvbufErrors, readSysctl, raiseRmemMax, getJson, startDaemon, pollHealth, percentile,
 };

@@ -10,14 +10,19 @@ import type { LogRecord } from '../src/types';
 const PATTERNS = path.join(__dirname, '..', 'patterns');
 const T = Date.parse('2026-11-25T15:40:00Z');
 
+/** Lines of one MN file, read as the tailer would (every one must parse). */
+function read(reader: LineReader, lines: string[]): LogRecord[] {
+  return lines.map((l) => reader.read(l)!);
+}
+
 function records(): { cluster: LogRecord[]; remote: LogRecord[] } {
   const cl = new LineReader('cluster', 'xcat/cluster.log', T + 3600_000);
-  const cluster = [
+  const cluster = read(cl, [
     'Nov 25 15:30:00 mn01 xcat[4101]: INFO xCAT: Allowing rinstall to cn17 osimage=rhels9.4-x86_64-install-compute for root from localhost',
     'Nov 25 15:30:01 mn01 xcat[4133]: INFO xcat.updatestatus - cn17: changing status=installing',
     'Nov 25 15:40:00 mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn\'t be correlated to a node (domain mismatch?)',
     'Nov 25 15:42:00 mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn\'t be correlated to a node (domain mismatch?)',
-  ].map((l) => cl.read(l)!);
+  ]);
   const rm = new LineReader('remote', 'remote', T);
   // A milestone the node sends between the two repeats (by time).
   const remote = [rm.read('<166>1 2026-11-25T15:41:00.000000+00:00 cn17 xcat.deployment - - - Running postscript: syslog', T + 60_000, '10.0.0.17')!];
@@ -46,13 +51,13 @@ test('a repeated line about a node named before its MAC is known folds as if the
   const kb = loadKnowledgeBase({ paths: [PATTERNS] });
   const msgs = new LineReader('messages', 'messages', T + 3600_000);
   const cl = new LineReader('cluster', 'xcat/cluster.log', T + 3600_000);
-  const dhcp = [
+  const dhcp = read(msgs, [
     'Nov 25 15:20:00 mn01 dhcpd[1886]: DHCPDISCOVER from ac:1f:6b:46:94:39 via ens4',
     'Nov 25 15:20:00 mn01 dhcpd[1886]: DHCPOFFER on 10.0.1.20 to ac:1f:6b:46:94:39 (cn17) via ens4',
     'Nov 25 15:20:01 mn01 dhcpd[1886]: DHCPREQUEST for 10.0.1.20 (10.0.0.1) from ac:1f:6b:46:94:39 (cn17) via ens4',
     'Nov 25 15:20:01 mn01 dhcpd[1886]: DHCPACK on 10.0.1.20 to ac:1f:6b:46:94:39 (cn17) via ens4',
     'Nov 25 15:20:02 mn01 in.tftpd[3041]: RRQ from 10.0.1.20 filename xcat/xnba.kpxe',
-  ].map((l) => msgs.read(l)!);
+  ]);
   const repeats = ['15:25:55', '15:26:06', '15:26:20'].map(
     (t) => cl.read(`Nov 25 ${t} mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn't be correlated to a node (domain mismatch?)`)!,
   );
@@ -79,14 +84,14 @@ test('a line placed by its IP moves when the DHCP lines saying whose the IP was 
   const cl = new LineReader('cluster', 'xcat/cluster.log', T + 3600_000);
   const A = 'e4:43:4b:bd:06:a2';
   const B = '7c:c2:55:e4:ab:d0';
-  const first = [
+  const first = read(msgs, [
     `Nov 25 15:07:05 mn01 dhcpd[1886]: DHCPOFFER on 10.0.1.17 to ${A} via ens4`,
     `Nov 25 15:07:08 mn01 dhcpd[1886]: DHCPACK on 10.0.1.17 to ${A} via ens4`,
-  ].map((l) => msgs.read(l)!);
-  const handOver = [
+  ]);
+  const handOver = read(msgs, [
     `Nov 25 15:18:32 mn01 dhcpd[1886]: DHCPOFFER on 10.0.1.17 to ${B} via ens4`,
     `Nov 25 15:18:33 mn01 dhcpd[1886]: DHCPACK on 10.0.1.17 to ${B} via ens4`,
-  ].map((l) => msgs.read(l)!);
+  ]);
   const line = cl.read('Nov 25 15:20:20 mn01 xcat[2457]: INFO xcatd: install monitor received a connection request from 10.0.1.17')!;
   expect(line).not.toBeNull();
   const where = (e: Engine): string[] => e.machineKeys().filter((k) => e.entriesOf(k).some((x) => x.rec.message === line.message));
