@@ -206,8 +206,13 @@ function closureFor(patterns: Pattern[], rules: Rule[]): (id: string) => Set<str
 interface Built {
   doc: SessionDoc;
   entries: Entry[];
+  /** Time of the first line and the latest time of any line (kept: a frozen machine's entries are gone). */
+  firstAt: number;
+  lastAt: number;
   /** Running: when it would count as stalled. */
   deadline: number;
+  /** Stalled: brings the waited time (doc and cause) up to `now` without the lines. */
+  restall?: (now: number) => void;
   candidates: Candidate[];
   root: Candidate | null;
   unknown: Entry[];
@@ -235,6 +240,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   // Which machines to rebuild: those with new lines, those whose result moves with time, a
   // nameless one when identity learned something that may name it.
   const stale: string[] = [];
+  const restalled = new Set<string>();
   for (const machine of machines.keys()) {
     const m = input.cache?.get(machine);
     if (
@@ -244,6 +250,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       m.rulesVersion !== rules ||
       (m.identityGeneration !== identity.generation && m.built.some((b) => b.doc.node === null))
     ) stale.push(machine);
+    else if (now >= m.refreshAt) restalled.add(machine);
   }
   if (input.budgetMs !== undefined && stale.length > 1) {
     // Urgent first, then by how long a machine has waited (the changed set keeps first-dirty order).
@@ -262,6 +269,13 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     m.identityGeneration = identity.generation;
     input.cache?.set(machine, m);
     fresh.set(machine, m);
+  }
+  // Only a stalled session's waited time moved: brought up to date in place (its lines, perhaps
+  // frozen, are not needed; a rebuild would give the same document).
+  for (const machine of restalled) {
+    const m = input.cache!.get(machine)!;
+    for (const b of m.built) b.restall?.(now);
+    m.refreshAt = refreshAtOf(m.built, now);
   }
   if (input.cache) for (const k of [...input.cache.keys()]) if (!machines.has(k)) input.cache.delete(k);
   for (const machine of machines.keys()) {
@@ -302,7 +316,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const sig = `${clusterEvents.map((e) => `${e.seq}:${e.count}`).join(',')}|${[...noise].sort().join('\u0001')}`;
   const all = !input.memo || input.memo.sig !== sig;
   if (input.memo) input.memo.sig = sig;
-  const redo = all ? built : built.filter((b) => fresh.has(b.machine));
+  const redo = all ? built : built.filter((b) => fresh.has(b.machine) || restalled.has(b.machine));
   for (const b of redo) chooseRoot(b, closure, mnCauses);
   for (const b of redo) {
     const seen = new Set<string>();
@@ -358,6 +372,8 @@ export interface MachineResult {
   orphans: { entry: Entry; node: string | null }[];
   /** When the verdicts must be recomputed even without new lines (a running attempt's stall limit). */
   deadline: number;
+  /** When a stalled session's waited time is next brought up to date (without a rebuild). */
+  refreshAt: number;
   rulesVersion: Rule[];
   /** The identity generation the result was built with. */
   identityGeneration?: number;
@@ -387,7 +403,7 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
   }
   if (!real.length) {
     for (const e of pre) if (isError(e)) orphanErrors.push({ entry: e, node: nameOfMachine() });
-    return { built, orphans: orphanErrors, deadline: Infinity, rulesVersion: rules };
+    return { built, orphans: orphanErrors, deadline: Infinity, refreshAt: Infinity, rulesVersion: rules };
   }
   // Lines before the first attempt (nodeset errors, …) are context for it when recent.
   const firstStart = real[0]!.entries[0]!.rec.at;
@@ -425,14 +441,14 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
   }
 
   // Without new lines a result changes only with time: a running attempt when its stall limit
-  // passes, a stalled one's waited time (refreshed every few seconds, not on every snapshot).
-  // A loop does not depend on the time at all.
-  let deadline = Infinity;
-  for (const b of built) {
-    if (b.doc.outcome === 'stalled') deadline = Math.min(deadline, now + STALL_REFRESH_MS);
-    else if (b.doc.outcome === 'running') deadline = Math.min(deadline, b.deadline);
-  }
-  return { built, orphans: orphanErrors, deadline, rulesVersion: rules };
+  // passes (rebuilt), a stalled one's waited time (brought up to date every few seconds, not on
+  // every snapshot). A loop does not depend on the time at all.
+  const deadline = Math.min(Infinity, ...built.map((b) => b.deadline));
+  return { built, orphans: orphanErrors, deadline, refreshAt: refreshAtOf(built, now), rulesVersion: rules };
+}
+
+function refreshAtOf(built: Built[], now: number): number {
+  return built.some((b) => b.restall) ? now + STALL_REFRESH_MS : Infinity;
 }
 
 function isError(e: Entry): boolean {
@@ -496,7 +512,7 @@ function baseDoc(machine: string, mac: string | null, entries: Entry[], f: Attem
   };
 }
 
-function stallCandidate(s: StallInfo, f: AttemptFacts, superseded: number | null): Candidate | null {
+function stallCandidate(s: StallInfo, f: Pick<AttemptFacts, 'last' | 'lastMilestone'>, superseded: number | null): Candidate {
   const fields = {
     last: s.last,
     next: s.next,
@@ -551,14 +567,29 @@ function buildOne(
     for (const h of f.absent) candidates.push(ruleCandidate(h.rule, h.entry.rec.at, h.entry, extra));
     // Warnings are never the cause while an error exists; without one, the first is the best lead.
     if (!candidates.length && v.outcome !== 'running') for (const e of f.warnings) candidates.push(patternCandidate(e, extra));
-    if (v.outcome === 'stalled' && v.stall) {
-      const s = stallCandidate(v.stall, f, superseded);
-      if (s) candidates.push({ ...s, at: Number.MAX_SAFE_INTEGER });
-    }
+    if (v.outcome === 'stalled' && v.stall) candidates.push({ ...stallCandidate(v.stall, f, superseded), at: Number.MAX_SAFE_INTEGER });
   }
   candidates.sort((x, y) => x.at - y.at);
   const deadline = v.outcome === 'running' ? f.last + stallOf(f, rules, now, scale).normalS * 1000 + 1 : Infinity;
-  return { doc, entries: [...context, ...a.entries], deadline, candidates, root: null, unknown: f.unknown, machine };
+  const entries = [...context, ...a.entries];
+  const b: Built = { doc, entries, ...spanOf(entries), deadline, candidates, root: null, unknown: f.unknown, machine };
+  // Silent since f.last and not cut short by a new attempt: only the waited time moves (as
+  // stallOf computes it), and with it the stall's candidate, last after the sort.
+  if (v.outcome === 'stalled' && v.stall && superseded === null) {
+    const stall = v.stall;
+    const at = { last: f.last, lastMilestone: f.lastMilestone };
+    b.restall = (t) => {
+      const s = { ...stall, waitedS: Math.max(0, Math.round((t - at.last) / 1000)) };
+      doc.stall = stallDoc(s);
+      candidates[candidates.length - 1] = { ...stallCandidate(s, at, null), at: Number.MAX_SAFE_INTEGER };
+    };
+  }
+  return b;
+}
+
+function spanOf(entries: Entry[]): { firstAt: number; lastAt: number } {
+  const firstAt = entries[0]?.rec.at ?? 0;
+  return { firstAt, lastAt: entries.reduce((t, e) => Math.max(t, e.lastAt), firstAt) };
 }
 
 function buildLoop(
@@ -608,7 +639,8 @@ function buildLoop(
     });
   }
   candidates.sort((x, y) => x.at - y.at);
-  return { doc, entries: [...context, ...entries], deadline: Infinity, candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
+  const all = [...context, ...entries];
+  return { doc, entries: all, ...spanOf(all), deadline: Infinity, candidates, root: null, unknown: runFacts.flatMap((f) => f.unknown), machine };
 }
 
 function causeDoc(c: Candidate): Cause {
@@ -693,9 +725,7 @@ function attachInhibited(built: Built[], cands: Candidate[], closure: (id: strin
     for (const [rootId, list] of byRoot) {
       if (!closure(rootId).has(c.id)) continue;
       for (const b of list) {
-        const first = b.entries[0]?.rec.at ?? 0;
-        const last = b.entries.reduce((t, e) => Math.max(t, e.lastAt), first);
-        if (c.at < first - 60_000 || c.at > last + 300_000 || b.doc.symptoms.length >= MAX_SYMPTOMS) continue;
+        if (c.at < b.firstAt - 60_000 || c.at > b.lastAt + 300_000 || b.doc.symptoms.length >= MAX_SYMPTOMS) continue;
         if (b.doc.symptoms.some((y) => y.pattern === c.id && y.evidence[0]?.line === c.entry?.rec.raw)) continue;
         b.doc.symptoms.push({ pattern: c.id, title: c.title, evidence: c.entry ? evidenceList(c.entry) : [], explained: true });
       }

@@ -124,3 +124,31 @@ test.each([
   };
   expect(j < 0 ? null : { session: ta[j]![0], ...(firstDiff(ta[j]![1] as unknown[], tb[j]![1] as unknown[]) as object) }).toBeNull();
 });
+
+// A stalled session's result moves with the clock alone (how long it has waited): such machines
+// freeze too, and their waited time and cause keep moving without their lines. Later snapshots of
+// the frozen engine must equal a fresh engine's diagnosis at the same times.
+test('frozen stalled machines keep their waited time up to date (seed 6)', () => {
+  const recs = records(6, 40, 0);
+  const freezing = new Engine(kb);
+  for (const r of recs) freezing.feed(r);
+  const first = freezing.snapshot(NOW);
+  const stalled = first.sessions.filter((s) => s.outcome === 'stalled' && s.stall);
+  expect(stalled.length).toBeGreaterThan(0);
+  freezing.freezeIdle(Infinity, Infinity);
+  // Every machine known by MAC whose sessions are all decided froze, the stalled ones with them.
+  const decided = new Set(first.sessions.filter((s) => s.mac && s.node).map((s) => s.mac));
+  for (const s of first.sessions) if (s.outcome === 'running') decided.delete(s.mac);
+  expect(decided.size).toBeGreaterThan(30);
+  expect(freezing.stats.frozen).toBeGreaterThanOrEqual(decided.size);
+  for (const later of [NOW + 7_000, NOW + 3 * 3600_000]) {
+    const fresh = new Engine(kb);
+    for (const r of recs) fresh.feed(r);
+    const expected = fresh.snapshot(later);
+    const got = freezing.snapshot(later);
+    expect(freezing.stats.thaws).toBe(0);
+    const moved = got.sessions.filter((s) => s.outcome === 'stalled' && s.stall!.waitedS >= (later - NOW) / 1000);
+    expect(moved.length).toBe(stalled.length);
+    expect(JSON.stringify(got)).toBe(JSON.stringify(expected));
+  }
+});
