@@ -328,7 +328,11 @@ async function phase(nodes, rounds) {
     const h = await d.health();
     const st = L.procStatus(d.pid);
     const gc = await d.gcMemory();
-    if (process.env.XT_BENCH_MEM_SPACES) L.note(`V8 spaces after GC (MiB committed/used): ${Object.entries(gc?.spaces ?? {}).map(([k, v]) => `${k} ${(v.size / 1048576).toFixed(0)}/${(v.used / 1048576).toFixed(0)}`).join(", ")}`);
+    if (process.env.XT_BENCH_MEM_SPACES) {
+      L.note(`V8 spaces after GC (MiB committed/used): ${Object.entries(gc?.spaces ?? {}).map(([k, v]) => `${k} ${(v.size / 1048576).toFixed(0)}/${(v.used / 1048576).toFixed(0)}`).join(', ')}`);
+      const rx = h.memory?.reception;
+      if (rx) L.note(`reception thread heap ${L.mb(rx.totalBytes)} (used ${L.mb(rx.usedBytes)})`);
+    }
     const sessions = Object.values(h.sessions ?? {}).reduce((a, b) => a + b, 0);
     const lines = feeder.lines - before.lines + feeder.datagrams - before.datagrams;
     figures.push({

@@ -50,6 +50,12 @@ const FREEZE_EVERY_MS = 500;
 const FREEZE_BUDGET_MS = 50;
 /** While the engine is behind: reading first, freezing only a little. */
 const FREEZE_BEHIND_BUDGET_MS = 10;
+/**
+ * A line's record as a possible copy (the same node line from the network and from a file) is
+ * kept this long after it was fed: both copies arrive within the tailer's and the network's lag
+ * of each other, seconds (offline keeps up to 200,000: files are read one after another).
+ */
+const COPY_TTL_MS = 60_000;
 /** Compact the heap (one pause of ~100 ms per 50 MB live) once this many machines froze since the last time, when idle. */
 const COMPACT_AFTER_FROZEN = 500;
 const COMPACT_MIN_INTERVAL_MS = 30_000;
@@ -215,10 +221,11 @@ export class Daemon {
     this.log(`ready: socket ${cfg.socket}, state ${cfg.state}`);
   }
 
-  /** Freeze machines gone quiet; once a wave of them is over and the daemon is idle, compact the heap. */
+  /** Forget old line copies, freeze machines gone quiet; once a wave of them is over and the daemon is idle, compact the heap. */
   private freezeQuiet(): void {
     if (this.replaying || this.stopping) return;
     const backlog = this.backlog.length - this.backlogHead;
+    this.engine.expireCopies(Date.now(), COPY_TTL_MS);
     const n = this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, backlog > BEHIND ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
     const now = Date.now();
     if (n > 0) {
@@ -544,7 +551,7 @@ export class Daemon {
       sessions: counts,
       hooks: { runs: this.hookRuns, failures: this.hookFailures },
       patternProblems: this.kbProblems.length,
-      memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
+      memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed, reception: this.receiver?.heap() ?? null },
     };
   }
 

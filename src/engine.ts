@@ -82,6 +82,8 @@ const EVICT_BATCH = 100;
 const RECENT_PER_SOURCE = 128;
 /** Lines this close in time from two different files are the same line logged twice. */
 const DUP_WINDOW_S = 2;
+/** Copies remembered at most (the oldest quarter goes past it). */
+const MAX_COPIES = 200_000;
 /** A line that names no machine is attributed to MN activity this close in time (seconds). */
 const ATTRIB_WINDOW_S = 2;
 const MAX_FLOATING = 50_000;
@@ -156,6 +158,9 @@ export class Engine {
    */
   private readonly dup = new Map<string, Map<string, DupCopy[]>>();
   private readonly dupOrder: DupCopy[] = [];
+  /** Copies dropped from the front of dupOrder so far, and how many had been made at each expireCopies() call. */
+  private copiesForgotten = 0;
+  private readonly copyMarks: { at: number; made: number }[] = [];
   /** The copy record of each machine entry that has one (freezing detaches it from the entry). */
   private readonly copyOf = new Map<Entry, DupCopy>();
   /** The copy duplicateOf() recorded for the line being fed (its first copy), or null. */
@@ -372,9 +377,9 @@ export class Engine {
   private duplicateOf(rec: LogRecord): DupCopy | null {
     const sec = Math.floor(rec.at / 1000);
     // By program, then text: no key string built per line (a flood repeats the same few texts).
-    let program = rec.program ?? '';
+    const program = intern(rec.program ?? '')!;
     let byText = this.dup.get(program);
-    if (!byText) this.dup.set((program = detach(program)), (byText = new Map()));
+    if (!byText) this.dup.set(program, (byText = new Map()));
     let list = byText.get(rec.message);
     // Ascending by second (offline, a later file goes back in time): find the window by bisection.
     let found: DupCopy | null = null;
@@ -396,7 +401,8 @@ export class Engine {
     }
     if (found) return found;
     if (!this.slot) {
-      const message = detach(rec.message);
+      // One flat copy of a text, shared by its copies of every second (the list's key).
+      const message = list?.length ? list[0]!.message : detach(rec.message);
       if (!list) byText.set(message, (list = []));
       const c: DupCopy = { program, message, sec, source: rec.source, rank: readingOrder(rec.source), entry: null, machine: null, floating: null };
       list.splice(at, 0, c);
@@ -404,18 +410,35 @@ export class Engine {
       this.firstCopy = c;
       this.slot = c;
       // Bounded: keep the most recent copies only.
-      if (this.dupOrder.length > 200_000) this.forgetOldestCopies(50_000);
+      if (this.dupOrder.length > MAX_COPIES) this.forgetOldestCopies(MAX_COPIES / 4);
     }
     return null;
+  }
+
+  /**
+   * Live: forget the copies made more than `ttlMs` before `now` (wall clock). Both copies of a
+   * line (a node's datagram, rsyslog's line in a file the tailer reads) arrive within the
+   * pipeline's lag of each other; a copy older than that only holds memory. Called periodically:
+   * each call marks how many copies had been made by then.
+   */
+  expireCopies(now: number, ttlMs: number): void {
+    this.copyMarks.push({ at: now, made: this.copiesForgotten + this.dupOrder.length });
+    let upTo = -1;
+    while (this.copyMarks.length && this.copyMarks[0]!.at <= now - ttlMs) upTo = this.copyMarks.shift()!.made;
+    const n = upTo - this.copiesForgotten;
+    if (n > 0) this.forgetOldestCopies(n);
   }
 
   /** Drops the n oldest copies; each text's list is filtered once (a text seen every second has thousands). */
   private forgetOldestCopies(n: number): void {
     const gone = new Set(this.dupOrder.splice(0, n));
+    this.copiesForgotten += gone.size;
     const lists = new Map<DupCopy[], DupCopy>();
+    const frozenWith = new Set<string>();
     for (const old of gone) {
       if (old.entry && this.copyOf.get(old.entry) === old) this.copyOf.delete(old.entry);
-      // Gone for good: a frozen machine's thaw must not bring it back.
+      // Gone for good: a frozen machine's thaw must not bring it back, nor keep it.
+      if (old.frozenIn !== undefined) frozenWith.add(old.frozenIn);
       delete old.frozenIn;
       const l = this.dup.get(old.program)?.get(old.message);
       if (l && !lists.has(l)) lists.set(l, old);
@@ -426,6 +449,10 @@ export class Engine {
       if (kept.length) texts.set(any.message, kept);
       else texts.delete(any.message);
       if (!texts.size) this.dup.delete(any.program);
+    }
+    for (const key of frozenWith) {
+      const f = this.frozen.get(key);
+      if (f) f.copies = f.copies.filter((x) => !gone.has(x.copy as DupCopy));
     }
   }
 
@@ -834,10 +861,10 @@ export class Engine {
     return null;
   }
 
-  get stats(): { machines: number; entries: number; cluster: number; frozen: number; freezes: number; thaws: number } {
+  get stats(): { machines: number; entries: number; cluster: number; frozen: number; freezes: number; thaws: number; copies: number } {
     let entries = 0;
     for (const l of this.machines.values()) entries += l.length;
     for (const f of this.frozen.values()) entries += f.count;
-    return { machines: this.machines.size, entries, cluster: this.cluster.length, frozen: this.frozen.size, freezes: this.freezes, thaws: this.thaws };
+    return { machines: this.machines.size, entries, cluster: this.cluster.length, frozen: this.frozen.size, freezes: this.freezes, thaws: this.thaws, copies: this.dupOrder.length };
   }
 }

@@ -125,7 +125,7 @@ export function freeze(
   const entries: EntryTuple[] = all.map((e) => [e.seq, e.rank, e.ord, patterns.indexOf(e.pattern), e.count, e.lastAt, e.fields, e.subject, recTuple(e.rec)]);
   const json = JSON.stringify({ n: list.length, entries, recent, last });
   // deflateRawSync's result is a view of a larger output chunk: keep an exact copy, not the chunk.
-  const out = zlib.deflateRawSync(Buffer.from(json, 'utf8'), { level: 1 });
+  const out = zlib.deflateRawSync(Buffer.from(json, 'utf8'), { level: 6 });
   const blob = Buffer.allocUnsafeSlow(out.length);
   out.copy(blob);
   return {

@@ -74,9 +74,13 @@ describe('xtriaged', () => {
       const one = await getJson<SessionDoc & { timeline: { line: string; source: string }[] }>(d.socket, `/v1/sessions/${s.id}`);
       expect(one.timeline.some((l) => l.source === 'remote' && l.line.includes('failed to download'))).toBe(true);
       expect(one.timeline.some((l) => l.source === 'messages' && l.line.includes('DHCPACK'))).toBe(true);
-      const health = await getJson<{ received: number; parsed: number; kernelDrops: { drops: number } }>(d.socket, '/v1/health');
+      const health = await getJson<{ received: number; parsed: number; kernelDrops: { drops: number }; memory: { rssBytes: number; reception: { totalBytes: number; usedBytes: number } } }>(d.socket, '/v1/health');
       expect(health.received).toBeGreaterThanOrEqual(5);
       expect(health.parsed).toBeGreaterThan(5);
+      // The reception thread's heap is part of the RSS: reported beside it.
+      expect(health.memory.reception.usedBytes).toBeGreaterThan(1 << 20);
+      expect(health.memory.reception.totalBytes).toBeGreaterThanOrEqual(health.memory.reception.usedBytes);
+      expect(health.memory.rssBytes).toBeGreaterThan(health.memory.reception.totalBytes);
       const metrics = await new Promise<string>((resolve, reject) => {
         const c = net.connect(d.socket, () => c.write('GET /metrics HTTP/1.0\r\n\r\n'));
         let out = '';

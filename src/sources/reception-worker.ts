@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SyslogReceiver, type ReceivedMessage, type ReceiverOptions, type Transport } from './syslog-receiver';
 import { Spool, type SpoolOptions } from '../store/spool';
 import { currentThreadId } from '../thread-priority';
+import { getHeapStatistics } from 'node:v8';
 
 export interface ReceptionConfig {
   receiver: Omit<ReceiverOptions, 'onMessage' | 'onNotice'>;
@@ -35,6 +36,12 @@ export interface Batch {
   lens: Uint32Array;
   /** Bit 0: TCP (else UDP); bit 1: cut at the size limit. */
   flags: Uint8Array;
+}
+
+/** This thread's V8 heap (for /v1/health: the process's RSS includes it). */
+export interface ReceptionHeap {
+  totalBytes: number;
+  usedBytes: number;
 }
 
 /** Batch.flags of a message. */
@@ -137,7 +144,9 @@ function main(): void {
   const sendStats = async (): Promise<void> => {
     if (!receiver || !spool) return;
     const kernelDrops = await receiver.kernelDrops();
-    port.postMessage({ type: 'stats', receiver: receiver.stats(), spool: spool.stats(), kernelDrops });
+    const h = getHeapStatistics();
+    const heap: ReceptionHeap = { totalBytes: h.total_heap_size, usedBytes: h.used_heap_size };
+    port.postMessage({ type: 'stats', receiver: receiver.stats(), spool: spool.stats(), kernelDrops, heap });
   };
 
   port.on('message', (m: { type: string }) => {

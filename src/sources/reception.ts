@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ReceivedMessage, ReceiverStats, ListenerInfo, KernelDrops } from './syslog-receiver';
 import type { SpoolBoundary, SpoolStats } from '../store/spool';
-import type { Batch, ReceptionConfig } from './reception-worker';
+import type { Batch, ReceptionConfig, ReceptionHeap } from './reception-worker';
 
 export interface ReceptionOptions extends Omit<ReceptionConfig, 'statsMs'> {
   onBatch: (messages: ReceivedMessage[]) => void;
@@ -19,7 +19,7 @@ type Out =
   | { type: 'ready'; listeners: ListenerInfo[]; boundary: SpoolBoundary; tid: number | null }
   | { type: 'error'; message: string }
   | { type: 'notice'; line: string }
-  | { type: 'stats'; receiver: ReceiverStats; spool: SpoolStats; kernelDrops: KernelDrops }
+  | { type: 'stats'; receiver: ReceiverStats; spool: SpoolStats; kernelDrops: KernelDrops; heap: ReceptionHeap }
   | { type: 'closed'; spool: SpoolStats | null };
 
 const RESTART_MS = 1000;
@@ -30,6 +30,7 @@ export class Reception {
   private receiverStats: ReceiverStats | null = null;
   private spoolStats: SpoolStats | null = null;
   private drops: KernelDrops = { drops: 0, source: 'unavailable' };
+  private heapStats: ReceptionHeap | null = null;
   /** Counters of worker incarnations that died, so totals never go backwards. */
   private base = { udpReceived: 0, tcpReceived: 0, appended: 0, written: 0 };
   /** Messages handed to the engine side, per transport: exact, where the thread's stats lag. */
@@ -84,6 +85,7 @@ export class Reception {
             this.receiverStats = m.receiver;
             this.spoolStats = m.spool;
             this.drops = m.kernelDrops;
+            this.heapStats = m.heap;
             break;
           case 'closed':
             if (m.spool) this.spoolStats = m.spool;
@@ -143,6 +145,11 @@ export class Reception {
 
   kernelDrops(): KernelDrops {
     return this.drops;
+  }
+
+  /** The reception thread's heap (its last stats). */
+  heap(): ReceptionHeap | null {
+    return this.heapStats;
   }
 
   /** TCP backpressure: stop reading connections while the engine is far behind. */
