@@ -376,6 +376,13 @@ function unitEnvironment() {
   return env;
 }
 
+/** The unit's Nice= (0 when absent): the reception thread's priority, the others relative to it. */
+function unitNice() {
+  const unit = fs.readFileSync(path.join(ROOT, 'systemd', 'xtriaged.service'), 'utf8');
+  const m = /^Nice=(-?\d+)\s*$/m.exec(unit);
+  return m ? Number(m[1]) : 0;
+}
+
 /**
  * Start a private xtriaged from dist/ (own state, socket, ports; an empty config so no
  * /etc/xtriage file applies). Returns {proc, pid, port, socket, dir, health(), stop()}.
@@ -391,8 +398,13 @@ async function startDaemon(opts = {}) {
   const nodeArgs = [...extraArgs, ...(opts.nodeArgs ?? []), ...(opts.gcHook ? ['--expose-gc', '-r', path.join(__dirname, 'gc-hook.js')] : [])];
   const args = [...nodeArgs, path.join(DIST, 'bin', 'xtriaged.js'), '--config', config, '--state', path.join(dir, 'state'), '--socket', socket, '--udp', `127.0.0.1:${port}`, '--tcp', `127.0.0.1:${port}`];
   if (opts.logs) args.push('--logs', opts.logs);
-  // The environment the shipped unit gives it (Environment= lines of systemd/xtriaged.service).
-  const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(unitEnvironment()), cwd: dir }));
+  // The environment and priority the shipped unit gives it (Environment= and Nice= of
+  // systemd/xtriaged.service; a negative Nice= only as root, as systemd sets it before dropping
+  // privileges). `nice` execs node: the PID stays the daemon's.
+  const nice = unitNice();
+  const asUnit = nice < 0 && process.getuid?.() !== 0 ? 0 : nice;
+  const [cmd, argv] = asUnit ? ['nice', ['-n', String(asUnit), process.execPath, ...args]] : [process.execPath, args];
+  const proc = track(spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(unitEnvironment()), cwd: dir }));
   let err = '';
   let partial = '';
   const memLines = [];
