@@ -408,7 +408,10 @@ async function startDaemon(opts = {}) {
   let err = '';
   let partial = '';
   const memLines = [];
+  // XT_BENCH_DAEMON_STDERR=FILE: every daemon's stderr appended there too (e.g. with --trace-gc).
+  const copyTo = process.env.XT_BENCH_DAEMON_STDERR;
   proc.stderr.on('data', (c) => {
+    if (copyTo) fs.appendFileSync(copyTo, c);
     err += c;
     if (err.length > 1 << 20) err = err.slice(-(256 << 10));
     const text = partial + c;
