@@ -705,8 +705,10 @@ export class Engine {
     }
     for (const k of this.dirtyMachines.keys()) {
       if (machines.has(k)) continue;
+      // A pending key whose lines moved to their machine: gone (else one time per key ever seen).
       this.dirtyMachines.delete(k);
       this.urgentMachines.delete(k);
+      if (!this.machines.has(k)) this.lastTouch.delete(k);
     }
     this.timelines = d.timelines;
     this.touched = d.touched;

@@ -133,6 +133,9 @@ test('frozen stalled machines keep their waited time up to date (seed 6)', () =>
   const freezing = new Engine(kb);
   for (const r of recs) freezing.feed(r);
   const first = freezing.snapshot(NOW);
+  // Pending keys (ip:, node:) whose lines found their machine leave nothing behind.
+  const inner = freezing as unknown as { lastTouch: Map<string, number>; machines: Map<string, unknown> };
+  expect([...inner.lastTouch.keys()].filter((k) => !inner.machines.has(k))).toEqual([]);
   const stalled = first.sessions.filter((s) => s.outcome === 'stalled' && s.stall);
   expect(stalled.length).toBeGreaterThan(0);
   freezing.freezeIdle(Infinity, Infinity);
