@@ -273,6 +273,11 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   // Only a stalled session's waited time moved: brought up to date in place (its lines, perhaps
   // frozen, are not needed; a rebuild would give the same document).
   for (const machine of restalled) {
+    // Within the same budget: the rest keep their time until a later snapshot.
+    if (performance.now() > until) {
+      restalled.delete(machine);
+      continue;
+    }
     const m = input.cache!.get(machine)!;
     for (const b of m.built) b.restall?.(now);
     m.refreshAt = refreshAtOf(m.built, now);
