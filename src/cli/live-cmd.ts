@@ -192,10 +192,12 @@ export async function watchCommand(argv: string[]): Promise<number> {
     if (values.json) out(JSON.stringify({ event: 'removed', id }));
     else out(toAnsi([span(`${localClock()}  `), span('REMOVED  ', 'bold'), span(` ${pad(nameOf(before), 12)}  session ${id} replaced by a newer one`)], { color }));
   };
-  process.stderr.write(`xtriage: watching ${known.size} sessions at ${socket} (Ctrl-C stops)\n`);
   return new Promise<number>((resolve) => {
     let lost = false;
     let resync = false;
+    // "watching" once the event stream is connected and what changed since the first read is
+    // caught up (said before, a change between the two was never shown).
+    let started = false;
     const stop = followEvents(
       socket,
       (e) => {
@@ -213,10 +215,15 @@ export async function watchCommand(argv: string[]): Promise<number> {
           lost = true;
           return;
         }
-        if (!lost) return;
+        if (started && !lost) return;
+        const first = !started;
+        started = true;
+        if (lost) process.stderr.write('xtriage: reconnected\n');
         lost = false;
-        process.stderr.write('xtriage: reconnected\n');
-        // What changed while we were away, then live again.
+        const say = (): void => {
+          if (first) process.stderr.write(`xtriage: watching ${known.size} sessions at ${socket} (Ctrl-C stops)\n`);
+        };
+        // What changed while we were away (or since the first read), then live again.
         resync = true;
         getJson<AnalysisDoc>(socket, '/v1/sessions', 60_000).then(
           (doc) => {
@@ -227,9 +234,11 @@ export async function watchCommand(argv: string[]): Promise<number> {
             }
             for (const id of [...known.keys()]) if (!seen.has(id)) removed(id);
             resync = false;
+            say();
           },
           () => {
             resync = false;
+            say();
           },
         );
       },
