@@ -12,7 +12,7 @@ import { Engine } from './engine';
 import { LineReader } from './records';
 import { classify } from './sources/mn-files';
 import { type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
-import { Reception } from './sources/reception';
+import { Reception, type BatchReader } from './sources/reception';
 import { lowerOtherThreads, setOtherThreads } from './thread-priority';
 import { compactHeap } from './heap-compact';
 import { Tailer, type TailLine } from './sources/tailer';
@@ -24,8 +24,8 @@ import { readIdentityFile } from './sources/identity-files';
 import type { DaemonConfig } from './config';
 import type { AnalysisDoc, SessionDoc } from './diagnose';
 
-/** Work items waiting for the engine. */
-type Item = { kind: 'remote'; m: ReceivedMessage } | { kind: 'mn'; l: TailLine };
+/** Work items waiting for the engine: a batch of received messages (decoded as taken) or an MN line. */
+type Item = { kind: 'remote'; r: BatchReader } | { kind: 'mn'; l: TailLine };
 
 const SLICE = 2000;
 const SLICE_MS = 5;
@@ -78,6 +78,8 @@ export class Daemon {
   private api!: ApiServer;
   private readonly backlog: Item[] = [];
   private backlogHead = 0;
+  /** Lines waiting in the backlog (a batch counts its messages not taken yet). */
+  private backlogCount = 0;
   private draining = false;
   private backlogDropped = 0;
   private readonly readers = new Map<string, LineReader>();
@@ -179,7 +181,7 @@ export class Daemon {
           maxConnections: cfg.tcpMaxConnections,
         },
         spool: { dir: path.join(cfg.state, 'spool'), ...spoolSizes },
-        onBatch: (ms) => this.onMessages(ms),
+        onBatch: (r) => this.onMessages(r),
         onNotice: (l) => this.log(l.startsWith('spool:') ? l : `receiver: ${l}`),
       });
       this.receiver = reception;
@@ -224,7 +226,7 @@ export class Daemon {
   /** Forget old line copies, freeze machines gone quiet; once a wave of them is over and the daemon is idle, compact the heap. */
   private freezeQuiet(): void {
     if (this.replaying || this.stopping) return;
-    const backlog = this.backlog.length - this.backlogHead;
+    const backlog = this.backlogCount;
     this.engine.expireCopies(Date.now(), COPY_TTL_MS);
     const n = this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, backlog > BEHIND ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
     const now = Date.now();
@@ -325,9 +327,9 @@ export class Daemon {
   }
 
   /** A batch from the reception thread, already in the capture spool. */
-  private onMessages(ms: ReceivedMessage[]): void {
-    for (const m of ms) this.enqueue({ kind: 'remote', m });
-    const backlog = this.backlog.length - this.backlogHead;
+  private onMessages(r: BatchReader): void {
+    this.enqueue({ kind: 'remote', r }, r.size);
+    const backlog = this.backlogCount;
     if (backlog > TCP_PAUSE_AT) this.receiver?.pause();
     if (backlog > BEHIND && !this.flooded) this.setFlooded(true);
   }
@@ -337,13 +339,14 @@ export class Daemon {
     this.enqueue({ kind: 'mn', l });
   }
 
-  private enqueue(item: Item): void {
-    if (this.backlog.length - this.backlogHead >= MAX_BACKLOG) {
+  private enqueue(item: Item, lines = 1): void {
+    if (this.backlogCount + lines > MAX_BACKLOG) {
       // Still in the spool: a later replay or `xtriage analyze` sees it.
-      this.backlogDropped++;
+      this.backlogDropped += lines;
       return;
     }
     this.backlog.push(item);
+    this.backlogCount += lines;
     this.scheduleDrain();
   }
 
@@ -354,27 +357,34 @@ export class Daemon {
   }
 
   private drain(): void {
-    // Small slices, bounded in time too: between them the event loop reads the sockets.
-    const end = Math.min(this.backlog.length, this.backlogHead + SLICE);
+    // Small slices, bounded in time too: between them the event loop reads the sockets. An item
+    // leaves the backlog before it is fed (a line that makes the engine throw is not retried).
     const until = Date.now() + SLICE_MS;
-    for (; this.backlogHead < end; this.backlogHead++) {
+    let n = 0;
+    while (this.backlogHead < this.backlog.length && n < SLICE) {
       const it = this.backlog[this.backlogHead]!;
-      if (it.kind === 'remote') this.feedRemote(it.m);
-      else this.feedMn(it.l);
-      if ((this.backlogHead & 63) === 63 && Date.now() > until) {
+      if (it.kind === 'mn') {
         this.backlogHead++;
-        break;
+        this.backlogCount--;
+        this.feedMn(it.l);
+      } else {
+        const m = it.r.next();
+        if (it.r.left === 0) this.backlogHead++;
+        this.backlogCount--;
+        this.feedRemote(m);
       }
+      if ((++n & 63) === 0 && Date.now() > until) break;
     }
-    if (this.backlogHead > 100_000 && this.backlogHead * 2 > this.backlog.length) {
+    if (this.backlogHead > 10_000 && this.backlogHead * 2 > this.backlog.length) {
       this.backlog.splice(0, this.backlogHead);
       this.backlogHead = 0;
     }
-    if (this.backlog.length - this.backlogHead < TCP_RESUME_AT) this.receiver?.resume();
+    if (this.backlogCount < TCP_RESUME_AT) this.receiver?.resume();
     if (this.backlogHead < this.backlog.length) setImmediate(() => this.drain());
     else {
       this.backlog.length = 0;
       this.backlogHead = 0;
+      this.backlogCount = 0;
       this.draining = false;
       if (this.flooded) this.setFlooded(false);
     }
@@ -414,7 +424,7 @@ export class Daemon {
     if (!this.dirty && now - this.lastSnapshot < CLOCK_MS) return;
     // A diagnosis blocks the event loop while it runs: run it at most half the time, a quarter
     // when the engine is behind, so the lines keep being read.
-    const behind = this.backlog.length - this.backlogHead > BEHIND;
+    const behind = this.backlogCount > BEHIND;
     if (now - this.lastSnapshot < (behind ? 4 : 2) * this.lastSnapshotMs) return;
     this.snapshotNow(now);
   }
@@ -531,7 +541,7 @@ export class Daemon {
       kernelDrops: this.lastKernelDrops,
       parsed: this.engine.counters.records,
       engine: { ...this.engine.counters, ...this.engine.stats },
-      backlog: this.backlog.length - this.backlogHead,
+      backlog: this.backlogCount,
       backlogDropped: this.backlogDropped,
       lagMs: pendingLag,
       /** Machines with new lines not yet diagnosed (a snapshot rebuilds what fits in its time budget). */

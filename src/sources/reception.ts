@@ -9,7 +9,8 @@ import type { SpoolBoundary, SpoolStats } from '../store/spool';
 import type { Batch, ReceptionConfig, ReceptionHeap } from './reception-worker';
 
 export interface ReceptionOptions extends Omit<ReceptionConfig, 'statsMs'> {
-  onBatch: (messages: ReceivedMessage[]) => void;
+  /** A batch of messages, already spooled; decoded one by one as the engine takes them. */
+  onBatch: (batch: BatchReader) => void;
   onNotice: (line: string) => void;
   statsMs?: number;
 }
@@ -65,7 +66,7 @@ export class Reception {
       w.on('message', (m: Out) => {
         switch (m.type) {
           case 'batch': {
-            this.o.onBatch(unpack(m, this.delivered));
+            this.o.onBatch(received(m, this.delivered));
             break;
           }
           case 'ready':
@@ -177,21 +178,48 @@ export class Reception {
   }
 }
 
-/** The batch's messages; counts them per transport into `delivered`. */
-function unpack(b: Batch, delivered: Record<'udp' | 'tcp', number>): ReceivedMessage[] {
-  const n = b.lens.length;
-  const out: ReceivedMessage[] = new Array(n);
-  const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    const f = b.flags[i]!;
-    const end = off + b.lens[i]!;
-    const transport = f & 1 ? 'tcp' : 'udp';
-    delivered[transport]++;
-    const m: ReceivedMessage = { at: b.at[i]!, from: b.froms[b.fromIdx[i]!]!, msg: bytes.toString('utf8', off, end), transport };
-    off = end;
-    if (f & 2) m.truncated = true;
-    out[i] = m;
+/** Counts a batch's messages per transport into `delivered` and returns its reader. */
+function received(b: Batch, delivered: Record<'udp' | 'tcp', number>): BatchReader {
+  const f = b.flags;
+  let tcp = 0;
+  for (let i = 0; i < f.length; i++) tcp += f[i]! & 1;
+  delivered.tcp += tcp;
+  delivered.udp += f.length - tcp;
+  return new BatchReader(b);
+}
+
+/**
+ * The messages of one batch, decoded when taken: a flood waits for the engine as the batch's
+ * bytes (~140 B a message), not as a string and an object per message (~750 B of RSS each,
+ * measured at 1.4 million waiting, most of it garbage collection's share).
+ */
+export class BatchReader {
+  private i = 0;
+  private off = 0;
+  private readonly bytes: Buffer;
+
+  constructor(private readonly b: Batch) {
+    this.bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
   }
-  return out;
+
+  get size(): number {
+    return this.b.lens.length;
+  }
+
+  /** Messages not taken yet. */
+  get left(): number {
+    return this.b.lens.length - this.i;
+  }
+
+  /** The next message (call only while `left` > 0). */
+  next(): ReceivedMessage {
+    const b = this.b;
+    const i = this.i++;
+    const f = b.flags[i]!;
+    const end = this.off + b.lens[i]!;
+    const m: ReceivedMessage = { at: b.at[i]!, from: b.froms[b.fromIdx[i]!]!, msg: this.bytes.toString('utf8', this.off, end), transport: f & 1 ? 'tcp' : 'udp' };
+    this.off = end;
+    if (f & 2) m.truncated = true;
+    return m;
+  }
 }
