@@ -27,7 +27,7 @@
 //
 // Environment: XT_BENCH_MEM_NODES (10000; 0 skips part 1), XT_BENCH_MEM_REINSTALL_NODES (500),
 // XT_BENCH_MEM_ROUNDS (4; 0 skips part 2), XT_BENCH_MEM_SPEED (150), XT_BENCH_MEM_MAX_FEED_S
-// (120 per round), XT_BENCH_MEM_MAX_SETTLE_S (30), XT_BENCH_MEM_KEEP_ORDER (0: 1 moves a node's
+// (180 per round), XT_BENCH_MEM_MAX_SETTLE_S (30), XT_BENCH_MEM_KEEP_ORDER (0: 1 moves a node's
 // line in a 1-second-resolution file after its datagram of the same second, as the demo
 // replay does; that stretches each node's story by up to a second per step).
 'use strict';
@@ -42,7 +42,7 @@ const REINSTALL_NODES = L.envNum('XT_BENCH_MEM_REINSTALL_NODES', 500);
 const ROUNDS = L.envNum('XT_BENCH_MEM_ROUNDS', 4);
 const SPEED = L.envNum('XT_BENCH_MEM_SPEED', 150);
 /** Bounds: feeding one round stops after this long (the rest of the round is not sent), settling after that. */
-const MAX_FEED_S = L.envNum('XT_BENCH_MEM_MAX_FEED_S', 120);
+const MAX_FEED_S = L.envNum('XT_BENCH_MEM_MAX_FEED_S', 180);
 const MAX_SETTLE_S = L.envNum('XT_BENCH_MEM_MAX_SETTLE_S', 30);
 /** After settling: how long the daemon may take to freeze the machines that went quiet. */
 const MAX_FREEZE_WAIT_S = L.envNum('XT_BENCH_MEM_MAX_FREEZE_WAIT_S', 90);
