@@ -328,6 +328,7 @@ export class Daemon {
 
   /** A batch from the reception thread, already in the capture spool. */
   private onMessages(r: BatchReader): void {
+    if (r.size === 0) return; // the reception thread posts none, but drain() must never take from an empty batch
     this.enqueue({ kind: 'remote', r }, r.size);
     const backlog = this.backlogCount;
     if (backlog > TCP_PAUSE_AT) this.receiver?.pause();
