@@ -6,11 +6,11 @@
 // Protocol (see reception.ts): in → {type:'close'|'pause'|'resume'}; out → ready | error |
 // batch | notice | stats | closed.
 
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SyslogReceiver, type ReceivedMessage, type ReceiverOptions, type Transport } from './syslog-receiver';
 import { Spool, type SpoolOptions } from '../store/spool';
 import { currentThreadId } from '../thread-priority';
-import { getHeapStatistics } from 'node:v8';
 
 export interface ReceptionConfig {
   receiver: Omit<ReceiverOptions, 'onMessage' | 'onNotice'>;

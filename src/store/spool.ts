@@ -529,8 +529,8 @@ export class Spool {
   /** Write everything appended so far (resolves when it is in the file, not necessarily on disk). */
   flush(): Promise<void> {
     // One queued flush at a time: during a write every append past maxBufferedBytes asks for one,
-    // and a promise per message held until the write ended was most of the reception thread's
-    // garbage collection under a flood (2M messages: scavenges 1.96 s → see bench/README.md).
+    // and a promise per message, held until the write ended, was most of the reception thread's
+    // garbage collection under a flood (2M messages framed and spooled: scavenges 1.96 → 0.08 s).
     if (this.flushQueued) return this.chain;
     this.flushQueued = true;
     this.chain = this.chain.then(() => {
