@@ -82,6 +82,8 @@ export class Daemon {
   private backlogCount = 0;
   private draining = false;
   private backlogDropped = 0;
+  /** Lines the engine threw on (a bug): skipped, counted, the first ones logged. */
+  private feedErrors = 0;
   private readonly readers = new Map<string, LineReader>();
   /** MN file → where reading resumes after its last spooled line (JSON of TailLine.pos). */
   private readonly spooledPos = new Map<string, string>();
@@ -364,15 +366,21 @@ export class Daemon {
     let n = 0;
     while (this.backlogHead < this.backlog.length && n < SLICE) {
       const it = this.backlog[this.backlogHead]!;
-      if (it.kind === 'mn') {
-        this.backlogHead++;
-        this.backlogCount--;
-        this.feedMn(it.l);
-      } else {
-        const m = it.r.next();
-        if (it.r.left === 0) this.backlogHead++;
-        this.backlogCount--;
-        this.feedRemote(m);
+      try {
+        if (it.kind === 'mn') {
+          this.backlogHead++;
+          this.backlogCount--;
+          this.feedMn(it.l);
+        } else {
+          const m = it.r.next();
+          if (it.r.left === 0) this.backlogHead++;
+          this.backlogCount--;
+          this.feedRemote(m);
+        }
+      } catch (e) {
+        // A bug hit by one line must not stop the draining (it would never be scheduled again).
+        this.feedErrors++;
+        if (this.feedErrors <= 10 || this.feedErrors % 1000 === 0) this.log(`internal error on a line, skipped (${this.feedErrors} so far): ${(e as Error).stack ?? String(e)}`);
       }
       if ((++n & 63) === 0 && Date.now() > until) break;
     }
@@ -544,6 +552,7 @@ export class Daemon {
       engine: { ...this.engine.counters, ...this.engine.stats },
       backlog: this.backlogCount,
       backlogDropped: this.backlogDropped,
+      feedErrors: this.feedErrors,
       lagMs: pendingLag,
       /** Machines with new lines not yet diagnosed (a snapshot rebuilds what fits in its time budget). */
       pendingMachines: this.engine.pendingMachines,

@@ -227,6 +227,23 @@ describe('xtriaged', () => {
     }
   });
 
+  test('a line the engine throws on is skipped and counted; the lines after it are analysed', async () => {
+    const d = await startDaemon({ nodeArgs: ['-r', path.join(__dirname, 'helpers', 'engine-throws.js')] });
+    try {
+      const line = (text: string): string => `<163>1 2026-11-24T10:10:25.000000+00:00 localhost xcat.deployment - - - ${text}`;
+      await sendUdp(d.port, [line('XT-TEST-THROW one'), line('XT-TEST-THROW two'), line('after the bad ones')], '127.0.0.6');
+      const h = await waitFor<{ parsed: number; feedErrors: number; backlog: number }>(d.socket, '/v1/health', (x) => x.feedErrors === 2 && x.backlog === 0 && x.parsed >= 1);
+      expect(h.feedErrors).toBe(2);
+      expect(h.parsed).toBe(1);
+      // Draining goes on: a later line is analysed too.
+      await sendUdp(d.port, [line('and one more')], '127.0.0.6');
+      await waitFor<{ parsed: number }>(d.socket, '/v1/health', (x) => x.parsed >= h.parsed + 1);
+      expect(d.stderr()).toMatch(/internal error on a line, skipped \(1 so far\): Error: test: the engine fails on this line/);
+    } finally {
+      await d.stop('SIGKILL');
+    }
+  });
+
   test('a closed stderr stops the logging, not the daemon, and does not spin', async () => {
     const d = await startDaemon({});
     try {
