@@ -14,7 +14,9 @@
 // Environment: XT_BENCH_UDP_RATES (list), XT_BENCH_UDP_SECONDS (10), XT_BENCH_UDP_SOURCES (200),
 // XT_BENCH_UDP_PROCS (sender processes; default 1 per 40k msg/s, at most 4),
 // XT_BENCH_RMEM_MAX (16777216: raise net.core.rmem_max for the run when root, restored after;
-// 0 leaves it), XT_BENCH_RSYSLOG (stock,8m: which rsyslogd variants; "none" skips rsyslogd).
+// 0 leaves it), XT_BENCH_RSYSLOG (stock,8m: which rsyslogd variants; "none" skips rsyslogd),
+// XT_BENCH_UDP_RCVBUF (xtriaged's recvBufferBytes; unset: its default, 8 MiB; more than
+// net.core.rmem_max / 2 needs XT_BENCH_RMEM_MAX raised too).
 'use strict';
 
 const fs = require('node:fs');
@@ -70,7 +72,8 @@ function fileSize(file) {
 // ---------------------------------------------------------------------------------------------
 
 async function runXtriaged(rate, tails) {
-  const d = await L.startDaemon();
+  const rcvbuf = process.env.XT_BENCH_UDP_RCVBUF;
+  const d = await L.startDaemon(rcvbuf ? { config: `# bench: receive buffer\nrecvBufferBytes: ${Number(rcvbuf)}\n` } : {});
   const h0 = await d.health();
   const udp = (h0.listeners ?? []).find((x) => x.transport === 'udp') ?? {};
   const cpu0 = L.procCpuS(d.pid);
