@@ -141,6 +141,8 @@ export class Engine {
   private readonly frozen = new Map<string, FrozenMachine>();
   /** Timelines of a frozen machine's cached sessions: indexes into its thawed list, or the entry itself (an attributed node line). */
   private readonly frozenTimelines = new Map<string, { items: (number | Entry)[] }[]>();
+  /** Session ID → the frozen machine it belongs to (what timelineOf looks up). */
+  private readonly frozenSessions = new Map<string, string>();
   private readonly patternTable = new PatternTable();
   /** Wall-clock time each machine last got a line (what freezeIdle goes by). */
   private readonly lastTouch = new Map<string, number>();
@@ -772,6 +774,7 @@ export class Engine {
       }
       // Cached sessions point to their lines: by index from now on (their docs stay as they are).
       this.frozenTimelines.set(key, m.built.map((b) => ({ items: b.entries.map((e) => index.get(e) ?? e) })));
+      for (const b of m.built) this.frozenSessions.set(b.doc.id, key);
       for (const b of m.built) b.entries = FROZEN;
       this.frozen.set(key, frozen);
       this.machines.set(key, FROZEN);
@@ -798,6 +801,7 @@ export class Engine {
     const tl = this.frozenTimelines.get(key);
     if (m && tl) m.built.forEach((b, i) => (b.entries = tl[i]!.items.map((x) => (typeof x === 'number' ? all[x]! : x))));
     this.frozenTimelines.delete(key);
+    for (const b of m?.built ?? []) this.frozenSessions.delete(b.doc.id);
     // Copies of these lines (an earlier file's copy may still come) point to the thawed entries.
     for (const { copy, index } of f.copies as { copy: DupCopy; index: number }[]) {
       if (copy.frozenIn !== key) continue;
@@ -809,14 +813,13 @@ export class Engine {
 
   /** The timeline of a session of a frozen machine (its lines thawed for the occasion). */
   private frozenTimeline(id: string): Entry[] | null {
-    for (const [key, tl] of this.frozenTimelines) {
-      const m = this.cache.get(key);
-      const i = m?.built.findIndex((b) => b.doc.id === id) ?? -1;
-      if (!m || i < 0) continue;
-      const { all } = thaw(this.frozen.get(key)!, this.patternTable, intern);
-      return tl[i]!.items.map((x) => (typeof x === 'number' ? all[x]! : x));
-    }
-    return null;
+    const key = this.frozenSessions.get(id);
+    const tl = key === undefined ? undefined : this.frozenTimelines.get(key);
+    const m = key === undefined ? undefined : this.cache.get(key);
+    const i = m?.built.findIndex((b) => b.doc.id === id) ?? -1;
+    if (!tl || !m || i < 0) return null;
+    const { all } = thaw(this.frozen.get(key!)!, this.patternTable, intern);
+    return tl[i]!.items.map((x) => (typeof x === 'number' ? all[x]! : x));
   }
 
   machineKeys(): string[] {
