@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ReceivedMessage, ReceiverStats, ListenerInfo, KernelDrops } from './syslog-receiver';
 import type { SpoolBoundary, SpoolStats } from '../store/spool';
-import type { Batch, ReceptionConfig, ReceptionHeap } from './reception-worker';
+import type { ReceptionConfig, ReceptionHeap } from './reception-worker';
+import { BatchReader, type Batch } from './batch';
 
 export interface ReceptionOptions extends Omit<ReceptionConfig, 'statsMs'> {
   /** A batch of messages, already spooled; decoded one by one as the engine takes them. */
@@ -186,40 +187,4 @@ function received(b: Batch, delivered: Record<'udp' | 'tcp', number>): BatchRead
   delivered.tcp += tcp;
   delivered.udp += f.length - tcp;
   return new BatchReader(b);
-}
-
-/**
- * The messages of one batch, decoded when taken: a flood waits for the engine as the batch's
- * bytes and columns (~140 B a message), not as a string and two objects per message that the
- * garbage collector would copy and promote while they wait.
- */
-export class BatchReader {
-  private i = 0;
-  private off = 0;
-  private readonly bytes: Buffer;
-
-  constructor(private readonly b: Batch) {
-    this.bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
-  }
-
-  get size(): number {
-    return this.b.lens.length;
-  }
-
-  /** Messages not taken yet. */
-  get left(): number {
-    return this.b.lens.length - this.i;
-  }
-
-  /** The next message (call only while `left` > 0). */
-  next(): ReceivedMessage {
-    const b = this.b;
-    const i = this.i++;
-    const f = b.flags[i]!;
-    const end = this.off + b.lens[i]!;
-    const m: ReceivedMessage = { at: b.at[i]!, from: b.froms[b.fromIdx[i]!]!, msg: this.bytes.toString('utf8', this.off, end), transport: f & 1 ? 'tcp' : 'udp' };
-    this.off = end;
-    if (f & 2) m.truncated = true;
-    return m;
-  }
 }
