@@ -106,7 +106,8 @@ export class Daemon {
   private compactions = 0;
   private replaying = true;
   private readonly startedAt = Date.now();
-  private pendingSave = new Map<string, SessionDoc>();
+  /** Sessions to save: their JSON as the snapshot made it for the digest (by ID). */
+  private pendingSave = new Map<string, string>();
   private pendingRemoved = new Set<string>();
   private saveTimer: NodeJS.Timeout | null = null;
   private hookRuns = 0;
@@ -458,10 +459,12 @@ export class Daemon {
       seen.add(s.id);
       // The engine says which documents may have changed; the others are last snapshot's objects.
       if (touched && !touched.has(s.id) && this.prev.has(s.id)) continue;
-      const digest = digestOf(JSON.stringify(s));
+      const json = JSON.stringify(s);
+      const digest = digestOf(json);
       const before = this.prev.get(s.id);
       if (before?.digest !== digest) {
         changed.push(s);
+        this.pendingSave.set(s.id, json);
         if (before?.outcome !== s.outcome) this.runHooks(s);
         this.prev.set(s.id, { digest, outcome: s.outcome });
       }
@@ -472,7 +475,6 @@ export class Daemon {
     const groupsChanged = groupsJson !== this.prevGroups;
     this.prevGroups = groupsJson;
     this.api.publish({ sessions: changed, removed, groups: groupsChanged ? this.doc.groups : null });
-    for (const s of changed) this.pendingSave.set(s.id, s);
     for (const id of removed) this.pendingRemoved.add(id);
     if ((changed.length || removed.length) && !this.saveTimer) {
       this.saveTimer = setTimeout(() => void this.save(), 2000);
@@ -483,12 +485,12 @@ export class Daemon {
 
   private async save(): Promise<void> {
     this.saveTimer = null;
-    const changed = [...this.pendingSave.values()];
+    const changed = this.pendingSave;
     const removed = [...this.pendingRemoved];
-    this.pendingSave.clear();
+    this.pendingSave = new Map();
     this.pendingRemoved.clear();
     try {
-      await this.db.save(changed, removed);
+      await this.db.saveJson(changed, removed);
     } catch (e) {
       this.log(`state database write failed: ${(e as Error).message}`);
     }

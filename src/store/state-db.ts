@@ -75,8 +75,13 @@ export class StateDb {
   }
 
   async save(changed: SessionDoc[], removed: string[]): Promise<void> {
+    await this.saveJson(new Map(changed.map((d) => [d.id, JSON.stringify(d)])), removed);
+  }
+
+  /** As save(), with each document already as its JSON text (by session ID): the daemon has it. */
+  async saveJson(changed: ReadonlyMap<string, string>, removed: string[]): Promise<void> {
     const now = Date.now();
-    for (const doc of changed) await this.sessions.update({ _id: doc.id }, { _id: doc.id, json: JSON.stringify(doc), savedAt: now }, { upsert: true });
+    for (const [id, json] of changed) await this.sessions.update({ _id: id }, { _id: id, json, savedAt: now }, { upsert: true });
     if (removed.length) await this.sessions.remove({ _id: { $in: removed } }, { multi: true });
   }
 
