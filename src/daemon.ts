@@ -272,11 +272,12 @@ export class Daemon {
     if (on === this.flooded || tid === null || this.cfg.floodNice <= this.cfg.analysisNice) return;
     this.flooded = on;
     const ok = setOtherThreads(tid, on ? this.cfg.floodNice : this.cfg.analysisNice);
+    this.readNice();
+    // Both settings count steps below the reception thread (whose nice is the service's, -5 in the unit).
     if (!ok && !on && !this.niceBackWarned) {
       this.niceBackWarned = true;
-      this.log(`analysis threads stay at nice ${this.cfg.floodNice} after a flood: going back to ${this.cfg.analysisNice} is not permitted (LimitNICE=+${this.cfg.analysisNice} or CAP_SYS_NICE allows it)`);
+      this.log(`analysis threads stay at nice ${this.analysisNice ?? '?'} after a flood: going back to ${this.cfg.analysisNice} steps below the reception thread is not permitted (the unit's LimitNICE= or CAP_SYS_NICE allows it)`);
     }
-    this.readNice();
   }
 
   private readNice(): void {
