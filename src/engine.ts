@@ -110,6 +110,11 @@ function progressOf(list: Entry[]): { ms: [number, number][]; diskless: boolean 
   return { ms, diskless };
 }
 
+/** A frozen session's timeline back as entries: indexes into its machine's thawed entries, or the entry itself. */
+function timelineEntries(items: (number | Entry)[], all: Entry[]): Entry[] {
+  return items.map((x) => (typeof x === 'number' ? all[x]! : x));
+}
+
 export interface TimelineItem {
   at: string;
   source: string;
@@ -313,7 +318,7 @@ export class Engine {
       if (n >= MAX_UNKNOWN) return null;
       this.unknownCount.set(key, n + 1);
     }
-    let list = this.listOf(key);
+    let list = this.machines.get(key); // thawed above
     if (!list) this.machines.set(key, (list = []));
     const e = this.entry(rec, pattern, fields, subject);
     list.push(e);
@@ -774,8 +779,10 @@ export class Engine {
       }
       // Cached sessions point to their lines: by index from now on (their docs stay as they are).
       this.frozenTimelines.set(key, m.built.map((b) => ({ items: b.entries.map((e) => index.get(e) ?? e) })));
-      for (const b of m.built) this.frozenSessions.set(b.doc.id, key);
-      for (const b of m.built) b.entries = FROZEN;
+      for (const b of m.built) {
+        this.frozenSessions.set(b.doc.id, key);
+        b.entries = FROZEN;
+      }
       this.frozen.set(key, frozen);
       this.machines.set(key, FROZEN);
       this.recent.delete(key);
@@ -799,7 +806,7 @@ export class Engine {
     // The cached sessions get their lines back (the same positions).
     const m = this.cache.get(key);
     const tl = this.frozenTimelines.get(key);
-    if (m && tl) m.built.forEach((b, i) => (b.entries = tl[i]!.items.map((x) => (typeof x === 'number' ? all[x]! : x))));
+    if (m && tl) m.built.forEach((b, i) => (b.entries = timelineEntries(tl[i]!.items, all)));
     this.frozenTimelines.delete(key);
     for (const b of m?.built ?? []) this.frozenSessions.delete(b.doc.id);
     // Copies of these lines (an earlier file's copy may still come) point to the thawed entries.
@@ -818,8 +825,7 @@ export class Engine {
     const m = key === undefined ? undefined : this.cache.get(key);
     const i = m?.built.findIndex((b) => b.doc.id === id) ?? -1;
     if (!tl || !m || i < 0) return null;
-    const { all } = thaw(this.frozen.get(key!)!, this.patternTable, intern);
-    return tl[i]!.items.map((x) => (typeof x === 'number' ? all[x]! : x));
+    return timelineEntries(tl[i]!.items, thaw(this.frozen.get(key!)!, this.patternTable, intern).all);
   }
 
   machineKeys(): string[] {
