@@ -363,24 +363,21 @@ function getJson(socket, p, timeoutMs = 30_000) {
   });
 }
 
-/** KEY=VALUE pairs of the Environment= lines of systemd/xtriaged.service (simple unquoted forms). */
-function unitEnvironment() {
-  const env = {};
+/**
+ * What systemd/xtriaged.service gives the daemon: KEY=VALUE pairs of its Environment= lines
+ * (simple unquoted forms) and its Nice= (0 when absent).
+ */
+function unitSettings() {
   const unit = fs.readFileSync(path.join(ROOT, 'systemd', 'xtriaged.service'), 'utf8');
+  const env = {};
   for (const m of unit.matchAll(/^Environment=(.*)$/gm)) {
     for (const kv of m[1].trim().split(/\s+/)) {
       const i = kv.indexOf('=');
       if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
     }
   }
-  return env;
-}
-
-/** The unit's Nice= (0 when absent): the reception thread's priority, the others relative to it. */
-function unitNice() {
-  const unit = fs.readFileSync(path.join(ROOT, 'systemd', 'xtriaged.service'), 'utf8');
-  const m = /^Nice=(-?\d+)\s*$/m.exec(unit);
-  return m ? Number(m[1]) : 0;
+  const nice = /^Nice=(-?\d+)\s*$/m.exec(unit);
+  return { env, nice: nice ? Number(nice[1]) : 0 };
 }
 
 /**
@@ -401,10 +398,10 @@ async function startDaemon(opts = {}) {
   // The environment and priority the shipped unit gives it (Environment= and Nice= of
   // systemd/xtriaged.service; a negative Nice= only as root, as systemd sets it before dropping
   // privileges). `nice` execs node: the PID stays the daemon's.
-  const nice = unitNice();
-  const asUnit = nice < 0 && process.getuid?.() !== 0 ? 0 : nice;
-  const [cmd, argv] = asUnit ? ['nice', ['-n', String(asUnit), process.execPath, ...args]] : [process.execPath, args];
-  const proc = track(spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(unitEnvironment()), cwd: dir }));
+  const unit = unitSettings();
+  const nice = unit.nice < 0 && process.getuid?.() !== 0 ? 0 : unit.nice;
+  const [cmd, argv] = nice ? ['nice', ['-n', String(nice), process.execPath, ...args]] : [process.execPath, args];
+  const proc = track(spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(unit.env), cwd: dir }));
   let err = '';
   let partial = '';
   const memLines = [];
