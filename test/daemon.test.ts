@@ -153,6 +153,12 @@ describe('xtriaged', () => {
     r = spawnSync(process.execPath, [path.join(DIST, 'xtriaged.js'), '--state', path.join(dir, 's'), '--socket', path.join(dir, 'sock'), '--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0', '--logs', path.join(dir, 'nope')], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/logs directory .*nope does not exist/);
+    // A name with an escape sequence and a newline is shown escaped, on one line.
+    r = spawnSync(process.execPath, [path.join(DIST, 'xtriaged.js'), '--state', path.join(dir, 's'), '--socket', path.join(dir, 'sock'), '--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0', '--logs', path.join(dir, 'bad\u001b[31mred\nxtriaged: forged')], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).not.toContain('\u001b');
+    expect(r.stderr).toContain('bad\\e[31mred\\nxtriaged: forged');
+    expect(r.stderr.trim().split('\n').filter((l) => l.includes('forged'))).toHaveLength(1);
     // A port in use.
     const port = await freePort();
     const blocker = net.createServer().listen(port, '127.0.0.1');

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import { ConfigError, defaults, loadConfigFile, type DaemonConfig } from '../config';
 import { Daemon, DaemonStartError } from '../daemon';
+import { sanitizeForTerminal } from '../sanitize';
 
 const HELP = `usage: xtriaged [--config FILE] [--udp HOST:PORT]... [--tcp HOST:PORT]... [--logs DIR]
                 [--state DIR] [--socket PATH] [--patterns DIR]...
@@ -21,10 +22,13 @@ let stderrGone = false;
 process.stderr.on('error', () => {
   stderrGone = true;
 });
+// A log line may carry text from outside (a file name, a damaged spool line's reason, an
+// exception's message): escaped like any log text before it reaches a terminal or the journal,
+// one record per line.
 function log(line: string): void {
   if (stderrGone) return;
   try {
-    process.stderr.write(`xtriaged: ${line}\n`);
+    process.stderr.write(`xtriaged: ${sanitizeForTerminal(line, 8000)}\n`);
   } catch {
     stderrGone = true;
   }
