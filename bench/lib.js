@@ -377,7 +377,10 @@ function unitSettings() {
     }
   }
   const nice = /^Nice=(-?\d+)\s*$/m.exec(unit);
-  return { env, nice: nice ? Number(nice[1]) : 0 };
+  // node's own flags: ExecStart=/usr/bin/node FLAGS… SCRIPT …
+  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(unit);
+  const nodeArgs = exec ? exec[1].trim().split(/\s+/).filter(Boolean) : [];
+  return { env, nice: nice ? Number(nice[1]) : 0, nodeArgs };
 }
 
 /**
@@ -392,13 +395,13 @@ async function startDaemon(opts = {}) {
   fs.writeFileSync(config, opts.config ?? '# bench: defaults\n');
   // XT_BENCH_DAEMON_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir /tmp/prof" to profile the daemon under any benchmark.
   const extraArgs = (process.env.XT_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const nodeArgs = [...extraArgs, ...(opts.nodeArgs ?? []), ...(opts.gcHook ? ['--expose-gc', '-r', path.join(__dirname, 'gc-hook.js')] : [])];
+  const unit = unitSettings();
+  const nodeArgs = [...unit.nodeArgs, ...extraArgs, ...(opts.nodeArgs ?? []), ...(opts.gcHook ? ['--expose-gc', '-r', path.join(__dirname, 'gc-hook.js')] : [])];
   const args = [...nodeArgs, path.join(DIST, 'bin', 'xtriaged.js'), '--config', config, '--state', path.join(dir, 'state'), '--socket', socket, '--udp', `127.0.0.1:${port}`, '--tcp', `127.0.0.1:${port}`];
   if (opts.logs) args.push('--logs', opts.logs);
-  // The environment and priority the shipped unit gives it (Environment= and Nice= of
-  // systemd/xtriaged.service; a negative Nice= only as root, as systemd sets it before dropping
-  // privileges). `nice` execs node: the PID stays the daemon's.
-  const unit = unitSettings();
+  // The environment, node flags and priority the shipped unit gives it (Environment=, ExecStart=
+  // and Nice= of systemd/xtriaged.service; a negative Nice= only as root, as systemd sets it
+  // before dropping privileges). `nice` execs node: the PID stays the daemon's.
   const nice = unit.nice < 0 && process.getuid?.() !== 0 ? 0 : unit.nice;
   const [cmd, argv] = nice ? ['nice', ['-n', String(nice), process.execPath, ...args]] : [process.execPath, args];
   const proc = track(spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(unit.env), cwd: dir }));

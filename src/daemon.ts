@@ -191,6 +191,10 @@ export class Daemon {
       this.receiver = reception;
       this.spoolEnd = boundary;
       this.lowerAnalysisPriority();
+      // V8's helper threads serve the reception thread too, and are lowered with the analysis.
+      if (this.receptionTid() !== null && !process.execArgv.includes('--single-threaded')) {
+        this.log('note: node was started without --single-threaded (the unit passes it): in a flood the reception thread can wait for V8 helper threads running at the analysis priority, and lose datagrams');
+      }
     } catch (e) {
       await this.api.close();
       await this.mnSpool.close();
