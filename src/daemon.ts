@@ -31,9 +31,15 @@ type Item = { kind: 'remote'; r: BatchReader } | { kind: 'mn'; l: TailLine };
 const SLICE = 2000;
 const SLICE_MS = 5;
 const MAX_BACKLOG = 2_000_000;
-/** TCP senders are paused (their kernel buffers fill, they wait) above this backlog, resumed below the low mark. */
-const TCP_PAUSE_AT = 200_000;
-const TCP_RESUME_AT = 50_000;
+/**
+ * TCP senders are paused (their kernel buffers fill, they wait) above this backlog, resumed below
+ * the low mark: a burst of a million lines (~140 MB waiting) is taken at the sockets' speed, a
+ * longer flood at the analysis' speed (as rsyslog's imtcp waits on a full queue). Half of
+ * MAX_BACKLOG: the rest is room for UDP, which cannot be paused. At 200,000 every burst was read
+ * at the analysis' speed (150k-210k/s against 250k-400k/s for the sockets).
+ */
+const TCP_PAUSE_AT = 1_000_000;
+const TCP_RESUME_AT = 500_000;
 const SNAPSHOT_MS = 50;
 /**
  * Time one snapshot may spend rebuilding machines; urgent ones (an error, an end) go first, the
@@ -192,8 +198,8 @@ export class Daemon {
       this.spoolEnd = boundary;
       this.lowerAnalysisPriority();
       // V8's helper threads serve the reception thread too, and are lowered with the analysis.
-      if (this.receptionTid() !== null && !process.execArgv.includes('--single-threaded')) {
-        this.log('note: node was started without --single-threaded (the unit passes it): in a flood the reception thread can wait for V8 helper threads running at the analysis priority, and lose datagrams');
+      if (this.receptionTid() !== null && !process.execArgv.includes('--no-parallel-scavenge')) {
+        this.log('note: node was started without --no-parallel-scavenge (the unit passes it): in a flood the reception thread\'s garbage collections can wait for V8 helper threads running at the analysis priority, and datagrams be lost');
       }
     } catch (e) {
       await this.api.close();

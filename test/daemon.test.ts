@@ -250,22 +250,22 @@ describe('xtriaged', () => {
     }
   });
 
-  (process.platform === 'linux' ? test : test.skip)('the reception thread keeps the service priority, the others go analysisNice below; without --single-threaded a note says why it matters', async () => {
+  (process.platform === 'linux' ? test : test.skip)('the reception thread keeps the service priority, the others go analysisNice below; without --no-parallel-scavenge a note says why it matters', async () => {
     const nices = (pid: number): number[] =>
       fs.readdirSync(`/proc/${pid}/task`).map((t) => Number(fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
     const base = os.getPriority(0);
-    const single = await startDaemon({ nodeArgs: ['--single-threaded'] });
+    const flagged = await startDaemon({ nodeArgs: ['--no-parallel-scavenge'] });
     try {
-      const n = nices(single.proc.pid!);
+      const n = nices(flagged.proc.pid!);
       expect(n.filter((x) => x === base)).toHaveLength(1); // the reception thread
       expect(n.filter((x) => x === Math.min(19, base + 10)).length).toBe(n.length - 1);
-      expect(single.stderr()).not.toMatch(/without --single-threaded/);
+      expect(flagged.stderr()).not.toMatch(/without --no-parallel-scavenge/);
     } finally {
-      await single.stop('SIGKILL');
+      await flagged.stop('SIGKILL');
     }
     const plain = await startDaemon({});
     try {
-      expect(plain.stderr()).toMatch(/^xtriaged: note: node was started without --single-threaded \(the unit passes it\)/m);
+      expect(plain.stderr()).toMatch(/^xtriaged: note: node was started without --no-parallel-scavenge \(the unit passes it\)/m);
     } finally {
       await plain.stop('SIGKILL');
     }
