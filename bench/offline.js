@@ -5,7 +5,8 @@
 //    analyze() in a fresh Node process (in-process figure: knowledge base loaded first, not
 //    counted), the CLI `xtriage analyze DIR --json > /dev/null` under /usr/bin/time -v (wall,
 //    peak RSS), and the baselines `grep -rcE 'DHCPACK|RRQ|changing status|return with|GET ' DIR`
-//    and `cat FILES > /dev/null` (best of 3 each, page cache warm), so the figure is a ratio.
+//    and `cat FILES > /dev/null` (best of 3 each, page cache warm), so the figure is a ratio; and
+//    the floor, what Node alone costs per line (bench/node-floor.js: decode, split, one regex).
 // 2. Memory against lines: the same nodes with 2× and 4× the lines (extra package GETs per node
 //    in access_log: every `.rpm` request repeated under another package name; the generator's
 //    --packages only caps the ~300 packages of an install, so it cannot raise them).
@@ -197,6 +198,15 @@ async function main() {
   const grep = await bestOf(3, () => L.run('/bin/sh', ['-c', `grep -rcE '${GREP_PATTERN}' "$1" > "$2"`, 'sh', t.dir, grepOut]));
   const grepLc = await bestOf(3, () => L.run('/bin/sh', ['-c', `LC_ALL=C grep -rcE '${GREP_PATTERN}' "$1" > "$2"`, 'sh', t.dir, grepOut]));
   const cat = await bestOf(3, () => L.run('/bin/sh', ['-c', 'cat "$@" > /dev/null', 'sh', ...files]));
+  // The floor: what Node costs per line before any analysis (bench/node-floor.js), best of 3 each.
+  const floor = {};
+  for (const mode of ['lines', 'regex']) {
+    floor[mode] = await bestOf(3, async () => {
+      const r = await L.run(process.execPath, [path.join(__dirname, 'node-floor.js'), t.dir, mode]);
+      if (r.code !== 0) throw new Error(`node-floor failed: ${r.stderr.slice(-500)}`);
+      return JSON.parse(r.stdout.trim());
+    });
+  }
   const matched = fs.readFileSync(grepOut, 'utf8').split('\n').reduce((a, l) => a + (Number(l.split(':').pop()) || 0), 0);
 
   const rows = [
@@ -205,6 +215,8 @@ async function main() {
     [`grep -rcE '${GREP_PATTERN}' (C.UTF-8)`, (grep.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / grep.ms), mbps(t.bytes, grep.ms).toFixed(0), '—', `${L.fmtInt(matched)} matching lines; best of 3`],
     ['  same, LC_ALL=C', (grepLc.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / grepLc.ms), mbps(t.bytes, grepLc.ms).toFixed(0), '—', 'best of 3'],
     ['cat FILES > /dev/null', (cat.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / cat.ms), mbps(t.bytes, cat.ms).toFixed(0), '—', 'best of 3'],
+    ['node: UTF-8 decode, a string per line', (floor.lines.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / floor.lines.ms), mbps(t.bytes, floor.lines.ms).toFixed(0), '—', 'bench/node-floor.js lines; best of 3'],
+    ['node: same + one regex per line', (floor.regex.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / floor.regex.ms), mbps(t.bytes, floor.regex.ms).toFixed(0), '—', 'bench/node-floor.js regex; best of 3'],
   ];
   L.table(`Throughput over the same ${L.fmtInt(t.lines)} lines (${L.mb(t.bytes)}, ${t.files} files; page cache warm)`, ['run', 'seconds', 'lines/s', 'MB/s', 'peak RSS', ''], rows);
   const ratio = (a, b) => `${((100 * b) / a).toFixed(2)} %`;
@@ -246,6 +258,7 @@ async function main() {
   L.say('Targets');
   const share = (100 * grep.ms) / inproc.ms;
   L.say(`  ≥ 25 % of the grep baseline's speed: ${share >= 25 ? 'MET' : 'MISSED'} (analyze() ${share.toFixed(2)} %, CLI ${((100 * grep.ms) / cli.ms).toFixed(2)} % of grep -rcE; ${((100 * cat.ms) / inproc.ms).toFixed(2)} % of cat)`);
+  L.say(`    floor: Node decoding each line reaches ${((100 * grep.ms) / floor.lines.ms).toFixed(1)} % of grep, with one regex per line ${((100 * grep.ms) / floor.regex.ms).toFixed(1)} %`);
   if (linesRows.length === 3) {
     const [a, , c] = linesRows;
     const grow = c.r.hwm / a.r.hwm;
