@@ -257,8 +257,11 @@ describe('xtriaged', () => {
     const flagged = await startDaemon({ nodeArgs: ['--no-parallel-scavenge'] });
     try {
       const n = nices(flagged.proc.pid!);
-      expect(n.filter((x) => x === base)).toHaveLength(1); // the reception thread
-      expect(n.filter((x) => x === Math.min(19, base + 10)).length).toBe(n.length - 1);
+      if (base <= 9) {
+        // (run at nice 10 or more, the others cannot go 10 steps lower)
+        expect(n.filter((x) => x === base)).toHaveLength(1); // the reception thread
+        expect(n.filter((x) => x === base + 10).length).toBe(n.length - 1);
+      }
       expect(flagged.stderr()).not.toMatch(/without --no-parallel-scavenge/);
     } finally {
       await flagged.stop('SIGKILL');
