@@ -563,6 +563,20 @@ async function udpLoad({ port, rate, durationMs, sources, procs, tails, host = '
   };
 }
 
+/** Every file below a directory, sorted (a generated /var/log tree). */
+function walkFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Percentiles
 
@@ -574,6 +588,6 @@ function percentile(sorted, p) {
 
 module.exports = {
   ROOT, DIST, envNum, envList, fmtInt, fmt, mb, pct, table, say, note, header, machine, loadAvg,
-  tmpDir, track, onCleanup, cleanupSync, sleep, run, childEnv, timeV, procStatus, procCpuS, HAVE_TIME,
+  tmpDir, walkFiles, track, onCleanup, cleanupSync, sleep, run, childEnv, timeV, procStatus, procCpuS, HAVE_TIME,
   freePort, nodeLineTails, loopbackSources, udpLoad, SENDER_NICE, udpDrops, rcvbufErrors, readSysctl, raiseRmemMax, getJson, startDaemon, pollHealth, percentile,
 };

@@ -10,23 +10,14 @@
 'use strict';
 
 const fs = require('node:fs');
-const path = require('node:path');
 const { StringDecoder } = require('node:string_decoder');
+const { walkFiles } = require('./lib');
 
 const ACCESS = /^(\S+) \S+ \S+ \[([^\]]+)\] "(\S+) (\S+)(?: [^"]*)?" (\d{3}) (\S+)/;
 
-function walk(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.isFile()) out.push(p);
-  }
-  return out.sort();
-}
-
 function run(dir, mode) {
   if (!['newlines', 'lines', 'regex'].includes(mode)) throw new Error(`mode: newlines, lines or regex (not ${mode})`);
-  const files = walk(dir);
+  const files = walkFiles(dir);
   const buf = Buffer.allocUnsafe(4 << 20);
   let lines = 0;
   let sink = 0; // keeps the work observable, so none of it can be optimised away

@@ -78,23 +78,10 @@ async function analyzeInChild(dir) {
 
 // ---------------------------------------------------------------------------------------------
 
-function walkFiles(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
 function treeStats(dir) {
   let bytes = 0;
   let lines = 0;
-  const files = walkFiles(dir);
+  const files = L.walkFiles(dir);
   const buf = Buffer.allocUnsafe(1 << 20);
   for (const f of files) {
     const fd = fs.openSync(f, 'r');
@@ -129,7 +116,7 @@ async function generated(n) {
  */
 function multiplied(src, factor, base) {
   const out = L.tmpDir(`x${factor}`);
-  const files = walkFiles(src);
+  const files = L.walkFiles(src);
   const access = path.join(src, 'httpd', 'access_log');
   const text = fs.readFileSync(access, 'latin1');
   const isRpm = (l) => /\.rpm HTTP\/1\.[01]" 200 /.test(l);
@@ -192,7 +179,7 @@ async function main() {
   L.note('xtriage analyze --json (CLI)');
   const cli = await L.timeV(process.execPath, [path.join(L.DIST, 'bin', 'xtriage.js'), 'analyze', t.dir, '--json']);
   L.note('baselines');
-  const files = walkFiles(t.dir);
+  const files = L.walkFiles(t.dir);
   const grepOut = path.join(L.tmpDir('grep'), 'counts');
   // Not to /dev/null: GNU grep then stops at the first match (it knows nobody reads the output).
   const grep = await bestOf(3, () => L.run('/bin/sh', ['-c', `grep -rcE '${GREP_PATTERN}' "$1" > "$2"`, 'sh', t.dir, grepOut]));

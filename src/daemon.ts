@@ -14,7 +14,7 @@ import { classify } from './sources/mn-files';
 import { type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
 import { Reception } from './sources/reception';
 import type { BatchReader } from './sources/batch';
-import { lowerOtherThreads, setOtherThreads } from './thread-priority';
+import { DAEMON_NODE_FLAGS, lowerOtherThreads, setOtherThreads } from './thread-priority';
 import { compactHeap } from './heap-compact';
 import { Tailer, type TailLine } from './sources/tailer';
 import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from './store/spool';
@@ -198,8 +198,9 @@ export class Daemon {
       this.spoolEnd = boundary;
       this.lowerAnalysisPriority();
       // V8's helper threads serve the reception thread too, and are lowered with the analysis.
-      if (this.receptionTid() !== null && !process.execArgv.includes('--no-parallel-scavenge')) {
-        this.log('note: node was started without --no-parallel-scavenge (the unit passes it): in a flood the reception thread\'s garbage collections can wait for V8 helper threads running at the analysis priority, and datagrams be lost');
+      const missing = DAEMON_NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
+      if (this.receptionTid() !== null && missing.length) {
+        this.log(`note: node was started without ${missing.join(' ')} (the unit passes it): in a flood the reception thread's garbage collections can wait for V8 helper threads running at the analysis priority, and datagrams be lost`);
       }
     } catch (e) {
       await this.api.close();

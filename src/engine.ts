@@ -821,11 +821,11 @@ export class Engine {
   /** The timeline of a session of a frozen machine (its lines thawed for the occasion). */
   private frozenTimeline(id: string): Entry[] | null {
     const key = this.frozenSessions.get(id);
-    const tl = key === undefined ? undefined : this.frozenTimelines.get(key);
-    const m = key === undefined ? undefined : this.cache.get(key);
-    const i = m?.built.findIndex((b) => b.doc.id === id) ?? -1;
-    if (!tl || !m || i < 0) return null;
-    return timelineEntries(tl[i]!.items, thaw(this.frozen.get(key!)!, this.patternTable, intern).all);
+    if (key === undefined) return null;
+    const tl = this.frozenTimelines.get(key);
+    const i = this.cache.get(key)?.built.findIndex((b) => b.doc.id === id) ?? -1;
+    if (!tl || i < 0) return null;
+    return timelineEntries(tl[i]!.items, thaw(this.frozen.get(key)!, this.patternTable, intern).all);
   }
 
   machineKeys(): string[] {

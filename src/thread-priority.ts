@@ -8,6 +8,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
+/**
+ * node's flags the daemon needs (the unit's ExecStart= and the demo pass them). V8's helper
+ * threads serve every thread of the process and are lowered with the analysis: without this the
+ * reception thread's young-generation collections wait for them in a flood, and datagrams are lost.
+ */
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--no-parallel-scavenge'];
+
 /** This thread's kernel thread ID (Linux), or null. */
 export function currentThreadId(): number | null {
   try {

@@ -8,6 +8,7 @@ import { getJson } from '../src/api/client';
 import { readCapture } from '../src/store/spool';
 import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
 import { startDaemon, sendUdp, waitFor, DIST, freePort } from './helpers/daemon';
+import { DAEMON_NODE_FLAGS } from '../src/thread-priority';
 
 jest.setTimeout(60_000);
 
@@ -254,7 +255,7 @@ describe('xtriaged', () => {
     const nices = (pid: number): number[] =>
       fs.readdirSync(`/proc/${pid}/task`).map((t) => Number(fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
     const base = os.getPriority(0);
-    const flagged = await startDaemon({ nodeArgs: ['--no-parallel-scavenge'] });
+    const flagged = await startDaemon({ nodeArgs: [...DAEMON_NODE_FLAGS] });
     try {
       const n = nices(flagged.proc.pid!);
       if (base <= 9) {

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaults, loadConfigFile } from '../src/config';
 import { parseIdentity } from '../src/sources/identity-files';
+import { DAEMON_NODE_FLAGS } from '../src/thread-priority';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -17,6 +18,14 @@ test('the default /etc/xtriage/xtriaged.yaml loads and says what production need
   expect(cfg.socketMode).toBe(0o660);
   expect(cfg.socketGroup).toBe('xtriage');
   expect(cfg.identityFiles).toContain('/etc/hosts');
+});
+
+test("the unit starts node with the daemon's node flags", () => {
+  const unit = fs.readFileSync(path.join(ROOT, 'systemd', 'xtriaged.service'), 'utf8');
+  const exec = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(/\s+/);
+  const script = exec.indexOf('/usr/lib/xtriage/dist/bin/xtriaged.js');
+  expect(exec[0]).toBe('/usr/bin/node');
+  expect(exec.slice(1, script)).toEqual([...DAEMON_NODE_FLAGS]);
 });
 
 test('systemd-analyze verify passes on the unit', () => {
