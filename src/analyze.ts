@@ -11,11 +11,22 @@ import { classify, orderFiles, type MnFile } from './sources/mn-files';
 import { readLines } from './sources/read-lines';
 import { parseIso } from './sources/timestamps';
 import { isIdentityFile, readIdentityFile } from './sources/identity-files';
+import { kindByName, nodeOfFileName, sniff } from './sources/kinds/sniff';
+import type { FileKind } from './records';
+import type { LogRecord } from './types';
+
+/** Untimed lines held at most, per file, waiting for the file's first timed line. */
+const MAX_HELD = 100_000;
 import type { AnalysisDoc } from './diagnose';
 import type { KnowledgeBase } from './types';
 
 export interface AnalyzeOptions {
+  /** Directories, tarballs, log files of any kind, capture files; '-' is standard input. */
   paths: string[];
+  /** Read every file given in `paths` as this kind (`--as`), instead of sniffing it. */
+  as?: FileKind | 'capture';
+  /** Standard input's text, when '-' is among the paths (the CLI reads it). */
+  stdin?: () => Promise<Buffer>;
   captures: string[];
   /** Identity files (hosts, dhcpd.leases, xCAT mac.csv/hosts.csv) besides those found in the trees. */
   identity?: string[];
@@ -62,11 +73,44 @@ export function findMnFiles(root: string, warn: (m: string) => void, identity: s
         const tail = rel.replace(/^(?:.*\/)?var\/log\//, '');
         const f = classify(tail) ?? classify(tail.split('/').slice(-2).join('/')) ?? classify(tail.split('/').slice(-1).join('/'));
         if (f) found.push({ ...f, rel: tail, abs: full } as MnFile & { abs: string });
+        else {
+          // A file of no known name is read when its lines parse as a log (a node's xcat.log, a
+          // remote host's file, a console saved by hand); anything else in a bundle is not a log.
+          const kind = sniffFile(full, 0.5);
+          if (kind && kind !== 'capture') found.push({ rel: tail, kind, base: tail, age: 0, node: kind === 'text' || kind === 'console' ? nodeOfFileName(tail) : null, abs: full } as MnFile & { abs: string });
+        }
       }
     }
   };
   walk(root, 0);
   return orderFiles(found);
+}
+
+/**
+ * A file's kind by its content (its name as the hint), or null when fewer than `need` of its
+ * first lines parse as a log. Compressed files are judged by name (a `.gz` of no known name: text).
+ */
+function sniffFile(file: string, need: number): FileKind | 'capture' | null {
+  if (/\.(?:gz|xz|bz2)$/.test(file)) return need > 0 ? kindByName(file) : kindByName(file) ?? 'text';
+  let text: string;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      if (buf.subarray(0, n).includes(0)) return null;
+      text = buf.subarray(0, n).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return need > 0 ? null : kindByName(file) ?? 'text'; // reported when read
+  }
+  const lines = text.split('\n');
+  if (text.length === 64 * 1024) lines.pop();
+  const s = sniff(lines.map((l) => l.replace(/\r$/, '')), file);
+  if (need > 0 && (!s.sampled || s.timed / s.sampled < need)) return null;
+  return s.kind;
 }
 
 function isCaptureFile(file: string): boolean {
@@ -99,12 +143,31 @@ async function extractTarball(file: string, warn: (m: string) => void): Promise<
 }
 
 export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  const cleanup: string[] = [];
+  try {
+    return await analyzeInto(opts, cleanup);
+  } finally {
+    // Temporary bundle and standard-input copies go, also when the analysis throws.
+    for (const d of cleanup) fs.rmSync(d, { recursive: true, force: true });
+  }
+}
+
+async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<AnalyzeResult> {
   const engine = new Engine(opts.kb);
+  engine.offline = true;
   const identityFiles = [...(opts.identity ?? [])];
   const inputs: { file: MnFile & { abs: string } | null; capture: string | null }[] = [];
-  const cleanup: string[] = [];
   let readable = 0;
-  for (const p of opts.paths) {
+  for (let p of opts.paths) {
+    let displayName: string | null = null;
+    if (p === '-') {
+      if (!opts.stdin) throw new UsageError('-: standard input is not available here');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xtriage-stdin-'));
+      cleanup.push(dir);
+      p = path.join(dir, 'stdin');
+      fs.writeFileSync(p, await opts.stdin(), { mode: 0o600 });
+      displayName = 'stdin';
+    }
     let st: fs.Stats;
     try {
       st = fs.statSync(p);
@@ -119,15 +182,17 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       const dir = await extractTarball(p, opts.warn);
       cleanup.push(dir);
       for (const f of findMnFiles(dir, opts.warn, identityFiles)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
-    } else if (isCaptureFile(p)) {
-      readable++;
-      inputs.push({ file: null, capture: p });
     } else {
-      // A single log file: classify by its name, else treat as a capture if it is JSON lines.
-      const f = classify(path.basename(p)) ?? classify(p.split(path.sep).slice(-2).join('/'));
+      // A single log file: what it holds decides (its name is the hint); --as overrides both.
+      const byPath = classify(p.split(path.sep).slice(-2).join('/'));
+      const kind = opts.as ?? sniffFile(p, 0) ?? 'text';
       readable++;
-      if (f) inputs.push({ file: { ...f, abs: p }, capture: null });
-      else inputs.push({ file: null, capture: p });
+      if (kind === 'capture') inputs.push({ file: null, capture: p });
+      else {
+        const rel = displayName ?? (byPath && byPath.kind === kind ? byPath.rel : path.basename(p));
+        const node = kind === 'console' || kind === 'text' ? (byPath?.node ?? (displayName ? null : nodeOfFileName(p))) : null;
+        inputs.push({ file: { rel, kind, base: rel, age: 0, node, abs: p }, capture: null });
+      }
     }
   }
   for (const c of opts.captures) {
@@ -135,7 +200,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     readable++;
     inputs.push({ file: null, capture: c });
   }
-  if (!readable) throw new UsageError('no input: give a log directory, an xcatsnap tarball or a capture file');
+  if (!readable) throw new UsageError('no input: give a log directory, an xcatsnap tarball, a log file, - (standard input) or a capture file');
 
   for (const f of identityFiles) engine.learn(readIdentityFile(f, opts.warn));
   let total = 0;
@@ -163,10 +228,25 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
         /* read reports it */
       }
       const reader = new LineReader(f.kind, f.rel, mtime, f.node);
+      // Node text before its first timed line (a console's boot banner) is placed at that line's
+      // time, not at the file's mtime after everything else; bounded, past that as it comes.
+      const placing = f.kind === 'text' || f.kind === 'console';
+      let held: LogRecord[] | null = placing ? [] : null;
       const r = await readLines(f.abs, (line) => {
         const rec = reader.read(line);
-        if (rec) engine.feed(rec);
+        if (!rec) return;
+        if (held) {
+          if (rec.claimed === null && held.length < MAX_HELD) {
+            held.push(rec);
+            return;
+          }
+          const at = rec.claimed !== null ? rec.at : null;
+          for (const h of held) engine.feed(at === null ? h : { ...h, at });
+          held = null;
+        }
+        engine.feed(rec);
       }, onBytes);
+      for (const h of held ?? []) engine.feed(h);
       if (r.binary) opts.warn(`${f.abs}: binary file, skipped`);
       else if (r.error) opts.warn(`${f.abs}: ${r.error}${r.lines ? ` (read ${r.lines} lines before that)` : ''}`);
       if (!r.error || r.lines) filesRead++;
@@ -197,7 +277,6 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       linesRead += r.lines;
     }
   }
-  for (const d of cleanup) fs.rmSync(d, { recursive: true, force: true });
   const doc = engine.snapshot(opts.now);
   return { doc, engine, filesRead, linesRead, bytesRead: done };
 }

@@ -7,14 +7,16 @@ import { performance } from 'node:perf_hooks';
 import type { Evidence, Pattern, Rule, Stage } from './types';
 import { STAGE_RANK } from './types';
 import type { Entry } from './entry';
-import { templateOf } from './entry';
-import { factsOf, segment, stallOf, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
+import { byTime, templateOf } from './entry';
+import { factsOf, isNodeFault, segment, stallOf, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
 import { fillTemplate } from './patterns/match';
 import { isoLocal } from './sources/timestamps';
 import { usableName, type Identity } from './identity';
 
 export interface Cause {
   pattern: string;
+  /** False when no pattern knows the line: the earliest non-generic error of the failing attempt. */
+  recognised?: boolean;
   title: string;
   remedy: string;
   meaning?: string;
@@ -30,11 +32,18 @@ export interface Symptom {
   explained?: boolean;
 }
 
+/**
+ * What a session is keyed by: a MAC, an IP, a name only (the logs hold no MAC or IP for it), or
+ * its file (a fragment that names no machine at all: one machine per file).
+ */
+export type IdentityKind = 'mac' | 'ip' | 'name' | 'file';
+
 export interface SessionDoc {
   id: string;
   mac: string | null;
   ips: string[];
   node: string | null;
+  identity: IdentityKind;
   outcome: Outcome;
   stage: string;
   startedAt: string;
@@ -98,6 +107,11 @@ export interface DiagnoseInput {
   stallScale?: number;
   /** Live: a machine's lines when it must be rebuilt (a frozen machine's are compressed). */
   thaw?: (machine: string) => Entry[];
+  /**
+   * Offline: a session known only by name or file that is neither over nor late at the end of
+   * the input is a fragment with no outcome in it: `unknown`, not `running`.
+   */
+  offline?: boolean;
 }
 
 const CONTEXT_MS = 24 * 3600_000;
@@ -130,6 +144,8 @@ interface Candidate {
   groupBy: string[];
   /** The line ends the attempt (a consequence by nature). */
   ends?: boolean;
+  /** A status line that only says something failed: never the root cause. */
+  generic?: boolean;
 }
 
 function patternCandidate(e: Entry, extra: Record<string, string>): Candidate {
@@ -148,6 +164,7 @@ function patternCandidate(e: Entry, extra: Record<string, string>): Candidate {
     scope: p.scope,
     groupBy: p.groupBy,
     ends: p.ends !== null,
+    generic: p.generic,
   };
 }
 
@@ -217,6 +234,8 @@ interface Built {
   root: Candidate | null;
   unknown: Entry[];
   machine: string;
+  /** The first generic failure line ("provision completed with error"), when it is all there is. */
+  generic?: Candidate | null;
 }
 
 export interface Diagnosis {
@@ -265,7 +284,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const fresh = new Map<string, MachineResult>();
   for (const machine of stale) {
     if (fresh.size && performance.now() > until) break;
-    const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1);
+    const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1, input.offline === true);
     m.identityGeneration = identity.generation;
     input.cache?.set(machine, m);
     fresh.set(machine, m);
@@ -333,14 +352,28 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     }
     // An unknown failure is shown, never hidden: with no known cause it names the session's cause.
     if (!b.root && b.doc.outcome !== 'succeeded' && b.doc.outcome !== 'running') {
-      const first = b.unknown.find((e) => !noise.has(templateOf(e.rec.message)));
+      const first = b.unknown.find((e) => !noise.has(templateOf(e.rec.message)) && !movedOnAfter(e, b.entries));
       if (first) {
         b.doc.rootCause = {
           pattern: 'unknown',
+          recognised: false,
           title: `Unrecognised error: ${first.rec.message.slice(0, 160)}`,
           remedy: 'No pattern knows this line yet. Look at it in context (xtriage show), and teach xtriage with a local pattern (xtriage patterns try).',
           severity: 'error',
           evidence: [evidenceOf(first)],
+        };
+        // A fragment that ends on an error line nobody recovered from did not succeed.
+        if (b.doc.outcome === 'unknown') b.doc.outcome = 'failed';
+      } else if (b.generic) {
+        // Only a status line says it failed, and no line says why.
+        b.doc.rootCause = {
+          pattern: 'not-logged',
+          recognised: false,
+          title: `Cause not logged: ${b.generic.title}; the last step seen was ${b.doc.stage}`,
+          remedy:
+            'No line in this input says why. On the node read /var/log/xcat/xcat.log (or /var/log/xtriage/node.log) and `grep POSTSCRIPTS_RC /opt/xcat/xcatinfo`; source node/xtriage.sh in postscripts so each step logs its exit status.',
+          severity: 'error',
+          evidence: [],
         };
       }
     }
@@ -384,18 +417,23 @@ export interface MachineResult {
   identityGeneration?: number;
 }
 
-function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number): MachineResult {
+function identityOf(machine: string): IdentityKind {
+  return machine.startsWith('file:') ? 'file' : machine.startsWith('node:') ? 'name' : machine.startsWith('ip:') ? 'ip' : 'mac';
+}
+
+function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number, offline: boolean): MachineResult {
   const built: Built[] = [];
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
   const { pre, attempts } = segment(entries);
-  const mac = machine.includes(':') && !machine.startsWith('ip:') && !machine.startsWith('node:') ? machine : null;
+  const kind = identityOf(machine);
+  const mac = kind === 'mac' ? machine : null;
   // Attempts with nothing beyond MN preparation are not sessions (yet): their errors are cluster facts.
   // A lease renewal (a BMC, a booted OS: REQUEST/ACK, no DISCOVER) is no provisioning attempt:
   // it takes power, a fresh DHCP DISCOVER, a boot file, or an error.
   const real = attempts.filter((a) =>
     a.entries.some((e) => {
       const m = e.pattern?.milestone;
-      return (m && (STAGE_RANK[m] >= STAGE_RANK.bootloader || m === 'power' || m === 'poweron')) || isError(e);
+      return (m && (STAGE_RANK[m] >= STAGE_RANK.bootloader || m === 'power' || m === 'poweron')) || isError(e) || isNodeFault(e);
     }),
   );
   let name: string | null | undefined;
@@ -439,7 +477,8 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
       // A run of one (or a loop that finally succeeded: its earlier attempts stand alone).
       for (let k = 0; k < run.length; k++) {
         const sup = k + 1 < run.length ? run[k + 1]!.entries[0]!.rec.at : superseded;
-        built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), rules, now, scale));
+        const fragment = offline && (kind === 'name' || kind === 'file');
+        built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), rules, now, scale, fragment));
       }
     }
     i = j + 1;
@@ -454,6 +493,14 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
 
 function refreshAtOf(built: Built[], now: number): number {
   return built.some((b) => b.restall) ? now + STALL_REFRESH_MS : Infinity;
+}
+
+/**
+ * An unknown error line after which the node still made progress (a later milestone, a step
+ * that returned 0) was not what stopped it: `sed: can't read /boot/grub/grub.conf` in a clean run.
+ */
+function movedOnAfter(err: Entry, entries: Entry[]): boolean {
+  return entries.some((x) => x !== err && x.pattern && x.pattern.severity === 'info' && (x.pattern.milestone !== null || x.fields.rc === '0') && byTime(err, x) < 0);
 }
 
 function isError(e: Entry): boolean {
@@ -505,6 +552,7 @@ function baseDoc(machine: string, mac: string | null, entries: Entry[], f: Attem
     mac,
     ips: ipsOf(entries),
     node: name,
+    identity: identityOf(machine),
     outcome,
     stage: f.stage ?? 'none',
     startedAt: isoLocal(f.start),
@@ -558,8 +606,12 @@ function buildOne(
   rules: Rule[],
   now: number,
   scale: number,
+  fragment: boolean,
 ): Built {
   const v = verdictOf(a, f, rules, now, superseded, scale);
+  // A fragment (known by name or file only, offline) that neither ended nor ran late shows no
+  // outcome: unknown, not running; its warnings are still the best lead.
+  if (fragment && v.outcome === 'running') v.outcome = 'unknown';
   const endedAt = v.outcome === 'succeeded' || v.outcome === 'failed' ? (f.end?.rec.at ?? f.last) : superseded;
   const doc = baseDoc(machine, mac, a.entries, f, name, v.outcome, endedAt);
   if (v.stall) doc.stall = stallDoc(v.stall);
@@ -650,12 +702,13 @@ function buildLoop(
 
 function causeDoc(c: Candidate): Cause {
   const ev = c.entry ? evidenceList(c.entry) : [];
-  return { pattern: c.id, title: c.title, remedy: c.remedy, meaning: c.meaning || undefined, severity: c.severity, evidence: ev.slice(0, MAX_EVIDENCE) };
+  return { pattern: c.id, recognised: true, title: c.title, remedy: c.remedy, meaning: c.meaning || undefined, severity: c.severity, evidence: ev.slice(0, MAX_EVIDENCE) };
 }
 
 function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands: Candidate[]): void {
   const cands = b.candidates;
   b.root = null;
+  b.generic = null;
   b.doc.rootCause = null;
   b.doc.symptoms = [];
   b.doc.unknownErrors = [];
@@ -679,16 +732,20 @@ function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands
   };
   for (const c of cands) {
     const by = explained(c);
-    if (by || roots.length) symptoms.push({ c, explained: by });
-    else roots.push(c);
+    if (by || roots.length || c.generic) {
+      symptoms.push({ c, explained: by });
+      if (c.generic && !b.generic) b.generic = c;
+    } else roots.push(c);
   }
   let root = roots[0] ?? null;
-  // A cluster-wide cause that explains this root (and came before it) takes its place.
-  if (root) {
-    const r: Candidate = root;
+  // A cluster-wide cause that explains this root (and came before it) takes its place; so it
+  // does when only a generic status line says the attempt failed.
+  const r: Candidate | null = root ?? b.generic ?? null;
+  if (r) {
     const cause = clusterCands.find((k) => k.at <= (r.at === Number.MAX_SAFE_INTEGER ? Infinity : r.at + 60_000) && closure(k.id).has(r.id));
     if (cause) {
-      symptoms.unshift({ c: r, explained: true });
+      if (root) symptoms.unshift({ c: r, explained: true });
+      else for (const y of symptoms) if (y.c === r) y.explained = true;
       root = cause;
     }
   }
@@ -770,7 +827,9 @@ function buildGroups(built: Built[], orphans: { entry: Entry; node: string | nul
   for (const o of orphans) add(patternCandidate(o.entry, o.node ? { node: o.node } : {}), null, o.node);
   for (const c of clusterCands) if (!groups.has(groupKey(c))) add(c, null, null);
   return [...groups.values()]
-    .filter((g) => g.scope === 'cluster' || g.sessions.length >= 2 || g.sessions.length === 0)
+    // A cause shared by two sessions or more; an MN-side fault (scope cluster), whoever it hit;
+    // a node's fault seen before the node had a session. Not: one node's own cause.
+    .filter((g) => g.sessions.length >= 2 || g.scope === 'cluster' || (g.sessions.length === 0 && g.nodes.length > 0))
     .sort((a, b) => b.sessions.length - a.sessions.length || b.nodes.length - a.nodes.length || a.firstAt - b.firstAt)
     .map(({ firstAt: _f, ...g }) => g);
 }

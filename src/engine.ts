@@ -87,6 +87,15 @@ const MAX_COPIES = 200_000;
 /** A line that names no machine is attributed to MN activity this close in time (seconds). */
 const ATTRIB_WINDOW_S = 2;
 const MAX_FLOATING = 50_000;
+/** A node's request to xcatd (pattern id) → xcatd's line on receiving it, which names the node's IP. */
+const REPLIES: Record<string, string> = {
+  'post.firstboot-request': 'xcatd.monitor-connection',
+  'diskless.status-request': 'xcatd.monitor-connection',
+};
+const REPLY_IDS = new Set(Object.values(REPLIES));
+const REPLY_WINDOW_MS = 3000;
+/** Nameless lines this close, one after the other in a file, are one machine's run. */
+const RUN_GAP_MS = 5000;
 /** How long a machine counts as still at the stage it last reached, for attribution by stage. */
 const STAGE_WINDOW_MS = 10 * 60_000;
 const DISKLESS = new Set<string>(['netbooting', 'rootimg']);
@@ -193,7 +202,17 @@ export class Engine {
   touched: Set<string> | null = null;
   private resolvedGeneration = -1;
   maxAt = 0;
+  /** The latest time of a line that states none (its file's mtime): "now" only for input with no times at all. */
+  private maxUntimed = 0;
+  /** Which machines got lines from each source: up to two keys (more is "many"). */
+  private readonly sourceMachines = new Map<string, string[]>();
   readonly counters: EngineCounters = { records: 0, matched: 0, unknown: 0, duplicates: 0, dropped: 0 };
+
+  /**
+   * Offline analysis of collected files: a file that names no machine at all is one machine of
+   * its own (a pasted fragment). Live, a tailed MN file names machines sooner or later.
+   */
+  offline = false;
 
   /** Stall limits are multiplied by this (a demo replaying at compressed time sets it below 1). */
   stallScale = 1;
@@ -223,7 +242,11 @@ export class Engine {
     this.ord = n;
     this.firstCopy = null;
     this.slot = null;
-    if (rec.at > this.maxAt) this.maxAt = rec.at;
+    // "Now" offline is the latest time the input itself states: a line without a time of its
+    // own (raw console text) is placed at its file's mtime or its neighbour's, not a clock.
+    if (rec.claimed !== null || rec.source === 'remote') {
+      if (rec.at > this.maxAt) this.maxAt = rec.at;
+    } else if (rec.at > this.maxUntimed) this.maxUntimed = rec.at;
     const m = this.matcher.match(rec);
     if (!m && !looksLikeError(rec)) {
       this.counters.dropped++;
@@ -254,7 +277,7 @@ export class Engine {
     if (pattern?.binds) for (const s of subjects) this.identity.bind(s, rec.at);
     if (!subjects.length) {
       const e = this.entry(rec, pattern, fields, {});
-      if (rec.channel === 'node') {
+      if (rec.channel === 'node' || rec.channel === 'console') {
         // An installer that calls itself localhost: attributed later by what the MN saw then.
         if (this.floating.size >= MAX_FLOATING) this.floating.delete(this.floating.values().next().value!);
         this.floating.add(e);
@@ -278,9 +301,16 @@ export class Engine {
     for (const s of subjects) {
       const key = this.identity.resolve(s, rec.at);
       if (!key) continue;
+      this.noteSource(rec.source, key);
       const e = this.store(key, rec, pattern, fields, s);
       if (e) this.keptCopy(e, key);
     }
+  }
+
+  private noteSource(source: string, key: string): void {
+    const l = this.sourceMachines.get(source);
+    if (!l) this.sourceMachines.set(source, [key]);
+    else if (l.length < 3 && !l.includes(key)) l.push(key);
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
@@ -488,7 +518,9 @@ export class Engine {
       if (f) for (const at of f.anchors) anchor(key, at);
       for (const e of list) if (isAnchor(e)) anchor(key, e.rec.at);
     }
+    const answered = this.attributeByReply(extra);
     for (const f of this.floating) {
+      if (answered.has(f)) continue;
       const sec = Math.floor(f.rec.at / 1000);
       const best = new Map<string, number>();
       for (let d = -ATTRIB_WINDOW_S; d <= ATTRIB_WINDOW_S; d++) {
@@ -506,7 +538,99 @@ export class Engine {
         l.push(f);
       } else left.push(f);
     }
-    return { extra, left: this.attributeByStage(left, extra) };
+    return { extra, left: this.attributeByNeighbourhood(this.attributeByStage(left, extra), extra, answered) };
+  }
+
+  /**
+   * First, a node's request to xcatd (status on 3002) goes to the machine whose request xcatd
+   * logged first after it ("install monitor received a connection request from IP"): the MN
+   * answers in arrival order, so the nearest answer is this node's, even among busy neighbours.
+   */
+  private attributeByReply(extra: Map<string, Entry[]>): Map<Entry, string> {
+    const done = new Map<Entry, string>();
+    const asks = [...this.floating].filter((f) => f.pattern && REPLIES[f.pattern.id]);
+    if (!asks.length) return done;
+    const replies: { key: string; at: number; id: string }[] = [];
+    for (const [key, list] of this.machines) {
+      // A machine that spoke under its own name just then made that request itself.
+      const named = list.filter((e) => e.rec.channel === 'node').map((e) => e.rec.at);
+      const spoke = (at: number): boolean => named.some((t) => t <= at && at - t <= REPLY_WINDOW_MS);
+      for (const e of list) {
+        if (!e.pattern || !REPLY_IDS.has(e.pattern.id)) continue;
+        if (!spoke(e.rec.at)) replies.push({ key, at: e.rec.at, id: e.pattern.id });
+        // A repeat folded into an earlier entry keeps its latest time.
+        if (e.count > 1 && !spoke(e.lastAt)) replies.push({ key, at: e.lastAt, id: e.pattern.id });
+      }
+    }
+    replies.sort((a, b) => a.at - b.at);
+    for (const f of asks) {
+      const want = REPLIES[f.pattern!.id]!;
+      const near = replies.filter((r) => r.id === want && r.at >= f.rec.at && r.at - f.rec.at <= REPLY_WINDOW_MS);
+      // The first answer, unless two machines were answered in that same first moment.
+      if (!near.length || near.some((r) => r.key !== near[0]!.key && r.at === near[0]!.at)) continue;
+      let l = extra.get(near[0]!.key);
+      if (!l) extra.set(near[0]!.key, (l = []));
+      l.push(f);
+      done.set(f, near[0]!.key);
+    }
+    return done;
+  }
+
+  /**
+   * Third chance, by what surrounds a line in its own file: the run of nameless lines that led
+   * up to a node's status request goes with the request; a file
+   * whose other lines all belong to one machine (a node's own log, a paste about one node) is
+   * that machine's. A file that names no machine at all is one machine of its own (`file:`),
+   * so a fragment with no MAC, IP or name still gets a diagnosis.
+   */
+  private attributeByNeighbourhood(left: Entry[], extra: Map<string, Entry[]>, answered: Map<Entry, string>): Entry[] {
+    if (!left.length) return left;
+    const to = new Map<Entry, string>();
+    const give = (f: Entry, key: string): void => {
+      to.set(f, key);
+      let l = extra.get(key);
+      if (!l) extra.set(key, (l = []));
+      l.push(f);
+    };
+    for (const [key, list] of extra) for (const e of list) if (!to.has(e)) to.set(e, key);
+    // The nameless lines just before a node's status request in the same file, one after the
+    // other and seconds apart, are that node's %post leading up to it (its postscripts' results).
+    if (answered.size) {
+      const bySource = new Map<string, Entry[]>();
+      for (const f of this.floating) {
+        let l = bySource.get(f.rec.source);
+        if (!l) bySource.set(f.rec.source, (l = []));
+        l.push(f);
+      }
+      for (const list of bySource.values()) {
+        list.sort((a, b) => a.ord - b.ord);
+        for (let i = 0; i < list.length; i++) {
+          const key = answered.get(list[i]!);
+          if (key === undefined) continue;
+          for (let j = i - 1; j >= 0; j--) {
+            const e = list[j]!;
+            const next = list[j + 1]!;
+            if (next.ord - e.ord > 1 || next.rec.at - e.rec.at > RUN_GAP_MS || to.has(e)) break;
+            give(e, key);
+          }
+        }
+      }
+    }
+    const still: Entry[] = [];
+    const own = new Map<string, Entry[]>();
+    for (const f of left) {
+      if (to.has(f)) continue;
+      const keys = (this.sourceMachines.get(f.rec.source) ?? []).filter((k) => this.machines.has(k));
+      const n = this.sourceMachines.get(f.rec.source)?.length ?? 0;
+      if (keys.length === 1 && n < 3) give(f, keys[0]!);
+      else if (n === 0 && this.offline) {
+        let l = own.get(f.rec.source);
+        if (!l) own.set(f.rec.source, (l = []));
+        l.push(f);
+      } else still.push(f);
+    }
+    for (const [source, list] of own) for (const f of list) give(f, `file:${source}`);
+    return still;
   }
 
   /**
@@ -691,7 +815,7 @@ export class Engine {
       identity: this.identity,
       patterns: this.patterns,
       rules: this.rules,
-      now: now ?? this.maxAt,
+      now: now ?? (this.maxAt || this.maxUntimed),
       cache: this.cache,
       changed: this.dirtyMachines,
       urgent: this.urgentMachines,
@@ -705,6 +829,7 @@ export class Engine {
       },
       ...(budgetMs !== undefined ? { budgetMs } : {}),
       stallScale: this.stallScale,
+      offline: this.offline,
     });
     for (const k of d.rebuilt) {
       this.dirtyMachines.delete(k);

@@ -3,6 +3,7 @@
 
 import type { LogRecord, Pattern } from './types';
 import type { Subject } from './identity';
+import { TRACE_PROGRAM } from './records';
 
 export interface Entry {
   /** Ingestion order (unique; live, it depends on how files and the network interleave). */
@@ -47,7 +48,7 @@ export function looksLikeError(rec: LogRecord): boolean {
     const status = /^\S+ \S+ (\d{3}) /.exec(rec.message);
     return !!status && Number(status[1]) >= 400;
   }
-  if (BENIGN.test(rec.message)) return false;
+  if (BENIGN.test(rec.message) || rec.program === TRACE_PROGRAM) return false;
   if (rec.severity !== null && rec.severity <= 3) return true;
   return ERROR_WORDS.test(rec.message) || NONZERO_EXIT.test(rec.message);
 }

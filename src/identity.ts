@@ -3,6 +3,7 @@
 // Every binding has a time: an IP handed to another MAC later does not merge two machines.
 
 import { detach } from './detach';
+import { usableName } from './sources/node-name';
 
 /** A binding value with the time it was learned. */
 interface Timed {
@@ -73,25 +74,7 @@ export interface Subject {
   node?: string;
 }
 
-/** Names a node never has: installer defaults and placeholders. */
-const NOT_A_NAME = /^(?:localhost(?:\.localdomain)?|localhost\d*|\(none\)|-|anaconda|dracut|linux|install|unknown)$/i;
-
-/** Names seen are few (one per node) and asked for on every line and every diagnosis. */
-const nameMemo = new Map<string, string | null>();
-const NAME_MEMO_MAX = 100_000;
-
-export function usableName(name: string | null | undefined): string | null {
-  if (!name) return null;
-  let r = nameMemo.get(name);
-  if (r !== undefined) return r;
-  const short = name.split('.')[0]!.toLowerCase();
-  r = !short || NOT_A_NAME.test(short) || /^\d+$/.test(short) ? null : short;
-  if (nameMemo.size >= NAME_MEMO_MAX) nameMemo.clear();
-  // Flat copies: a name sliced from a read chunk must not keep the chunk alive in the memo.
-  r = r === null ? null : detach(r);
-  nameMemo.set(detach(name), r);
-  return r;
-}
+export { usableName } from './sources/node-name';
 
 export class Identity {
   private readonly ipMac = new TimedMap();

@@ -6,9 +6,16 @@ import type { Channel, LogRecord } from './types';
 import { parseSyslog, normalizeIp, isIpv4, SEVERITY_WORDS } from './sources/syslog-parse';
 import { YearTracker, parseBsd, parseApacheTime, parseIso, monthIndex } from './sources/timestamps';
 import { stripConsole } from './sources/console-text';
+import { parseTextLine } from './sources/kinds/text-line';
 
-/** The kinds of input xtriage reads. */
-export type FileKind = 'messages' | 'cluster' | 'computes' | 'commands' | 'access' | 'error' | 'console' | 'remote';
+/**
+ * The kinds of input xtriage reads. `text` is node-side text of any form (the node's own
+ * xcat.log, a journalctl dump, a pasted fragment, a log of unknown name): see kinds/text-line.ts.
+ */
+export type FileKind = 'messages' | 'cluster' | 'computes' | 'commands' | 'access' | 'error' | 'console' | 'text' | 'remote';
+
+/** The program name a `set -x` trace line gets: never matched, never an error (it is the command, not its result). */
+export const TRACE_PROGRAM = '+';
 
 /** Lines longer than this are cut before matching (raw keeps up to MAX_RAW). */
 export const MAX_MATCH = 16 * 1024;
@@ -45,6 +52,8 @@ const XCAT_TEMPLATE = /^(\S+) ([^\s[]+?)(?:\[(\d+)\])?:? ([A-Z]{3,7})(?: +|$)/;
 export class LineReader {
   private readonly years: YearTracker;
   private cmd: { at: number; program: string | null; inResponse: boolean } | null = null;
+  /** The time of the last line that had one: a line without a time is placed there (raw console text). */
+  private lastClaimed: number | null = null;
 
   /**
    * @param kind how to read the lines
@@ -78,12 +87,15 @@ export class LineReader {
       case 'commands':
         return this.readCommands(raw);
       case 'console':
-        return this.readConsole(raw);
+        return this.readText(raw, true);
+      case 'text':
+        return this.readText(raw, false);
     }
   }
 
   private record(partial: Partial<LogRecord> & Pick<LogRecord, 'channel' | 'message' | 'raw'>): LogRecord {
-    const at = partial.at ?? partial.claimed ?? this.reference;
+    if (partial.claimed !== undefined && partial.claimed !== null) this.lastClaimed = partial.claimed;
+    const at = partial.at ?? partial.claimed ?? this.lastClaimed ?? this.reference;
     return {
       at,
       claimed: partial.claimed ?? null,
@@ -141,7 +153,7 @@ export class LineReader {
     const channel: Channel = this.kind === 'computes' ? 'node' : channelOfMnProgram(f.program, f.pid);
     const hint = hostHint(f.host);
     return this.record({
-      at: f.claimed ?? this.reference,
+      at: f.claimed ?? undefined,
       claimed: f.claimed,
       channel,
       from: channel === 'node' ? hint.from : null,
@@ -190,7 +202,7 @@ export class LineReader {
     const path = m[4]!.replace(/\/{2,}/g, '/');
     const status = Number(m[5]);
     return this.record({
-      at: t ?? this.reference,
+      at: t ?? undefined,
       claimed: t,
       channel: 'http',
       from: isIpv4(client) || client.includes(':') ? client : null,
@@ -229,7 +241,7 @@ export class LineReader {
       from = normalizeIp(addr.includes('.') ? addr : client[1]!);
       rest = rest.slice(0, client.index) + rest.slice(client.index + client[0].length);
     }
-    return this.record({ at: claimed ?? this.reference, claimed, channel: 'httperror', from, program: 'httpd', severity, message: rest, raw });
+    return this.record({ at: claimed ?? undefined, claimed, channel: 'httperror', from, program: 'httpd', severity, message: rest, raw });
   }
 
   private readCommands(raw: string): LogRecord | null {
@@ -267,17 +279,38 @@ export class LineReader {
     return null;
   }
 
-  private readConsole(raw: string): LogRecord | null {
+  /**
+   * Node-side text: console logs (every line on the console channel, named after the file) and
+   * `text` (a node's xcat.log, journalctl, a pasted fragment: syslog lines go by their program,
+   * date(1)-stamped lines are the node's own log, the rest is console output).
+   */
+  private readText(raw: string, console: boolean): LogRecord | null {
     const text = stripConsole(raw);
     if (text.trim() === '') return null;
-    // goconserver/conserver can prefix a timestamp.
-    let claimed: number | null = null;
-    let message = text;
-    const ts = /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\]? ?/.exec(text);
-    if (ts) {
-      claimed = parseIso(ts[1]!);
-      message = text.slice(ts[0].length);
+    const t = parseTextLine(text, this.years);
+    if (t.separator) return null;
+    const severity = t.severity;
+    // A console is console output; other node text is the node's (its own log, a paste), except
+    // what carries a console's marks (dmesg or conserver stamps).
+    let channel: Channel = console || t.uptime !== null || /^\[/.test(text) ? 'console' : 'node';
+    let program = t.program;
+    if (t.trace) program = TRACE_PROGRAM;
+    else if (!console && t.syslog) {
+      channel = channelOfMnProgram(t.program, t.pid);
+      if (channel === 'syslog') channel = 'node';
     }
-    return this.record({ at: claimed ?? this.reference, claimed, channel: 'console', message, raw });
+    const hint = hostHint(t.host ?? t.prefixNode);
+    return this.record({
+      at: t.claimed ?? undefined,
+      claimed: t.claimed,
+      channel,
+      from: channel === 'node' || channel === 'console' ? hint.from : null,
+      host: hint.host,
+      program,
+      pid: t.pid,
+      severity,
+      message: t.message,
+      raw,
+    });
   }
 }

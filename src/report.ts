@@ -12,7 +12,7 @@ export interface ReportOptions {
   width: number;
 }
 
-const OUTCOME_ORDER = ['failed', 'looping', 'stalled', 'running', 'succeeded'] as const;
+const OUTCOME_ORDER = ['failed', 'looping', 'stalled', 'unknown', 'running', 'succeeded'] as const;
 
 function paint(on: boolean): (code: string, s: string) => string {
   return (code, s) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -27,7 +27,36 @@ function shortTime(iso: string): string {
 }
 
 function nameOf(s: SessionDoc): string {
-  return s.node ?? s.mac ?? s.ips[0] ?? s.id;
+  return s.node ?? s.mac ?? s.ips[0] ?? (s.identity === 'file' ? `(unnamed machine ${s.id.slice(0, 6)})` : s.id);
+}
+
+function machineOf(s: SessionDoc): string {
+  return s.mac ?? s.node ?? s.ips[0] ?? s.id;
+}
+
+/**
+ * Bad attempts of machines whose last attempt succeeded: they provisioned in the end, so their
+ * failed attempts are history, told in one line each, not among the nodes that did not provision.
+ */
+export function recoveredSessions(doc: AnalysisDoc): SessionDoc[] {
+  const lastOf = new Map<string, SessionDoc>();
+  for (const s of doc.sessions) {
+    const k = machineOf(s);
+    const l = lastOf.get(k);
+    if (!l || l.startedAt <= s.startedAt) lastOf.set(k, s);
+  }
+  return doc.sessions.filter((s) => isBad(s) && lastOf.get(machineOf(s))?.outcome === 'succeeded');
+}
+
+/** The exit status of an analysis: 1 when a node needs the admin (or an MN-side fault stands), else 0. */
+export function exitStatusOf(doc: AnalysisDoc): 0 | 1 {
+  const recovered = new Set(recoveredSessions(doc));
+  return doc.sessions.some((s) => isBad(s) && !recovered.has(s)) || doc.groups.some((g) => g.sessions.length === 0) ? 1 : 0;
+}
+
+/** What the admin must act on: an attempt that failed, stalled or loops, or a fragment that ends on an error. */
+export function isBad(s: SessionDoc): boolean {
+  return s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping' || (s.outcome === 'unknown' && s.rootCause !== null);
 }
 
 function listNames(names: string[], max = 12): string {
@@ -43,7 +72,7 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
     const room = width - indent;
     return s.length > room ? `${s.slice(0, room - 1)}…` : s;
   };
-  const colourOf: Record<string, string> = { failed: '1;31', looping: '1;35', stalled: '1;33', running: '36', succeeded: '32' };
+  const colourOf: Record<string, string> = { failed: '1;31', looping: '1;35', stalled: '1;33', unknown: '1;33', running: '36', succeeded: '32' };
   const counts = new Map<string, number>();
   for (const s of doc.sessions) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
   const summary = OUTCOME_ORDER.filter((o) => counts.get(o)).map((o) => c(colourOf[o]!, `${counts.get(o)} ${o}`)).join(', ');
@@ -62,14 +91,22 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
     remedy ? safe(remedy, 1000).split(/(?<=\.) +/).map((l, i) => `${indent}${i === 0 ? c('1', 'remedy   ') : '         '}${l}`) : [];
 
   const inShownGroup = new Set<string>();
-  const groups = doc.groups.filter((g) => g.sessions.length > 0 || g.scope === 'cluster' || g.nodes.length > 0);
-  if (groups.length) {
+  // Shared means two nodes or more; an MN-side fault that hit one node (or none yet) is told apart.
+  const groups = doc.groups;
+  const shared = groups.filter((g) => g.sessions.length >= 2);
+  const mnSide = groups.filter((g) => g.sessions.length < 2);
+  if (shared.length) {
     out.push('', c('1;4', 'CAUSES SHARED ACROSS THE CLUSTER'));
-    for (const g of groups) out.push(...renderGroup(g, byId, inShownGroup, c, evidenceLines, remedyLines));
+    for (const g of shared) out.push(...renderGroup(g, byId, inShownGroup, c, evidenceLines, remedyLines));
+  }
+  if (mnSide.length) {
+    out.push('', c('1;4', 'MN-SIDE FAULTS'));
+    for (const g of mnSide) out.push(...renderGroup(g, byId, inShownGroup, c, evidenceLines, remedyLines));
   }
 
+  const recovered = recoveredSessions(doc);
   const failing = doc.sessions
-    .filter((s) => s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping')
+    .filter((s) => isBad(s) && !recovered.includes(s))
     .sort((a, b) => OUTCOME_ORDER.indexOf(a.outcome) - OUTCOME_ORDER.indexOf(b.outcome) || nameOf(a).localeCompare(nameOf(b), undefined, { numeric: true }));
   if (failing.length) {
     out.push('', c('1;4', 'NODES THAT DID NOT PROVISION'));
@@ -103,6 +140,21 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
     }
   }
 
+  if (recovered.length) {
+    out.push('', c('1;4', 'RECOVERED (the last attempt succeeded)'));
+    for (const s of recovered) {
+      const all = doc.sessions.filter((x) => machineOf(x) === machineOf(s)).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+      const nth = all.indexOf(s) + 1;
+      const cause = s.rootCause ? `${safe(s.rootCause.title)}  ${c('2', `[${safe(s.rootCause.pattern)}]`)}` : s.outcome;
+      out.push(`  ${c('1', safe(nameOf(s)))} succeeded on attempt ${all.length}; attempt ${nth} ${s.outcome === 'failed' ? 'failed' : `was ${s.outcome}`} (${shortTime(s.startedAt)}): ${cause}`);
+      const ev = s.rootCause?.evidence[0];
+      if (ev) out.push(`      ${c('2', `${shortTime(ev.at)}  ${safe(ev.source)}`)}  ${cut(safe(ev.line), 40)}`);
+    }
+  }
+  const unknown = doc.sessions.filter((s) => s.outcome === 'unknown' && !s.rootCause);
+  if (unknown.length) {
+    out.push('', `${c(colourOf.unknown!, 'NO OUTCOME IN THE INPUT')} ${unknown.length}: ${listNames(unknown.map((s) => `${nameOf(s)}(${s.stage})`))}`);
+  }
   const running = doc.sessions.filter((s) => s.outcome === 'running');
   if (running.length) {
     out.push('', `${c(colourOf.running!, 'RUNNING')}   ${running.length}: ${listNames(running.map((s) => `${nameOf(s)}(${s.stage})`))}`);

@@ -9,7 +9,7 @@
 import { STAGE_RANK, type Rule, type Stage } from './types';
 import { byTime, type Entry } from './entry';
 
-export type Outcome = 'running' | 'succeeded' | 'failed' | 'stalled' | 'looping';
+export type Outcome = 'running' | 'succeeded' | 'failed' | 'stalled' | 'looping' | 'unknown';
 
 export interface Attempt {
   entries: Entry[];
@@ -20,6 +20,15 @@ export interface Attempt {
 const R = STAGE_RANK;
 const SAME_MOMENT_MS = 2000;
 const INSTALL_BEGIN = new Set<Stage>(['kernel', 'initrd', 'kickstart', 'installing', 'netbooting', 'rootimg']);
+
+/**
+ * The node itself (its log, its console) reporting an error, known or not: that is provisioning
+ * even when nothing else was seen (a pasted fragment, a console that shows only a panic).
+ */
+export function isNodeFault(e: Entry): boolean {
+  if (e.rec.channel !== 'node' && e.rec.channel !== 'console') return false;
+  return !e.pattern || e.pattern.severity === 'error' || e.pattern.severity === 'critical';
+}
 
 export function rankOf(e: Entry): number | null {
   const m = e.pattern?.milestone;
@@ -54,7 +63,7 @@ export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] }
     const opens = e.pattern?.opens === true;
     if (!cur) {
       // The node itself reporting an error is provisioning, even when nothing else was seen.
-      const nodeFault = e.rec.channel === 'node' && (e.pattern?.severity === 'error' || e.pattern?.severity === 'critical');
+      const nodeFault = isNodeFault(e);
       if (r !== null || opens || nodeFault) open([e], 'first');
       else pre.push(e);
       continue;
@@ -155,7 +164,11 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
         }
       }
     }
-    for (const r of absentWhen.get(p.id) ?? []) {
+    // An absence is concluded only from a line the machine is known to have sent: a nameless
+    // line placed here by inference (its neighbours, xcatd's answer) does not bring the lines
+    // before it along, so their absence proves nothing.
+    const inferred = !e.subject.mac && !e.subject.ip && !e.subject.node;
+    for (const r of inferred ? [] : absentWhen.get(p.id) ?? []) {
       if (r.without && !milestones.has(r.without)) absent.push({ rule: r, entry: e });
     }
   }

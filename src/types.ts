@@ -136,6 +136,11 @@ export interface Pattern {
   binds: boolean;
   /** Consecutive matches of this pattern for one machine coalesce into one (counted) entry. */
   coalesce: boolean;
+  /**
+   * A status line that only says something failed ("provision completed with error", "changing
+   * status=failed"): a symptom, never a root cause; the line that says why is looked for instead.
+   */
+  generic: boolean;
   /** Fields that, with the id, make two sessions' causes "the same" for cluster groups. */
   groupBy: string[];
   /** Higher wins when several patterns match one line. */

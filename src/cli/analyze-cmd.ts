@@ -3,10 +3,19 @@
 import { parseArgs } from 'node:util';
 import { analyze, UsageError } from '../analyze';
 import { loadKb } from '../kb';
-import { renderReport } from '../report';
+import { exitStatusOf, renderReport } from '../report';
 import { parseIso } from '../sources/timestamps';
 import { filterDoc } from './filter';
 import { progressLine } from './progress';
+import { KIND_NAMES } from '../sources/kinds/sniff';
+import type { FileKind } from '../records';
+
+/** Everything on standard input (a pasted fragment; Ctrl-D ends it on a terminal). */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
 
 export async function analyzeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -17,6 +26,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       capture: { type: 'string', multiple: true, default: [] },
       hosts: { type: 'string', multiple: true, default: [] },
       now: { type: 'string' },
+      as: { type: 'string' },
       json: { type: 'boolean', default: false },
       node: { type: 'string' },
       patterns: { type: 'string', multiple: true, default: [] },
@@ -28,18 +38,25 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     process.stdout.write(ANALYZE_HELP);
     return 0;
   }
-  if (!positionals.length && !values.capture.length) throw new UsageError('analyze needs a PATH (log directory, xcatsnap tarball or capture file) or --capture FILE');
+  if (!positionals.length && !values.capture.length) throw new UsageError('analyze needs a PATH (log directory, xcatsnap tarball, log file, - for standard input, or capture file) or --capture FILE');
   let now: number | undefined;
   if (values.now !== undefined) {
     const t = parseIso(values.now) ?? (/^\d+$/.test(values.now) ? Number(values.now) * 1000 : null);
     if (t === null || !Number.isFinite(t)) throw new UsageError(`--now: not a time: ${values.now} (use ISO 8601, e.g. 2026-11-24T10:00:00Z)`);
     now = t;
   }
+  let as: FileKind | 'capture' | undefined;
+  if (values.as !== undefined) {
+    as = KIND_NAMES[values.as];
+    if (!as) throw new UsageError(`--as: unknown kind ${JSON.stringify(values.as)} (one of: ${Object.keys(KIND_NAMES).join(', ')})`);
+  }
   const kb = loadKb(values.patterns, { local: !values['no-local-patterns'] });
   for (const p of kb.problems) process.stderr.write(`xtriage: pattern problem: ${p}\n`);
   const progress = process.stderr.isTTY && !values.json ? progressLine(process.stderr) : null;
   const result = await analyze({
     paths: positionals,
+    ...(as ? { as } : {}),
+    stdin: readStdin,
     captures: values.capture,
     identity: values.hosts,
     now,
@@ -57,15 +74,21 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
     process.stdout.write(renderReport(doc, { color, width: process.stdout.isTTY ? (process.stdout.columns ?? 120) : 100_000 }));
   }
-  const bad = doc.sessions.some((s) => s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping');
-  return bad ? 1 : 0;
+  // 0 only when every machine's last attempt succeeded or is within normal time, and no MN-side fault stands.
+  return exitStatusOf(doc);
 }
 
-const ANALYZE_HELP = `usage: xtriage analyze PATH... [--capture FILE]... [--now TIME] [--json] [--node SPEC]
+const ANALYZE_HELP = `usage: xtriage analyze PATH... [--as KIND] [--capture FILE]... [--now TIME] [--json] [--node SPEC]
 
 PATH      a directory laid out like /var/log (messages or syslog, xcat/, httpd/ or apache2/,
-          consoles/, goconserver/nodes/, rotated siblings and .gz), an xcatsnap .tar/.tar.gz,
-          or a capture file (JSON lines as xtriaged spools them)
+          consoles/, goconserver/nodes/, rotated siblings and .gz; other files are read when
+          their lines parse as logs), an xcatsnap .tar/.tar.gz, any log file (its kind is
+          recognised by its content: a node's xcat.log, a console log, journalctl output, a
+          pasted fragment), - for standard input, or a capture file (JSON lines as xtriaged
+          spools them)
+--as KIND          read the files given (and standard input) as KIND: console, node-xcatlog,
+                   journal, text, messages, cluster.log, computes.log, commands.log,
+                   access_log, error_log, capture
 --capture FILE     a capture file (repeatable)
 --now TIME         reference time for stall detection (default: the latest time seen)
 --json             print one JSON document (sessions, groups, unknownErrors)
@@ -74,5 +97,7 @@ PATH      a directory laid out like /var/log (messages or syslog, xcat/, httpd/ 
 --hosts FILE       identity file (repeatable): /etc/hosts, dhcpd.leases, xCAT mac.csv or
                    hosts.csv; those inside a bundle (etc/hosts, …) are found by themselves
 
-exit status: 0 no session failed, stalled or looped; 1 some did; 2 bad usage or no input
+exit status: 0 every machine's last attempt succeeded or is within normal time; 1 some
+             did not (failed, stalled, looping, or a fragment ending on an error), or an
+             MN-side fault was found; 2 bad usage or no input
 `;

@@ -5,25 +5,11 @@
 import type { Channel, LogRecord, Pattern } from '../types';
 import { LineReader, type FileKind } from '../records';
 import { Matcher, tryPattern } from './match';
+import { KIND_NAMES } from '../sources/kinds/sniff';
 
-const FILE_KINDS: Record<string, FileKind> = {
-  messages: 'messages',
-  syslog: 'messages',
-  'cluster.log': 'cluster',
-  cluster: 'cluster',
-  'computes.log': 'computes',
-  computes: 'computes',
-  access_log: 'access',
-  'access.log': 'access',
-  access: 'access',
-  error_log: 'error',
-  'error.log': 'error',
-  error: 'error',
-  'commands.log': 'commands',
-  commands: 'commands',
-  console: 'console',
-  remote: 'remote',
-};
+/** An example's `file:` names a kind as `--as` does (and `remote`: a datagram as received). */
+const FILE_KINDS: Record<string, FileKind> = { remote: 'remote' };
+for (const [name, kind] of Object.entries(KIND_NAMES)) if (kind !== 'capture') FILE_KINDS[name] = kind;
 
 const DEFAULT_KIND: Record<Channel, FileKind> = {
   dhcpd: 'messages',

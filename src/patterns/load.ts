@@ -13,7 +13,7 @@ import { requiredLiteral } from './literal';
 const SEVERITIES: Severity[] = ['info', 'warning', 'error', 'critical'];
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
 const PATTERN_KEYS = new Set([
-  'id', 'sources', 'program', 'regex', 'milestone', 'stage', 'severity', 'scope', 'ends', 'opens', 'binds', 'coalesce',
+  'id', 'sources', 'program', 'regex', 'milestone', 'stage', 'severity', 'scope', 'ends', 'opens', 'binds', 'coalesce', 'generic',
   'groupBy', 'priority', 'awaits', 'title', 'meaning', 'remedy', 'explains', 'examples', 'counterexamples',
 ]);
 const RULE_KEYS = new Set([
@@ -222,6 +222,7 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
     opens: obj.opens === true,
     binds: obj.binds === true,
     coalesce: obj.coalesce === true,
+    generic: obj.generic === true,
     groupBy,
     priority: priority as number,
     awaits,

@@ -6,6 +6,7 @@ import type { Channel, LogRecord, Match, Pattern } from '../types';
 import { CHANNELS } from '../types';
 import { normalizeIp, normalizeMac } from '../sources/syslog-parse';
 import { detach } from '../detach';
+import { TRACE_PROGRAM } from '../records';
 
 /** Lines repeat: the same text from hundreds of nodes, a flood of one line. Results by text, bounded. */
 const MEMO_MAX = 20_000;
@@ -34,6 +35,8 @@ export class Matcher {
 
   /** The winning match for a record, or null. Depends only on channel, program and text. */
   match(rec: LogRecord): Match | null {
+    // A `set -x` trace is the command about to run; its result is the next line.
+    if (rec.program === TRACE_PROGRAM) return null;
     const list = this.byChannel.get(rec.channel);
     if (!list) return null;
     if (rec.message.length > MEMO_TEXT_MAX) return detachFields(firstMatch(list, rec));

@@ -1,0 +1,226 @@
+// What real node-side text looks like, line by line, whatever file it was copied into: the
+// node's own /var/log/xcat/xcat.log (date(1) prefixes, with or without `[info]: tag:`), a serial
+// console (conserver's `[Tue Mar  4 09:12:07 2025]`, goconserver's `[2025-03-04T09:12:07+01:00]`,
+// dmesg's `[   42.518003]`), a journalctl dump (short, short-iso, short-precise, -o cat), a
+// syslog line pasted from computes.log, `set -x` traces, or bare text with no time at all.
+// One function peels the prefixes off; what it cannot read stays in the message.
+
+import { BSD_TS, parseBsd, parseIso, monthIndex, type YearTracker } from '../timestamps';
+import { SEVERITY_WORDS } from '../syslog-parse';
+
+export interface TextLine {
+  /** The time the line claims (epoch ms), or null. */
+  claimed: number | null;
+  /** Seconds since boot from a dmesg stamp, or null. */
+  uptime: number | null;
+  /** A syslog HOSTNAME field, when the line had one. */
+  host: string | null;
+  program: string | null;
+  pid: number | null;
+  severity: number | null;
+  message: string;
+  /** A `set -x` trace line (`+ cmd`): the command, not its outcome. */
+  trace: boolean;
+  /** `message repeated N times: [ … ]`: N (1 otherwise). */
+  repeated: number;
+  /** A journal separator (`-- Reboot --`, `-- Logs begin at …`): no content. */
+  separator: boolean;
+  /** The line had a syslog header (host and tag). */
+  syslog: boolean;
+  /** The node a `NAME: ` prefix names (xdsh, updatenode and psh output), or null. */
+  prefixNode: string | null;
+}
+
+/**
+ * Time zone abbreviations date(1) prints, to UTC offsets in minutes. One abbreviation can mean
+ * several zones (IST, CST); the most common meaning on HPC sites is taken. An unknown one is
+ * read as the analysing machine's local time (as a BSD timestamp is).
+ */
+const ZONES: Record<string, number> = {
+  UTC: 0, GMT: 0, Z: 0, WET: 0, WEST: 60, BST: 60, CET: 60, CEST: 120, MET: 60, MEST: 120, EET: 120, EEST: 180,
+  MSK: 180, IST: 330, CST: -360, CDT: -300, EST: -300, EDT: -240, MST: -420, MDT: -360, PST: -480, PDT: -420,
+  AKST: -540, AKDT: -480, HST: -600, JST: 540, KST: 540, AEST: 600, AEDT: 660, ACST: 570, AWST: 480, NZST: 720,
+  NZDT: 780, SGT: 480, HKT: 480, PHT: 480, ICT: 420, WIB: 420, BRT: -180, ART: -180,
+};
+
+// date(1): "Tue Mar  4 09:12:07 CET 2025", "Thu Jan 14 05:41:15 EST 2016",
+// "Tue Mar  4 09:12:07 AM CET 2025", "Tue 04 Mar 2025 09:12:07 AM CET" (en_US 12-hour), and no zone.
+const DATE1 = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: ([AP]M))?(?: ([A-Z]{1,5}|[+-]\d{2}:?\d{2}))? (\d{4})(?=\s|$)/;
+const DATE1_DMY = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: ([AP]M))?(?: ([A-Z]{1,5}))?(?=\s|$)/;
+// conserver: "[Tue Mar  4 09:12:07 2025]" (also its "[-- Console up -- Tue Mar 4 …]" marks).
+const CONSERVER = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})\] ?/;
+// goconserver: "[2025-03-04T09:12:07+01:00] " or "[2025-03-04 09:12:07] ".
+const BRACKET_ISO = /^\[(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\] ?/;
+const BARE_ISO = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?) /;
+const DMESG = /^\[ *(\d{1,7}\.\d{1,9})\] ?/;
+// xCAT's newer node log form after the date: "[info]: xcat.deployment.postbootscript: msg".
+const LEVEL_TAG = /^\[(emerg|alert|crit|err|error|warning|warn|notice|info|debug)\]:? *(?:([\w.-]+): )?/i;
+// "<prog>[pid]: " or "<prog>: " after a dmesg stamp or a journal -o cat line.
+const PROG = /^([A-Za-z_][\w.@/-]{0,63})\[(\d{1,10})\]: /;
+const REPEATED = /^message repeated (\d+) times: \[ ?([\s\S]*?) ?\]$/;
+const TRACE = /^\++ /;
+const JOURNAL_SEP = /^-- (?:Reboot|Logs begin at|Journal begins at|No entries|Boot [0-9a-f]+) ?.*--?$|^-- Reboot --$/;
+const SYSLOG_TAG = /^([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])?: ?/;
+const HOSTISH = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$|^\(none\)$/;
+// xdsh / updatenode / psh output: "cn07: text". A node name has a letter and a digit; device
+// and kernel subsystem names (eth0:, sda1:, ata2:, usb 1-1:) are not nodes.
+const NODE_PREFIX = /^([A-Za-z][A-Za-z0-9_-]*\d[A-Za-z0-9_.-]*): (?=\S)/;
+const NOT_NODE_PREFIX = /^(?:eth|ens|enp|eno|enP|ib|sd|hd|vd|xvd|nvme|dm-|md|loop|tty|usb|pci|ata|scsi|sr|br|bond|vlan|em|p\d|lo|mlx|hfi|nfs|xfs|ext\d|raid|cpu|node\d+$|irq|acpi|ahci|virtio|fb|i\d{3,4}|dev|mmc|hub|input|rtc|pcie|nvidia|ipmi|dmar|pnp|serial|e1000|igb|ixgbe|bnx|tg3|qla|lpfc|mpt|megaraid|smartpqi|hpsa)/i;
+// A shell prompt with the command typed (pasted terminal sessions): the admin's input, not a log.
+const PROMPT = /^(?:\[[^\]@\s]+@[^\]]+\][#$] ?|[#$] ?(?=[a-z]))/;
+// A syslog line whose timestamp was cut off in the paste: " host tag: SEVERITY msg" (xCAT's template).
+const CUT_SYSLOG = /^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,253}) ([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])?:? +([A-Z]{3,7}) +/;
+
+function clock(h: number, ampm: string | undefined): number {
+  if (!ampm) return h;
+  if (ampm === 'AM') return h === 12 ? 0 : h;
+  return h === 12 ? 12 : h + 12;
+}
+
+function zoned(y: number, mo: number, d: number, h: number, mi: number, s: number, zone: string | undefined): number {
+  if (zone) {
+    const off = /^[+-]/.test(zone) ? (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))) : ZONES[zone];
+    if (off !== undefined) return Date.UTC(y, mo, d, h, mi, s) - off * 60_000;
+  }
+  return new Date(y, mo, d, h, mi, s).getTime();
+}
+
+/** A date(1) prefix at the start of s: its time and length, or null. */
+export function parseDate1(s: string): { t: number; len: number } | null {
+  let m = DATE1.exec(s);
+  if (m) {
+    const mo = monthIndex(m[1]!);
+    if (mo === undefined) return null;
+    const t = zoned(Number(m[8]), mo, Number(m[2]), clock(Number(m[3]), m[6]), Number(m[4]), Number(m[5]), m[7]);
+    return Number.isFinite(t) ? { t, len: m[0].length } : null;
+  }
+  m = DATE1_DMY.exec(s);
+  if (m) {
+    const mo = monthIndex(m[2]!);
+    if (mo === undefined) return null;
+    const t = zoned(Number(m[3]), mo, Number(m[1]), clock(Number(m[4]), m[7]), Number(m[5]), Number(m[6]), m[8]);
+    return Number.isFinite(t) ? { t, len: m[0].length } : null;
+  }
+  return null;
+}
+
+const LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, error: 3, warning: 4, warn: 4, notice: 5, info: 6, debug: 7 };
+
+/** Peel every prefix real node text carries. Never throws. */
+export function parseTextLine(input: string, years: YearTracker): TextLine {
+  let s = input;
+  const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null };
+  if (PROMPT.test(s)) {
+    out.trace = true;
+    return out;
+  }
+  // A console's own time first (conserver / goconserver), then what the node printed.
+  let m: RegExpExecArray | null = CONSERVER.exec(s);
+  if (m) {
+    const mo = monthIndex(m[1]!);
+    if (mo !== undefined) out.claimed = new Date(Number(m[6]), mo, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
+    s = s.slice(m[0].length);
+  } else if ((m = BRACKET_ISO.exec(s))) {
+    out.claimed = parseIso(m[1]!.replace(' ', 'T'));
+    s = s.slice(m[0].length);
+  }
+  const np = NODE_PREFIX.exec(s);
+  // Node names are lower-case; error codes (PXE-E53:, E1000:) are not.
+  if (np && /[a-z]/.test(np[1]!) && !NOT_NODE_PREFIX.test(np[1]!)) {
+    out.prefixNode = np[1]!;
+    s = s.slice(np[0].length);
+  }
+  // date(1), as xCAT's node scripts prefix xcat.log lines.
+  const d = parseDate1(s);
+  if (d) {
+    out.claimed = d.t;
+    s = s.slice(d.len).replace(/^ +/, '');
+    const lt = LEVEL_TAG.exec(s);
+    if (lt) {
+      out.severity = LEVELS[lt[1]!.toLowerCase()] ?? null;
+      if (lt[2]) out.program = lt[2];
+      s = s.slice(lt[0].length);
+    }
+  } else if (out.claimed === null && !DMESG.test(s)) {
+    // A syslog line (computes.log, messages, journalctl short / short-iso / short-precise).
+    let t: number | null = null;
+    let rest = s;
+    if (BSD_TS.test(s)) {
+      const b = parseBsd(s, years);
+      if (b) {
+        t = b.t;
+        rest = s.slice(b.len);
+      }
+    } else {
+      const iso = BARE_ISO.exec(s);
+      if (iso) {
+        t = parseIso(iso[1]!.replace(' ', 'T'));
+        rest = s.slice(iso[1]!.length);
+      }
+    }
+    if (t !== null) {
+      out.claimed = t;
+      rest = rest.replace(/^ +/, '');
+      const sp = rest.indexOf(' ');
+      const first = sp > 0 ? rest.slice(0, sp) : '';
+      const afterHost = rest.slice(sp + 1);
+      const tag = SYSLOG_TAG.exec(afterHost);
+      // xCAT's template: "host tag SEVERITY msg" (tag without a colon).
+      const tpl = /^([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])? ([A-Z]{3,7})(?: +|$)/.exec(afterHost);
+      if (first && HOSTISH.test(first) && tpl && SEVERITY_WORDS[tpl[3]!] !== undefined) {
+        out.host = first;
+        out.program = tpl[1]!;
+        out.pid = tpl[2] ? Number(tpl[2]) : null;
+        out.severity = SEVERITY_WORDS[tpl[3]!]!;
+        out.syslog = true;
+        s = afterHost.slice(tpl[0].length);
+      } else if (first && HOSTISH.test(first) && tag && !first.endsWith(':')) {
+        out.host = first;
+        out.program = tag[1]!;
+        out.pid = tag[2] ? Number(tag[2]) : null;
+        out.syslog = true;
+        s = afterHost.slice(tag[0].length);
+        // xCAT's rsyslog template puts a severity word after the tag.
+        const sev = /^([A-Z]{3,7})(?: +|$)/.exec(s);
+        if (sev && SEVERITY_WORDS[sev[1]!] !== undefined) {
+          out.severity = SEVERITY_WORDS[sev[1]!]!;
+          s = s.slice(sev[0].length);
+        }
+      } else {
+        s = rest;
+      }
+    } else {
+      const cut = CUT_SYSLOG.exec(s);
+      if (cut && SEVERITY_WORDS[cut[4]!] !== undefined && HOSTISH.test(cut[1]!)) {
+        out.host = cut[1]!;
+        out.program = cut[2]!;
+        out.pid = cut[3] ? Number(cut[3]) : null;
+        out.severity = SEVERITY_WORDS[cut[4]!]!;
+        out.syslog = true;
+        s = s.slice(cut[0].length);
+      }
+    }
+  }
+  // A kernel or program line on a console: "[   42.518003] prog[pid]: msg".
+  const dm = DMESG.exec(s);
+  if (dm) {
+    out.uptime = Number(dm[1]);
+    s = s.slice(dm[0].length);
+  }
+  if (!out.syslog) {
+    const p = PROG.exec(s);
+    if (p) {
+      out.program = p[1]!;
+      out.pid = Number(p[2]);
+    }
+  }
+  const rep = REPEATED.exec(s);
+  if (rep) {
+    out.repeated = Number(rep[1]);
+    s = rep[2]!;
+  }
+  if (TRACE.test(s)) out.trace = true;
+  if (out.claimed === null && out.uptime === null && JOURNAL_SEP.test(s.trim())) out.separator = true;
+  out.message = s;
+  return out;
+}

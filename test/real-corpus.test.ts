@@ -1,0 +1,133 @@
+// The real corpus: log excerpts people pasted into public xCAT threads and docs
+// (test/fixtures/real/<case>/: case.yaml with the source URL and the stated cause, and the lines
+// verbatim). Every case is analysed as an admin would (`xtriage analyze FILES`), and scored:
+// outcome right, root-cause line right. Two things must hold for every case, always: a control
+// (a clean provision) raises no alarm, and a failing case never ends "no session, exit 0".
+// The scores are printed and must not fall below the floor measured when they were last raised.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { analyze } from '../src/analyze';
+import { loadKb } from '../src/kb';
+import { exitStatusOf } from '../src/report';
+import { KIND_NAMES } from '../src/sources/kinds/sniff';
+import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
+import type { FileKind } from '../src/records';
+
+interface Case {
+  source: string;
+  outcome: string;
+  rootCause: string | null;
+  node?: string;
+  confidence: string;
+  files?: Record<string, string>;
+}
+
+const root = path.join(__dirname, 'fixtures', 'real');
+const names = fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'case.yaml'))).sort();
+const kb = loadKb([], { local: false });
+/** Context an admin would not feed to the analyser (xCAT object tables). */
+const CONTEXT_ONLY = /^(?:case\.yaml|lsdef.*\.txt|README.*)$/;
+
+/**
+ * Cases where an invariant below does not hold yet, each with why: tracked, not hidden. Such a
+ * case must still fail it (a case that starts passing must leave this list), so the list only
+ * shrinks.
+ */
+const KNOWN_MISSES: Record<string, string> = {
+  'docs-hierarchy-xdcp-sn-offline': 'not yet diagnosed',
+  'docs-kvm-faq-vm-nic-link-not-ready': 'not yet diagnosed',
+  'docs-manual-discovery-undef-node': 'not yet diagnosed',
+  'docs-restapi-updatenode-sw-ok': 'not yet diagnosed',
+  'docs-ssh-enable-sles-installer-halt': 'not yet diagnosed',
+  'docs-ssh-enable-ubuntu-installer-halt': 'not yet diagnosed',
+  'xcat-core-1803-genesis-bmcsetup-loop': 'not yet diagnosed',
+  'xcat-core-4730-xnba-uefi-timeout': 'not yet diagnosed',
+  'xcat-core-5509-anaconda-bad-drive': 'not yet diagnosed',
+  'xcat-core-5984-centos6-dracut-no-root': 'not yet diagnosed',
+  'xcat-core-6007-rh8-p9-postbooting': 'not yet diagnosed',
+  'xcat-core-6431-ubuntu1804-osdeploy-hang': 'not yet diagnosed',
+  'xcat-core-6508-ubuntu-nonclean-disk-hang': 'not yet diagnosed',
+  'xcat-core-6839-rhel82-uefi-elilo-reboot': 'not yet diagnosed',
+  'xcat-core-6931-gocons-ipxe-genesis-stuck': 'not yet diagnosed',
+  'xcat-core-7461-genesis-instead-of-install': 'not yet diagnosed',
+  'xcat-core-905-sles114-lpar-debugmode2-settrace': 'not yet diagnosed',
+};
+
+/** Raised as the corpus score rises (never lowered to make a change pass). */
+const FLOOR = { outcome: 0.5, rootCause: 0.45 };
+
+export function sessionOf(doc: AnalysisDoc, c: Case): SessionDoc | undefined {
+  const byStart = [...doc.sessions].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  if (c.node) {
+    const want = c.node.toLowerCase().split('.')[0];
+    const mine = byStart.filter((s) => s.node === want);
+    if (mine.length) return mine.find((s) => s.outcome === c.outcome) ?? mine[mine.length - 1];
+  }
+  const bad = byStart.filter((s) => s.outcome !== 'succeeded' && s.outcome !== 'running');
+  return (c.outcome === 'succeeded' ? undefined : bad.find((s) => s.outcome === c.outcome) ?? bad[0]) ?? byStart[byStart.length - 1];
+}
+
+async function run(name: string): Promise<{ c: Case; doc: AnalysisDoc; exit: number }> {
+  const dir = path.join(root, name);
+  const c = parse(fs.readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as Case;
+  const files = fs.readdirSync(dir).filter((f) => !CONTEXT_ONLY.test(f)).sort();
+  let doc: AnalysisDoc = { sessions: [], groups: [], unknownErrors: [] };
+  // Each file as the admin would give it; several files of one case are analysed together.
+  const forced = new Set(Object.values(c.files ?? {}));
+  const as = forced.size === 1 && files.length === 1 ? (KIND_NAMES[[...forced][0]!] as FileKind | 'capture' | undefined) : undefined;
+  ({ doc } = await analyze({ paths: files.map((f) => path.join(dir, f)), captures: [], kb, warn: () => {}, ...(as ? { as } : {}) }));
+  return { c, doc, exit: exitStatusOf(doc) };
+}
+
+const results: { name: string; outcomeOk: boolean; rootOk: boolean | null; confidence: string }[] = [];
+
+describe('real corpus', () => {
+  test('has at least 40 cases, each with a source and an outcome', () => {
+    expect(names.length).toBeGreaterThanOrEqual(40);
+    for (const n of names) {
+      const c = parse(fs.readFileSync(path.join(root, n, 'case.yaml'), 'utf8')) as Case;
+      expect(c.source).toMatch(/^https:\/\//);
+      expect(['failed', 'succeeded', 'stalled', 'looping', 'unknown']).toContain(c.outcome);
+      if (c.rootCause) {
+        const text = fs.readdirSync(path.join(root, n)).filter((f) => f !== 'case.yaml').map((f) => fs.readFileSync(path.join(root, n, f), 'utf8')).join('\n');
+        expect(text).toContain(c.rootCause);
+      }
+    }
+  });
+
+  for (const name of names) {
+    test(name, async () => {
+      const { c, doc, exit } = await run(name);
+      const s = sessionOf(doc, c);
+      const outcomeOk = c.outcome === 'succeeded' ? exit === 0 && !doc.sessions.some((x) => x.outcome === 'failed' || x.outcome === 'looping') : s?.outcome === c.outcome;
+      const line = s?.rootCause?.evidence[0]?.line ?? '';
+      const rootOk = c.rootCause ? line.includes(c.rootCause) : null;
+      results.push({ name, outcomeOk, rootOk, confidence: c.confidence });
+      // Never "nothing wrong here" on a node that failed; never an alarm on a clean provision.
+      const failing = c.outcome === 'failed' || c.outcome === 'looping' || c.outcome === 'stalled';
+      const holds = failing ? exit === 1 && doc.sessions.length + doc.groups.length > 0 : c.outcome === 'succeeded' ? exit === 0 : true;
+      if (KNOWN_MISSES[name]) expect({ name, holds, known: KNOWN_MISSES[name] }).toEqual({ name, holds: false, known: KNOWN_MISSES[name] });
+      else expect({ name, exit, sessions: doc.sessions.map((x) => `${x.outcome} ${x.rootCause?.pattern ?? ''}`), holds }).toEqual({ name, exit, sessions: expect.any(Array), holds: true });
+    });
+  }
+
+  afterAll(() => {
+    if (!results.length) return;
+    const withRoot = results.filter((r) => r.rootOk !== null);
+    const o = results.filter((r) => r.outcomeOk).length / results.length;
+    const rc = withRoot.length ? withRoot.filter((r) => r.rootOk).length / withRoot.length : 1;
+    const lines = [
+      `real corpus: ${results.length} cases — outcome right ${results.filter((r) => r.outcomeOk).length}/${results.length} (${(o * 100).toFixed(0)} %), ` +
+        `root-cause line right ${withRoot.filter((r) => r.rootOk).length}/${withRoot.length} (${(rc * 100).toFixed(0)} %)`,
+      ...results.filter((r) => !r.outcomeOk || r.rootOk === false).map((r) => `  miss ${r.name}: ${r.outcomeOk ? '' : 'outcome '}${r.rootOk === false ? 'root-cause' : ''}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (process.env.XT_CORPUS_SCORE) fs.writeFileSync(process.env.XT_CORPUS_SCORE, JSON.stringify({ outcome: o, rootCause: rc, results }, null, 1));
+    if (results.length === names.length) {
+      expect(o).toBeGreaterThanOrEqual(FLOOR.outcome);
+      expect(rc).toBeGreaterThanOrEqual(FLOOR.rootCause);
+    }
+  });
+});
