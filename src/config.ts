@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, type Node as YamlNode } from 'yaml';
 import { defaultSocket } from './api/client';
+import { makeTrust, parseListenAddress } from './sources/syslog-receiver';
 
 export interface HookConfig {
   command: string;
@@ -78,29 +79,61 @@ export function defaults(): DaemonConfig {
   };
 }
 
-type Kind = 'string' | 'strings' | 'number' | 'nice' | 'mode' | 'stringOrNull' | 'hooks';
-const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig }> = {
-  udp: { kind: 'strings', field: 'udp' },
-  tcp: { kind: 'strings', field: 'tcp' },
-  logs: { kind: 'stringOrNull', field: 'logs' },
-  state: { kind: 'string', field: 'state' },
-  socket: { kind: 'string', field: 'socket' },
+type Kind =
+  | 'path' | 'pathOrNull' | 'paths' | 'listen' | 'relays' | 'nice' | 'mode' | 'stringOrNull' | 'hooks'
+  | 'bytes' | 'count' | 'seconds' | 'scale';
+/**
+ * Every key, its kind and, for numbers, its range. Values outside it are refused at load (file,
+ * line, key): a 0 idle timeout or a 0 spool budget would break reception, not tune it.
+ */
+const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig; min?: number; max?: number }> = {
+  udp: { kind: 'listen', field: 'udp' },
+  tcp: { kind: 'listen', field: 'tcp' },
+  logs: { kind: 'pathOrNull', field: 'logs' },
+  state: { kind: 'path', field: 'state' },
+  socket: { kind: 'path', field: 'socket' },
   socketGroup: { kind: 'stringOrNull', field: 'socketGroup' },
   socketMode: { kind: 'mode', field: 'socketMode' },
-  patterns: { kind: 'strings', field: 'patterns' },
-  trustedRelays: { kind: 'strings', field: 'trustedRelays' },
-  recvBufferBytes: { kind: 'number', field: 'recvBufferBytes' },
-  tcpIdleTimeoutS: { kind: 'number', field: 'tcpIdleTimeoutS' },
-  tcpMaxConnections: { kind: 'number', field: 'tcpMaxConnections' },
-  spoolMaxFileBytes: { kind: 'number', field: 'spoolMaxFileBytes' },
-  spoolMaxTotalBytes: { kind: 'number', field: 'spoolMaxTotalBytes' },
-  spoolMaxFiles: { kind: 'number', field: 'spoolMaxFiles' },
+  patterns: { kind: 'paths', field: 'patterns' },
+  trustedRelays: { kind: 'relays', field: 'trustedRelays' },
+  // SO_RCVBUF takes a C int; below 64 KiB a burst overflows at once.
+  recvBufferBytes: { kind: 'bytes', field: 'recvBufferBytes', min: 64 * 1024, max: 2 ** 31 - 1 },
+  tcpIdleTimeoutS: { kind: 'seconds', field: 'tcpIdleTimeoutS', min: 1, max: 7 * 86400 },
+  tcpMaxConnections: { kind: 'count', field: 'tcpMaxConnections', min: 1, max: 1_000_000 },
+  spoolMaxFileBytes: { kind: 'bytes', field: 'spoolMaxFileBytes', min: 1024 * 1024, max: 2 ** 40 },
+  spoolMaxTotalBytes: { kind: 'bytes', field: 'spoolMaxTotalBytes', min: 16 * 1024 * 1024, max: 2 ** 50 },
+  spoolMaxFiles: { kind: 'count', field: 'spoolMaxFiles', min: 2, max: 1_000_000 },
   hooks: { kind: 'hooks', field: 'hooks' },
-  identityFiles: { kind: 'strings', field: 'identityFiles' },
-  stallScale: { kind: 'number', field: 'stallScale' },
+  identityFiles: { kind: 'paths', field: 'identityFiles' },
+  stallScale: { kind: 'scale', field: 'stallScale', min: 0.001, max: 1000 },
   analysisNice: { kind: 'nice', field: 'analysisNice' },
   floodNice: { kind: 'nice', field: 'floodNice' },
 };
+
+/**
+ * A socket mode: owner and group bits only, owner read and write. Written as octal, either a
+ * string ("0660", "660", "0o660") or a bare YAML number whose digits are the octal digits (660,
+ * 0660, 0o660 as written: the scalar's source text decides, so 0o660 is not read as 432).
+ * Returns the mode or a reason.
+ */
+export function parseSocketMode(text: string): number | string {
+  const m = /^(?:0o?)?([0-7]{3})$/i.exec(text.trim());
+  if (!m) return `"${text}" is not an octal mode such as "0660" (three octal digits, optionally after 0 or 0o)`;
+  const mode = Number.parseInt(m[1]!, 8);
+  if (mode & 0o007) return `mode 0${m[1]} gives other users access: the socket is the access boundary (owner and group bits only, e.g. "0660")`;
+  if ((mode & 0o600) !== 0o600) return `mode 0${m[1]} does not let the owner read and write the socket (e.g. "0660" or "0600")`;
+  return mode;
+}
+
+/** A reason when `spec` is not a usable listen address (an IP literal, never a name, and a port 0-65535). */
+export function listenAddressProblem(spec: string): string | null {
+  try {
+    parseListenAddress(spec); // port 0: any free port (tests, the demo); the daemon logs which
+    return null;
+  } catch (e) {
+    return `${(e as Error).message}${/is not an IP address/.test((e as Error).message) ? ' (a host name is never resolved: give the address)' : ''}`;
+  }
+}
 
 /** Reads a config file over `base`. Throws ConfigError naming file, line and key. */
 export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
@@ -119,9 +152,11 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
   const cfg: DaemonConfig = { ...base };
   if (doc.contents === null) return cfg;
   if (!isMap(doc.contents)) throw new ConfigError(`${file}:1: the config must be a mapping of keys to values`);
+  const lineOf = new Map<string, number>();
   for (const item of doc.contents.items) {
     const key = isScalar(item.key) ? String(item.key.value) : '?';
     const line = (item.key as YamlNode).range ? lc.linePos((item.key as YamlNode).range![0]).line : 0;
+    lineOf.set(key, line);
     const spec = KEYS[key];
     const fail = (what: string): never => {
       throw new ConfigError(`${file}:${line}: key "${key}": ${what}`);
@@ -131,23 +166,65 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
     const set = (value: unknown): void => {
       (cfg as unknown as Record<string, unknown>)[spec!.field] = value;
     };
+    const strings = (what: string): string[] => {
+      const list = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(list) || list.some((x) => typeof x !== 'string' || !x.trim())) return fail(`expected ${what} or a list of them`);
+      return list as string[];
+    };
+    const inRange = (n: number, unit: string): void => {
+      const { min, max } = spec!;
+      if (min !== undefined && n < min) fail(`${n} is below the minimum ${min}${unit}`);
+      if (max !== undefined && n > max) fail(`${n} is above the maximum ${max}${unit}`);
+    };
     switch (spec!.kind) {
-      case 'string':
-        if (typeof v !== 'string' || !v) fail('expected a non-empty string');
+      case 'path':
+        if (typeof v !== 'string' || !v.trim()) fail('expected a path');
+        set(v);
+        break;
+      case 'pathOrNull':
+        if (v !== null && (typeof v !== 'string' || !v.trim())) fail('expected a path or null');
         set(v);
         break;
       case 'stringOrNull':
-        if (v !== null && typeof v !== 'string') fail('expected a string or null');
+        if (v !== null && (typeof v !== 'string' || !v.trim())) fail('expected a name or null');
         set(v);
         break;
-      case 'strings': {
-        const list = typeof v === 'string' ? [v] : v;
-        if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) fail('expected a list of strings');
+      case 'paths':
+        set(strings('a path'));
+        break;
+      case 'listen': {
+        const list = strings('"ADDRESS:PORT"');
+        if (list.length === 0) fail('expected at least one "ADDRESS:PORT"');
+        for (const a of list) {
+          const why = listenAddressProblem(a);
+          if (why) fail(why);
+        }
         set(list);
         break;
       }
-      case 'number':
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail('expected a number ≥ 0');
+      case 'relays': {
+        const list = typeof v === 'string' ? [v] : v;
+        if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) fail('expected a list of addresses or CIDR prefixes');
+        for (const r of list as string[]) {
+          try {
+            makeTrust([r]);
+          } catch (e) {
+            fail(`${(e as Error).message} (an IP address or ADDRESS/PREFIX such as 10.0.0.0/24; never a name)`);
+          }
+        }
+        set(list);
+        break;
+      }
+      case 'bytes':
+      case 'count':
+        if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(`expected a whole number${spec!.kind === 'bytes' ? ' of bytes' : ''}`);
+        inRange(v as number, '');
+        set(v);
+        break;
+      case 'seconds':
+      case 'scale':
+        if (typeof v !== 'number' || !Number.isFinite(v)) fail(spec!.kind === 'seconds' ? 'expected a number of seconds' : 'expected a number');
+        inRange(v as number, spec!.kind === 'seconds' ? ' s' : '');
         set(v);
         break;
       case 'nice':
@@ -155,18 +232,22 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
         set(v);
         break;
       case 'mode': {
-        const n = typeof v === 'number' ? Number.parseInt(String(v), 8) : typeof v === 'string' && /^0?[0-7]{3}$/.test(v) ? Number.parseInt(v, 8) : NaN;
-        if (!Number.isFinite(n)) fail('expected an octal mode such as "0660"');
-        set(n);
+        const src = isScalar(item.value) ? (typeof item.value.source === 'string' ? item.value.source : String(item.value.value)) : null;
+        if (src === null || (typeof v !== 'number' && typeof v !== 'string')) fail('expected an octal mode such as "0660"');
+        const mode = parseSocketMode(src!);
+        if (typeof mode === 'string') fail(mode);
+        set(mode);
         break;
       }
       case 'hooks': {
         if (!Array.isArray(v)) fail('expected a list of {command, timeout, on}');
         const hooks: HookConfig[] = [];
         for (const h of v as Record<string, unknown>[]) {
-          if (!h || typeof h.command !== 'string') fail('each hook needs `command`');
-          const on = (Array.isArray(h.on) ? h.on : ['failed', 'stalled', 'looping']) as string[];
-          for (const o of on) if (!['failed', 'stalled', 'looping'].includes(o)) fail(`hook "on" value "${o}" is not failed, stalled or looping`);
+          if (!h || typeof h !== 'object' || typeof h.command !== 'string' || !h.command.trim()) fail('each hook needs `command`');
+          for (const k of Object.keys(h)) if (!['command', 'timeout', 'on'].includes(k)) fail(`unknown hook key "${k}" (known: command, timeout, on)`);
+          if (h.timeout !== undefined && (typeof h.timeout !== 'number' || !(h.timeout > 0) || h.timeout > 3600)) fail('hook "timeout" must be a number of seconds from >0 to 3600');
+          const on = (Array.isArray(h.on) ? h.on : h.on === undefined ? ['failed', 'stalled', 'looping'] : [h.on]) as unknown[];
+          for (const o of on) if (!['failed', 'stalled', 'looping'].includes(o as string)) fail(`hook "on" value "${String(o)}" is not failed, stalled or looping`);
           hooks.push({ command: h.command as string, timeoutS: typeof h.timeout === 'number' ? h.timeout : 10, on: on as HookConfig['on'] });
         }
         set(hooks);
@@ -174,5 +255,20 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
       }
     }
   }
+  // Across keys.
+  if (cfg.spoolMaxTotalBytes < cfg.spoolMaxFileBytes) {
+    const key = lineOf.has('spoolMaxTotalBytes') ? 'spoolMaxTotalBytes' : 'spoolMaxFileBytes';
+    throw new ConfigError(`${file}:${lineOf.get(key) ?? 0}: key "${key}": spoolMaxTotalBytes (${cfg.spoolMaxTotalBytes}) is below spoolMaxFileBytes (${cfg.spoolMaxFileBytes})`);
+  }
   return cfg;
+}
+
+/** Values given as command-line flags, checked like the file's: throws ConfigError naming the flag. */
+export function checkFlags(flags: { udp?: string[]; tcp?: string[] }): void {
+  for (const [name, list] of Object.entries(flags)) {
+    for (const a of list ?? []) {
+      const why = listenAddressProblem(a);
+      if (why) throw new ConfigError(`flag --${name}: ${why}`);
+    }
+  }
 }

@@ -60,8 +60,17 @@ export class ApiServer {
       if (alive) throw new Error(`${socket}: another xtriaged is already listening there`);
       fs.rmSync(socket, { force: true });
     }
+    const mode = this.opts.mode ?? 0o660;
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o770 || mode & 0o007) {
+      throw new Error(`socket mode ${Number.isInteger(mode) ? `0${mode.toString(8)}` : String(mode)} for ${socket} is not allowed (owner and group bits only, e.g. 0660)`);
+    }
     const server = http.createServer((req, res) => this.handle(req, res));
     server.keepAliveTimeout = 5000;
+    // Requests that do not parse as HTTP: a 400 and the connection closed, nothing logged.
+    server.on('clientError', (_err, sock) => {
+      if (sock.writable) sock.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else sock.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socket, () => {
@@ -70,7 +79,7 @@ export class ApiServer {
       });
     });
     this.server = server;
-    fs.chmodSync(socket, this.opts.mode ?? 0o660);
+    fs.chmodSync(socket, mode);
     if (this.opts.group) {
       try {
         const gid = Number(execFileSync('getent', ['group', this.opts.group], { encoding: 'utf8' }).split(':')[2]);
@@ -102,24 +111,50 @@ export class ApiServer {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://x');
     const send = (code: number, body: unknown, type = 'application/json'): void => {
       const text = type === 'application/json' ? `${JSON.stringify(body)}\n` : String(body);
       res.writeHead(code, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      res.end(req.method === 'HEAD' ? undefined : text);
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { error: 'only GET' });
+    // Client input never reaches the log and never holds a connection: what does not parse is a
+    // 400 with the connection closed.
+    const bad = (why: string): void => {
+      res.setHeader('connection', 'close');
+      send(400, { error: `bad request: ${why}` });
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return send(405, { error: 'only GET and HEAD' });
+    }
+    const raw = req.url ?? '/';
+    if (!raw.startsWith('/') || raw.startsWith('//')) return bad('the request target must be an absolute path');
+    let url: URL;
+    try {
+      url = new URL(raw, 'http://x');
+    } catch {
+      return bad('the request target is not a valid URL path');
+    }
     try {
       const p = url.pathname.replace(/\/+$/, '') || '/';
       if (p === '/v1/sessions') return send(200, this.source.sessions());
       if (p.startsWith('/v1/sessions/')) {
-        const id = decodeURIComponent(p.slice('/v1/sessions/'.length));
+        let id: string;
+        try {
+          id = decodeURIComponent(p.slice('/v1/sessions/'.length));
+        } catch {
+          return bad('the session ID is not valid percent-encoding');
+        }
         const s = this.source.session(id);
         return s ? send(200, s) : send(404, { error: `no session ${id}` });
       }
       if (p === '/v1/health') return send(200, this.source.health());
       if (p === '/metrics') return send(200, this.source.metrics(), 'text/plain; version=0.0.4');
       if (p === '/v1/events') {
+        // HEAD: the headers only; the stream itself is for GET.
+        if (req.method === 'HEAD') {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          return void res.end();
+        }
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
         res.write('retry: 2000\n\n');
         this.clients.add(res);
@@ -128,6 +163,8 @@ export class ApiServer {
       }
       return send(404, { error: `no such endpoint ${p}`, endpoints: ['/v1/sessions', '/v1/sessions/ID', '/v1/events', '/v1/health', '/metrics'] });
     } catch (e) {
+      // A bug, not the client's doing: the message only, no stack, and the connection answered.
+      if (res.headersSent) return void res.destroy();
       return send(500, { error: (e as Error).message });
     }
   }

@@ -4,8 +4,8 @@
 
 import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
-import { ConfigError, defaults, loadConfigFile, type DaemonConfig } from '../config';
-import { Daemon, DaemonStartError } from '../daemon';
+import { ConfigError, checkFlags, defaults, loadConfigFile, type DaemonConfig } from '../config';
+import { Daemon } from '../daemon';
 import { sanitizeForTerminal } from '../sanitize';
 
 const HELP = `usage: xtriaged [--config FILE] [--udp HOST:PORT]... [--tcp HOST:PORT]... [--logs DIR]
@@ -71,6 +71,12 @@ async function main(): Promise<number> {
     }
     throw e;
   }
+  try {
+    checkFlags({ udp: values.udp as string[] | undefined, tcp: values.tcp as string[] | undefined });
+  } catch (e) {
+    log(`refusing to start: ${(e as Error).message}`);
+    return 2;
+  }
   if (values.udp) cfg.udp = values.udp as string[];
   if (values.tcp) cfg.tcp = values.tcp as string[];
   if (values.logs) cfg.logs = values.logs as string;
@@ -78,17 +84,19 @@ async function main(): Promise<number> {
   if (values.socket) cfg.socket = values.socket as string;
   if (values.patterns) cfg.patterns = [...cfg.patterns, ...(values.patterns as string[])];
 
+  // State, spool, store and socket are owner/group-only whatever the umask we were started
+  // with (outside systemd it is usually 022): every file the daemon creates, from the start.
+  process.umask(process.umask() | 0o027);
+
   let daemon: Daemon;
   try {
-    daemon = await Daemon.start(cfg, log);
+    daemon = await Promise.race([Daemon.start(cfg, log), startupFailure]);
   } catch (e) {
-    if (e instanceof DaemonStartError) {
-      log(`cannot start: ${e.message}`);
-      return 1;
-    }
-    log(`cannot start: ${(e as Error).message}`);
+    // One line: what failed and where (the message names the path); never a stack.
+    log(`cannot start: ${firstLine(e)}`);
     return 1;
   }
+  started = true;
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {
@@ -124,8 +132,34 @@ async function main(): Promise<number> {
   });
 }
 
-// Nothing may crash the daemon: log and keep going.
-process.on('uncaughtException', (e) => log(`internal error (kept running): ${e.stack ?? e.message}`));
-process.on('unhandledRejection', (e) => log(`internal error (kept running): ${(e as Error)?.stack ?? String(e)}`));
+function firstLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0] ?? m;
+}
+
+// Until the daemon is ready, any error is fatal: it exits non-zero with one line (so systemd's
+// Restart=on-failure sees it), never a daemon that listens on nothing. Once it runs, nothing may
+// crash it: log and keep going.
+let started = false;
+let failStartup: (e: unknown) => void = () => undefined;
+const startupFailure = new Promise<never>((_res, rej) => {
+  failStartup = rej;
+});
+startupFailure.catch(() => undefined);
+function internalError(e: unknown): void {
+  if (!started) {
+    failStartup(e);
+    return;
+  }
+  log(`internal error (kept running): ${(e as Error)?.stack ?? String(e)}`);
+}
+process.on('uncaughtException', internalError);
+process.on('unhandledRejection', internalError);
+// The event loop emptied before start-up finished (a promise that will never settle): fatal too.
+process.on('beforeExit', () => {
+  if (started) return;
+  log('cannot start: start-up stopped before the daemon was ready');
+  process.exit(1);
+});
 
 main().then((code) => process.exit(code));

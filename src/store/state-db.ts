@@ -26,10 +26,18 @@ export class StateDb {
     readonly file: string,
   ) {}
 
+  /**
+   * Open (or create) the store. Rejects with a one-line Error naming the path when it cannot be
+   * used at all (not a directory, not a regular file, no permission): a fatal start-up error. A
+   * file that opens but does not load is moved aside and the store starts empty.
+   */
   static async open(dir: string, log: (line: string) => void): Promise<StateDb> {
-    fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'sessions.db');
-    const make = (): Datastore<StoredSession> => Datastore.create({ filename: file, autoload: false, corruptAlertThreshold: 0.1 }) as Datastore<StoredSession>;
+    StateDb.checkUsable(dir, file);
+    // Owner and group only, whatever the umask (NeDB's defaults are 0755 and 0644).
+    const modes = { dirMode: 0o750, fileMode: 0o640 };
+    const make = (): Datastore<StoredSession> =>
+      Datastore.create({ filename: file, autoload: false, corruptAlertThreshold: 0.1, modes } as Parameters<typeof Datastore.create>[0]) as Datastore<StoredSession>;
     let db = make();
     try {
       await db.load();
@@ -53,6 +61,46 @@ export class StateDb {
   }
 
   private timer: NodeJS.Timeout | null = null;
+
+  /** NeDB reports a directory or an unreadable file as an uncaught stream error: checked first, with the path named. */
+  private static checkUsable(dir: string, file: string): void {
+    const fail = (what: string, e?: unknown): never => {
+      const code = e ? ` (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` : '';
+      throw new Error(`state database ${what}${code}`);
+    };
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+    } catch (e) {
+      fail(`directory ${dir} cannot be created`, e);
+    }
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.statSync(dir);
+    } catch (e) {
+      fail(`directory ${dir} cannot be read`, e);
+    }
+    if (!st!.isDirectory()) fail(`directory ${dir} is not a directory`);
+    try {
+      fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+    } catch (e) {
+      fail(`directory ${dir} is not writable`, e);
+    }
+    try {
+      st = fs.statSync(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      fail(`${file} cannot be read`, e);
+    }
+    if (!st!.isFile()) fail(`${file} is not a regular file`);
+    let fd: number | null = null;
+    try {
+      fd = fs.openSync(file, 'r+');
+    } catch (e) {
+      fail(`${file} cannot be opened for reading and writing`, e);
+    } finally {
+      if (fd !== null) fs.closeSync(fd);
+    }
+  }
 
   async compact(): Promise<void> {
     await (this.sessions as unknown as { compactDatafileAsync(): Promise<void> }).compactDatafileAsync();
