@@ -139,8 +139,12 @@ export class Daemon {
   private async init(): Promise<void> {
     const { cfg } = this;
     try {
-      fs.mkdirSync(cfg.state, { recursive: true });
+      fs.mkdirSync(cfg.state, { recursive: true, mode: 0o750 });
       fs.accessSync(cfg.state, fs.constants.W_OK);
+      // Captured node lines are never world-readable: a state directory left 0755 by an
+      // earlier run (or made by hand) loses its world bits.
+      const st = fs.statSync(cfg.state);
+      if (st.mode & 0o007 && st.uid === process.getuid?.()) fs.chmodSync(cfg.state, st.mode & 0o7770);
     } catch (e) {
       throw new DaemonStartError(`state directory ${cfg.state} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
