@@ -28,6 +28,8 @@ export interface DaemonConfig {
   recvBufferBytes: number;
   tcpIdleTimeoutS: number;
   tcpMaxConnections: number;
+  /** TCP connections from one address (the trusted relay's new connections are never refused). */
+  tcpMaxConnectionsPerSource: number;
   spoolMaxFileBytes: number;
   spoolMaxTotalBytes: number;
   spoolMaxFiles: number;
@@ -68,6 +70,7 @@ export function defaults(): DaemonConfig {
     recvBufferBytes: 8 * 1024 * 1024,
     tcpIdleTimeoutS: 60,
     tcpMaxConnections: 4096,
+    tcpMaxConnectionsPerSource: 64,
     spoolMaxFileBytes: 64 * 1024 * 1024,
     spoolMaxTotalBytes: 4 * 1024 * 1024 * 1024,
     spoolMaxFiles: 1000,
@@ -100,6 +103,7 @@ const KEYS: Record<string, { kind: Kind; field: keyof DaemonConfig; min?: number
   recvBufferBytes: { kind: 'bytes', field: 'recvBufferBytes', min: 64 * 1024, max: 2 ** 31 - 1 },
   tcpIdleTimeoutS: { kind: 'seconds', field: 'tcpIdleTimeoutS', min: 1, max: 7 * 86400 },
   tcpMaxConnections: { kind: 'count', field: 'tcpMaxConnections', min: 1, max: 1_000_000 },
+  tcpMaxConnectionsPerSource: { kind: 'count', field: 'tcpMaxConnectionsPerSource', min: 1, max: 1_000_000 },
   spoolMaxFileBytes: { kind: 'bytes', field: 'spoolMaxFileBytes', min: 1024 * 1024, max: 2 ** 40 },
   spoolMaxTotalBytes: { kind: 'bytes', field: 'spoolMaxTotalBytes', min: 16 * 1024 * 1024, max: 2 ** 50 },
   spoolMaxFiles: { kind: 'count', field: 'spoolMaxFiles', min: 2, max: 1_000_000 },

@@ -193,6 +193,7 @@ export class Daemon {
           recvBufferSize: cfg.recvBufferBytes,
           idleTimeoutMs: cfg.tcpIdleTimeoutS * 1000,
           maxConnections: cfg.tcpMaxConnections,
+          maxConnectionsPerSource: cfg.tcpMaxConnectionsPerSource,
         },
         spool: { dir: path.join(cfg.state, 'spool'), ...spoolSizes },
         onBatch: (r) => this.onMessages(r),
@@ -654,6 +655,12 @@ export class Daemon {
     if (this.healthTimer) clearInterval(this.healthTimer);
     if (this.freezeTimer) clearInterval(this.freezeTimer);
     await this.receiver?.close();
+    const r = this.receiver?.stats();
+    const sp = this.receiver?.spool();
+    if (r && sp) {
+      // What this run took and kept, for the journal (the spool holds it; a restart replays it).
+      this.log(`reception stopped: received ${r.udpReceived + r.tcpReceived} (udp ${r.udpReceived}, tcp ${r.tcpReceived}), spooled ${sp.written} of ${sp.appended}, udp dropped ${r.udpDropped} (spool full), spool dropped ${sp.dropped}`);
+    }
     await this.tailer?.close();
     await this.mnSpool.close();
     if (this.saveTimer) clearTimeout(this.saveTimer);

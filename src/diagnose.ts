@@ -622,8 +622,13 @@ function buildOne(
   if (v.outcome !== 'succeeded') {
     for (const e of [...context.filter(isError), ...f.errors]) candidates.push(patternCandidate(e, extra));
     for (const h of f.absent) candidates.push(ruleCandidate(h.rule, h.entry.rec.at, h.entry, extra));
-    // Warnings are never the cause while an error exists; without one, the first is the best lead.
+    // Warnings are never the cause while an error exists, unless they explain it (the disk not
+    // detected, then partitioning failed); without one, the first is the best lead.
     if (!candidates.length && v.outcome !== 'running') for (const e of f.warnings) candidates.push(patternCandidate(e, extra));
+    else if (candidates.length) {
+      const ids = new Set(candidates.map((c) => c.id));
+      for (const e of f.warnings) if (e.pattern!.explains.some((id) => ids.has(id))) candidates.push(patternCandidate(e, extra));
+    }
     if (v.outcome === 'stalled' && v.stall) candidates.push({ ...stallCandidate(v.stall, f, superseded), at: Number.MAX_SAFE_INTEGER });
   }
   candidates.sort((x, y) => x.at - y.at);

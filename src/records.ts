@@ -292,7 +292,7 @@ export class LineReader {
     const severity = t.severity;
     // A console is console output; other node text is the node's (its own log, a paste), except
     // what carries a console's marks (dmesg or conserver stamps).
-    let channel: Channel = console || t.uptime !== null || /^\[/.test(text) ? 'console' : 'node';
+    let channel: Channel = console || t.uptime !== null || t.consoleStamp || /^\[\s*[A-Z*]+\s*\]/.test(t.message) ? 'console' : 'node';
     let program = t.program;
     if (t.trace) program = TRACE_PROGRAM;
     else if (!console && t.syslog) {

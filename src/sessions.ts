@@ -22,12 +22,13 @@ const SAME_MOMENT_MS = 2000;
 const INSTALL_BEGIN = new Set<Stage>(['kernel', 'initrd', 'kickstart', 'installing', 'netbooting', 'rootimg']);
 
 /**
- * The node itself (its log, its console) reporting an error, known or not: that is provisioning
- * even when nothing else was seen (a pasted fragment, a console that shows only a panic).
+ * The node itself (its log, its console) reporting trouble, known or not, or an end: that is
+ * provisioning even when nothing else was seen (a pasted fragment, a console that shows only a
+ * panic, an installer waiting at a prompt).
  */
 export function isNodeFault(e: Entry): boolean {
   if (e.rec.channel !== 'node' && e.rec.channel !== 'console') return false;
-  return !e.pattern || e.pattern.severity === 'error' || e.pattern.severity === 'critical';
+  return !e.pattern || e.pattern.severity !== 'info' || e.pattern.ends !== null;
 }
 
 export function rankOf(e: Entry): number | null {
@@ -242,6 +243,8 @@ export function verdictOf(a: Attempt, f: AttemptFacts, rules: Rule[], now: numbe
   const failures = unrecovered(a, f.errors);
   if (f.end?.pattern?.ends === 'failed') return { outcome: 'failed', stall: null, failures };
   if (f.end?.pattern?.ends === 'succeeded') return { outcome: 'succeeded', stall: null, failures: [] };
+  // Waiting for a human: nothing more happens by itself (failed, when an error made it stop).
+  if (f.end?.pattern?.ends === 'stalled' && !failures.length) return { outcome: 'stalled', stall: stallOf(f, rules, superseded ?? now, scale), failures };
   if (failures.length || f.absent.length) return { outcome: 'failed', stall: null, failures };
   const stall = stallOf(f, rules, superseded ?? now, scale);
   if (superseded !== null || stall.waitedS > stall.normalS) return { outcome: 'stalled', stall, failures };

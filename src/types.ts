@@ -128,8 +128,11 @@ export interface Pattern {
   explains: string[];
   /** node: about one machine; cluster: an MN-side fault that can affect every node. */
   scope: 'node' | 'cluster';
-  /** This line ends the attempt with that outcome. */
-  ends: 'failed' | 'succeeded' | null;
+  /**
+   * This line ends the attempt with that outcome; `stalled`: the installer stopped and waits for
+   * a human (a prompt, a debug halt) — failed instead when an error came before it.
+   */
+  ends: 'failed' | 'succeeded' | 'stalled' | null;
   /** The line can open a new attempt (power requests, status powering-on, nodeset). */
   opens: boolean;
   /** The fields mac/ip/node of this line are a trustworthy association (DHCPACK, xcatd "matched with node"). */

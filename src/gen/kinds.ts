@@ -18,6 +18,8 @@ export interface KindInfo {
   catalogue: string[];
   /** What happens, in a phrase. */
   title: string;
+  /** The outcome when the node has no console log (what broke it shows only there): a stall. */
+  silent?: Outcome;
 }
 
 export const KINDS: Readonly<Record<Kind, KindInfo>> = {
@@ -37,7 +39,8 @@ export const KINDS: Readonly<Record<Kind, KindInfo>> = {
   F15: { outcome: 'failed', catalogue: ['F15'], title: 'kickstart 404' },
   F16: { outcome: 'stalled', catalogue: ['F16'], title: 'kickstart fetched, installer never started %pre' },
   F18: { outcome: 'looping', catalogue: ['F18', 'F29'], title: 'TCP 3002 blocked: no status updates, boot flip never happens, reinstall loop' },
-  F19: { outcome: 'stalled', catalogue: ['F19'], title: 'disk detection failed, partitioning never completed' },
+  // The installer's "Partitioning failed" on the console ends the attempt.
+  F19: { outcome: 'failed', silent: 'stalled', catalogue: ['F19'], title: 'disk detection failed, partitioning failed' },
   F20: { outcome: 'failed', catalogue: ['S8', 'F20'], title: 'repository metadata 404 (extra repo missing)' },
   F22: { outcome: 'failed', catalogue: ['S3', 'F22'], title: 'httpd 403 on a postscript, %post download failed' },
   F24: { outcome: 'failed', catalogue: ['F24'], title: 'getpostscript not correlated (domain mismatch), failed to get mypostscript' },
@@ -45,7 +48,8 @@ export const KINDS: Readonly<Record<Kind, KindInfo>> = {
   F27: { outcome: 'failed', catalogue: ['S10', 'F27'], title: 'install-phase postscript returned non-zero, first boot ends failed' },
   F28: { outcome: 'failed', catalogue: ['F28'], title: 'postscript listed but does not exist' },
   F29: { outcome: 'looping', catalogue: ['S7', 'F17', 'F29'], title: 'reverse DNS broken on the MN: reinstall loop' },
-  F31: { outcome: 'stalled', catalogue: ['F31'], title: 'status booting, then nothing from the installed OS' },
+  // The installed OS's kernel panics on the console: the attempt is over, not waiting.
+  F31: { outcome: 'failed', silent: 'stalled', catalogue: ['F31'], title: 'status booting, then a kernel panic on the console' },
   F32: { outcome: 'failed', catalogue: ['S14', 'F32'], title: 'first boot: network to the MN not ready' },
   F33: { outcome: 'failed', catalogue: ['S9', 'F33'], title: 'postbootscript otherpkgs failed' },
   F34: { outcome: 'stalled', catalogue: ['F34'], title: 'postbootscript started, never returned' },

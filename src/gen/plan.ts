@@ -860,7 +860,7 @@ function buildTruth(plan: ClusterPlan, description?: string): ClusterTruth {
       ip: last.ip,
       os: n.os,
       image: n.image.name,
-      outcome: KINDS[n.kind].outcome,
+      outcome: (!n.console && KINDS[n.kind].silent) || KINDS[n.kind].outcome,
       kind: n.kind,
       catalogue: KINDS[n.kind].catalogue,
       rootCause: rc,

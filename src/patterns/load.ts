@@ -142,7 +142,7 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
   const scope = obj.scope ?? 'node';
   if (scope !== 'node' && scope !== 'cluster') bad('scope must be node or cluster');
   const ends = obj.ends ?? null;
-  if (ends !== null && ends !== 'failed' && ends !== 'succeeded') bad('ends must be failed or succeeded');
+  if (ends !== null && ends !== 'failed' && ends !== 'succeeded' && ends !== 'stalled') bad('ends must be failed, succeeded or stalled');
   if (typeof obj.title !== 'string' || !obj.title) bad('`title` is required');
   const groupNames = regex ? new Set(Object.keys(new RegExp(`${regex.source}|`).exec('')?.groups ?? {})) : new Set<string>();
   if (typeof obj.title === 'string' && regex) {

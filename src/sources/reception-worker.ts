@@ -14,8 +14,8 @@ import { currentThreadId } from '../thread-priority';
 import { BatchBuilder, flagsOf } from './batch';
 
 export interface ReceptionConfig {
-  receiver: Omit<ReceiverOptions, 'onMessage' | 'onNotice'>;
-  spool: Omit<SpoolOptions, 'onNotice'>;
+  receiver: Omit<ReceiverOptions, 'onMessage' | 'onNotice' | 'onBytes' | 'udpGate'>;
+  spool: Omit<SpoolOptions, 'onNotice' | 'onPressure'>;
   /** How often stats are sent to the main thread. */
   statsMs: number;
 }
@@ -28,6 +28,11 @@ export interface ReceptionHeap {
 
 /** Longest a message waits in a batch (ms). */
 const BATCH_MS = 5;
+/**
+ * At close, what senders already sent is read into the spool for at most this long (until
+ * nothing arrived for 100 ms): under the 5 s the daemon and Reception.close() allow a stop.
+ */
+const DRAIN_MS = 2000;
 
 function main(): void {
   const port = parentPort;
@@ -80,11 +85,11 @@ function main(): void {
     else if (m.type === 'close') {
       void (async () => {
         if (statsTimer) clearInterval(statsTimer);
-        await receiver?.close();
+        await receiver?.close(DRAIN_MS);
         post();
         await sendStats();
         await spool?.close();
-        port.postMessage({ type: 'closed', spool: spool?.stats() ?? null });
+        port.postMessage({ type: 'closed', spool: spool?.stats() ?? null, receiver: receiver?.stats() ?? null });
         port.close();
       })();
     }
@@ -92,10 +97,18 @@ function main(): void {
 
   void (async () => {
     try {
-      spool = await Spool.open({ ...cfg.spool, onNotice: notice });
+      // Past pressureBytes waiting to be written, TCP is not read (its senders wait); past the
+      // memory budget UDP datagrams are dropped at the socket, counted and logged with the cause.
+      spool = await Spool.open({
+        ...cfg.spool,
+        onNotice: notice,
+        onPressure: (on) => (on ? receiver?.pause('spool') : receiver?.resume('spool')),
+      });
       // Where replay of what came before stops: everything after it also arrives in batches.
       const boundary = await spool.boundary();
-      receiver = await SyslogReceiver.start({ ...cfg.receiver, onMessage, onBytes, onNotice: notice });
+      const sp = spool;
+      receiver = await SyslogReceiver.start({ ...cfg.receiver, onMessage, onBytes, onNotice: notice, udpGate: () => sp.refusal() });
+      if (sp.pressured) receiver.pause('spool');
       statsTimer = setInterval(() => void sendStats(), cfg.statsMs);
       port.postMessage({ type: 'ready', listeners: receiver.listeners(), boundary, tid: currentThreadId() });
       await sendStats();

@@ -22,7 +22,7 @@ type Out =
   | { type: 'error'; message: string }
   | { type: 'notice'; line: string }
   | { type: 'stats'; receiver: ReceiverStats; spool: SpoolStats; kernelDrops: KernelDrops; heap: ReceptionHeap }
-  | { type: 'closed'; spool: SpoolStats | null };
+  | { type: 'closed'; spool: SpoolStats | null; receiver: ReceiverStats | null };
 
 const RESTART_MS = 1000;
 
@@ -91,6 +91,7 @@ export class Reception {
             break;
           case 'closed':
             if (m.spool) this.spoolStats = m.spool;
+            if (m.receiver) this.receiverStats = m.receiver;
             break;
         }
       });
@@ -167,7 +168,7 @@ export class Reception {
     this.worker.postMessage({ type: 'resume' });
   }
 
-  /** Close the sockets, deliver the last batch, flush and close the spool. */
+  /** Read what senders already sent (at most 2 s), close the sockets, deliver the last batch, flush and close the spool. */
   close(): Promise<void> {
     this.closing = true;
     return new Promise((resolve) => {

@@ -49,8 +49,22 @@ export interface ReceiverOptions {
   maxMessage?: number;
   /** Octet counts above this are framing errors: the frame is read as LF-terminated instead (default 64 MiB). */
   maxOctetCount?: number;
-  /** Concurrent TCP connections per listener (default 10,000); more are refused. */
+  /**
+   * Concurrent TCP connections in all (default 4,096) and from one address (default 64). At a
+   * limit, a new connection first makes room by closing the connection that has been idle
+   * longest (no complete message for evictIdleMs); with none idle it is refused. A new connection
+   * from a trusted relay is never refused: it then closes the least recently active connection
+   * of an untrusted peer, else of its own address, else any.
+   */
   maxConnections?: number;
+  maxConnectionsPerSource?: number;
+  /** Idle for eviction at a connection limit (default 10 s). */
+  evictIdleMs?: number;
+  /**
+   * Asked for each datagram before it is taken: null, or why it cannot be (the spool's memory
+   * budget is full). Such datagrams are dropped, counted (udpDropped) and logged with the cause.
+   */
+  udpGate?: () => string | null;
   /** A TCP connection with no complete frame for this long is dropped (default 60 s). */
   idleTimeoutMs?: number;
   /** Called with one-line notices (framing errors, dropped connections); default: none. */
@@ -84,10 +98,14 @@ export interface ReceiverStats {
   /** Messages with an origin element from an untrusted peer (kept as received). */
   originIgnored: number;
   framingErrors: number;
+  /** Datagrams read and dropped because the spool could not take them (udpGate), logged with the cause. */
+  udpDropped: number;
   connectionsOpen: number;
   connectionsTotal: number;
   connectionsRefused: number;
   connectionsTimedOut: number;
+  /** Idle (or, for a trusted relay, least recently active) connections closed to make room at a limit. */
+  connectionsEvicted: number;
   /** TCP reading is paused for backpressure. */
   paused: boolean;
 }
@@ -483,7 +501,45 @@ interface Conn {
   socket: net.Socket;
   framer: Framer;
   peer: string;
+  trusted: boolean;
   lastFrame: number;
+}
+
+/** The drain at close() ends when nothing arrived for this long (or at its time limit). */
+const DRAIN_QUIET_MS = 100;
+/** An evicted connection is read this long after our FIN (what its peer had sent is kept), then closed. */
+const EVICT_GRACE_MS = 500;
+/** At most this many evicted connections wait out their grace; more are closed at once. */
+const MAX_GRACE = 256;
+
+/**
+ * A notice for an event that can repeat thousands of times a second: the first is logged at
+ * once, then at most one line per interval, with the count since the last line.
+ */
+export class CountedNotice {
+  private n = 0;
+  private last = 0;
+  private text = '';
+
+  constructor(private readonly out: (line: string) => void, private readonly everyMs = 10_000) {}
+
+  hit(text: string, now = Date.now()): void {
+    this.n++;
+    this.text = text;
+    if (now - this.last >= this.everyMs) this.emit(now);
+  }
+
+  /** Log the count held back, if its interval is over (or `force`). */
+  tick(now = Date.now(), force = false): void {
+    if (this.n > 0 && (force || now - this.last >= this.everyMs)) this.emit(now);
+  }
+
+  private emit(now: number): void {
+    const since = this.last ? Math.round((now - this.last) / 1000) : 0;
+    this.out(this.n === 1 || !this.last ? this.text : `${this.text} (${this.n} times in the last ${since} s)`);
+    this.n = 0;
+    this.last = now;
+  }
 }
 
 function errText(err: NodeJS.ErrnoException): string {
@@ -497,17 +553,29 @@ function errText(err: NodeJS.ErrnoException): string {
 }
 
 export class SyslogReceiver {
-  private readonly opts: Required<Omit<ReceiverOptions, 'onNotice' | 'onBytes' | 'udp' | 'tcp' | 'trustedRelays'>> & Pick<ReceiverOptions, 'onNotice' | 'onBytes'>;
+  private readonly opts: Required<Omit<ReceiverOptions, 'onNotice' | 'onBytes' | 'udpGate' | 'udp' | 'tcp' | 'trustedRelays'>> & Pick<ReceiverOptions, 'onNotice' | 'onBytes' | 'udpGate'>;
   private readonly trusted: (ip: string) => boolean;
   private readonly udpSockets: { socket: dgram.Socket; info: ListenerInfo }[] = [];
   private readonly servers: { server: net.Server; info: ListenerInfo }[] = [];
   private readonly conns = new Set<Conn>();
+  /** Open connections per peer address. */
+  private readonly perSource = new Map<string, number>();
+  /** Evicted connections still being read for EVICT_GRACE_MS. */
+  private readonly grace = new Set<net.Socket>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private isPaused = false;
+  /** Why reading TCP is paused: 'backlog' (the engine, by default), 'spool' (its memory budget). */
+  private readonly pauseReasons = new Set<string>();
   private closed = false;
+  /** Last time anything arrived (the drain at close waits for quiet). */
+  private lastInput = 0;
+  private readonly udpDropNotice: CountedNotice;
+  private readonly refusedNotice: CountedNotice;
+  private readonly evictedNotice: CountedNotice;
   private readonly counters: Omit<ReceiverStats, 'connectionsOpen' | 'paused'> = {
     udpReceived: 0, tcpReceived: 0, bytes: 0, truncated: 0, empty: 0, relayed: 0, originIgnored: 0,
-    framingErrors: 0, connectionsTotal: 0, connectionsRefused: 0, connectionsTimedOut: 0,
+    framingErrors: 0, udpDropped: 0, connectionsTotal: 0, connectionsRefused: 0, connectionsTimedOut: 0,
+    connectionsEvicted: 0,
   };
 
   private constructor(private readonly options: ReceiverOptions) {
@@ -517,11 +585,18 @@ export class SyslogReceiver {
       recvBufferSize: options.recvBufferSize ?? DEFAULT_RECV_BUFFER,
       maxMessage: options.maxMessage ?? DEFAULT_MAX_MESSAGE,
       maxOctetCount: options.maxOctetCount ?? 64 * 1024 * 1024,
-      maxConnections: options.maxConnections ?? 10000,
+      maxConnections: options.maxConnections ?? 4096,
+      maxConnectionsPerSource: options.maxConnectionsPerSource ?? 64,
+      evictIdleMs: options.evictIdleMs ?? 10_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 60000,
       onNotice: options.onNotice,
+      udpGate: options.udpGate,
     };
     this.trusted = makeTrust(options.trustedRelays ?? DEFAULT_TRUSTED);
+    const notice = (l: string): void => this.notice(l);
+    this.udpDropNotice = new CountedNotice(notice);
+    this.refusedNotice = new CountedNotice(notice);
+    this.evictedNotice = new CountedNotice(notice);
   }
 
   /**
@@ -564,15 +639,20 @@ export class SyslogReceiver {
     return { drops: 0, source: 'unavailable' };
   }
 
-  /** Backpressure: stop reading from TCP connections (UDP cannot be paused; the socket buffer absorbs). */
-  pause(): void {
+  /**
+   * Backpressure: stop reading from TCP connections (UDP cannot be paused; the socket buffer
+   * absorbs) until every reason given is resumed.
+   */
+  pause(reason = 'backlog'): void {
+    this.pauseReasons.add(reason);
     if (this.isPaused) return;
     this.isPaused = true;
     for (const c of this.conns) c.socket.pause();
   }
 
-  resume(): void {
-    if (!this.isPaused) return;
+  resume(reason = 'backlog'): void {
+    this.pauseReasons.delete(reason);
+    if (!this.isPaused || this.pauseReasons.size > 0) return;
     this.isPaused = false;
     const now = Date.now();
     for (const c of this.conns) {
@@ -585,25 +665,46 @@ export class SyslogReceiver {
     return this.isPaused;
   }
 
-  /** Close every socket and connection; resolves when all are closed. */
-  async close(): Promise<void> {
+  /**
+   * Close every socket and connection; resolves when all are closed. With `drainMs`, first stop
+   * accepting connections and read what senders have already sent (the kernel's buffers, also
+   * of connections paused for backpressure: the 'backlog' pause is lifted, the 'spool' one kept)
+   * until nothing arrived for DRAIN_QUIET_MS or drainMs is over; then close.
+   */
+  async close(drainMs = 0): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const waits: Promise<void>[] = [];
+    for (const { server } of this.servers) {
+      waits.push(new Promise<void>((res) => server.close(() => res())));
+    }
+    if (drainMs > 0) await this.drain(drainMs);
     for (const { socket } of this.udpSockets) {
       waits.push(new Promise<void>((res) => {
         try { socket.close(() => res()); } catch { res(); }
       }));
     }
-    for (const { server } of this.servers) {
-      waits.push(new Promise<void>((res) => server.close(() => res())));
-    }
     for (const c of this.conns) {
       c.framer.end();
       c.socket.destroy();
     }
+    for (const s of this.grace) s.destroy();
+    this.udpDropNotice.tick(Date.now(), true);
+    this.refusedNotice.tick(Date.now(), true);
+    this.evictedNotice.tick(Date.now(), true);
     await Promise.all(waits);
+  }
+
+  private async drain(maxMs: number): Promise<void> {
+    const start = Date.now();
+    this.lastInput = Math.max(this.lastInput, start);
+    this.resume('backlog');
+    while (Date.now() - start < maxMs) {
+      await new Promise((r) => setTimeout(r, 10));
+      if (this.conns.size === 0 && this.udpSockets.length === 0) break;
+      if (!this.isPaused && Date.now() - this.lastInput >= DRAIN_QUIET_MS) break;
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -614,6 +715,7 @@ export class SyslogReceiver {
 
   private deliver(buf: Buffer, peer: string, transport: Transport, truncated: boolean): void {
     const at = Date.now();
+    this.lastInput = at;
     this.counters.bytes += buf.length;
     if (buf.length === 0) {
       this.counters.empty++;
@@ -672,6 +774,16 @@ export class SyslogReceiver {
           socket.off('error', onError);
           socket.on('error', (err) => this.notice(`udp ${spec}: ${err.message}`));
           socket.on('message', (buf, rinfo) => {
+            if (this.opts.udpGate) {
+              // The spool cannot take it (its memory budget is full): dropped here, counted, logged.
+              const why = this.opts.udpGate();
+              if (why !== null) {
+                this.counters.udpDropped++;
+                this.lastInput = Date.now();
+                this.udpDropNotice.hit(`udp ${spec}: dropped datagrams: ${why}`);
+                return;
+              }
+            }
             const cut = buf.length > this.opts.maxMessage;
             // libuv gives IPv4 senders in dotted form already: only IPv6 (v4-mapped) needs normalising.
             const sender = rinfo.address;
@@ -708,7 +820,7 @@ export class SyslogReceiver {
     }
     return new Promise((resolve, reject) => {
       const server = net.createServer({ pauseOnConnect: false, noDelay: true });
-      server.maxConnections = this.opts.maxConnections;
+      // The limits are ours (admit()): a connection over them may make room by eviction.
       const onError = (err: NodeJS.ErrnoException): void => {
         server.close();
         reject(Object.assign(new Error(`cannot listen on tcp ${spec}: ${errText(err)}`), { code: err.code }));
@@ -731,16 +843,88 @@ export class SyslogReceiver {
     });
   }
 
+  /**
+   * Room for a new connection from `peer` within the limits: evicts one connection if that makes
+   * room (see maxConnections), else false (refused).
+   */
+  private admit(peer: string, trusted: boolean, spec: string): boolean {
+    const now = Date.now();
+    const idleBefore = now - this.opts.evictIdleMs;
+    const leastRecent = (ok: (c: Conn) => boolean, idleOnly: boolean): Conn | null => {
+      let best: Conn | null = null;
+      for (const c of this.conns) {
+        if ((best === null || c.lastFrame < best.lastFrame) && (!idleOnly || c.lastFrame <= idleBefore) && ok(c)) best = c;
+      }
+      return best;
+    };
+    const n = this.perSource.get(peer) ?? 0;
+    if (n >= this.opts.maxConnectionsPerSource) {
+      const own = (c: Conn): boolean => c.peer === peer;
+      const v = leastRecent(own, true) ?? (trusted ? leastRecent(own, false) : null);
+      if (!v) {
+        this.refusedNotice.hit(`tcp ${spec}: refused connections from ${peer}: it has ${n} open (tcpMaxConnectionsPerSource), none idle for ${Math.round(this.opts.evictIdleMs / 1000)} s`);
+        return false;
+      }
+      this.evict(v, `${peer} reached tcpMaxConnectionsPerSource (${this.opts.maxConnectionsPerSource})`);
+    }
+    if (this.conns.size >= this.opts.maxConnections) {
+      const v = leastRecent(() => true, true) ?? (trusted ? leastRecent((c) => !c.trusted, false) ?? leastRecent((c) => c.peer === peer, false) ?? leastRecent(() => true, false) : null);
+      if (!v) {
+        this.refusedNotice.hit(`tcp ${spec}: refused connections: ${this.conns.size} open (tcpMaxConnections), none idle for ${Math.round(this.opts.evictIdleMs / 1000)} s`);
+        return false;
+      }
+      this.evict(v, `${this.conns.size} connections open (tcpMaxConnections) and ${trusted ? 'a trusted relay' : peer} connected`);
+    }
+    return true;
+  }
+
+  /** Close a connection to make room: what its peer already sent is still read for EVICT_GRACE_MS, then it is closed. */
+  private evict(c: Conn, why: string): void {
+    this.counters.connectionsEvicted++;
+    this.evictedNotice.hit(`tcp: closed the connection from ${c.peer} idle longest (no complete message for ${Math.round((Date.now() - c.lastFrame) / 1000)} s) to make room: ${why}`);
+    this.forget(c);
+    const s = c.socket;
+    if (this.grace.size >= MAX_GRACE) {
+      s.destroy();
+      return;
+    }
+    this.grace.add(s);
+    s.resume();
+    s.end();
+    const t = setTimeout(() => s.destroy(), EVICT_GRACE_MS);
+    t.unref();
+    s.once('close', () => {
+      clearTimeout(t);
+      this.grace.delete(s);
+    });
+  }
+
+  /** Remove a connection from the books (idempotent). */
+  private forget(c: Conn): void {
+    if (!this.conns.delete(c)) return;
+    const n = (this.perSource.get(c.peer) ?? 1) - 1;
+    if (n <= 0) this.perSource.delete(c.peer);
+    else this.perSource.set(c.peer, n);
+  }
+
   private accept(socket: net.Socket, spec: string): void {
     if (this.closed) {
       socket.destroy();
       return;
     }
     const peer = normalizeIp(socket.remoteAddress ?? '');
+    const trusted = this.trusted(peer);
+    if (!this.admit(peer, trusted, spec)) {
+      this.counters.connectionsRefused++;
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
     this.counters.connectionsTotal++;
     const conn: Conn = {
       socket,
       peer,
+      trusted,
       lastFrame: Date.now(),
       framer: new Framer(
         this.opts.maxMessage,
@@ -756,29 +940,37 @@ export class SyslogReceiver {
       ),
     };
     this.conns.add(conn);
+    this.perSource.set(peer, (this.perSource.get(peer) ?? 0) + 1);
     socket.setKeepAlive(true, 30000);
     if (this.isPaused) socket.pause();
-    socket.on('data', (chunk: Buffer) => conn.framer.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.lastInput = Date.now();
+      conn.framer.push(chunk);
+    });
     socket.on('end', () => {
       conn.framer.end();
       socket.end();
     });
     socket.on('error', () => { /* ECONNRESET etc.: 'close' follows */ });
     socket.on('close', () => {
-      this.conns.delete(conn);
+      this.forget(conn);
     });
   }
 
   private sweepIdle(): void {
+    const now = Date.now();
+    this.udpDropNotice.tick(now);
+    this.refusedNotice.tick(now);
+    this.evictedNotice.tick(now);
     if (this.isPaused) return;
-    const limit = Date.now() - this.opts.idleTimeoutMs;
+    const limit = now - this.opts.idleTimeoutMs;
     for (const c of this.conns) {
       if (c.lastFrame < limit) {
         this.counters.connectionsTimedOut++;
         this.notice(`tcp: dropped ${c.peer}: no complete message for ${Math.round(this.opts.idleTimeoutMs / 1000)} s`);
         // What the peer sent of an unfinished frame is dropped with it (a slow-loris has nothing to say).
         c.socket.destroy();
-        this.conns.delete(c);
+        this.forget(c);
       }
     }
   }

@@ -3,17 +3,24 @@
 //   files there are) plus a periodic stat sweep as a safety net;
 // - rename+create: the old inode is read to its end through the open fd (for a grace period,
 //   while the writer may still write to it), then the new file from 0;
-// - copytruncate (size < position): start again at 0;
+// - copytruncate (size < position, or the first bytes no longer match the file's fingerprint:
+//   truncated and grown past the old size before we looked): start again at 0;
 // - files appearing later (consoles/NODE), deleted and recreated;
 // - positions (inode, offset) persisted in a JSON state file, written atomically, so a restart
 //   resumes exactly where the last run stopped; a file rotated while xtriaged was down is found
-//   again by its inode among its siblings (messages.1, messages-20261125) and finished first.
+//   again by its inode among its siblings (messages.1, messages-20261125) and finished first; a
+//   copy (copytruncate) or a compressed sibling (messages.1.gz) by the fingerprint of its first
+//   bytes; what truly cannot be found is a notice with the count of bytes known unread;
+// - a caller that keeps its own record of the last line it kept per file and inode (the daemon's
+//   MN-line spool) passes it as `resume`: it wins over the state file, inode by inode.
 // Reads are 64 KiB chunks through the fd, split on \n, decoded as UTF-8 with replacement; a line
 // longer than maxLine is cut (marked) and the rest of it skipped.
 
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { trimIncompleteUtf8 } from './syslog-receiver';
 import { readingOrder } from './mn-files';
 
@@ -74,6 +81,20 @@ export interface TailerOptions {
   saveDebounceMs?: number;
   /** One-line notices: truncations, lost rotated tails, unreadable files. */
   onNotice?: (line: string) => void;
+  /**
+   * Where reading resumes after the last line the caller kept, per file, one entry per inode
+   * (TailLine.pos of the last line it kept from each). Wins over the state file for each inode
+   * it names; inodes it does not name keep the state file's position.
+   */
+  resume?: Record<string, ResumePos[]>;
+}
+
+/** A position as TailLine.pos gives it. */
+export interface ResumePos {
+  dev: number;
+  ino: number;
+  btime?: number;
+  offset: number;
 }
 
 export interface TailerStats {
@@ -97,9 +118,16 @@ interface SavedPos {
   btime?: number;
   offset: number;
   skipping?: boolean;
+  /** SHA-1 (base64) of the file's first fpLen bytes: tells a truncated-and-regrown file, and finds a copy or a .gz. */
+  fp?: string;
+  fpLen?: number;
+  /** The file's size when last looked at: the bytes known unread if it is lost. */
+  size?: number;
 }
 interface SavedFile extends SavedPos {
   rotated?: SavedPos[];
+  /** Rotated inodes read to their end (the last few): a caller's older position for them is not a loss. */
+  done?: SavedPos[];
 }
 interface StateDoc {
   version: 1;
@@ -107,6 +135,10 @@ interface StateDoc {
 }
 
 const CHUNK = 64 * 1024;
+/** Bytes at the start of a file that identify it (with its inode): a log line or two. */
+const FP_BYTES = 256;
+/** Finished rotated inodes remembered per file. */
+const DONE_KEPT = 8;
 /** The longest a file with data waits for files read before it (see pump). */
 const CATCH_UP_WAIT_MS = 1000;
 
@@ -123,6 +155,9 @@ interface Reader {
   mtime: number;
   lastGrowth: number;
   lastUse: number;
+  fp: string | null;
+  fpLen: number;
+  size: number;
 }
 
 interface Tracked {
@@ -133,15 +168,21 @@ interface Tracked {
   retired: (Reader & { until: number })[];
   busy: Promise<void> | null;
   again: boolean;
-  /** Known only from the state file: not yet checked against the file system. */
-  restored: SavedFile | null;
+  /** Known only from the state file (and the caller's resume positions): not yet checked against the file system. */
+  restored: SavedPos[] | null;
+  /** Rotated inodes read to their end. */
+  done: SavedPos[];
 }
 
 function newReader(st: fs.Stats, pos: number, skipping = false): Reader {
   return {
     fd: null, dev: st.dev, ino: st.ino, btime: st.birthtimeMs || 0, pos, parts: [], partLen: 0,
-    skipping, mtime: st.mtimeMs, lastGrowth: Date.now(), lastUse: Date.now(),
+    skipping, mtime: st.mtimeMs, lastGrowth: Date.now(), lastUse: Date.now(), fp: null, fpLen: 0, size: st.size,
   };
+}
+
+function hashOf(b: Buffer): string {
+  return createHash('sha1').update(b).digest('base64');
 }
 
 function sameFile(r: { dev: number; ino: number; btime?: number }, st: fs.Stats, ignoreDev = false): boolean {

@@ -84,6 +84,11 @@ export class YearTracker {
 
   constructor(private readonly reference: number) {}
 
+  /** The time years are resolved against (a file's mtime): the day of a time-of-day-only stamp. */
+  get referenceTime(): number {
+    return this.reference;
+  }
+
   private local(y: number, month: number, day: number, h: number, mi: number, s: number, ms: number): number {
     const key = (y * 12 + month) * 32 + day;
     let mid = this.midnights.get(key);

@@ -2,8 +2,21 @@
 // format of design.md ({"at":"ISO 8601 with offset","from":"ip","msg":"..."}), buffered and
 // written at least every flushIntervalMs, rotated by size into capture-YYYYMMDD-HHMMSS.jsonl
 // (named by the local time the file was started), gzip-compressed in the background, pruned by
-// retention. After a crash (kill -9) at most the last flush interval is lost; a torn last line is
-// cut off on reopen so nothing merges into it; replay() reads everything back once, in order.
+// retention. replay() reads everything back once, in order.
+//
+// What is kept (the promise README.md "What xtriaged keeps" states):
+// - What append() took is never discarded while the disk takes writes. Callers that can hold
+//   back (TCP) are told through onPressure when more than pressureBytes wait to be written;
+//   callers that cannot (UDP) ask refusal() first and count what they drop, with its cause.
+// - Every record is handed to the kernel (write(2): it survives kill -9 of the process, not a
+//   power cut) within flushIntervalMs (20 ms) of append(), or, when a write is still running
+//   then, as soon as it ends. kill -9 loses at most that: the unwritten bytes (unwritten()).
+// - Disk full: records wait in memory and are retried every RETRY_MS; a record cut by the
+//   failure is cut off the file again (truncating needs no space), so it is written whole later
+//   and nothing is torn. Only past twice maxPendingBytes (a caller that cannot hold back, while
+//   writes fail) are the oldest records dropped, counted and logged. The failure is logged once,
+//   then once a minute with a count, and its end once.
+// - A torn last line (a crash mid-write) is cut off on reopen so nothing merges into it.
 //
 // Layout of the spool directory:
 //   capture-20261124-100102.jsonl.gz     older files, compressed
@@ -47,7 +60,7 @@ export interface SpoolOptions {
   dir: string;
   /** Start a new file when the current one reaches this size (default 64 MiB). */
   maxFileBytes?: number;
-  /** Buffered lines are written at least this often (default 200 ms). */
+  /** Buffered lines are written at least this often (default 20 ms): the window kill -9 can lose. */
   flushIntervalMs?: number;
   /** Write early when this much is buffered (default 1 MiB). */
   maxBufferedBytes?: number;
@@ -57,8 +70,15 @@ export interface SpoolOptions {
   maxFiles?: number;
   /** Compress rotated files (default true). */
   compress?: boolean;
-  /** While writes fail (disk full), keep at most this much in memory, then drop the oldest (default 64 MiB). */
+  /**
+   * The memory budget for records not yet written (default 64 MiB): past it refusal() gives a
+   * reason. While writes fail, past twice this the oldest records are dropped (counted, logged).
+   */
   maxPendingBytes?: number;
+  /** onPressure(true) when more than this waits to be written (default 4 MiB); false again under a quarter of it. */
+  pressureBytes?: number;
+  /** Push back (pause TCP) while true. */
+  onPressure?: (on: boolean) => void;
   /** One-line notices: rotation problems, retention removals, write errors, repaired tails. */
   onNotice?: (line: string) => void;
 }
@@ -69,9 +89,15 @@ export interface SpoolStats {
   /** Records written to the file (handed to the kernel: they survive a crash of the process). */
   written: number;
   bytesWritten: number;
-  /** Records dropped because writes kept failing and memory was full. */
+  /** Records dropped because writes kept failing and memory was full (never while writes succeed). */
   dropped: number;
   writeErrors: number;
+  /** Bytes appended and not yet handed to the kernel (buffered or being written). */
+  unwrittenBytes: number;
+  /** Writes are failing now (disk full): records wait in memory. */
+  failing: boolean;
+  /** Times onPressure(true) was called. */
+  pressured: number;
   rotations: number;
   compressed: number;
   /** Files removed by retention. */
@@ -94,6 +120,14 @@ const FILE = /^(capture-\d{8}-\d{6}(?:-\d+)?)\.jsonl(\.gz)?$/;
 const MAX_LINE = 16 * 1024 * 1024;
 /** Buffered lines are filled into chunks of this size (a larger line gets a chunk of its own). */
 const CHUNK_BYTES = 1024 * 1024;
+/** While writes fail, they are retried this often (not at every flush: disk full is not over in 20 ms). */
+const RETRY_MS = 250;
+/** A failure that goes on is logged again at most this often, with a count. */
+const FAIL_NOTICE_MS = 60_000;
+
+function mib(n: number): string {
+  return `${(n / 1048576).toFixed(1)} MiB`;
+}
 
 interface PendingChunk {
   buf: Buffer;
@@ -354,7 +388,7 @@ export async function* replaySpool(b: SpoolBoundary, opts: ReplayOptions = {}): 
 }
 
 export class Spool {
-  private readonly o: Required<Omit<SpoolOptions, 'onNotice'>> & Pick<SpoolOptions, 'onNotice'>;
+  private readonly o: Required<Omit<SpoolOptions, 'onNotice' | 'onPressure'>> & Pick<SpoolOptions, 'onNotice' | 'onPressure'>;
   private fh: fsp.FileHandle | null = null;
   private current: SpoolFile | null = null;
   private currentBytes = 0;
@@ -375,22 +409,38 @@ export class Spool {
   private compressQueue: string[] = [];
   private compressing: Promise<void> | null = null;
   private compressAbort: AbortController | null = null;
+  /** Bytes handed to write() and not yet done (with pendingBytes: what kill -9 would lose). */
+  private inFlightBytes = 0;
+  private pressure = false;
+  /** Writes fail (disk full): since when, retried from retryAt, logged at lastFailNotice. */
+  private failing = false;
+  private failingSince = 0;
+  private retryAt = 0;
+  private lastFailNotice = 0;
+  private failuresSinceNotice = 0;
+  private droppedSinceNotice = 0;
+  private failuresTotal = 0;
+  private lastError = '';
+  /** A record was cut by a failed write and could not be cut off the file: start the next write on a new line. */
+  private needNewline = false;
   private counters = {
     appended: 0, written: 0, bytesWritten: 0, dropped: 0, writeErrors: 0,
-    rotations: 0, compressed: 0, removed: 0, repairedBytes: 0,
+    rotations: 0, compressed: 0, removed: 0, repairedBytes: 0, pressured: 0,
   };
 
   private constructor(opts: SpoolOptions) {
     this.o = {
       dir: opts.dir,
       maxFileBytes: opts.maxFileBytes ?? 64 * 1024 * 1024,
-      flushIntervalMs: opts.flushIntervalMs ?? 200,
+      flushIntervalMs: opts.flushIntervalMs ?? 20,
       maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
       maxTotalBytes: opts.maxTotalBytes ?? 4 * 1024 * 1024 * 1024,
       maxFiles: opts.maxFiles ?? 1000,
       compress: opts.compress ?? true,
       maxPendingBytes: opts.maxPendingBytes ?? 64 * 1024 * 1024,
+      pressureBytes: opts.pressureBytes ?? 4 * 1024 * 1024,
       onNotice: opts.onNotice,
+      onPressure: opts.onPressure,
     };
   }
 
@@ -522,8 +572,39 @@ export class Spool {
     c.lines++;
     this.pendingBytes += n;
     this.counters.appended++;
-    if (this.pendingBytes > this.o.maxPendingBytes) this.trimPending();
-    if (this.pendingBytes >= this.o.maxBufferedBytes) void this.flush();
+    // Nothing is trimmed here: what was taken is kept while writes succeed (pressure and
+    // refusal() keep it bounded); while they fail, the timer retries (not every append).
+    if (!this.pressure && this.pendingBytes + this.inFlightBytes > this.o.pressureBytes) this.setPressure(true);
+    if (this.pendingBytes >= this.o.maxBufferedBytes && !this.failing) void this.flush();
+  }
+
+  private setPressure(on: boolean): void {
+    if (on === this.pressure) return;
+    this.pressure = on;
+    if (on) this.counters.pressured++;
+    this.o.onPressure?.(on);
+  }
+
+  /** Bytes appended and not yet handed to the kernel: what kill -9 would lose now. */
+  unwritten(): number {
+    return this.pendingBytes + this.inFlightBytes;
+  }
+
+  /** More than pressureBytes wait to be written (callers that can should hold back). */
+  get pressured(): boolean {
+    return this.pressure;
+  }
+
+  /**
+   * Null when a record can be taken within the memory budget; else why not (for a caller that
+   * cannot hold back, to count and log what it drops).
+   */
+  refusal(): string | null {
+    const u = this.pendingBytes + this.inFlightBytes;
+    if (u < this.o.maxPendingBytes) return null;
+    return this.failing
+      ? `the spool cannot write (${this.lastError}) and its memory budget is full (${mib(u)} waiting)`
+      : `the spool's memory budget is full (${mib(u)} waiting to be written)`;
   }
 
   /** Write everything appended so far (resolves when it is in the file, not necessarily on disk). */
@@ -537,21 +618,57 @@ export class Spool {
       this.flushQueued = false;
       return this.writePending();
     }).catch((err: Error) => {
-      this.counters.writeErrors++;
-      this.notice(`spool: ${err.message}`);
+      this.failed(err, 'rotation failed');
     });
     return this.chain;
   }
 
+  /** A write (or opening the next file) failed: retry later; log the first failure, then once a minute with a count. */
+  private failed(err: Error, what: string): void {
+    this.counters.writeErrors++;
+    this.failuresTotal++;
+    const now = Date.now();
+    this.retryAt = now + RETRY_MS;
+    this.lastError = err.message.replace(/\s+/g, ' ');
+    if (!this.failing) {
+      this.failing = true;
+      this.failingSince = now;
+      this.lastFailNotice = now;
+      this.failuresSinceNotice = 0;
+      this.failuresTotal = 1;
+      this.notice(`spool: ${what}: ${this.lastError}; ${mib(this.unwritten())} held in memory, retried every ${RETRY_MS} ms (past ${mib(this.o.maxPendingBytes)} TCP is paused and UDP datagrams are dropped and counted)`);
+      return;
+    }
+    this.failuresSinceNotice++;
+    if (now - this.lastFailNotice >= FAIL_NOTICE_MS) this.failNotice(now);
+  }
+
+  private failNotice(now: number): void {
+    const dropped = this.droppedSinceNotice ? `; dropped the oldest ${this.droppedSinceNotice} records (past ${mib(2 * this.o.maxPendingBytes)} in memory)` : '';
+    this.notice(`spool: writes still failing after ${Math.round((now - this.failingSince) / 1000)} s: ${this.lastError} (${this.failuresSinceNotice} more failures; ${mib(this.unwritten())} held in memory${dropped})`);
+    this.lastFailNotice = now;
+    this.failuresSinceNotice = 0;
+    this.droppedSinceNotice = 0;
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    const dropped = this.droppedSinceNotice ? `; ${this.droppedSinceNotice} records dropped since the last notice` : '';
+    this.notice(`spool: writes succeed again after ${this.failuresTotal} failures in ${((Date.now() - this.failingSince) / 1000).toFixed(1)} s: what was held in memory is written${dropped}`);
+    this.droppedSinceNotice = 0;
+  }
+
   private async writePending(): Promise<void> {
     if (this.pending.length === 0) return;
+    // While writes fail, retry every RETRY_MS (a last try when closing).
+    if (this.failing && Date.now() < this.retryAt && !this.closing) return;
     if (!this.fh) {
       // A rotation failed to open the next file (disk full, too many files): try again now.
       try {
         await this.startFile();
       } catch (err) {
-        this.counters.writeErrors++;
-        this.notice(`spool: cannot open a new file: ${(err as Error).message}`);
+        this.failed(err as Error, 'cannot open a new file');
         this.trimPending();
         return;
       }
@@ -566,8 +683,17 @@ export class Spool {
     // fresh allocation that glibc keeps afterwards.
     const parts = chunks.map((c) => c.buf.subarray(0, c.used));
     const total = parts.reduce((a, b) => a + b.length, 0);
+    this.inFlightBytes = total;
     let off = 0;
     try {
+      if (this.needNewline) {
+        // A cut record could not be cut off the file: it becomes a damaged line of its own (its
+        // record is written whole below), never a prefix of the next one.
+        await fh.write('\n');
+        this.needNewline = false;
+        this.currentBytes++;
+        this.counters.bytesWritten++;
+      }
       for (const part of parts) {
         let o = 0;
         while (o < part.length) {
@@ -577,43 +703,63 @@ export class Spool {
         }
       }
     } catch (err) {
+      this.inFlightBytes = 0;
       const buf = Buffer.concat(parts);
-      this.counters.writeErrors++;
-      this.notice(`spool: write failed: ${(err as Error).message}`);
-      // Lines written whole before the failure stay written; the rest is retried later. A line
-      // cut by the failure gets a newline so the retry starts clean (readers report the torn one).
+      // Lines written whole before the failure stay written; the rest is retried later, whole.
       const whole = off > 0 ? buf.lastIndexOf(0x0a, off - 1) + 1 : 0;
       let done = 0;
       for (let i = buf.indexOf(0x0a); i >= 0 && i < whole; i = buf.indexOf(0x0a, i + 1)) done++;
       if (off > whole) {
-        try { await fh.write('\n'); off++; } catch { /* still failing */ }
+        // A record cut by the failure (ENOSPC after a partial write): cut it off the file again
+        // (truncating needs no space), so the retry writes it whole after the last whole one.
+        try {
+          await fh.truncate(this.currentBytes + whole);
+        } catch {
+          this.needNewline = true;
+          this.currentBytes += off - whole;
+          this.counters.bytesWritten += off - whole;
+        }
       }
       this.counters.written += done;
-      this.counters.bytesWritten += off;
-      this.currentBytes += off;
+      this.counters.bytesWritten += whole;
+      this.currentBytes += whole;
       const rest = Buffer.from(buf.subarray(whole));
       const restChunk: PendingChunk = { buf: rest, used: rest.length, lines: lines - done };
       this.pending = [restChunk, ...this.pending];
       this.pendingBytes = this.pending.reduce((a, c) => a + c.used, 0);
+      this.failed(err as Error, 'write failed');
       this.trimPending();
       return;
     }
+    this.inFlightBytes = 0;
     for (const c of chunks) {
       if (c.buf.length === CHUNK_BYTES && this.freeChunks.length < 4) this.freeChunks.push(c.buf);
     }
     this.counters.written += lines;
     this.counters.bytesWritten += total;
     this.currentBytes += total;
+    this.recovered();
+    if (this.pressure && this.pendingBytes <= this.o.pressureBytes / 4) this.setPressure(false);
     if (this.currentBytes >= this.o.maxFileBytes) await this.rotate();
   }
 
-  /** While writes fail: drop the oldest buffered lines (whole chunks) past maxPendingBytes. */
+  /**
+   * Only while writes fail, and only past twice the memory budget (a caller that cannot hold
+   * back): drop the oldest buffered lines (whole chunks), counted and logged.
+   */
   private trimPending(): void {
-    while (this.pendingBytes > this.o.maxPendingBytes && this.pending.length > 1) {
+    if (!this.failing) return;
+    let n = 0;
+    while (this.pendingBytes > 2 * this.o.maxPendingBytes && this.pending.length > 1) {
       const c = this.pending.shift()!;
       this.pendingBytes -= c.used;
-      this.counters.dropped += c.lines;
+      n += c.lines;
     }
+    if (n === 0) return;
+    this.counters.dropped += n;
+    const first = this.droppedSinceNotice === 0 && this.counters.dropped === n;
+    this.droppedSinceNotice += n;
+    if (first) this.notice(`spool: dropped the oldest ${n} records: writes fail (${this.lastError}) and ${mib(2 * this.o.maxPendingBytes)} are held in memory (counted in dropped)`);
   }
 
   private async startFile(): Promise<void> {
@@ -744,7 +890,7 @@ export class Spool {
   }
 
   stats(): SpoolStats {
-    return { ...this.counters, current: this.current?.stem ?? '' };
+    return { ...this.counters, unwrittenBytes: this.unwritten(), failing: this.failing, current: this.current?.stem ?? '' };
   }
 
   /** Flush, fsync and close the current file; an unfinished compression is abandoned (redone on open). */
@@ -756,6 +902,12 @@ export class Spool {
     this.compressAbort?.abort();
     await this.compressing;
     await this.chain;
+    if (this.pendingBytes > 0) {
+      let n = 0;
+      for (const c of this.pending) n += c.lines;
+      this.counters.dropped += n;
+      this.notice(`spool: closed with ${n} records not written (${mib(this.pendingBytes)}): ${this.lastError || 'the last write failed'}`);
+    }
     if (this.fh) {
       try {
         await this.fh.sync();

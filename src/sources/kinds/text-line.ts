@@ -27,8 +27,10 @@ export interface TextLine {
   separator: boolean;
   /** The line had a syslog header (host and tag). */
   syslog: boolean;
-  /** The node a `NAME: ` prefix names (xdsh, updatenode and psh output), or null. */
+  /** The node a `NAME: ` or `[NAME] ` prefix names (xdsh, updatenode, xcatprobe output), or null. */
   prefixNode: string | null;
+  /** A console server's own stamp (conserver, goconserver) led the line. */
+  consoleStamp: boolean;
 }
 
 /**
@@ -53,6 +55,12 @@ const CONSERVER = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) +(\d{1,2})
 const BRACKET_ISO = /^\[(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\] ?/;
 const BARE_ISO = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?) /;
 const DMESG = /^\[ *(\d{1,7}\.\d{1,9})\] ?/;
+// A syslog priority a console shows when a program logs to it (genesis): "<166>".
+const PRI = /^<(\d{1,3})>/;
+// xcatprobe osdeploy: "[cn01] 10:21:09 Via HTTP get …" (a time of day, no date).
+const PROBE = /^\[([A-Za-z][\w.-]*)\] (\d{2}):(\d{2}):(\d{2}) /;
+// xcatprobe osdeploy (2016): "[cn01] Node status is changed to booted".
+const BRACKET_NODE = /^\[([A-Za-z][A-Za-z0-9_-]*\d[A-Za-z0-9_.-]*)\] (?=\S)/;
 // xCAT's newer node log form after the date: "[info]: xcat.deployment.postbootscript: msg".
 const LEVEL_TAG = /^\[(emerg|alert|crit|err|error|warning|warn|notice|info|debug)\]:? *(?:([\w.-]+): )?/i;
 // "<prog>[pid]: " or "<prog>: " after a dmesg stamp or a journal -o cat line.
@@ -109,18 +117,39 @@ const LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, er
 /** Peel every prefix real node text carries. Never throws. */
 export function parseTextLine(input: string, years: YearTracker): TextLine {
   let s = input;
-  const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null };
+  const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false };
   if (PROMPT.test(s)) {
     out.trace = true;
     return out;
   }
+  const pri = PRI.exec(s);
+  if (pri && Number(pri[1]) <= 191) {
+    out.severity = Number(pri[1]) & 7;
+    s = s.slice(pri[0].length);
+  }
+  const probe = PROBE.exec(s);
+  if (probe) {
+    // Placed on the day of the file (its reference time): the probe prints no date.
+    const day = new Date(years.referenceTime);
+    out.claimed = new Date(day.getFullYear(), day.getMonth(), day.getDate(), Number(probe[2]), Number(probe[3]), Number(probe[4])).getTime();
+    out.prefixNode = probe[1]!;
+    s = s.slice(probe[0].length);
+  } else {
+    const bn = BRACKET_NODE.exec(s);
+    if (bn && /[a-z]/.test(bn[1]!) && !NOT_NODE_PREFIX.test(bn[1]!)) {
+      out.prefixNode = bn[1]!;
+      s = s.slice(bn[0].length);
+    }
+  }
   // A console's own time first (conserver / goconserver), then what the node printed.
   let m: RegExpExecArray | null = CONSERVER.exec(s);
   if (m) {
+    out.consoleStamp = true;
     const mo = monthIndex(m[1]!);
     if (mo !== undefined) out.claimed = new Date(Number(m[6]), mo, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
     s = s.slice(m[0].length);
   } else if ((m = BRACKET_ISO.exec(s))) {
+    out.consoleStamp = true;
     out.claimed = parseIso(m[1]!.replace(' ', 'T'));
     s = s.slice(m[0].length);
   }
@@ -141,7 +170,7 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
       if (lt[2]) out.program = lt[2];
       s = s.slice(lt[0].length);
     }
-  } else if (out.claimed === null && !DMESG.test(s)) {
+  } else if (!probe && out.claimed === null && !DMESG.test(s)) {
     // A syslog line (computes.log, messages, journalctl short / short-iso / short-precise).
     let t: number | null = null;
     let rest = s;
@@ -186,6 +215,13 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
           out.severity = SEVERITY_WORDS[sev[1]!]!;
           s = s.slice(sev[0].length);
         }
+      } else if (SYSLOG_TAG.test(rest) && /^\S+?(?:\[\d+\])?: /.test(rest)) {
+        // "<166>Sep  2 14:28:57 xcat.genesis.bmcsetup: msg": a tag and no hostname.
+        const t2 = SYSLOG_TAG.exec(rest)!;
+        out.program = t2[1]!;
+        out.pid = t2[2] ? Number(t2[2]) : null;
+        out.syslog = true;
+        s = rest.slice(t2[0].length);
       } else {
         s = rest;
       }
