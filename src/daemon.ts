@@ -16,7 +16,7 @@ import { Reception } from './sources/reception';
 import type { BatchReader } from './sources/batch';
 import { DAEMON_NODE_FLAGS, lowerOtherThreads, setOtherThreads } from './thread-priority';
 import { compactHeap } from './heap-compact';
-import { Tailer, type TailLine } from './sources/tailer';
+import { Tailer, type TailLine, type ResumePos } from './sources/tailer';
 import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from './store/spool';
 import { StateDb } from './store/state-db';
 import { ApiServer } from './api/server';
@@ -92,8 +92,8 @@ export class Daemon {
   /** Lines the engine threw on (a bug): skipped, counted, the first ones logged. */
   private feedErrors = 0;
   private readonly readers = new Map<string, LineReader>();
-  /** MN file → where reading resumes after its last spooled line (JSON of TailLine.pos). */
-  private readonly spooledPos = new Map<string, string>();
+  /** MN file → inode → where reading resumes after its last spooled line from that inode (JSON of TailLine.pos). */
+  private readonly spooledPos = new Map<string, Map<string, string>>();
   private readonly remoteReader = new LineReader('remote', 'remote', Date.now());
   private doc: AnalysisDoc = { sessions: [], groups: [], unknownErrors: [] };
   /** Each session as last published: a digest of its JSON (not the JSON: 3 KB × every session) and its outcome. */
@@ -219,10 +219,10 @@ export class Daemon {
     await this.replay();
     if (cfg.logs !== null) {
       const stateFile = path.join(cfg.state, 'tail-positions.json');
-      this.resumeAfterSpooled(stateFile);
       this.tailer = await Tailer.start({
         dir: cfg.logs,
         stateFile,
+        resume: this.resumePositions(),
         onLine: (l) => this.onTailLine(l),
         onNotice: (l) => this.log(`tailer: ${l}`),
       });
@@ -314,7 +314,7 @@ export class Daemon {
     }
     for await (const r of this.mnSpool.replay({ onDamaged: (d) => this.log(`mnlog: damaged line ${d.file}:${d.line}: ${d.reason}`) })) {
       this.feedMn({ file: r.from, line: r.msg, mtime: r.at });
-      if (r.resume) this.spooledPos.set(r.from, r.resume);
+      if (r.resume) this.noteSpooledPos(r.from, r.resume);
       if (++n % 50_000 === 0) await new Promise((res) => setImmediate(res));
     }
     this.replaying = false;
@@ -322,29 +322,35 @@ export class Daemon {
     this.scheduleDrain();
   }
 
+  /** The last spooled position of each inode of each file (a rotation spreads a file's lines over several). */
+  private noteSpooledPos(file: string, resume: string): void {
+    const ino = /"ino":(\d+)/.exec(resume)?.[1];
+    if (ino === undefined) return;
+    let m = this.spooledPos.get(file);
+    if (!m) this.spooledPos.set(file, (m = new Map()));
+    m.delete(ino); // kept in order of each inode's last line
+    m.set(ino, resume);
+  }
+
   /**
-   * The MN-line spool is what the engine has seen: after a crash, resume each file right after
-   * its last spooled line (the tailer's own positions may be up to a second behind or ahead).
+   * The MN-line spool is what the engine has seen: the tailer resumes each inode of each file
+   * right after its last spooled line (its own positions may be up to a save behind or ahead);
+   * inodes the spool does not name keep the tailer's positions.
    */
-  private resumeAfterSpooled(stateFile: string): void {
-    if (!this.spooledPos.size) return;
-    let doc: { version: 1; files: Record<string, unknown> } = { version: 1, files: {} };
-    try {
-      const old = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as typeof doc;
-      if (old?.version === 1 && old.files && typeof old.files === 'object') doc = old;
-    } catch {
-      /* none yet, or damaged: the spooled positions are all we need */
-    }
-    for (const [file, pos] of this.spooledPos) {
-      try {
-        doc.files[file] = JSON.parse(pos) as unknown;
-      } catch {
-        /* a damaged position: the tailer's own one stays */
+  private resumePositions(): Record<string, ResumePos[]> {
+    const out: Record<string, ResumePos[]> = {};
+    for (const [file, byIno] of this.spooledPos) {
+      const list: ResumePos[] = [];
+      for (const json of byIno.values()) {
+        try {
+          list.push(JSON.parse(json) as ResumePos);
+        } catch {
+          /* a damaged position: the tailer's own one stays */
+        }
       }
+      if (list.length) out[file] = list;
     }
-    const tmp = `${stateFile}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(doc));
-    fs.renameSync(tmp, stateFile);
+    return out;
   }
 
   /** A batch from the reception thread, already in the capture spool. */

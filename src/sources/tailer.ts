@@ -38,7 +38,7 @@ export interface TailLine {
   partial?: boolean;
   /** Where reading resumes after this line (the inode and the byte offset past its newline):
    * a caller that records this with the line can restart exactly after the last line it kept. */
-  pos?: { dev: number; ino: number; btime?: number; offset: number };
+  pos?: ResumePos;
 }
 
 /** The fixed MN files, relative to the logs directory. */
@@ -95,6 +95,9 @@ export interface ResumePos {
   ino: number;
   btime?: number;
   offset: number;
+  /** The fingerprint of the file's first fpLen bytes when the line was read (see SavedPos). */
+  fp?: string;
+  fpLen?: number;
 }
 
 export interface TailerStats {
@@ -108,6 +111,8 @@ export interface TailerStats {
   truncations: number;
   /** Rotated files whose unread rest could not be found (compressed or deleted before we got to it). */
   lostTails: number;
+  /** Bytes known written and not read (lost tails, truncations with no copy found). */
+  lostBytes: number;
   watchers: number;
   stateWrites: number;
 }
@@ -157,6 +162,8 @@ interface Reader {
   lastUse: number;
   fp: string | null;
   fpLen: number;
+  /** The first fpLen bytes while fewer than FP_BYTES are known (the fingerprint grows with the file). */
+  head: Buffer | null;
   size: number;
 }
 
@@ -177,7 +184,7 @@ interface Tracked {
 function newReader(st: fs.Stats, pos: number, skipping = false): Reader {
   return {
     fd: null, dev: st.dev, ino: st.ino, btime: st.birthtimeMs || 0, pos, parts: [], partLen: 0,
-    skipping, mtime: st.mtimeMs, lastGrowth: Date.now(), lastUse: Date.now(), fp: null, fpLen: 0, size: st.size,
+    skipping, mtime: st.mtimeMs, lastGrowth: Date.now(), lastUse: Date.now(), fp: null, fpLen: 0, head: null, size: st.size,
   };
 }
 
@@ -202,7 +209,7 @@ async function statOrNull(p: string): Promise<fs.Stats | null> {
 }
 
 export class Tailer {
-  private readonly o: Required<Omit<TailerOptions, 'stateFile' | 'onNotice'>> & Pick<TailerOptions, 'stateFile' | 'onNotice'>;
+  private readonly o: Required<Omit<TailerOptions, 'stateFile' | 'onNotice' | 'resume'>> & Pick<TailerOptions, 'stateFile' | 'onNotice' | 'resume'>;
   private readonly tracked = new Map<string, Tracked>();
   private readonly watchers = new Map<string, { w: fs.FSWatcher; ino: number }>();
   private readonly retiredRels = new Set<string>();
@@ -224,7 +231,7 @@ export class Tailer {
   private sweeping: Promise<void> | null = null;
   private idleWaiters: (() => void)[] = [];
   private counters = {
-    lines: 0, bytes: 0, truncatedLines: 0, rotations: 0, truncations: 0, lostTails: 0, stateWrites: 0,
+    lines: 0, bytes: 0, truncatedLines: 0, rotations: 0, truncations: 0, lostTails: 0, lostBytes: 0, stateWrites: 0,
   };
 
   private constructor(opts: TailerOptions) {
@@ -241,6 +248,7 @@ export class Tailer {
       maxOpenFiles: opts.maxOpenFiles ?? 256,
       saveDebounceMs: opts.saveDebounceMs ?? 1000,
       onNotice: opts.onNotice,
+      resume: opts.resume,
     };
   }
 
@@ -258,6 +266,7 @@ export class Tailer {
     }
     if (!st.isDirectory()) throw new Error(`logs directory ${t.o.dir} is not a directory`);
     await t.loadState();
+    t.mergeResume();
     await t.sweep();
     await t.idle();
     t.firstStart = false;
@@ -335,12 +344,69 @@ export class Tailer {
     this.firstStart = false;
     for (const [rel, saved] of Object.entries(doc.files)) {
       if (typeof saved?.ino !== 'number' || typeof saved.offset !== 'number') continue;
-      this.tracked.set(rel, this.newTracked(rel, saved));
+      const list: SavedPos[] = [];
+      for (const r of saved.rotated ?? []) if (typeof r?.ino === 'number' && typeof r.offset === 'number') list.push(r);
+      if (saved.ino !== 0) {
+        const { rotated: _r, done: _d, ...cur } = saved;
+        list.push(cur);
+      }
+      const t = this.newTracked(rel, list);
+      t.done = Array.isArray(saved.done) ? saved.done.filter((d) => typeof d?.ino === 'number' && typeof d.offset === 'number') : [];
+      this.tracked.set(rel, t);
     }
   }
 
-  private newTracked(rel: string, restored: SavedFile | null = null): Tracked {
-    return { rel, abs: path.join(this.o.dir, rel), cur: null, retired: [], busy: null, again: false, restored };
+  /**
+   * The caller's own record (the last line it kept from each inode) wins over the state file,
+   * which may be up to a save behind or ahead of it. An inode the state file does not know is
+   * read from the caller's position, unless it is one the tailer finished.
+   */
+  private mergeResume(): void {
+    const resume = this.o.resume;
+    if (!resume) return;
+    const same = (a: { ino: number; btime?: number }, b: { ino: number; btime?: number }): boolean =>
+      a.ino === b.ino && (!a.btime || !b.btime || Math.abs(a.btime - b.btime) <= 1);
+    for (const [rel, positions] of Object.entries(resume)) {
+      if (!Array.isArray(positions) || positions.length === 0) continue;
+      this.firstStart = false;
+      let t = this.tracked.get(rel);
+      if (!t) {
+        t = this.newTracked(rel, []);
+        this.tracked.set(rel, t);
+      }
+      const list = t.restored ?? [];
+      for (const p of positions) {
+        if (typeof p?.ino !== 'number' || typeof p.offset !== 'number') continue;
+        const known = list.find((x) => same(x, p));
+        if (known) {
+          known.offset = p.offset;
+          delete known.skipping;
+          if (p.fp && p.fpLen) {
+            known.fp = p.fp;
+            known.fpLen = p.fpLen;
+          }
+          continue;
+        }
+        const done = t.done.find((x) => same(x, p));
+        if (done && done.offset <= p.offset) continue;
+        const e: SavedPos = { dev: p.dev, ino: p.ino, offset: p.offset };
+        if (p.btime) e.btime = p.btime;
+        if (p.fp && p.fpLen) {
+          e.fp = p.fp;
+          e.fpLen = p.fpLen;
+        } else if (done?.fp) {
+          e.fp = done.fp;
+          e.fpLen = done.fpLen;
+        }
+        if (done?.size !== undefined) e.size = done.size;
+        list.unshift(e); // older than what the state file says is current
+      }
+      t.restored = list;
+    }
+  }
+
+  private newTracked(rel: string, restored: SavedPos[] | null = null): Tracked {
+    return { rel, abs: path.join(this.o.dir, rel), cur: null, retired: [], busy: null, again: false, restored, done: [] };
   }
 
   private scheduleSave(): void {
@@ -363,18 +429,21 @@ export class Tailer {
         const p: SavedPos = { dev: r.dev, ino: r.ino, offset: r.skipping ? r.pos : r.pos - r.partLen };
         if (r.btime) p.btime = r.btime;
         if (r.skipping) p.skipping = true;
+        if (r.fp) {
+          p.fp = r.fp;
+          p.fpLen = r.fpLen;
+        }
+        p.size = Math.max(r.size, r.pos);
         return p;
       };
       for (const t of this.tracked.values()) {
-        let entry: SavedFile | null = null;
-        if (t.cur) entry = pos(t.cur);
-        else if (t.restored) entry = { ...t.restored };
-        const rotated = t.retired.map(pos);
-        if (!entry && rotated.length === 0) continue;
+        const rotated = [...(t.restored ?? []), ...t.retired.map(pos)];
+        if (!t.cur && rotated.length === 0 && t.done.length === 0) continue;
         // A file whose path is gone but whose rotated inode is still being read: keep the
         // rotated entry under a placeholder position that matches nothing.
-        const e: SavedFile = entry ?? { dev: 0, ino: 0, offset: 0 };
+        const e: SavedFile = t.cur ? pos(t.cur) : { dev: 0, ino: 0, offset: 0 };
         if (rotated.length > 0) e.rotated = rotated;
+        if (t.done.length > 0) e.done = t.done;
         doc.files[t.rel] = e;
       }
       const tmp = `${f}.tmp`;
@@ -610,41 +679,209 @@ export class Tailer {
     if (victim) await this.closeFd(victim);
   }
 
-  /** Find an inode among the siblings of `abs` (messages → messages.1, messages-20261125). */
-  private async findSibling(abs: string, r: { dev: number; ino: number; btime?: number }, ignoreDev: boolean): Promise<string | null> {
+  /** The rotated, copied or compressed siblings of `abs` (messages → messages.1, messages-20261125, messages.1.gz), sorted. */
+  private async siblings(abs: string): Promise<{ path: string; gz: boolean; st: fs.Stats }[]> {
     const dir = path.dirname(abs);
     const base = path.basename(abs);
     let names: string[];
     try {
       names = await fsp.readdir(dir);
     } catch {
-      return null;
+      return [];
     }
-    for (const n of names) {
-      if (n === base || !n.startsWith(base)) continue;
-      const st = await statOrNull(path.join(dir, n));
-      if (st && st.isFile() && sameFile(r, st, ignoreDev)) return path.join(dir, n);
+    const out: { path: string; gz: boolean; st: fs.Stats }[] = [];
+    for (const n of names.sort()) {
+      if (n === base || !n.startsWith(base) || /\.(?:bz2|xz|zst|tmp|swp)$/.test(n)) continue;
+      const p = path.join(dir, n);
+      const st = await statOrNull(p);
+      if (st && st.isFile()) out.push({ path: p, gz: n.endsWith('.gz'), st });
+    }
+    return out;
+  }
+
+  /** Whether a file (decompressed if .gz) starts with the bytes whose fingerprint `saved` holds (true when it holds none). */
+  private async startsAs(p: string, gz: boolean, saved: { fp?: string; fpLen?: number }): Promise<boolean> {
+    if (!saved.fp || !saved.fpLen) return true;
+    const h = await headOf(p, saved.fpLen, gz);
+    return h !== null && h.length === saved.fpLen && hashOf(h) === saved.fp;
+  }
+
+  /** Find an inode among the siblings of `abs` (and, with a fingerprint, check it is still that file). */
+  private async findSibling(abs: string, r: SavedPos, ignoreDev: boolean): Promise<{ path: string; gz: boolean; st: fs.Stats } | null> {
+    for (const sib of await this.siblings(abs)) {
+      if (sameFile(r, sib.st, ignoreDev) && (sib.gz || (await this.startsAs(sib.path, false, r)))) return sib;
     }
     return null;
   }
 
-  /** Read a file whose path no longer names it (found again by inode) from a position to its end. */
-  private async finishRotated(t: Tracked, saved: SavedPos, ignoreDev: boolean): Promise<void> {
-    const p = await this.findSibling(t.abs, saved, ignoreDev);
-    if (!p) {
-      this.counters.lostTails++;
-      this.notice(`tail ${t.rel}: its previous file (inode ${saved.ino}) is gone (deleted, or rotated and compressed); anything written to it after offset ${saved.offset} was not read`);
-      return;
+  /** Find a copy of a file's content among the siblings by its fingerprint: copytruncate's copy, or the file compressed. */
+  private async findCopy(abs: string, r: SavedPos, except: fs.Stats | null): Promise<{ path: string; gz: boolean; st: fs.Stats } | null> {
+    if (!r.fp || !r.fpLen) return null;
+    for (const sib of await this.siblings(abs)) {
+      if (except && sib.st.ino === except.ino && sib.st.dev === except.dev) continue;
+      if (!sib.gz && sib.st.size < r.fpLen) continue;
+      if (await this.startsAs(sib.path, sib.gz, r)) return sib;
     }
-    const st = await fsp.stat(p);
+    return null;
+  }
+
+  /**
+   * Read the rest of a file's content from `saved.offset`: the inode itself if it is still there
+   * under another name, else a copy or a compressed sibling found by fingerprint (`byInode`
+   * false: the inode is known to hold other content now). What cannot be found is a notice with
+   * the bytes known unread. Returns false when nothing was found.
+   */
+  private async finishRotated(t: Tracked, saved: SavedPos, ignoreDev: boolean, byInode = true, except: fs.Stats | null = null): Promise<boolean> {
+    const sib = (byInode ? await this.findSibling(t.abs, saved, ignoreDev) : null) ?? (await this.findCopy(t.abs, saved, except));
+    if (!sib) {
+      const known = saved.size !== undefined ? Math.max(0, saved.size - saved.offset) : null;
+      this.counters.lostTails++;
+      this.counters.lostBytes += known ?? 0;
+      this.notice(
+        `tail ${t.rel}: ${byInode ? `its previous file (inode ${saved.ino}) is gone (deleted, or compressed in a format not read)` : 'the copy of its content before the truncation was not found'}; ` +
+          `${known === null ? 'an unknown number of bytes' : `${known} bytes known`} unread after offset ${saved.offset}${known !== null ? ' (more if it grew after it was last looked at)' : ''} could not be read`,
+      );
+      return false;
+    }
+    try {
+      const r = sib.gz ? await this.readGz(t, sib.path, sib.st, saved) : await this.readPlain(t, sib.path, sib.st, saved);
+      if (r) this.markDone(t, r);
+    } catch (err) {
+      this.notice(`tail ${t.rel}: ${sib.path} could not be read: ${(err as Error).message}`);
+    }
+    return true;
+  }
+
+  private markDone(t: Tracked, r: Reader): void {
+    const d: SavedPos = { dev: r.dev, ino: r.ino, offset: r.pos };
+    if (r.btime) d.btime = r.btime;
+    if (r.fp) {
+      d.fp = r.fp;
+      d.fpLen = r.fpLen;
+    }
+    t.done = [...t.done.filter((x) => x.ino !== r.ino), d].slice(-DONE_KEPT);
+    this.scheduleSave();
+  }
+
+  private async readPlain(t: Tracked, p: string, st: fs.Stats, saved: SavedPos): Promise<Reader | null> {
     const r = newReader(st, saved.offset > st.size ? 0 : saved.offset, saved.skipping ?? false);
-    if (!(await this.openFd(r, p))) return;
+    if (saved.fp && saved.fpLen && sameFile(saved, st, true)) {
+      r.fp = saved.fp;
+      r.fpLen = saved.fpLen;
+    }
+    if (!(await this.openFd(r, p))) return null;
     try {
       await this.drain(t, r, Infinity);
       this.flushPartial(t, r);
     } finally {
       await this.closeFd(r);
     }
+    return r;
+  }
+
+  /** A compressed sibling, decompressed as a stream; its lines carry the .gz file's inode and offsets in the decompressed text. */
+  private async readGz(t: Tracked, p: string, st: fs.Stats, saved: SavedPos): Promise<Reader> {
+    const r = newReader(st, 0, false);
+    const from = saved.offset;
+    const src = fs.createReadStream(p);
+    const gunzip = zlib.createGunzip();
+    src.on('error', (e) => gunzip.destroy(e));
+    src.pipe(gunzip);
+    let skipping = saved.skipping ?? false;
+    for await (const c of gunzip as AsyncIterable<Buffer>) {
+      if (this.closed) {
+        gunzip.destroy();
+        break;
+      }
+      let chunk = c;
+      if (r.pos + chunk.length <= from) {
+        r.pos += chunk.length;
+        continue;
+      }
+      if (r.pos < from) {
+        chunk = chunk.subarray(from - r.pos);
+        r.pos = from;
+        r.skipping = skipping;
+        skipping = false;
+      }
+      this.noteHead(r, r.pos, chunk);
+      r.pos += chunk.length;
+      this.counters.bytes += chunk.length;
+      this.split(t, r, chunk);
+    }
+    this.flushPartial(t, r);
+    return r;
+  }
+
+  /** Grow the reader's fingerprint from bytes just read at `at` (only the file's first FP_BYTES count). */
+  private noteHead(r: Reader, at: number, chunk: Buffer): void {
+    if (r.fpLen >= FP_BYTES || at > r.fpLen) return;
+    if (r.fpLen > 0 && !r.head) return; // a fingerprint from the state file: its bytes are not here
+    const take = Math.min(FP_BYTES, at + chunk.length) - r.fpLen;
+    if (take <= 0) return;
+    const part = chunk.subarray(r.fpLen - at, r.fpLen - at + take);
+    r.head = r.head ? Buffer.concat([r.head, part]) : Buffer.from(part);
+    r.fpLen = r.head.length;
+    r.fp = hashOf(r.head);
+    if (r.fpLen >= FP_BYTES) r.head = null;
+  }
+
+  /** The reader's fingerprint from the file itself (a reader that did not start at 0). */
+  private async fingerprintFromFile(r: Reader): Promise<void> {
+    if (!r.fd || r.fpLen >= FP_BYTES) return;
+    const len = Math.min(FP_BYTES, r.pos);
+    if (len <= r.fpLen) return;
+    const b = Buffer.alloc(len);
+    const { bytesRead } = await r.fd.read(b, 0, len, 0);
+    if (bytesRead !== len) return;
+    r.fp = hashOf(b);
+    r.fpLen = len;
+    r.head = len < FP_BYTES ? b : null;
+  }
+
+  /** The file under the reader no longer starts with the bytes it started with: truncated and written again. */
+  private async rewritten(r: Reader): Promise<boolean> {
+    if (!r.fd || !r.fp || !r.fpLen) return false;
+    const b = Buffer.alloc(r.fpLen);
+    const { bytesRead } = await r.fd.read(b, 0, r.fpLen, 0);
+    return bytesRead < r.fpLen || hashOf(b) !== r.fp;
+  }
+
+  /**
+   * The current file was truncated (copytruncate) under the reader: the rest of what it had
+   * (from the reader's position to the truncation) is in the copy, found by fingerprint; then the
+   * file again from 0.
+   */
+  private async restartTruncated(t: Tracked, r: Reader, st: fs.Stats, why: string): Promise<void> {
+    this.counters.truncations++;
+    const saved: SavedPos = { dev: r.dev, ino: r.ino, offset: r.skipping ? r.pos : r.pos - r.partLen, size: Math.max(r.size, r.pos) };
+    if (r.btime) saved.btime = r.btime;
+    if (r.skipping) saved.skipping = true;
+    if (r.fp) {
+      saved.fp = r.fp;
+      saved.fpLen = r.fpLen;
+    }
+    const hadCopy = r.fp !== null && (await this.findCopy(t.abs, saved, st)) !== null;
+    this.notice(`tail ${t.rel}: truncated (${why}); ${hadCopy ? 'finishing its copy, then ' : ''}reading from the start`);
+    if (hadCopy) {
+      // The copy has the held partial line whole: drop it here.
+      r.parts = [];
+      r.partLen = 0;
+      await this.finishRotated(t, saved, true, false, st);
+    } else {
+      this.flushPartial(t, r);
+      const unread = Math.max(0, r.size - r.pos);
+      if (unread > 0) {
+        this.counters.lostBytes += unread;
+        this.notice(`tail ${t.rel}: ${unread} bytes seen before the truncation were not read and no copy was found`);
+      }
+    }
+    r.pos = 0;
+    r.skipping = false;
+    r.fp = null;
+    r.fpLen = 0;
+    r.head = null;
+    this.scheduleSave();
   }
 
   private async check(t: Tracked): Promise<void> {
@@ -654,21 +891,29 @@ export class Tailer {
     const isFile = st !== null && st.isFile();
 
     if (t.restored) {
-      // First look at a file known from the state file.
-      const saved = t.restored;
+      // First look at a file known from the state file (and the caller's positions): every inode
+      // but the one the path names now is finished first, then the path's from its position.
+      const list = t.restored;
       t.restored = null;
-      for (const rot of saved.rotated ?? []) {
-        if (isFile && sameFile(rot, st!, true)) continue; // cannot be: the path is a newer file
-        await this.finishRotated(t, rot, true);
+      const curPos = isFile ? (list.find((p) => p.ino !== 0 && sameFile(p, st!, true)) ?? null) : null;
+      for (const p of list) {
+        if (p === curPos || p.ino === 0) continue;
+        await this.finishRotated(t, p, true);
+        this.counters.rotations++;
       }
-      if (saved.ino !== 0) {
-        if (isFile && sameFile(saved, st!, true)) {
-          t.cur = newReader(st!, saved.offset, saved.skipping ?? false);
-          t.cur.lastGrowth = now;
-        } else {
-          await this.finishRotated(t, saved, true);
-          this.counters.rotations++;
+      if (curPos) {
+        const r = newReader(st!, curPos.offset, curPos.skipping ?? false);
+        if (curPos.fp && curPos.fpLen) {
+          r.fp = curPos.fp;
+          r.fpLen = curPos.fpLen;
         }
+        r.size = curPos.size ?? curPos.offset;
+        r.lastGrowth = now;
+        t.cur = r;
+        // Truncated while we were down (copytruncate), and maybe grown past where we were.
+        let why: string | null = st!.size < r.pos ? `while stopped: size ${st!.size} < position ${r.pos}` : null;
+        if (!why && r.fp && (await this.openFd(r, t.abs)) && (await this.rewritten(r))) why = 'while stopped: its first bytes changed';
+        if (why) await this.restartTruncated(t, r, st!, why);
       }
     }
 
@@ -682,8 +927,12 @@ export class Tailer {
         this.retiredRels.add(t.rel);
       } else {
         // Its fd was given back while idle: find it again by inode, re-reading the held partial line.
-        const saved: SavedPos = { dev: cur.dev, ino: cur.ino, btime: cur.btime, offset: cur.skipping ? cur.pos : cur.pos - cur.partLen };
+        const saved: SavedPos = { dev: cur.dev, ino: cur.ino, btime: cur.btime, offset: cur.skipping ? cur.pos : cur.pos - cur.partLen, size: cur.size };
         if (cur.skipping) saved.skipping = true;
+        if (cur.fp) {
+          saved.fp = cur.fp;
+          saved.fpLen = cur.fpLen;
+        }
         await this.finishRotated(t, saved, false);
       }
       this.counters.rotations++;
@@ -697,6 +946,7 @@ export class Tailer {
       if (Date.now() >= r.until) {
         this.flushPartial(t, r);
         await this.closeFd(r);
+        this.markDone(t, r);
         t.retired = t.retired.filter((x) => x !== r);
         if (t.retired.length === 0) this.retiredRels.delete(t.rel);
         this.scheduleSave();
@@ -721,18 +971,19 @@ export class Tailer {
     }
     const r = t.cur;
     if (st!.size < r.pos) {
-      // copytruncate (or truncated by hand): what is left of the last line went to the copy.
-      this.counters.truncations++;
-      this.notice(`tail ${t.rel}: truncated (size ${st!.size} < position ${r.pos}); reading from the start`);
-      this.flushPartial(t, r);
-      r.pos = 0;
-      r.skipping = false;
-      this.scheduleSave();
+      // copytruncate (or truncated by hand): what it had past our position is in the copy.
+      await this.restartTruncated(t, r, st!, `size ${st!.size} < position ${r.pos}`);
     }
     r.mtime = st!.mtimeMs;
     if (st!.size > r.pos) {
-      if (await this.openFd(r, t.abs)) await this.drain(t, r);
+      if (await this.openFd(r, t.abs)) {
+        // Truncated and grown past our position before we looked: the first bytes tell.
+        if (r.pos > 0 && (await this.rewritten(r))) await this.restartTruncated(t, r, st!, 'its first bytes changed');
+        if (r.fpLen === 0 && r.pos > 0) await this.fingerprintFromFile(r);
+        await this.drain(t, r);
+      }
     }
+    r.size = Math.max(st!.size, r.pos);
     if (this.o.partialFlushMs > 0 && r.partLen > 0 && Date.now() - r.lastGrowth >= this.o.partialFlushMs) {
       this.flushPartial(t, r);
       this.scheduleSave();
@@ -760,6 +1011,7 @@ export class Tailer {
       }
       if (n === 0) break;
       grew = true;
+      this.noteHead(r, r.pos, buf.subarray(0, n));
       r.pos += n;
       this.counters.bytes += n;
       this.split(t, r, buf.subarray(0, n));
@@ -824,13 +1076,56 @@ export class Tailer {
   private emit(t: Tracked, r: Reader, line: string, flags: { truncated?: boolean; partial?: boolean }, end?: number): void {
     this.counters.lines++;
     const out: TailLine = { file: t.rel, line, mtime: r.mtime };
-    if (end !== undefined) out.pos = { dev: r.dev, ino: r.ino, ...(r.btime ? { btime: r.btime } : {}), offset: end };
+    if (end !== undefined) {
+      const pos: ResumePos = { dev: r.dev, ino: r.ino, offset: end };
+      if (r.btime) pos.btime = r.btime;
+      if (r.fp) {
+        pos.fp = r.fp;
+        pos.fpLen = r.fpLen;
+      }
+      out.pos = pos;
+    }
     if (flags.truncated) {
       out.truncated = true;
       this.counters.truncatedLines++;
     }
     if (flags.partial) out.partial = true;
     this.o.onLine(out);
+  }
+}
+
+/** The first `len` bytes of a file (decompressed for .gz; fewer if it is shorter), or null when it cannot be read. */
+async function headOf(p: string, len: number, gz: boolean): Promise<Buffer | null> {
+  try {
+    if (!gz) {
+      const h = await fsp.open(p, 'r');
+      try {
+        const b = Buffer.alloc(len);
+        const { bytesRead } = await h.read(b, 0, len, 0);
+        return b.subarray(0, bytesRead);
+      } finally {
+        await h.close();
+      }
+    }
+    const src = fs.createReadStream(p, { end: 1024 * 1024 });
+    const gunzip = zlib.createGunzip();
+    src.on('error', (e) => gunzip.destroy(e));
+    src.pipe(gunzip);
+    const parts: Buffer[] = [];
+    let have = 0;
+    try {
+      for await (const c of gunzip as AsyncIterable<Buffer>) {
+        parts.push(c);
+        have += c.length;
+        if (have >= len) break;
+      }
+    } finally {
+      gunzip.destroy();
+      src.destroy();
+    }
+    return Buffer.concat(parts).subarray(0, len);
+  } catch {
+    return null;
   }
 }
 
