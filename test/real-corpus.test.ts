@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { analyze } from '../src/analyze';
 import { loadKb } from '../src/kb';
 import { exitStatusOf } from '../src/report';
-import { KIND_NAMES } from '../src/sources/kinds/sniff';
+import { KIND_NAMES } from '../src/sources/kinds';
 import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
 import type { FileKind } from '../src/records';
 

@@ -7,7 +7,7 @@ import { exitStatusOf, renderReport } from '../report';
 import { parseIso } from '../sources/timestamps';
 import { filterDoc } from './filter';
 import { progressLine } from './progress';
-import { KIND_NAMES } from '../sources/kinds/sniff';
+import { KIND_NAMES } from '../sources/kinds';
 import type { FileKind } from '../records';
 
 /** Everything on standard input (a pasted fragment; Ctrl-D ends it on a terminal). */

@@ -5,7 +5,7 @@
 import type { Channel, LogRecord, Pattern } from '../types';
 import { LineReader, type FileKind } from '../records';
 import { Matcher, tryPattern } from './match';
-import { KIND_NAMES } from '../sources/kinds/sniff';
+import { KIND_NAMES } from '../sources/kinds';
 
 /** An example's `file:` names a kind as `--as` does (and `remote`: a datagram as received). */
 const FILE_KINDS: Record<string, FileKind> = { remote: 'remote' };

@@ -2,7 +2,7 @@
 // the order of rotated siblings (oldest first), as design.md's offline contract lists them.
 
 import * as path from 'node:path';
-import type { FileKind } from '../records';
+import { kindOfPath, LOG_KINDS, type FileKind } from './kinds';
 
 export interface MnFile {
   /** Path relative to the log root, '/'-separated: the record `source`. */
@@ -18,14 +18,6 @@ export interface MnFile {
 
 const ROTATION = /^(.*?)(?:[.-](\d{8})(?:\d{2,6})?|\.(\d{1,3}))?(\.gz|\.xz|\.bz2)?$/;
 
-const KINDS: { re: RegExp; kind: FileKind }[] = [
-  { re: /(?:^|\/)(?:messages|syslog)$/, kind: 'messages' },
-  { re: /(?:^|\/)xcat\/cluster\.log$/, kind: 'cluster' },
-  { re: /(?:^|\/)xcat\/computes\.log$/, kind: 'computes' },
-  { re: /(?:^|\/)xcat\/commands\.log$/, kind: 'commands' },
-  { re: /(?:^|\/)(?:httpd|apache2)\/access[._]log$/, kind: 'access' },
-  { re: /(?:^|\/)(?:httpd|apache2)\/error[._]log$/, kind: 'error' },
-];
 
 /** Classify a path relative to a log root; null for files xtriage does not read. */
 export function classify(rel: string): MnFile | null {
@@ -41,14 +33,12 @@ export function classify(rel: string): MnFile | null {
     return { rel: norm, kind: 'console', base: `${dir}/${node}`, age, node };
   }
   const baseRel = dir === '.' ? stem : `${dir}/${stem}`;
-  for (const k of KINDS) {
-    if (k.re.test(baseRel)) return { rel: norm, kind: k.kind, base: baseRel, age, node: null };
-  }
-  return null;
+  const kind = kindOfPath(baseRel);
+  return kind ? { rel: norm, kind, base: baseRel, age, node: null } : null;
 }
 
 /** The order offline analysis reads MN files in (the engine keeps the first copy of a line seen in two). */
-export const FILE_ORDER: readonly FileKind[] = ['messages', 'access', 'cluster', 'computes', 'commands', 'error', 'console'];
+export const FILE_ORDER: readonly FileKind[] = LOG_KINDS.map((k) => k.kind).filter((k) => k !== 'remote');
 const ORDER = FILE_ORDER;
 
 const orderMemo = new Map<string, number>();

@@ -3,31 +3,17 @@
 // first lines decide; the name breaks ties and names the node a console or node log is about.
 
 import * as path from 'node:path';
-import type { FileKind } from '../../records';
+import { KIND_NAMES, LOG_KINDS, type FileKind } from './index';
 import { YearTracker } from '../timestamps';
 import { parseTextLine } from './text-line';
 import { usableName } from '../node-name';
 
-/** Kinds an admin may force with `--as`, by the names they know them by. */
-export const KIND_NAMES: Record<string, FileKind | 'capture'> = {
-  messages: 'messages', syslog: 'messages', 'cluster.log': 'cluster', cluster: 'cluster', 'computes.log': 'computes',
-  computes: 'computes', 'commands.log': 'commands', commands: 'commands', access_log: 'access', access: 'access',
-  'access.log': 'access', error_log: 'error', 'error.log': 'error', error: 'error', console: 'console',
-  'node-xcatlog': 'text', 'xcat.log': 'text', xcatlog: 'text', journal: 'text', journalctl: 'text', text: 'text',
-  paste: 'text', dmesg: 'text', capture: 'capture',
-};
-
-/** A kind by a file's base name (the hint): null when the name says nothing. */
+/** A kind by a file's base name (the hint: `cluster.log`, `access_log`, `messages-20261101.gz`), or null. */
 export function kindByName(file: string): FileKind | 'capture' | null {
   const base = path.basename(file).replace(/\.gz$/, '');
   if (/\.jsonl$/.test(base) || /^capture[^/]*$/.test(base)) return 'capture';
   const stem = base.replace(/(?:[.-]\d{8}(?:\d{2,6})?|\.\d{1,3})$/, '');
-  if (/^(?:messages|syslog)$/.test(stem)) return 'messages';
-  if (stem === 'cluster.log') return 'cluster';
-  if (stem === 'computes.log') return 'computes';
-  if (stem === 'commands.log') return 'commands';
-  if (/^access[._]log$/.test(stem)) return 'access';
-  if (/^error[._]log$/.test(stem)) return 'error';
+  if (Object.prototype.hasOwnProperty.call(KIND_NAMES, stem)) return KIND_NAMES[stem]!;
   if (/console|conserver|rcons/i.test(stem)) return 'console';
   return null;
 }
@@ -45,9 +31,7 @@ export function nodeOfFileName(file: string): string | null {
   return name && /[a-z]/i.test(name) && /\d/.test(name) ? name : null;
 }
 
-const ACCESS = /^\S+ \S+ \S+ \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}[^\]]*\] "/;
-const APACHE_ERROR = /^\[(?:[A-Z][a-z]{2} )?[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4}\] \[/;
-const COMMANDS = /^\[(?:Date|Request|Response)\]/;
+const CAPTURE = /^\{"at":.*"msg":/;
 
 export interface Sniffed {
   kind: FileKind | 'capture';
@@ -60,31 +44,32 @@ export interface Sniffed {
 export function sniff(lines: string[], file: string): Sniffed {
   const sample = lines.filter((l) => l.trim() !== '').slice(0, 200);
   const hint = kindByName(file);
-  let access = 0;
-  let apacheError = 0;
-  let commands = 0;
+  // Kinds a line of which says what it is (access_log, error_log, commands.log, a conserver
+  // stamp), counted; the rest by how their lines parse.
+  const byLine = LOG_KINDS.filter((k) => k.line !== null);
+  const counts = new Map<FileKind | 'capture', number>();
   let capture = 0;
   let syslog = 0;
   let timed = 0;
   const years = new YearTracker(Date.now());
   for (const l of sample) {
-    if (ACCESS.test(l)) access++;
-    else if (APACHE_ERROR.test(l)) apacheError++;
-    else if (COMMANDS.test(l)) commands++;
-    else if (/^\{"at":/.test(l) && l.includes('"msg":')) capture++;
+    const k = byLine.find((x) => x.line!.test(l));
+    if (k) counts.set(k.kind, (counts.get(k.kind) ?? 0) + 1);
+    else if (CAPTURE.test(l)) capture++;
     const t = parseTextLine(l, years);
     if (t.syslog) syslog++;
-    if (t.claimed !== null || t.uptime !== null || t.syslog) timed++;
+    if (k || t.claimed !== null || t.uptime !== null || t.syslog) timed++;
   }
   const n = sample.length || 1;
   const most = (k: number): boolean => k / n >= 0.5;
+  const commands = counts.get('commands') ?? 0;
   let kind: FileKind | 'capture';
   if (most(capture)) kind = 'capture';
-  else if (most(access)) kind = 'access';
-  else if (most(apacheError)) kind = 'error';
-  else if (commands > 0 && (hint === 'commands' || commands >= 2)) kind = 'commands';
+  else if (most(counts.get('access') ?? 0)) kind = 'access';
+  else if (most(counts.get('error') ?? 0)) kind = 'error';
+  else if (commands > 0 && (hint === 'commands' || commands >= 2 || most(commands))) kind = 'commands';
   else if (hint === 'messages' || hint === 'cluster' || hint === 'computes') kind = most(syslog) || !sample.length ? hint : 'text';
-  else if (hint === 'console') kind = 'console';
+  else if (hint === 'console' || most(counts.get('console') ?? 0)) kind = 'console';
   else kind = 'text';
-  return { kind, timed: timed + access + apacheError + commands + capture, sampled: sample.length };
+  return { kind, timed: timed + capture, sampled: sample.length };
 }

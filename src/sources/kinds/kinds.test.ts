@@ -1,0 +1,25 @@
+// Every kind's sample lines, run as lnav checks its formats' samples at load: each reads as a
+// record of its kind (with a time when the sample has one), a kind known by its lines is
+// recognised from that line alone, and a kind's names lead back to it.
+
+import { LineReader } from '../../records';
+import { KIND_NAMES, LOG_KINDS } from './index';
+import { sniff } from './sniff';
+
+describe('log kinds', () => {
+  for (const k of LOG_KINDS) {
+    test(`${k.kind}: names, samples`, () => {
+      expect(k.samples.length).toBeGreaterThan(0);
+      for (const n of k.names) expect(KIND_NAMES[n]).toBe(k.kind);
+      for (const s of k.samples) {
+        const rec = new LineReader(k.kind, `sample/${k.kind}`, Date.UTC(2026, 11, 31), k.kind === 'console' ? 'cn01' : null).read(s.line, k.kind === 'remote' ? Date.UTC(2026, 11, 31) : undefined, k.kind === 'remote' ? '10.0.0.9' : null);
+        expect({ line: s.line, read: rec !== null }).toEqual({ line: s.line, read: true });
+        if (s.claimed) expect({ line: s.line, claimed: rec!.claimed !== null }).toEqual({ line: s.line, claimed: true });
+        if (k.line) {
+          expect(k.line.test(s.line) || k.kind === 'console').toBe(true);
+          if (k.line.test(s.line)) expect({ line: s.line, sniffed: sniff([s.line], 'unnamed').kind }).toEqual({ line: s.line, sniffed: k.kind });
+        }
+      }
+    });
+  }
+});
