@@ -508,8 +508,12 @@ function isError(e: Entry): boolean {
 }
 
 function nameFromEntries(entries: Entry[], identity: Identity): string | null {
+  // A name a network payload gives is only a hint: never one the logs tie to another machine
+  // (any sender can write any hostname).
+  const hint = (e: Entry, n: string | null): string | null =>
+    n && e.rec.source === 'remote' && (identity.macOfNode(n, e.rec.at) !== null || identity.hasIps(n)) ? null : n;
   for (const e of entries) {
-    const n = usableName(e.fields.node ?? e.rec.node ?? null);
+    const n = hint(e, usableName(e.fields.node ?? e.rec.node ?? null));
     if (n) return n;
   }
   for (const e of entries) {
@@ -521,7 +525,7 @@ function nameFromEntries(entries: Entry[], identity: Identity): string | null {
   }
   for (const e of entries) {
     if (e.rec.channel === 'node') {
-      const n = usableName(e.rec.host);
+      const n = hint(e, usableName(e.rec.host));
       if (n) return n;
     }
   }

@@ -395,6 +395,10 @@ export class Engine {
   }
 
   private subjectsOf(rec: LogRecord, fields: Record<string, string>, pattern: Pattern | null): Subject[] {
+    // What the network brought belongs to the address it came from (or the origin a trusted
+    // relay vouched for): a hostname, node name or MAC in the payload names nothing else, or any
+    // sender could turn another node failed. Files (no sender address) go by what they say.
+    if (rec.source === 'remote') return rec.from ? [{ ip: rec.from }] : [];
     if (fields.noderange) {
       const nodes = expandNoderange(fields.noderange);
       if (nodes.length) return nodes.map((node) => ({ node }));

@@ -79,6 +79,8 @@ export { usableName } from './sources/node-name';
 export class Identity {
   private readonly ipMac = new TimedMap();
   private readonly ipNode = new TimedMap();
+  /** Names the logs tie to an address. */
+  private readonly ipsByNode = new Set<string>();
   private readonly nodeMac = new TimedMap();
   private readonly macNode = new TimedMap();
   private readonly macIps = new Map<string, Set<string>>();
@@ -100,6 +102,7 @@ export class Identity {
     }
     if (s.ip && node) {
       if (this.ipNode.add(s.ip, node, t)) this.changed(`ip:${s.ip}`);
+      this.ipsByNode.add(node);
       const m = s.mac ?? this.ipMac.at(s.ip, t, AFTER_WINDOW_IP);
       if (m) this.linkNodeMac(node, m, t);
     }
@@ -155,6 +158,11 @@ export class Identity {
 
   macOfNode(node: string, t: number): string | null {
     return this.nodeMac.at(node, t, AFTER_WINDOW_NODE);
+  }
+
+  /** The logs tie this name to some address (an /etc/hosts line, xcatd matching an IP to it). */
+  hasIps(node: string): boolean {
+    return this.ipsByNode.has(node);
   }
 
   nodeOfIp(ip: string, t: number): string | null {

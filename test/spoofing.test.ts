@@ -10,12 +10,9 @@
 // decides the machine; the payload's hostname is a naming hint and can never move a line to
 // another machine or change another machine's outcome.
 //
-// The reception half (what `from` each line is spooled and fed with) holds today. The engine half
-// does not: src/engine.ts subjectsOf() gives a network line `node: rec.host` (the payload's
-// HOSTNAME) beside `ip: rec.from`, and the identity resolves the name to the victim's machine.
-// Those cases are `test.failing` until that change is made (see the report of issue 15, item 5):
-// they pass, as failing tests, while the defect is there, and jest reports them the day it is
-// fixed so the marker can be removed.
+// Two halves: reception (what `from` each line is spooled and fed with) and the engine (a
+// network line's subject is its sender address only, src/engine.ts subjectsOf(); a payload name
+// already tied to another machine is not even shown as the attacker session's name).
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -162,9 +159,7 @@ describe('reception: the sender address, or one level of a trusted relay, is `fr
 });
 
 describe('the engine: a payload hostname never moves a line to another machine', () => {
-  // Needs src/engine.ts subjectsOf(): no `rec.host` as the subject's node for a line with a
-  // sender address (rec.from), only as a naming hint; see the header. Remove `.failing` then.
-  test.failing('cn06 is not failed and its timeline has none of the attacker\'s lines (RFC 3164, RFC 5424)', async () => {
+  test('cn06 is not failed and its timeline has none of the attacker\'s lines (RFC 3164, RFC 5424)', async () => {
     const v = await victimSessions('cn06');
     expect(v.sessions.map((s) => s.outcome)).toEqual(before.cn06);
     expect(v.sessions.map((s) => s.outcome)).not.toContain('failed');
@@ -172,7 +167,7 @@ describe('the engine: a payload hostname never moves a line to another machine',
     expect(v.lines.filter((l) => /spoofed/.test(l.line))).toEqual([]);
   });
 
-  test.failing('cn05 is not failed and its timeline has none of the attacker\'s lines (own origin, relayed, nested origin)', async () => {
+  test('cn05 is not failed and its timeline has none of the attacker\'s lines (own origin, relayed, nested origin)', async () => {
     const v = await victimSessions('cn05');
     expect(v.sessions.map((s) => s.outcome)).toEqual(before.cn05);
     expect(v.sessions.map((s) => s.outcome)).not.toContain('failed');
@@ -180,7 +175,7 @@ describe('the engine: a payload hostname never moves a line to another machine',
     expect(v.lines.filter((l) => /spoofed/.test(l.line))).toEqual([]);
   });
 
-  test.failing("the attacker's failures land on the attacker's machine (127.0.0.67)", async () => {
+  test("the attacker's failures land on the attacker's machine (127.0.0.67)", async () => {
     const doc = await getJson<AnalysisDoc>(d.socket, '/v1/sessions');
     const mine = doc.sessions.filter((s) => s.ips.includes(ATTACKER));
     expect(mine.length).toBeGreaterThan(0);
