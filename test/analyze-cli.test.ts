@@ -9,8 +9,8 @@ import { DIST } from './helpers/daemon';
 
 jest.setTimeout(60_000);
 
-function xtriage(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC', XTRIAGE_PATTERNS_D: '/nonexistent' } });
+function xtriage(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), ...args], { encoding: 'utf8', input, env: { ...process.env, TZ: 'UTC', XTRIAGE_PATTERNS_D: '/nonexistent' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -181,5 +181,65 @@ describe('xtriage analyze', () => {
     expect(s.stall?.next).toBe('initrd');
     expect(s.rootCause?.title).toMatch(/initrd/i);
     expect(xtriage(['analyze', root, '--now', 'yesterday']).status).toBe(2);
+  });
+
+  // Real lines (test/fixtures/real): what admins actually paste.
+  test('a pasted fragment on standard input: a session of its own, its cause, exit 1; never "nothing wrong"', () => {
+    // xcat-core#2281: updatenode output copied from the MN's terminal (the node's name, no MAC).
+    const paste = [
+      '[root@c910f03c17k27 ~]# updatenode c910f03c17k28 -P setupntp1',
+      'c910f03c17k28: Wed Dec  7 01:54:47 EST 2016 Running postscript: setupntp1',
+      'c910f03c17k28: postscript: setupntp1 exited with code 1',
+      '',
+    ].join('\n');
+    const r = xtriage(['analyze', '-', '--json'], paste);
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout) as AnalysisDoc;
+    expect(doc.sessions).toHaveLength(1);
+    expect(doc.sessions[0]).toMatchObject({ node: 'c910f03c17k28', identity: 'name', outcome: 'failed' });
+    expect(doc.sessions[0]!.rootCause!.evidence[0]).toMatchObject({ source: 'stdin', line: 'c910f03c17k28: postscript: setupntp1 exited with code 1' });
+    // The admin's own prompt is not a log line of the node.
+    expect(JSON.stringify(doc)).not.toContain('[root@c910f03c17k27');
+  });
+
+  test('a console log of any name, and --as to force a kind; a fragment that shows no outcome is unknown', () => {
+    const root = tmp();
+    // xcat-core#5984 (CentOS 6 dracut on the console), saved under a name of the admin's choice.
+    const file = path.join(root, 'n01-console.log');
+    fs.writeFileSync(file, ['[    6.048876] dracut: FATAL: No or empty root= argument', '[    6.050124] dracut: Refusing to continue', ''].join('\n'));
+    const r = xtriage(['analyze', file, '--json']);
+    expect(r.status).toBe(1);
+    const s = (JSON.parse(r.stdout) as AnalysisDoc).sessions[0]!;
+    expect(s).toMatchObject({ node: 'n01', identity: 'name', outcome: 'failed' });
+    expect(s.rootCause!.evidence[0]!.line).toBe('[    6.048876] dracut: FATAL: No or empty root= argument');
+    // The same text forced as a node's xcat.log still finds it; an unknown kind is a usage error.
+    expect(xtriage(['analyze', file, '--as', 'node-xcatlog']).status).toBe(1);
+    const bad = xtriage(['analyze', file, '--as', 'nonsense']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--as: unknown kind "nonsense"/);
+    // A fragment of a clean run that stops before any end: no alarm, and not "succeeded" either.
+    const mid = path.join(root, 'xcat.log');
+    fs.writeFileSync(mid, ['Thu Jan 14 05:41:10 EST 2016 Running postscript: syslog', 'Thu Jan 14 05:41:15 EST 2016 postscript syncfiles return with 0', ''].join('\n'));
+    const u = xtriage(['analyze', mid, '--json']);
+    expect(u.status).toBe(0);
+    expect((JSON.parse(u.stdout) as AnalysisDoc).sessions.map((x) => x.outcome)).toEqual(['unknown']);
+  });
+
+  test('a log tree: a file of no known name is read when its lines parse, one that does not is left alone', () => {
+    const root = tmp();
+    makeTree(root);
+    fs.mkdirSync(path.join(root, 'remote'));
+    // A node's own xcat.log copied into the tree under its name (date(1) stamps, newer level-and-tag form).
+    fs.writeFileSync(path.join(root, 'remote', 'cn03.log'), [
+      'Tue Nov 24 10:05:07 UTC 2026 [info]: xcat.deployment.postscript: Running postscript: mysite_tuning',
+      'Tue Nov 24 10:05:09 UTC 2026 [info]: xcat.deployment.postscript: postscript mysite_tuning return with 3',
+      '',
+    ].join('\n'));
+    fs.writeFileSync(path.join(root, 'remote', 'notes.txt'), 'call Bob about the rack\nfailed to order coffee\n');
+    const doc = JSON.parse(xtriage(['analyze', root, '--json']).stdout) as AnalysisDoc;
+    const cn03 = doc.sessions.find((x) => x.node === 'cn03')!;
+    expect(cn03.outcome).toBe('failed');
+    expect(cn03.rootCause!.evidence[0]!.line).toContain('postscript mysite_tuning return with 3');
+    expect(JSON.stringify(doc)).not.toContain('coffee');
   });
 });
