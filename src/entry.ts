@@ -41,6 +41,8 @@ export function byTime(a: Entry, b: Entry): number {
 /** Error-looking text: what makes an unmatched line worth showing as an unknown error. */
 const ERROR_WORDS = /\b(?:error|errors? occurred|failed|failure|fatal|panic|cannot|can't|could not|couldn't|unable to|denied|refused|timed? ?out|not found|no such file|segfault|traceback|exception|abort(?:ed|ing)?)\b/i;
 const NONZERO_EXIT = /\b(?:return(?:ed)? with|exit(?:ed)?(?: with)?(?: code| status)?|rc[=:]) ?(?:[1-9]\d*|-\d+)\b/i;
+/** A line that says it is a warning (or less) is not an error, whatever words follow. */
+const WARNING_FIRST = /^\s*(?:warning|warn|notice|info)\b\s*:/i;
 const BENIGN = /\b(?:0 errors?|no errors?|errors?=0|without errors?)\b/i;
 
 export function looksLikeError(rec: LogRecord): boolean {
@@ -48,7 +50,7 @@ export function looksLikeError(rec: LogRecord): boolean {
     const status = /^\S+ \S+ (\d{3}) /.exec(rec.message);
     return !!status && Number(status[1]) >= 400;
   }
-  if (BENIGN.test(rec.message) || rec.program === TRACE_PROGRAM) return false;
+  if (BENIGN.test(rec.message) || rec.program === TRACE_PROGRAM || WARNING_FIRST.test(rec.message)) return false;
   if (rec.severity !== null && rec.severity <= 3) return true;
   return ERROR_WORDS.test(rec.message) || NONZERO_EXIT.test(rec.message);
 }

@@ -191,7 +191,9 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
       out.claimed = t;
       rest = rest.replace(/^ +/, '');
       const sp = rest.indexOf(' ');
-      const first = sp > 0 ? rest.slice(0, sp) : '';
+      // A severity word where a hostname would be ("2018-10-30 05:33:14 ERROR 404: Not Found.") is no host.
+      const word = sp > 0 ? rest.slice(0, sp) : '';
+      const first = SEVERITY_WORDS[word.toUpperCase()] !== undefined ? '' : word;
       const afterHost = rest.slice(sp + 1);
       const tag = SYSLOG_TAG.exec(afterHost);
       // xCAT's template: "host tag SEVERITY msg" (tag without a colon).
