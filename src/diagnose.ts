@@ -12,6 +12,7 @@ import { factsOf, isNodeFault, segment, stallOf, verdictOf, type Attempt, type A
 import { fillTemplate } from './patterns/match';
 import { isoLocal } from './sources/timestamps';
 import { usableName, type Identity } from './identity';
+import { joinMacMismatches } from './mac-mismatch';
 
 export interface Cause {
   pattern: string;
@@ -399,9 +400,19 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const inhibited = (c: Candidate): boolean => built.some((b) => b.root && b.root.at <= c.at + 60_000 && closure(b.root.id).has(c.id));
   const groups = buildGroups(built, orphanErrors, clusterCands.filter((c) => !inhibited(c)));
   attachInhibited(redo, clusterCands, closure);
-  const sessions = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+  const sorted = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
   const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));
-  return { doc: { sessions, groups, unknownErrors }, timelines, rebuilt: new Set(fresh.keys()), touched: all ? null : new Set(redo.map((b) => b.doc.id)) };
+  const touched = all ? null : new Set(redo.map((b) => b.doc.id));
+  // A node that never got an address and a stranger MAC asking for one: one machine (new
+  // documents; the cached ones stay as built).
+  const joined = joinMacMismatches({ sessions: sorted, groups, unknownErrors });
+  for (const [stranger, node] of joined.into) {
+    timelines.set(node, [...(timelines.get(node) ?? []), ...(timelines.get(stranger) ?? [])]);
+    timelines.delete(stranger);
+    touched?.add(node);
+    touched?.add(stranger);
+  }
+  return { doc: joined.doc, timelines, rebuilt: new Set(fresh.keys()), touched };
 }
 
 /** What one machine contributes; cached between live snapshots until its lines change. */
