@@ -569,7 +569,16 @@ export class Engine {
     replies.sort((a, b) => a.at - b.at);
     for (const f of asks) {
       const want = REPLIES[f.pattern!.id]!;
-      const near = replies.filter((r) => r.id === want && r.at >= f.rec.at && r.at - f.rec.at <= REPLY_WINDOW_MS);
+      // The answers in [the request, + the window]: from the first at or after it (bisection).
+      let lo = 0;
+      let hi = replies.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (replies[mid]!.at < f.rec.at) lo = mid + 1;
+        else hi = mid;
+      }
+      const near: typeof replies = [];
+      for (let i = lo; i < replies.length && replies[i]!.at - f.rec.at <= REPLY_WINDOW_MS; i++) if (replies[i]!.id === want) near.push(replies[i]!);
       // The first answer, unless two machines were answered in that same first moment.
       if (!near.length || near.some((r) => r.key !== near[0]!.key && r.at === near[0]!.at)) continue;
       let l = extra.get(near[0]!.key);
