@@ -158,6 +158,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   const identityFiles = [...(opts.identity ?? [])];
   const inputs: { file: MnFile & { abs: string } | null; capture: string | null }[] = [];
   let readable = 0;
+  /** A tree, a bundle or a capture: an MN's logs, not a fragment (see Engine.fragments). */
+  let wholeLogs = false;
   for (let p of opts.paths) {
     let displayName: string | null = null;
     if (p === '-') {
@@ -176,18 +178,23 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     }
     if (st.isDirectory()) {
       readable++;
+      wholeLogs = true;
       for (const f of findMnFiles(p, opts.warn, identityFiles)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
     } else if (isTarball(p)) {
       readable++;
       const dir = await extractTarball(p, opts.warn);
       cleanup.push(dir);
+      wholeLogs = true;
       for (const f of findMnFiles(dir, opts.warn, identityFiles)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
     } else {
       // A single log file: what it holds decides (its name is the hint); --as overrides both.
       const byPath = classify(p.split(path.sep).slice(-2).join('/'));
       const kind = opts.as ?? sniffFile(p, 0) ?? 'text';
       readable++;
-      if (kind === 'capture') inputs.push({ file: null, capture: p });
+      if (kind === 'capture') {
+        wholeLogs = true;
+        inputs.push({ file: null, capture: p });
+      }
       else {
         const rel = displayName ?? (byPath && byPath.kind === kind ? byPath.rel : path.basename(p));
         const node = kind === 'console' || kind === 'text' ? (byPath?.node ?? (displayName ? null : nodeOfFileName(p))) : null;
@@ -198,8 +205,11 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   for (const c of opts.captures) {
     if (!fs.existsSync(c)) throw new UsageError(`${c}: no such capture file`);
     readable++;
+    wholeLogs = true;
     inputs.push({ file: null, capture: c });
   }
+  // Loose files and pasted text are fragments; a tree or a bundle is an MN's logs.
+  engine.fragments = !wholeLogs;
   if (!readable) throw new UsageError('no input: give a log directory, an xcatsnap tarball, a log file, - (standard input) or a capture file');
 
   for (const f of identityFiles) engine.learn(readIdentityFile(f, opts.warn));

@@ -113,6 +113,8 @@ export interface DiagnoseInput {
    * the input is a fragment with no outcome in it: `unknown`, not `running`.
    */
   offline?: boolean;
+  /** Offline, loose files only: every session is a fragment's (see Engine.fragments). */
+  fragments?: boolean;
 }
 
 const CONTEXT_MS = 24 * 3600_000;
@@ -285,7 +287,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const fresh = new Map<string, MachineResult>();
   for (const machine of stale) {
     if (fresh.size && performance.now() > until) break;
-    const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1, input.offline === true);
+    const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1, input.offline === true, input.fragments === true);
     m.identityGeneration = identity.generation;
     input.cache?.set(machine, m);
     fresh.set(machine, m);
@@ -432,7 +434,7 @@ function identityOf(machine: string): IdentityKind {
   return machine.startsWith('file:') ? 'file' : machine.startsWith('node:') ? 'name' : machine.startsWith('ip:') ? 'ip' : 'mac';
 }
 
-function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number, offline: boolean): MachineResult {
+function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number, offline: boolean, fragments: boolean): MachineResult {
   const built: Built[] = [];
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
   const { pre, attempts } = segment(entries);
@@ -488,7 +490,7 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
       // A run of one (or a loop that finally succeeded: its earlier attempts stand alone).
       for (let k = 0; k < run.length; k++) {
         const sup = k + 1 < run.length ? run[k + 1]!.entries[0]!.rec.at : superseded;
-        const fragment = offline && (kind === 'name' || kind === 'file');
+        const fragment = fragments || (offline && (kind === 'name' || kind === 'file'));
         built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), rules, now, scale, fragment));
       }
     }

@@ -213,6 +213,11 @@ export class Engine {
    * its own (a pasted fragment). Live, a tailed MN file names machines sooner or later.
    */
   offline = false;
+  /**
+   * Offline, and the input is loose files or standard input (no log tree, no bundle): what it
+   * shows is a fragment, so a session still in progress at its end has no outcome (`unknown`).
+   */
+  fragments = false;
 
   /** Stall limits are multiplied by this (a demo replaying at compressed time sets it below 1). */
   stallScale = 1;
@@ -843,6 +848,7 @@ export class Engine {
       ...(budgetMs !== undefined ? { budgetMs } : {}),
       stallScale: this.stallScale,
       offline: this.offline,
+      fragments: this.fragments,
     });
     for (const k of d.rebuilt) {
       this.dirtyMachines.delete(k);

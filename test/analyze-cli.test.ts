@@ -242,4 +242,20 @@ describe('xtriage analyze', () => {
     expect(cn03.rootCause!.evidence[0]!.line).toContain('postscript mysite_tuning return with 3');
     expect(JSON.stringify(doc)).not.toContain('coffee');
   });
+
+  test('a loose MN file is a fragment: a node still in progress at its end is unknown, not running', () => {
+    const root = tmp();
+    const file = path.join(root, 'messages');
+    fs.writeFileSync(file, `${[...MESSAGES_OLD, ...MESSAGES].join('\n')}\n`);
+    const r = xtriage(['analyze', file, '--json']);
+    expect(r.status).toBe(0);
+    const outcomes = (JSON.parse(r.stdout) as AnalysisDoc).sessions.map((s) => s.outcome);
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(outcomes.every((o) => o === 'unknown')).toBe(true);
+    // The same lines in a log tree are an MN's logs: running.
+    fs.mkdirSync(path.join(root, 'tree'));
+    fs.copyFileSync(file, path.join(root, 'tree', 'messages'));
+    const t = JSON.parse(xtriage(['analyze', path.join(root, 'tree'), '--json']).stdout) as AnalysisDoc;
+    expect(t.sessions.every((s) => s.outcome === 'running')).toBe(true);
+  });
 });
