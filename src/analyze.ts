@@ -90,7 +90,7 @@ export function findMnFiles(root: string, warn: (m: string) => void, identity: s
  * A file's kind by its content (its name as the hint), or null when fewer than `need` of its
  * first lines parse as a log. Compressed files are judged by name (a `.gz` of no known name: text).
  */
-function sniffFile(file: string, need: number): FileKind | 'capture' | null {
+function sniffFile(file: string, need: number, dated?: (t: number) => void): FileKind | 'capture' | null {
   if (/\.(?:gz|xz|bz2)$/.test(file)) return need > 0 ? kindByName(file) : kindByName(file) ?? 'text';
   let text: string;
   try {
@@ -109,6 +109,7 @@ function sniffFile(file: string, need: number): FileKind | 'capture' | null {
   const lines = text.split('\n');
   if (text.length === 64 * 1024) lines.pop();
   const s = sniff(lines.map((l) => l.replace(/\r$/, '')), file);
+  if (s.dated !== null) dated?.(s.dated);
   if (need > 0 && (!s.sampled || s.timed / s.sampled < need)) return null;
   return s.kind;
 }
@@ -160,6 +161,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   let readable = 0;
   /** A tree, a bundle or a capture: an MN's logs, not a fragment (see Engine.fragments). */
   let wholeLogs = false;
+  /** The latest time with a year in the loose files: the year of their BSD stamps (a 2016 paste is not this year's). */
+  let dated: number | null = null;
   for (let p of opts.paths) {
     let displayName: string | null = null;
     if (p === '-') {
@@ -189,7 +192,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     } else {
       // A single log file: what it holds decides (its name is the hint); --as overrides both.
       const byPath = classify(p.split(path.sep).slice(-2).join('/'));
-      const kind = opts.as ?? sniffFile(p, 0) ?? 'text';
+      const kind = opts.as ?? sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t))) ?? 'text';
+      if (opts.as) sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t)));
       readable++;
       if (kind === 'capture') {
         wholeLogs = true;
@@ -237,7 +241,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       } catch {
         /* read reports it */
       }
-      const reader = new LineReader(f.kind, f.rel, mtime, f.node);
+      // Loose files date their BSD stamps by the other files' years; a tree by its files' mtimes.
+      const reader = new LineReader(f.kind, f.rel, !wholeLogs && dated !== null ? dated + 86_400_000 : mtime, f.node);
       // Node text before its first timed line (a console's boot banner) is placed at that line's
       // time, not at the file's mtime after everything else; bounded, past that as it comes.
       const placing = f.kind === 'text' || f.kind === 'console';

@@ -258,4 +258,15 @@ describe('xtriage analyze', () => {
     const t = JSON.parse(xtriage(['analyze', path.join(root, 'tree'), '--json']).stdout) as AnalysisDoc;
     expect(t.sessions.every((s) => s.outcome === 'running')).toBe(true);
   });
+
+  test('loose files date each other: a BSD stamp takes the year the other files state, not this year', () => {
+    const root = tmp();
+    // A node's 2016 xcat.log (date(1) with the year) and a computes.log fragment (no year) of the same run.
+    fs.writeFileSync(path.join(root, 'xcat.log'), 'Thu Jan 14 05:41:10 UTC 2016 Running postscript: syncfiles\n');
+    fs.writeFileSync(path.join(root, 'computes.log'), 'Jan 14 05:41:15 cn01 xcat.deployment.postscript: INFO  postscript syncfiles return with 1\n');
+    const doc = JSON.parse(xtriage(['analyze', path.join(root, 'xcat.log'), path.join(root, 'computes.log'), '--json']).stdout) as AnalysisDoc;
+    const ats = doc.sessions.flatMap((x) => [x.startedAt, ...(x.rootCause?.evidence.map((e) => e.at) ?? [])]);
+    expect(ats.length).toBeGreaterThan(0);
+    for (const at of ats) expect(at.slice(0, 4)).toBe('2016');
+  });
 });

@@ -38,6 +38,8 @@ export interface Sniffed {
   /** How many of the sampled lines carry a time or a syslog header: 0 means none parse as a log. */
   timed: number;
   sampled: number;
+  /** The latest time among sampled lines whose stamp has a year (null: none has). */
+  dated: number | null;
 }
 
 /** Decide a file's kind from its first lines (and its name as the hint). */
@@ -51,12 +53,14 @@ export function sniff(lines: string[], file: string): Sniffed {
   let capture = 0;
   let syslog = 0;
   let timed = 0;
+  let dated: number | null = null;
   const years = new YearTracker(Date.now());
   for (const l of sample) {
     const k = byLine.find((x) => x.line!.test(l));
     if (k) counts.set(k.kind, (counts.get(k.kind) ?? 0) + 1);
     else if (CAPTURE.test(l)) capture++;
     const t = parseTextLine(l, years);
+    if (t.dated && t.claimed !== null && (dated === null || t.claimed > dated)) dated = t.claimed;
     if (t.syslog) syslog++;
     if (k || t.claimed !== null || t.uptime !== null || t.syslog) timed++;
   }
@@ -71,5 +75,5 @@ export function sniff(lines: string[], file: string): Sniffed {
   else if (hint === 'messages' || hint === 'cluster' || hint === 'computes') kind = most(syslog) || !sample.length ? hint : 'text';
   else if (hint === 'console' || most(counts.get('console') ?? 0)) kind = 'console';
   else kind = 'text';
-  return { kind, timed: timed + capture, sampled: sample.length };
+  return { kind, timed: timed + capture, sampled: sample.length, dated };
 }

@@ -31,6 +31,8 @@ export interface TextLine {
   prefixNode: string | null;
   /** A console server's own stamp (conserver, goconserver) led the line. */
   consoleStamp: boolean;
+  /** The line's time carries its year (date(1), ISO, conserver): it can date a BSD timestamp's year. */
+  dated: boolean;
 }
 
 /**
@@ -117,7 +119,7 @@ const LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, er
 /** Peel every prefix real node text carries. Never throws. */
 export function parseTextLine(input: string, years: YearTracker): TextLine {
   let s = input;
-  const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false };
+  const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false };
   if (PROMPT.test(s)) {
     out.trace = true;
     return out;
@@ -145,11 +147,13 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
   let m: RegExpExecArray | null = CONSERVER.exec(s);
   if (m) {
     out.consoleStamp = true;
+    out.dated = true;
     const mo = monthIndex(m[1]!);
     if (mo !== undefined) out.claimed = new Date(Number(m[6]), mo, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
     s = s.slice(m[0].length);
   } else if ((m = BRACKET_ISO.exec(s))) {
     out.consoleStamp = true;
+    out.dated = true;
     out.claimed = parseIso(m[1]!.replace(' ', 'T'));
     s = s.slice(m[0].length);
   }
@@ -163,6 +167,7 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
   const d = parseDate1(s);
   if (d) {
     out.claimed = d.t;
+    out.dated = true;
     s = s.slice(d.len).replace(/^ +/, '');
     const lt = LEVEL_TAG.exec(s);
     if (lt) {
@@ -185,6 +190,7 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
       if (iso) {
         t = parseIso(iso[1]!.replace(' ', 'T'));
         rest = s.slice(iso[1]!.length);
+        out.dated = t !== null;
       }
     }
     if (t !== null) {
