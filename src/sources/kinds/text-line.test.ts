@@ -91,3 +91,18 @@ describe('what an admin pastes around the log', () => {
     expect(read('2018-10-30 05:33:14 ERROR 404: Not Found.').host).toBeNull();
   });
 });
+
+describe('hostile lines', () => {
+  // Log text is hostile: a 64 KiB token must cost what its length costs, not its square.
+  test.each([
+    ['a long name-like token', 'a1'.repeat(32 * 1024)],
+    ['a long bracketed token', `[${'a1'.repeat(32 * 1024)}`],
+    ['a long repeated message', `message repeated 3 times: [ ${'x '.repeat(32 * 1024)}`],
+    ['a long prompt-like line', `[${'a'.repeat(64 * 1024)}`],
+  ])('%s is read in linear time', (_what, line) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 5; i++) parseTextLine(line, years());
+    // Quadratic backtracking over 64 KiB takes minutes; linear work, a few milliseconds.
+    expect(Number(process.hrtime.bigint() - t0) / 1e6).toBeLessThan(2000);
+  });
+});

@@ -60,9 +60,9 @@ const DMESG = /^\[ *(\d{1,7}\.\d{1,9})\] ?/;
 // A syslog priority a console shows when a program logs to it (genesis): "<166>".
 const PRI = /^<(\d{1,3})>/;
 // xcatprobe osdeploy: "[cn01] 10:21:09 Via HTTP get …" (a time of day, no date).
-const PROBE = /^\[([A-Za-z][\w.-]*)\] (\d{2}):(\d{2}):(\d{2}) /;
+const PROBE = /^\[([A-Za-z][\w.-]{0,126})\] (\d{2}):(\d{2}):(\d{2}) /;
 // xcatprobe osdeploy (2016): "[cn01] Node status is changed to booted".
-const BRACKET_NODE = /^\[([A-Za-z][A-Za-z0-9_-]*\d[A-Za-z0-9_.-]*)\] (?=\S)/;
+const BRACKET_NODE = /^\[([A-Za-z][A-Za-z0-9_-]{0,62}\d[A-Za-z0-9_.-]{0,62})\] (?=\S)/;
 // xCAT's newer node log form after the date: "[info]: xcat.deployment.postbootscript: msg".
 const LEVEL_TAG = /^\[(emerg|alert|crit|err|error|warning|warn|notice|info|debug)\]:? *(?:([\w.-]+): )?/i;
 // "<prog>[pid]: " or "<prog>: " after a dmesg stamp or a journal -o cat line.
@@ -74,7 +74,8 @@ const SYSLOG_TAG = /^([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])?: ?/;
 const HOSTISH = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$|^\(none\)$/;
 // xdsh / updatenode / psh output: "cn07: text". A node name has a letter and a digit; device
 // and kernel subsystem names (eth0:, sda1:, ata2:, usb 1-1:) are not nodes.
-const NODE_PREFIX = /^([A-Za-z][A-Za-z0-9_-]*\d[A-Za-z0-9_.-]*): (?=\S)/;
+// Bounded: two open quantifiers around the digit would backtrack quadratically on a long token.
+const NODE_PREFIX = /^([A-Za-z][A-Za-z0-9_-]{0,62}\d[A-Za-z0-9_.-]{0,62}): (?=\S)/;
 const NOT_NODE_PREFIX = /^(?:eth|ens|enp|eno|enP|ib|sd|hd|vd|xvd|nvme|dm-|md|loop|tty|usb|pci|ata|scsi|sr|br|bond|vlan|em|p\d|lo|mlx|hfi|nfs|xfs|ext\d|raid|cpu|node\d+$|irq|acpi|ahci|virtio|fb|i\d{3,4}|dev|mmc|hub|input|rtc|pcie|nvidia|ipmi|dmar|pnp|serial|e1000|igb|ixgbe|bnx|tg3|qla|lpfc|mpt|megaraid|smartpqi|hpsa)/i;
 // A shell prompt with the command typed (pasted terminal sessions): the admin's input, not a log.
 const PROMPT = /^(?:\[[^\]@\s]+@[^\]]+\][#$] ?|[#$] ?(?=[a-z]))/;
