@@ -406,7 +406,8 @@ describe('TCP', () => {
 
   test('connection cap refuses the excess; pause() stops reading until resume()', async () => {
     const s = sink();
-    const r = await receiver({ tcp: ['127.0.0.1:0'], maxConnections: 3, onMessage: s.onMessage });
+    // Not a trusted relay (a relay's new connection is never refused: see the limits' test).
+    const r = await receiver({ tcp: ['127.0.0.1:0'], maxConnections: 3, trustedRelays: ['192.0.2.1'], onMessage: s.onMessage });
     const p = port(r, 'tcp');
     const cs = await Promise.all(Array.from({ length: 5 }, () => tcpConnect(p)));
     for (const c of cs) c.on('error', () => {});
@@ -604,4 +605,146 @@ describe('rsyslog relay (systemd/rsyslog-xtriage.conf)', () => {
     expect(new Set(down.map((m) => m.msg)).size).toBe(20);
     for (const m of down) expect(m.from).toBe('127.0.0.4');
   }, 60000);
+});
+
+// -------------------------------------------------------------------------------------------
+// Issue 15: connection limits with idle eviction, and the drain at close.
+
+describe('connection limits (issue 15 item 8)', () => {
+  test('per source and in all: the oldest idle connection makes room; with none idle a new one is refused; a trusted relay is never refused', async () => {
+    const s = sink();
+    const notices: string[] = [];
+    const r = await receiver({
+      tcp: ['127.0.0.1:0'], maxConnections: 12, maxConnectionsPerSource: 4, evictIdleMs: 300,
+      trustedRelays: ['127.0.0.1'], onMessage: s.onMessage, onNotice: (l) => notices.push(l),
+    });
+    const p = port(r, 'tcp');
+    const all: net.Socket[] = [];
+    const connect = async (from: string): Promise<net.Socket> => {
+      const c = await tcpConnect(p, '127.0.0.1', from);
+      c.on('error', () => {});
+      all.push(c);
+      return c;
+    };
+    // Per source: 4 from 127.0.7.1, all fresh (not idle): a fifth is refused.
+    for (let k = 0; k < 4; k++) await connect('127.0.7.1');
+    await sleep(50);
+    await connect('127.0.7.1');
+    await sleep(100);
+    expect(r.stats().connectionsRefused).toBe(1);
+    expect(r.stats().connectionsOpen).toBe(4);
+    // Once they are idle, a new one from that source closes the source's oldest idle one.
+    await sleep(350);
+    const fresh = await connect('127.0.7.1');
+    await sleep(100);
+    expect(r.stats().connectionsEvicted).toBe(1);
+    expect(r.stats().connectionsOpen).toBe(4);
+    expect(fresh.destroyed).toBe(false);
+    // In all: 8 more from other addresses (12 open); one keeps talking.
+    for (let k = 2; k <= 9; k++) await connect(`127.0.7.${k}`);
+    await sleep(100);
+    expect(r.stats().connectionsOpen).toBe(12);
+    const talker = all[all.length - 1]!;
+    // Every connection idle now but the talker (and `fresh` is the youngest of the idle ones).
+    await sleep(350);
+    talker.write('<13>still here\n');
+    await s.until((m) => m.length === 1);
+    const before = r.stats().connectionsEvicted;
+    await connect('127.0.7.20');
+    await sleep(100);
+    expect(r.stats().connectionsEvicted).toBe(before + 1);
+    expect(r.stats().connectionsOpen).toBe(12);
+    expect(talker.destroyed).toBe(false);
+    // Now nothing is idle long enough: an untrusted newcomer is refused, the trusted relay is not.
+    for (const c of all) if (!c.destroyed) c.write('<13>busy\n');
+    await sleep(50);
+    const refused = r.stats().connectionsRefused;
+    await connect('127.0.7.21');
+    await sleep(100);
+    expect(r.stats().connectionsRefused).toBe(refused + 1);
+    const relay = await connect('127.0.0.1');
+    relay.write('<13>from the relay\n');
+    await s.until((m) => m.some((x) => x.msg === '<13>from the relay'));
+    expect(r.stats().connectionsOpen).toBe(12);
+    // Logged, counted, not once per connection.
+    expect(notices.some((l) => /refused connections/.test(l))).toBe(true);
+    expect(notices.some((l) => /to make room/.test(l))).toBe(true);
+    for (const c of all) c.destroy();
+  });
+
+  test('an evicted connection\'s last message is still read', async () => {
+    const s = sink();
+    const r = await receiver({ tcp: ['127.0.0.1:0'], maxConnections: 2, evictIdleMs: 100, trustedRelays: ['192.0.2.1'], onMessage: s.onMessage });
+    const p = port(r, 'tcp');
+    const a = await tcpConnect(p, '127.0.0.1', '127.0.8.1');
+    const b = await tcpConnect(p, '127.0.0.1', '127.0.8.2');
+    for (const c of [a, b]) c.on('error', () => {});
+    // a has sent part of a frame when it is chosen (the oldest idle): closed gracefully, what it
+    // sent is read and its unfinished frame kept when it closes (destroying it lost both).
+    a.write('<13>last words');
+    await sleep(200);
+    const c = await tcpConnect(p, '127.0.0.1', '127.0.8.3');
+    c.on('error', () => {});
+    await s.until((m) => m.some((x) => x.msg === '<13>last words'));
+    expect(r.stats().connectionsEvicted).toBe(1);
+    expect(b.destroyed).toBe(false);
+    for (const x of [a, b, c]) x.destroy();
+  });
+});
+
+describe('close() drains what senders already sent (issue 15 item 2)', () => {
+  test('paused TCP connections: every message in the kernel buffers is read before close resolves', async () => {
+    const s = sink();
+    const r = await SyslogReceiver.start({ tcp: ['127.0.0.1:0'], udp: ['127.0.0.1:0'], onMessage: s.onMessage });
+    const c = await tcpConnect(port(r, 'tcp'));
+    c.on('error', () => {});
+    r.pause();
+    const N = 5000;
+    let text = '';
+    for (let i = 0; i < N; i++) text += `<13>paused ${i} ${'x'.repeat(100)}\n`;
+    await new Promise<void>((res) => c.write(text, () => res()));
+    await sendFrom('127.0.0.1', '127.0.0.1', port(r, 'udp'), ['<13>a datagram queued']);
+    await sleep(100);
+    expect(s.msgs.filter((m) => m.transport === 'tcp').length).toBe(0);
+    await r.close(2000);
+    // Before, close() destroyed the connections: all N were lost in the kernel's buffers.
+    expect(s.msgs.filter((m) => m.transport === 'tcp').length).toBe(N);
+    expect(s.msgs.some((m) => m.msg === '<13>a datagram queued')).toBe(true);
+    c.destroy();
+  });
+
+  test('pause reasons: reading resumes only when every reason is lifted', async () => {
+    const s = sink();
+    const r = await receiver({ tcp: ['127.0.0.1:0'], onMessage: s.onMessage });
+    const c = await tcpConnect(port(r, 'tcp'));
+    r.pause('spool');
+    r.pause();
+    c.write('<13>held\n');
+    await sleep(100);
+    r.resume();
+    await sleep(100);
+    expect(s.msgs.length).toBe(0);
+    r.resume('spool');
+    await s.until((m) => m.length === 1);
+    c.destroy();
+  });
+
+  test('udpGate: datagrams the spool cannot take are dropped, counted and logged with the cause, not once each', async () => {
+    const s = sink();
+    const notices: string[] = [];
+    let full = true;
+    const r = await receiver({ udp: ['127.0.0.1:0'], onMessage: s.onMessage, onNotice: (l) => notices.push(l), udpGate: () => (full ? 'the spool\'s memory budget is full (64.0 MiB waiting to be written)' : null) });
+    await sendFrom('127.0.0.1', '127.0.0.1', port(r, 'udp'), Array.from({ length: 50 }, (_, i) => `<13>d ${i}`));
+    await sleep(100);
+    expect(r.stats().udpDropped).toBe(50);
+    expect(r.stats().udpReceived).toBe(0);
+    full = false;
+    await sendFrom('127.0.0.1', '127.0.0.1', port(r, 'udp'), ['<13>taken']);
+    await s.until((m) => m.length === 1);
+    const lines = notices.filter((l) => /dropped datagrams: the spool's memory budget is full/.test(l));
+    expect(lines.length).toBe(1);
+    await r.close();
+    // The count held back is logged at close.
+    expect(notices.filter((l) => /dropped datagrams/.test(l)).pop()).toMatch(/\(49 times in the last \d+ s\)/);
+  });
 });
