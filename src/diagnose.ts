@@ -437,13 +437,17 @@ function identityOf(machine: string): IdentityKind {
 function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number, offline: boolean, fragments: boolean): MachineResult {
   const built: Built[] = [];
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
-  const { pre, attempts } = segment(entries);
   const kind = identityOf(machine);
   const mac = kind === 'mac' ? machine : null;
+  // Offline, what a fragment (a loose file, a name or a file session) shows of a machine is its
+  // provisioning, whatever the first line: a session with no outcome rather than none.
+  const fragment = fragments || (offline && (kind === 'name' || kind === 'file'));
+  const { pre, attempts } = segment(entries, fragment);
   // Attempts with nothing beyond MN preparation are not sessions (yet): their errors are cluster facts.
   // A lease renewal (a BMC, a booted OS: REQUEST/ACK, no DISCOVER) is no provisioning attempt:
   // it takes power, a fresh DHCP DISCOVER, a boot file, or an error.
   const real = attempts.filter((a) =>
+    fragment ||
     a.entries.some((e) => {
       const m = e.pattern?.milestone;
       return (m && (STAGE_RANK[m] >= STAGE_RANK.bootloader || m === 'power' || m === 'poweron')) || isError(e) || isNodeFault(e);
@@ -490,7 +494,6 @@ function buildMachine(machine: string, entries: Entry[], identity: Identity, rul
       // A run of one (or a loop that finally succeeded: its earlier attempts stand alone).
       for (let k = 0; k < run.length; k++) {
         const sup = k + 1 < run.length ? run[k + 1]!.entries[0]!.rec.at : superseded;
-        const fragment = fragments || (offline && (kind === 'name' || kind === 'file'));
         built.push(buildOne(machine, mac, run[k]!, runFacts[k]!, k === 0 ? ctx : [], sup, nameOfMachine(), rules, now, scale, fragment));
       }
     }

@@ -36,8 +36,8 @@ export function rankOf(e: Entry): number | null {
   return m ? R[m] : null;
 }
 
-/** Splits sorted entries into lines before any attempt and the attempts. */
-export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] } {
+/** Splits sorted entries into lines before any attempt and the attempts (a fragment's first line opens one). */
+export function segment(entries: Entry[], fragment = false): { pre: Entry[]; attempts: Attempt[] } {
   // Entries mostly arrive in time order: sort only when they did not.
   let ordered = true;
   for (let i = 1; i < entries.length && ordered; i++) if (byTime(entries[i - 1]!, entries[i]!) > 0) ordered = false;
@@ -65,7 +65,7 @@ export function segment(entries: Entry[]): { pre: Entry[]; attempts: Attempt[] }
     if (!cur) {
       // The node itself reporting an error is provisioning, even when nothing else was seen.
       const nodeFault = isNodeFault(e);
-      if (r !== null || opens || nodeFault) open([e], 'first');
+      if (r !== null || opens || nodeFault || fragment) open([e], 'first');
       else pre.push(e);
       continue;
     }
