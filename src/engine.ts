@@ -596,10 +596,11 @@ export class Engine {
 
   /**
    * Third chance, by what surrounds a line in its own file: the run of nameless lines that led
-   * up to a node's status request goes with the request; a file
-   * whose other lines all belong to one machine (a node's own log, a paste about one node) is
-   * that machine's. A file that names no machine at all is one machine of its own (`file:`),
-   * so a fragment with no MAC, IP or name still gets a diagnosis.
+   * up to a node's status request goes with the request. Offline, in a fragment (loose files), a
+   * file whose other lines all belong to one machine (a paste about one node) is that machine's;
+   * and a file that names no machine at all is one machine of its own (`file:`), so a fragment
+   * with no MAC, IP or name still gets a diagnosis. (A log tree or a live tail holds many
+   * machines' nameless lines: one named machine there says nothing about the others.)
    */
   private attributeByNeighbourhood(left: Entry[], extra: Map<string, Entry[]>, answered: Map<Entry, string>): Entry[] {
     if (!left.length) return left;
@@ -640,7 +641,7 @@ export class Engine {
       if (to.has(f)) continue;
       const keys = (this.sourceMachines.get(f.rec.source) ?? []).filter((k) => this.machines.has(k));
       const n = this.sourceMachines.get(f.rec.source)?.length ?? 0;
-      if (keys.length === 1 && n < 3) give(f, keys[0]!);
+      if (keys.length === 1 && n < 3 && this.fragments) give(f, keys[0]!);
       else if (n === 0 && this.offline) {
         let l = own.get(f.rec.source);
         if (!l) own.set(f.rec.source, (l = []));
