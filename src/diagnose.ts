@@ -629,8 +629,8 @@ function buildOne(
   fragment: boolean,
 ): Built {
   const v = verdictOf(a, f, rules, now, superseded, scale);
-  // A fragment (known by name or file only, offline) that neither ended nor ran late shows no
-  // outcome: unknown, not running; its warnings are still the best lead.
+  // A fragment (offline: loose files, or a machine known by name or file only) that neither
+  // ended nor ran late shows no outcome: unknown, not running; its warnings are still the best lead.
   if (fragment && v.outcome === 'running') v.outcome = 'unknown';
   const endedAt = v.outcome === 'succeeded' || v.outcome === 'failed' ? (f.end?.rec.at ?? f.last) : superseded;
   const doc = baseDoc(machine, mac, a.entries, f, name, v.outcome, endedAt);
