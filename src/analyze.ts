@@ -114,10 +114,6 @@ function sniffFile(file: string, need: number, dated?: (t: number) => void): Fil
   return s.kind;
 }
 
-function isCaptureFile(file: string): boolean {
-  return /\.jsonl(?:\.gz)?$/.test(file) || /(?:^|\/)capture[^/]*$/.test(file);
-}
-
 function isTarball(file: string): boolean {
   return /\.(?:tar|tar\.gz|tgz|tar\.xz|tar\.bz2)$/.test(file);
 }
@@ -192,14 +188,13 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     } else {
       // A single log file: what it holds decides (its name is the hint); --as overrides both.
       const byPath = classify(p.split(path.sep).slice(-2).join('/'));
-      const kind = opts.as ?? sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t))) ?? 'text';
-      if (opts.as) sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t)));
+      const sniffed = sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t)));
+      const kind = opts.as ?? sniffed ?? 'text';
       readable++;
       if (kind === 'capture') {
         wholeLogs = true;
         inputs.push({ file: null, capture: p });
-      }
-      else {
+      } else {
         const rel = displayName ?? (byPath && byPath.kind === kind ? byPath.rel : path.basename(p));
         const node = kind === 'console' || kind === 'text' ? (byPath?.node ?? (displayName ? null : nodeOfFileName(p))) : null;
         inputs.push({ file: { rel, kind, base: rel, age: 0, node, abs: p }, capture: null });
