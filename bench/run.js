@@ -11,6 +11,7 @@
 //   tui      TUI start-up and key latency with 10,000 sessions (bench/tui.js)
 //   order    live = offline: how often the interleaving of files changes a diagnosis
 //   rotation tail positions across restarts: every rotation style, SIGTERM and kill -9 (lines written, read, lost, duplicated)
+//   faults   reception under fault: TCP bursts, kill -9 at several delays, SIGTERM under pause, disk full
 //
 // Sizes: see each file's header (XT_BENCH_* environment variables). XT_BENCH_KEEP=1 keeps the
 // temporary trees.
@@ -21,10 +22,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
-const ALL = ['offline', 'udp', 'tcp', 'latency', 'memory', 'nedb', 'tui', 'order', 'rotation'];
-const FILES = { offline: 'offline.js', udp: 'udp.js', tcp: 'tcp.js', latency: 'latency.js', memory: 'memory.js', nedb: 'nedb.js', tui: 'tui.js', order: 'order.js', rotation: 'rotation-faults.js' };
+const ALL = ['offline', 'udp', 'tcp', 'latency', 'memory', 'nedb', 'tui', 'order', 'rotation', 'faults'];
+const FILES = { offline: 'offline.js', udp: 'udp.js', tcp: 'tcp.js', latency: 'latency.js', memory: 'memory.js', nedb: 'nedb.js', tui: 'tui.js', order: 'order.js', rotation: 'rotation-faults.js', faults: 'faults.js' };
 /** Upper bound per benchmark (a hung one is killed, the others still run). */
-const LIMIT_S = { offline: 600, udp: 600, tcp: 300, latency: 180, memory: 900, nedb: 300, tui: 300, order: 300, rotation: 300 };
+const LIMIT_S = { offline: 600, udp: 600, tcp: 300, latency: 180, memory: 900, nedb: 300, tui: 300, order: 300, rotation: 300, faults: 600 };
 
 async function runOne(name) {
   const file = path.join(__dirname, FILES[name]);
