@@ -132,9 +132,9 @@ async function main(): Promise<number> {
   });
 }
 
+/** The error's message, never its stack (log() escapes a newline in it: one record, one line). */
 function firstLine(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.split('\n')[0] ?? m;
+  return e instanceof Error ? e.message : String(e);
 }
 
 // Until the daemon is ready, any error is fatal: it exits non-zero with one line (so systemd's
