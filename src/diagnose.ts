@@ -108,11 +108,6 @@ export interface DiagnoseInput {
   stallScale?: number;
   /** Live: a machine's lines when it must be rebuilt (a frozen machine's are compressed). */
   thaw?: (machine: string) => Entry[];
-  /**
-   * Offline: a session known only by name or file that is neither over nor late at the end of
-   * the input is a fragment with no outcome in it: `unknown`, not `running`.
-   */
-  offline?: boolean;
   /** Offline, loose files only: every session is a fragment's (see Engine.fragments). */
   fragments?: boolean;
 }
@@ -287,7 +282,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const fresh = new Map<string, MachineResult>();
   for (const machine of stale) {
     if (fresh.size && performance.now() > until) break;
-    const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1, input.offline === true, input.fragments === true);
+    const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1, input.fragments === true);
     m.identityGeneration = identity.generation;
     input.cache?.set(machine, m);
     fresh.set(machine, m);
@@ -434,14 +429,15 @@ function identityOf(machine: string): IdentityKind {
   return machine.startsWith('file:') ? 'file' : machine.startsWith('node:') ? 'name' : machine.startsWith('ip:') ? 'ip' : 'mac';
 }
 
-function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number, offline: boolean, fragments: boolean): MachineResult {
+function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number, fragments: boolean): MachineResult {
   const built: Built[] = [];
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
   const kind = identityOf(machine);
   const mac = kind === 'mac' ? machine : null;
-  // Offline, what a fragment (a loose file, a name or a file session) shows of a machine is its
-  // provisioning, whatever the first line: a session with no outcome rather than none.
-  const fragment = fragments || (offline && (kind === 'name' || kind === 'file'));
+  // Offline, what a fragment (loose files, or a file that names no machine) shows of a machine
+  // is its provisioning, whatever the first line: a session with no outcome rather than none. A
+  // log tree is not a fragment, even for a machine known by name: live and offline agree there.
+  const fragment = fragments || kind === 'file';
   const { pre, attempts } = segment(entries, fragment);
   // Attempts with nothing beyond MN preparation are not sessions (yet): their errors are cluster facts.
   // A lease renewal (a BMC, a booted OS: REQUEST/ACK, no DISCOVER) is no provisioning attempt:
@@ -629,8 +625,8 @@ function buildOne(
   fragment: boolean,
 ): Built {
   const v = verdictOf(a, f, rules, now, superseded, scale);
-  // A fragment (offline: loose files, or a machine known by name or file only) that neither
-  // ended nor ran late shows no outcome: unknown, not running; its warnings are still the best lead.
+  // A fragment (offline: loose files, or a file that names no machine) that neither ended nor
+  // ran late shows no outcome: unknown, not running; its warnings are still the best lead.
   if (fragment && v.outcome === 'running') v.outcome = 'unknown';
   const endedAt = v.outcome === 'succeeded' || v.outcome === 'failed' ? (f.end?.rec.at ?? f.last) : superseded;
   const doc = baseDoc(machine, mac, a.entries, f, name, v.outcome, endedAt);

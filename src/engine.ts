@@ -848,7 +848,6 @@ export class Engine {
       },
       ...(budgetMs !== undefined ? { budgetMs } : {}),
       stallScale: this.stallScale,
-      offline: this.offline,
       fragments: this.fragments,
     });
     for (const k of d.rebuilt) {
