@@ -226,6 +226,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     opts.progress?.(done, total);
   };
   let filesRead = 0;
+  /** Inputs that gave text (not binary, not unreadable from the first byte). */
+  let gaveText = 0;
   let linesRead = 0;
   for (const i of inputs) {
     if (i.file) {
@@ -260,6 +262,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       if (r.binary) opts.warn(`${f.abs}: binary file, skipped`);
       else if (r.error) opts.warn(`${f.abs}: ${r.error}${r.lines ? ` (read ${r.lines} lines before that)` : ''}`);
       if (!r.error || r.lines) filesRead++;
+      if (!r.binary && (!r.error || r.lines)) gaveText++;
       linesRead += r.lines;
     } else if (i.capture) {
       const reader = new LineReader('remote', 'remote', Date.now());
@@ -284,9 +287,12 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       if (r.error) opts.warn(`${i.capture}: ${r.error}`);
       if (bad) opts.warn(`${i.capture}: ${bad} damaged line(s) skipped`);
       if (!r.error || r.lines) filesRead++;
+      if (!r.error || r.lines) gaveText++;
       linesRead += r.lines;
     }
   }
+  // Every input was binary or could not be read at all: that is no input (exit 2), not "nothing wrong".
+  if (inputs.length && !gaveText) throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
   const doc = engine.snapshot(opts.now);
   return { doc, engine, filesRead, linesRead, bytesRead: done };
 }

@@ -269,4 +269,13 @@ describe('xtriage analyze', () => {
     expect(ats.length).toBeGreaterThan(0);
     for (const at of ats) expect(at.slice(0, 4)).toBe('2016');
   });
+
+  test('an input that is all binary is no input: exit 2 with one line, not "nothing wrong"', () => {
+    const root = tmp();
+    const file = path.join(root, 'random.bin');
+    fs.writeFileSync(file, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 256)));
+    const r = xtriage(['analyze', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/nothing could be read: the input is binary or unreadable/);
+  });
 });
