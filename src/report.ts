@@ -35,17 +35,22 @@ function machineOf(s: SessionDoc): string {
 }
 
 /**
- * Bad attempts of machines whose last attempt succeeded: they provisioned in the end, so their
- * failed attempts are history, told in one line each, not among the nodes that did not provision.
+ * Bad attempts of a machine that succeeded later: it provisioned in the end (what came after, a
+ * new power cycle the logs end in, shows no outcome yet), so they are history, told in one line
+ * each, not among the nodes that did not provision.
  */
 export function recoveredSessions(doc: AnalysisDoc): SessionDoc[] {
-  const lastOf = new Map<string, SessionDoc>();
+  const lastSuccess = new Map<string, string>();
   for (const s of doc.sessions) {
+    if (s.outcome !== 'succeeded') continue;
     const k = machineOf(s);
-    const l = lastOf.get(k);
-    if (!l || l.startedAt <= s.startedAt) lastOf.set(k, s);
+    const t = lastSuccess.get(k);
+    if (t === undefined || t < s.startedAt) lastSuccess.set(k, s.startedAt);
   }
-  return doc.sessions.filter((s) => isBad(s) && lastOf.get(machineOf(s))?.outcome === 'succeeded');
+  return doc.sessions.filter((s) => {
+    const t = lastSuccess.get(machineOf(s));
+    return isBad(s) && t !== undefined && t > s.startedAt;
+  });
 }
 
 /** The exit status of an analysis: 1 when a node needs the admin (or an MN-side fault stands), else 0. */
@@ -141,12 +146,13 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
   }
 
   if (recovered.length) {
-    out.push('', c('1;4', 'RECOVERED (the last attempt succeeded)'));
+    out.push('', c('1;4', 'RECOVERED (a later attempt succeeded)'));
     for (const s of recovered) {
       const all = doc.sessions.filter((x) => machineOf(x) === machineOf(s)).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
       const nth = all.indexOf(s) + 1;
       const cause = s.rootCause ? `${safe(s.rootCause.title)}  ${c('2', `[${safe(s.rootCause.pattern)}]`)}` : s.outcome;
-      out.push(`  ${c('1', safe(nameOf(s)))} succeeded on attempt ${all.length}; attempt ${nth} ${s.outcome === 'failed' ? 'failed' : `was ${s.outcome}`} (${shortTime(s.startedAt)}): ${cause}`);
+      const ok = all.findIndex((x, i) => i > nth - 1 && x.outcome === 'succeeded') + 1;
+      out.push(`  ${c('1', safe(nameOf(s)))} succeeded on attempt ${ok}; attempt ${nth} ${s.outcome === 'failed' ? 'failed' : `was ${s.outcome}`} (${shortTime(s.startedAt)}): ${cause}`);
       const ev = s.rootCause?.evidence[0];
       if (ev) out.push(`      ${c('2', `${shortTime(ev.at)}  ${safe(ev.source)}`)}  ${cut(safe(ev.line), 40)}`);
     }

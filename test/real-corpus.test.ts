@@ -42,6 +42,7 @@ const KNOWN_MISSES: Record<string, string> = {
   'docs-manual-discovery-undef-node': 'only a nodediscoverls table (undef columns): a table is not a log',
   'docs-restapi-updatenode-sw-ok': "REST API JSON around each output line; subscription-manager's 'Unable to read consumer identity' reads as an error",
   'xcat-core-1803-genesis-bmcsetup-loop': 'the console shows one bmcsetup pass; the loop is in the thread only',
+  'xcat-core-2746-ubuntu1404-diskless-mypostscript-404': "the thread states no cause; the 404 on mypostscript.<node> is xcatdsklspost's first try before getpostscript.awk (the node's own next line says so), and the excerpt ends mid-postbootscripts",
   'xcat-core-4730-xnba-uefi-timeout': MID_STEP,
   'xcat-core-6007-rh8-p9-postbooting': MID_STEP,
   'xcat-core-6508-ubuntu-nonclean-disk-hang': MID_STEP,
