@@ -72,10 +72,14 @@ describe('syslog lines as pasted', () => {
 });
 
 describe('what an admin pastes around the log', () => {
-  test('set -x traces and shell prompts are commands, not results', () => {
+  test('set -x traces, shell prompts and systemctl headers are not log lines', () => {
     expect(read("+ logger -n 10.3.5.23 -t xcat -p local4.info 'mypostscript returned'").trace).toBe(true);
     expect(read("++ '[' '!' -d /var/log/xcat ']'").trace).toBe(true);
     expect(read('[root@c910f03c17k27 ~]# updatenode c910f03c17k28 -P setupntp1').trace).toBe(true);
+    // xcat-core#4259: systemctl status' header around the journal lines.
+    expect(read('● dhcpd.service - ISC DHCPv4 Server').trace).toBe(true);
+    expect(read('   Active: failed (Result: exit-code) since Tue 2017-11-07 11:03:44 GMT; 8s ago').trace).toBe(true);
+    expect(read('Nov 07 11:03:44 sn1 systemd[1]: Failed to start ISC DHCPv4 Server.').trace).toBe(false);
   });
 
   test('xdsh/updatenode and xcatprobe name the node; device names and error codes do not', () => {

@@ -79,6 +79,8 @@ const NODE_PREFIX = /^([A-Za-z][A-Za-z0-9_-]{0,62}\d[A-Za-z0-9_.-]{0,62}): (?=\S
 const NOT_NODE_PREFIX = /^(?:eth|ens|enp|eno|enP|ib|sd|hd|vd|xvd|nvme|dm-|md|loop|tty|usb|pci|ata|scsi|sr|br|bond|vlan|em|p\d|lo|mlx|hfi|nfs|xfs|ext\d|raid|cpu|node\d+$|irq|acpi|ahci|virtio|fb|i\d{3,4}|dev|mmc|hub|input|rtc|pcie|nvidia|ipmi|dmar|pnp|serial|e1000|igb|ixgbe|bnx|tg3|qla|lpfc|mpt|megaraid|smartpqi|hpsa)/i;
 // A shell prompt with the command typed (pasted terminal sessions): the admin's input, not a log.
 const PROMPT = /^(?:\[[^\]@\s]+@[^\]]+\][#$] ?|[#$] ?(?=[a-z]))/;
+// `systemctl status` around the journal lines it shows: the unit's header, not a log line.
+const SYSTEMCTL_HEADER = /^(?:[●*○×] [\w@.-]+\.(?:service|socket|target|mount|timer) - |\s+(?:Loaded|Active|Process|Main PID|Tasks|Memory|CPU|CGroup|Docs|Status|TriggeredBy|Triggers): )/;
 // A syslog line whose timestamp was cut off in the paste: " host tag: SEVERITY msg" (xCAT's template).
 const CUT_SYSLOG = /^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,253}) ([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])?:? +([A-Z]{3,7}) +/;
 
@@ -121,7 +123,7 @@ const LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, er
 export function parseTextLine(input: string, years: YearTracker): TextLine {
   let s = input;
   const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false };
-  if (PROMPT.test(s)) {
+  if (PROMPT.test(s) || SYSTEMCTL_HEADER.test(s)) {
     out.trace = true;
     return out;
   }
