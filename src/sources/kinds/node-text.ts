@@ -14,7 +14,7 @@ export const TRACE_PROGRAM = '+';
 
 /**
  * @param console every line is console output (a console log); else syslog lines go by their
- * program, console-stamped lines (dmesg, conserver) are console output, the rest the node's own.
+ * program, dated or node-prefixed lines are the node's own log, the rest console output.
  */
 export function nodeTextParser(years: YearTracker, console: boolean): LineParser {
   return (raw) => {
@@ -22,7 +22,11 @@ export function nodeTextParser(years: YearTracker, console: boolean): LineParser
     if (text.trim() === '') return null;
     const t = parseTextLine(text, years);
     if (t.separator) return null;
-    let channel: Channel = console || t.uptime !== null || t.consoleStamp || /^\[\s*[A-Z*]+\s*\]/.test(t.message) ? 'console' : 'node';
+    // What says whose it is or when (a syslog header, a date, an xdsh or xcatprobe node prefix)
+    // is the node's log; bare text is console output (an installer's screen, a kernel, a shell
+    // error), whichever file it was pasted into.
+    const nodeLog = t.claimed !== null && t.uptime === null && !t.consoleStamp;
+    let channel: Channel = console || !(nodeLog || t.prefixNode !== null) ? 'console' : 'node';
     let program = t.program;
     if (t.trace) program = TRACE_PROGRAM;
     else if (!console && t.syslog) {
