@@ -23,32 +23,13 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
-const net = require('node:net');
-const dgram = require('node:dgram');
 const { spawn, spawnSync } = require('node:child_process');
 
 const DIST = path.join(__dirname, '..', 'dist', 'bin', 'xtriaged.js');
 const STYLES = ['rename', 'rename-stopped', 'copytruncate', 'delete-read', 'delete-unread', 'gzip'];
 const SIGNALS = ['SIGTERM', 'SIGKILL'];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { freePort, sleep } = require('./lib');
 
-async function freePort() {
-  for (let i = 0; i < 50; i++) {
-    const port = await new Promise((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = s.address().port;
-        s.close(() => resolve(p));
-      });
-    });
-    const ok = await new Promise((resolve) => {
-      const u = dgram.createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (ok) return port;
-  }
-  throw new Error('no free port');
-}
 
 async function startDaemon(dir, logs) {
   const port = await freePort();
