@@ -40,7 +40,6 @@ const KNOWN_MISSES: Record<string, string> = {
   'docs-hierarchy-xdcp-sn-offline': "an xdcp transcript, not a provision: the service node's ssh refusal is a real error; that the copy went through the backup SN only the last line implies",
   'docs-kvm-faq-vm-nic-link-not-ready': "one bare kernel line, 'link is not ready', that every boot logs before the link comes up: claiming it would alarm on clean boots",
   'docs-manual-discovery-undef-node': 'only a nodediscoverls table (undef columns): a table is not a log',
-  'docs-restapi-updatenode-sw-ok': "REST API JSON around each output line; subscription-manager's 'Unable to read consumer identity' reads as an error",
   'xcat-core-1803-genesis-bmcsetup-loop': 'the console shows one bmcsetup pass; the loop is in the thread only',
   'xcat-core-2746-ubuntu1404-diskless-mypostscript-404': "the thread states no cause; the 404 on mypostscript.<node> is xcatdsklspost's first try before getpostscript.awk (the node's own next line says so), and the excerpt ends mid-postbootscripts",
   'xcat-core-4730-xnba-uefi-timeout': MID_STEP,
