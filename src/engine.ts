@@ -561,11 +561,13 @@ export class Engine {
     if (!asks.length) return done;
     const replies: { key: string; at: number; id: string }[] = [];
     for (const [key, list] of this.machines) {
-      // A machine that spoke under its own name just then made that request itself.
-      const named = list.filter((e) => e.rec.channel === 'node').map((e) => e.rec.at);
-      const spoke = (at: number): boolean => named.some((t) => t <= at && at - t <= REPLY_WINDOW_MS);
+      let named: number[] | null = null;
       for (const e of list) {
         if (!e.pattern || !REPLY_IDS.has(e.pattern.id)) continue;
+        // A machine that spoke under its own name just then made that request itself (its
+        // named lines' times, gathered only for machines xcatd answered).
+        named ??= list.filter((x) => x.rec.channel === 'node').map((x) => x.rec.at);
+        const spoke = (at: number): boolean => named!.some((t) => t <= at && at - t <= REPLY_WINDOW_MS);
         if (!spoke(e.rec.at)) replies.push({ key, at: e.rec.at, id: e.pattern.id });
         // A repeat folded into an earlier entry keeps its latest time.
         if (e.count > 1 && !spoke(e.lastAt)) replies.push({ key, at: e.lastAt, id: e.pattern.id });
