@@ -448,8 +448,9 @@ async function startDaemon(opts = {}) {
       }
       return null;
     },
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
+    /** SIGTERM by default; a fault run may ask for SIGKILL. */
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const t = setTimeout(() => proc.exitCode === null && proc.kill('SIGKILL'), 8000);
       const code = await exited;
       clearTimeout(t);

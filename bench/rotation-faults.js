@@ -23,41 +23,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 
 const DIST = path.join(__dirname, '..', 'dist', 'bin', 'xtriaged.js');
 const STYLES = ['rename', 'rename-stopped', 'copytruncate', 'delete-read', 'delete-unread', 'gzip'];
 const SIGNALS = ['SIGTERM', 'SIGKILL'];
-const { freePort, sleep } = require('./lib');
-
-
-async function startDaemon(dir, logs) {
-  const port = await freePort();
-  const args = [DIST, '--state', path.join(dir, 'state'), '--socket', path.join(dir, 'xtriaged.sock'), '--udp', `127.0.0.1:${port}`, '--tcp', `127.0.0.1:${port}`, '--logs', logs];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
-  let err = '';
-  proc.stderr.on('data', (c) => (err += c));
-  const exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve(code ?? sig)));
-  const deadline = Date.now() + 20_000;
-  while (!/^xtriaged: ready: /m.test(err)) {
-    if (proc.exitCode !== null) throw new Error(`xtriaged exited: ${err}`);
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`xtriaged did not start: ${err}`);
-    }
-    await sleep(50);
-  }
-  return {
-    stderr: () => err,
-    stop: async (signal = 'SIGTERM') => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      const t = setTimeout(() => proc.exitCode === null && proc.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(t);
-      return code;
-    },
-  };
-}
+const { sleep, startDaemon } = require('./lib');
 
 /** Every message in the MN-line spool (what the daemon read from its files), in order; a torn last line is skipped. */
 function spooled(state) {
@@ -128,7 +99,7 @@ async function runRotation(style, signal, base = os.tmpdir()) {
   let d = null;
   try {
     write(file, 100);
-    d = await startDaemon(dir, logs);
+    d = await startDaemon({ dir, logs });
     await waitSpooled(state, tag, 100);
     switch (style) {
       case 'rename':
@@ -182,7 +153,7 @@ async function runRotation(style, signal, base = os.tmpdir()) {
       default:
         break;
     }
-    d = await startDaemon(dir, logs);
+    d = await startDaemon({ dir, logs });
     write(file, 20);
     const expect = style === 'delete-unread' ? written.length - 20 : written.length;
     await waitSpooled(state, tag, expect);
