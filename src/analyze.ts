@@ -6,13 +6,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from './engine';
-import { LineReader } from './records';
+import { LineReader, type FileKind } from './records';
 import { classify, orderFiles, type MnFile } from './sources/mn-files';
 import { readLines } from './sources/read-lines';
 import { parseIso } from './sources/timestamps';
 import { isIdentityFile, readIdentityFile } from './sources/identity-files';
 import { kindByName, nodeOfFileName, sniff } from './sources/kinds/sniff';
-import type { FileKind } from './records';
 import type { LogRecord } from './types';
 
 /** Untimed lines held at most, per file, waiting for the file's first timed line. */

@@ -9,7 +9,6 @@ import { logKind, type FileKind } from './sources/kinds';
 import type { LineParser, ParsedLine } from './sources/kinds/kind';
 
 export type { FileKind } from './sources/kinds';
-export { channelOfMnProgram } from './sources/kinds/kind';
 export { TRACE_PROGRAM } from './sources/kinds/node-text';
 
 /** Lines longer than this are cut before matching (raw keeps up to MAX_RAW). */

@@ -3,6 +3,7 @@
 
 import * as path from 'node:path';
 import { kindOfPath, LOG_KINDS, type FileKind } from './kinds';
+import { ROTATION } from './rotation';
 
 export interface MnFile {
   /** Path relative to the log root, '/'-separated: the record `source`. */
@@ -16,7 +17,6 @@ export interface MnFile {
   node: string | null;
 }
 
-const ROTATION = /^(.*?)(?:[.-](\d{8})(?:\d{2,6})?|\.(\d{1,3}))?(\.gz|\.xz|\.bz2)?$/;
 
 
 /** Classify a path relative to a log root; null for files xtriage does not read. */

@@ -7,12 +7,13 @@ import { KIND_NAMES, LOG_KINDS, type FileKind } from './index';
 import { YearTracker } from '../timestamps';
 import { parseTextLine } from './text-line';
 import { usableName } from '../node-name';
+import { rotationStem } from '../rotation';
 
 /** A kind by a file's base name (the hint: `cluster.log`, `access_log`, `messages-20261101.gz`), or null. */
 export function kindByName(file: string): FileKind | 'capture' | null {
   const base = path.basename(file).replace(/\.gz$/, '');
   if (/\.jsonl$/.test(base) || /^capture[^/]*$/.test(base)) return 'capture';
-  const stem = base.replace(/(?:[.-]\d{8}(?:\d{2,6})?|\.\d{1,3})$/, '');
+  const stem = rotationStem(base);
   if (Object.prototype.hasOwnProperty.call(KIND_NAMES, stem)) return KIND_NAMES[stem]!;
   if (/console|conserver|rcons/i.test(stem)) return 'console';
   return null;
