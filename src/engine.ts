@@ -306,7 +306,8 @@ export class Engine {
     for (const s of subjects) {
       const key = this.identity.resolve(s, rec.at);
       if (!key) continue;
-      this.noteSource(rec.source, key);
+      // Only offline reads it (a fragment's file and its machines): no per-line work live.
+      if (this.offline) this.noteSource(rec.source, key);
       const e = this.store(key, rec, pattern, fields, s);
       if (e) this.keptCopy(e, key);
     }
