@@ -512,7 +512,23 @@ function refreshAtOf(built: Built[], now: number): number {
  * that returned 0) was not what stopped it: `sed: can't read /boot/grub/grub.conf` in a clean run.
  */
 function movedOnAfter(err: Entry, entries: Entry[]): boolean {
-  return entries.some((x) => x !== err && x.pattern && x.pattern.severity === 'info' && (x.pattern.milestone !== null || x.fields.rc === '0') && byTime(err, x) < 0);
+  // Any recognised step of the install after it (a milestone, a step that returned 0, a known
+  // progress line) shows the node carried past the line; but not the exit 0 of the very step
+  // that printed it, which only shows the script swallowed its error (xcat-core #4181).
+  let inStep: string | undefined;
+  for (const x of entries) {
+    if (byTime(x, err) >= 0) break;
+    if (x.pattern?.awaits) inStep = x.fields.script;
+  }
+  return entries.some(
+    (x) =>
+      x !== err &&
+      x.pattern &&
+      x.pattern.severity === 'info' &&
+      (x.pattern.stage !== null || x.fields.rc === '0') &&
+      byTime(err, x) < 0 &&
+      !(inStep !== undefined && x.fields.rc === '0' && x.fields.script === inStep && !entries.some((y) => y.pattern?.awaits && byTime(err, y) < 0 && byTime(y, x) < 0)),
+  );
 }
 
 function isError(e: Entry): boolean {
@@ -611,6 +627,28 @@ function stallCandidate(s: StallInfo, f: Pick<AttemptFacts, 'last' | 'lastMilest
   };
 }
 
+/** The step a fragment stops in: its last recognised line, when that starts a step that never ended. */
+function endsMidStep(a: Attempt, f: AttemptFacts): Entry | null {
+  let last: Entry | null = null;
+  for (const e of a.entries) if (e.pattern && (!last || byTime(last, e) <= 0)) last = e;
+  return last && f.openSteps.includes(last) ? last : null;
+}
+
+function cutShortCandidate(open: Entry, extra: Record<string, string>): Candidate {
+  const c = patternCandidate(open, extra);
+  return {
+    ...c,
+    id: 'stall',
+    title: `The input stops in a step that never ended: ${c.title}`,
+    remedy:
+      'Nothing after this line says how the step ended. If the node is still there, it hangs in it: watch its console (rcons), and on the node look at what the step runs (ps -ef --forest).',
+    severity: 'error',
+    explains: [],
+    scope: 'node',
+    groupBy: [],
+  };
+}
+
 function buildOne(
   machine: string,
   mac: string | null,
@@ -626,8 +664,17 @@ function buildOne(
 ): Built {
   const v = verdictOf(a, f, rules, now, superseded, scale);
   // A fragment (offline: loose files, or a file that names no machine) that neither ended nor
-  // ran late shows no outcome: unknown, not running; its warnings are still the best lead.
-  if (fragment && v.outcome === 'running') v.outcome = 'unknown';
+  // ran late shows no outcome: unknown, not running; its warnings are still the best lead. One
+  // whose last known line starts a step that never ended (a download, a postscript) stopped in
+  // it, as far as anything shows: stalled there.
+  let cutShort: Entry | null = null;
+  if (fragment && v.outcome === 'running') {
+    cutShort = endsMidStep(a, f);
+    if (cutShort) {
+      v.outcome = 'stalled';
+      v.stall = { ...stallOf(f, rules, now, scale), open: cutShort };
+    } else v.outcome = 'unknown';
+  }
   const endedAt = v.outcome === 'succeeded' || v.outcome === 'failed' ? (f.end?.rec.at ?? f.last) : superseded;
   const doc = baseDoc(machine, mac, a.entries, f, name, v.outcome, endedAt);
   if (v.stall) doc.stall = stallDoc(v.stall);
@@ -640,12 +687,16 @@ function buildOne(
     for (const h of f.absent) candidates.push(ruleCandidate(h.rule, h.entry.rec.at, h.entry, extra));
     // Warnings are never the cause while an error exists, unless they explain it (the disk not
     // detected, then partitioning failed); without one, the first is the best lead.
-    if (!candidates.length && v.outcome !== 'running') for (const e of f.warnings) candidates.push(patternCandidate(e, extra));
+    // A fragment's warning the node carried past (genesis without BOOTIF, then an address) is no lead.
+    if (!candidates.length && v.outcome !== 'running') {
+      for (const e of f.warnings) if (v.outcome !== 'unknown' || !movedOnAfter(e, a.entries)) candidates.push(patternCandidate(e, extra));
+    }
     else if (candidates.length) {
       const ids = new Set(candidates.map((c) => c.id));
       for (const e of f.warnings) if (e.pattern!.explains.some((id) => ids.has(id))) candidates.push(patternCandidate(e, extra));
     }
-    if (v.outcome === 'stalled' && v.stall) candidates.push({ ...stallCandidate(v.stall, f, superseded), at: Number.MAX_SAFE_INTEGER });
+    if (cutShort) candidates.push({ ...cutShortCandidate(cutShort, extra), at: Number.MAX_SAFE_INTEGER });
+    else if (v.outcome === 'stalled' && v.stall) candidates.push({ ...stallCandidate(v.stall, f, superseded), at: Number.MAX_SAFE_INTEGER });
   }
   candidates.sort((x, y) => x.at - y.at);
   const deadline = v.outcome === 'running' ? f.last + stallOf(f, rules, now, scale).normalS * 1000 + 1 : Infinity;

@@ -159,7 +159,7 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
       for (let i = steps.length - 1; i >= 0; i--) {
         const s = steps[i]!;
         const aw = s.pattern!.awaits!;
-        if (aw.patterns.includes(p.id) && s.fields[aw.key] === e.fields[aw.key]) {
+        if (aw.patterns.includes(p.id) && (aw.key === null || s.fields[aw.key] === e.fields[aw.key])) {
           steps.splice(i, 1);
           break;
         }

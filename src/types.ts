@@ -148,8 +148,11 @@ export interface Pattern {
   groupBy: string[];
   /** Higher wins when several patterns match one line. */
   priority: number;
-  /** This line starts a step that must end with a line of one of `awaits.patterns` with the same `awaits.key` field. */
-  awaits: { patterns: string[]; key: string } | null;
+  /**
+   * This line starts a step that must end with a line of one of `awaits.patterns` with the same
+   * `awaits.key` field (no key: the next such line ends it).
+   */
+  awaits: { patterns: string[]; key: string | null } | null;
   examples: PatternExample[];
   counterexamples: string[];
 }

@@ -42,8 +42,6 @@ const KNOWN_MISSES: Record<string, string> = {
   'docs-manual-discovery-undef-node': 'only a nodediscoverls table (undef columns): a table is not a log',
   'xcat-core-1803-genesis-bmcsetup-loop': 'the console shows one bmcsetup pass; the loop is in the thread only',
   'xcat-core-2746-ubuntu1404-diskless-mypostscript-404': "the thread states no cause; the 404 on mypostscript.<node> is xcatdsklspost's first try before getpostscript.awk (the node's own next line says so), and the excerpt ends mid-postbootscripts",
-  'xcat-core-4730-xnba-uefi-timeout': MID_STEP,
-  'xcat-core-6007-rh8-p9-postbooting': MID_STEP,
   'xcat-core-6508-ubuntu-nonclean-disk-hang': MID_STEP,
   'xcat-core-6839-rhel82-uefi-elilo-reboot': "one pass of the UEFI chain up to initrd.img; the reboots are in the thread only",
   'xcat-core-6931-gocons-ipxe-genesis-stuck': MID_STEP,

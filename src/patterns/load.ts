@@ -168,8 +168,8 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
   if (obj.awaits !== undefined && obj.awaits !== null) {
     const a = obj.awaits as Record<string, unknown>;
     const ids = typeof a?.pattern === 'string' ? [a.pattern] : Array.isArray(a?.pattern) && a.pattern.every((x) => typeof x === 'string') ? (a.pattern as string[]) : null;
-    if (typeof a !== 'object' || !ids || !ids.length || typeof a.key !== 'string') bad('awaits must be {pattern: ID or [IDs], key: FIELD}');
-    else awaits = { patterns: ids, key: a.key };
+    if (typeof a !== 'object' || !ids || !ids.length || (a.key !== undefined && typeof a.key !== 'string')) bad('awaits must be {pattern: ID or [IDs], key: FIELD} (key optional)');
+    else awaits = { patterns: ids, key: typeof a.key === 'string' ? a.key : null };
   }
   const priority = obj.priority ?? 0;
   if (typeof priority !== 'number' || !Number.isInteger(priority)) bad('priority must be an integer');

@@ -23,3 +23,15 @@ describe('log kinds', () => {
     });
   }
 });
+
+// xcat-core#1824: the node's script logged `date` output through logger; the pattern must see the
+// message, and the line keeps the syslog header's time (the MN's clock, 4 hours from the node's).
+test('a syslog message that starts with the sender\'s own date(1) stamp reads without it', () => {
+  const line = 'Sep 12 21:17:15 c910f03c17k20 xcat:  Tue Sep 13 01:18:52 EDT 2016 Running postscript: otherpkgs';
+  for (const kind of ['computes', 'messages'] as const) {
+    const rec = new LineReader(kind, `sample/${kind}`, Date.UTC(2016, 11, 31), null).read(line);
+    expect({ kind, message: rec?.message, at: rec && new Date(rec.claimed!).getUTCHours() }).toEqual({ kind, message: 'Running postscript: otherpkgs', at: new Date(2016, 8, 12, 21).getUTCHours() });
+  }
+  const rec = new LineReader('remote', 'sample/remote', Date.UTC(2016, 11, 31), null).read('<134>Sep 12 21:17:15 localhost xcat: Tue Sep 13 01:18:52 EDT 2016 postscript otherpkgs return with 0', Date.UTC(2016, 8, 12), '10.0.0.9');
+  expect(rec?.message).toBe('postscript otherpkgs return with 0');
+});

@@ -3,6 +3,7 @@
 
 import { normalizeIp, parseSyslog, SEVERITY_WORDS } from '../syslog-parse';
 import { hostHint, type LogKind, type LineParser } from './kind';
+import { withoutInnerDate } from './text-line';
 import type { YearTracker } from '../timestamps';
 
 function remoteParser(years: YearTracker): LineParser {
@@ -25,7 +26,7 @@ function remoteParser(years: YearTracker): LineParser {
       program: f.program,
       pid: f.pid,
       severity,
-      message,
+      message: withoutInnerDate(message),
     };
   };
 }

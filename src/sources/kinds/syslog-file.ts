@@ -6,6 +6,7 @@ import type { Channel } from '../../types';
 import { parseSyslog, SEVERITY_WORDS } from '../syslog-parse';
 import { parseBsd, parseIso, type YearTracker } from '../timestamps';
 import { channelOfMnProgram, hostHint, type LineParser } from './kind';
+import { withoutInnerDate } from './text-line';
 
 // xCAT's rsyslog template: "%timegenerated% %HOSTNAME% %syslogtag% %SEVERITY% %msg%".
 // The tag is "xcat[123]:" (MN), "xcat.deployment:" (RFC 3164 senders) or "xcat.deployment" (RFC 5424).
@@ -48,7 +49,7 @@ export function syslogFileParser(years: YearTracker, template: boolean, allNode:
           program,
           pid,
           severity: SEVERITY_WORDS[m[4]!]!,
-          message: rest.slice(m[0].length),
+          message: withoutInnerDate(rest.slice(m[0].length)),
         };
       }
     }
@@ -63,7 +64,7 @@ export function syslogFileParser(years: YearTracker, template: boolean, allNode:
       program: f.program,
       pid: f.pid,
       severity: f.severity,
-      message: f.message,
+      message: withoutInnerDate(f.message),
     };
   };
 }

@@ -117,6 +117,17 @@ export function parseDate1(s: string): { t: number; len: number } | null {
   return null;
 }
 
+/**
+ * A syslog message that starts with the sender's own date(1) stamp (xCAT's node scripts log
+ * `date` output through logger: `xcat:  Tue Sep 13 01:18:52 EDT 2016 Running postscript: x`):
+ * the message without it. The syslog header's time stays the line's time.
+ */
+export function withoutInnerDate(message: string): string {
+  const lead = /^\s*/.exec(message)![0].length;
+  const d = parseDate1(message.slice(lead));
+  return d ? message.slice(lead + d.len).replace(/^\s+/, '') : message;
+}
+
 const LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, error: 3, warning: 4, warn: 4, notice: 5, info: 6, debug: 7 };
 
 /** Peel every prefix real node text carries. Never throws. */
