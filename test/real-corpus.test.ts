@@ -45,7 +45,6 @@ const KNOWN_MISSES: Record<string, string> = {
   'xcat-core-6508-ubuntu-nonclean-disk-hang': MID_STEP,
   'xcat-core-6839-rhel82-uefi-elilo-reboot': "one pass of the UEFI chain up to initrd.img; the reboots are in the thread only",
   'xcat-core-6931-gocons-ipxe-genesis-stuck': MID_STEP,
-  'xcat-core-7461-genesis-instead-of-install': "the console shows xNBA handed the subnet's genesis script (the MAC is unknown to xCAT); the freeze after it is in the thread only",
   'xcat-core-905-sles114-lpar-debugmode2-settrace': MID_STEP,
 };
 

@@ -132,7 +132,9 @@ const LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, err: 3, er
 
 /** Peel every prefix real node text carries. Never throws. */
 export function parseTextLine(input: string, years: YearTracker): TextLine {
-  let s = input;
+  // A console screen copied from a web console pads its rows with middle dots (U+00B7) for
+  // spaces (xcat-core#6931): padding, not text.
+  let s = input.includes('\u00b7\u00b7') ? input.replace(/\u00b7{2,}/g, ' ').trimEnd() : input;
   const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false };
   if (PROMPT.test(s) || SYSTEMCTL_HEADER.test(s)) {
     out.trace = true;
