@@ -144,6 +144,8 @@ interface Candidate {
   ends?: boolean;
   /** A status line that only says something failed: never the root cause. */
   generic?: boolean;
+  /** For a step that failed: the first error its own output shows (why, where the line says what). */
+  why?: Entry;
 }
 
 function patternCandidate(e: Entry, extra: Record<string, string>): Candidate {
@@ -683,7 +685,12 @@ function buildOne(
   if (mac) extra.mac = mac;
   const candidates: Candidate[] = [];
   if (v.outcome !== 'succeeded') {
-    for (const e of [...context.filter(isError), ...f.errors]) candidates.push(patternCandidate(e, extra));
+    for (const e of [...context.filter(isError), ...f.errors]) {
+      const c = patternCandidate(e, extra);
+      const why = stepOutputError(a.entries, e);
+      if (why) c.why = why;
+      candidates.push(c);
+    }
     for (const h of f.absent) candidates.push(ruleCandidate(h.rule, h.entry.rec.at, h.entry, extra));
     // Warnings are never the cause while an error exists, unless they explain it (the disk not
     // detected, then partitioning failed); without one, the first is the best lead.
@@ -774,7 +781,28 @@ function buildLoop(
 
 function causeDoc(c: Candidate): Cause {
   const ev = c.entry ? evidenceList(c.entry) : [];
-  return { pattern: c.id, recognised: true, title: c.title, remedy: c.remedy, meaning: c.meaning || undefined, severity: c.severity, evidence: ev.slice(0, MAX_EVIDENCE) };
+  if (c.why) ev.unshift(evidenceOf(c.why));
+  const title = c.why ? `${c.title}: ${c.why.rec.message.trim().slice(0, 160)}` : c.title;
+  return { pattern: c.id, recognised: true, title, remedy: c.remedy, meaning: c.meaning || undefined, severity: c.severity, evidence: ev.slice(0, MAX_EVIDENCE) };
+}
+
+/**
+ * The first unrecognised error a failed step printed: the lines between its start (or the
+ * previous step's end) and its non-zero exit. `hwclock: … Read-only file system` says why
+ * `setupntp return with 1` (xcat-core #2762).
+ */
+function stepOutputError(entries: Entry[], end: Entry): Entry | null {
+  const script = end.fields.script;
+  if (!script || end.fields.rc === undefined || end.fields.rc === '0') return null;
+  const i = entries.indexOf(end);
+  let first: Entry | null = null;
+  for (let j = i - 1; j >= 0; j--) {
+    const x = entries[j]!;
+    if (x.pattern?.awaits) return x.fields.script === script ? first : null;
+    if (x.pattern && x.fields.rc !== undefined) break;
+    if (!x.pattern) first = x;
+  }
+  return first;
 }
 
 function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands: Candidate[]): void {

@@ -14,6 +14,8 @@ export { TRACE_PROGRAM } from './sources/kinds/node-text';
 /** Lines longer than this are cut before matching (raw keeps up to MAX_RAW). */
 export const MAX_MATCH = 16 * 1024;
 export const MAX_RAW = 64 * 1024;
+/** A one-writer file whose time goes back more than this had its clock set (NTP, hwclock, a zone). */
+const CLOCK_STEP_MS = 60_000;
 
 function capRaw(line: string): string {
   return line.length > MAX_RAW ? `${line.slice(0, MAX_RAW)}…[cut ${line.length - MAX_RAW} chars]` : line;
@@ -23,6 +25,9 @@ export class LineReader {
   private readonly parse: LineParser;
   /** The time of the last line that had one: a line without a time is placed there (raw console text). */
   private lastClaimed: number | null = null;
+  private readonly oneClock: boolean;
+  /** Added to a one-writer file's times since its clock was set back (keeps the file's order). */
+  private shift = 0;
 
   /**
    * @param kind how to read the lines
@@ -36,7 +41,9 @@ export class LineReader {
     private readonly reference: number,
     private readonly node: string | null = null,
   ) {
-    this.parse = logKind(kind).open({ reference, years: new YearTracker(reference) });
+    const k = logKind(kind);
+    this.parse = k.open({ reference, years: new YearTracker(reference) });
+    this.oneClock = k.oneClock === true;
   }
 
   /** Parse one line (without its newline). `at` overrides the observed time (network input). */
@@ -48,9 +55,19 @@ export class LineReader {
   }
 
   private record(p: ParsedLine, raw: string, at?: number): LogRecord {
-    if (p.claimed !== null) this.lastClaimed = p.claimed;
+    let placed = p.claimed;
+    if (placed !== null && this.oneClock) {
+      // xcat-core#5636: a node's xcat.log goes from 08:37 back to 04:38 when its clock is fixed;
+      // what came later in the file happened later.
+      placed += this.shift;
+      if (this.lastClaimed !== null && placed < this.lastClaimed - CLOCK_STEP_MS) {
+        this.shift += this.lastClaimed - placed;
+        placed = this.lastClaimed;
+      }
+    }
+    if (placed !== null) this.lastClaimed = placed;
     return {
-      at: at ?? p.at ?? p.claimed ?? this.lastClaimed ?? this.reference,
+      at: at ?? p.at ?? placed ?? this.lastClaimed ?? this.reference,
       claimed: p.claimed,
       source: this.source,
       channel: p.channel,

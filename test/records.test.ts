@@ -136,4 +136,27 @@ describe('RFC 3339 times', () => {
     expect(n).toBe(20_000);
     expect(parseIso('2026-11-25T10:00:00.250+01:00')).toBe(Date.UTC(2026, 10, 25, 9, 0, 0, 250));
   });
+
+  // xcat-core#5636: the node's clock was set back 4 h between two lines of its xcat.log; the file's
+  // order is what happened. A multi-writer file (computes.log) keeps each line's own time.
+  test('one-writer files keep their order when the clock is set back; others keep their times', () => {
+    const rd = new LineReader('text', 'xcat.log', ref);
+    const a = rd.read('Mon Sep 17 08:37:02 EDT 2018 [info]: xcat.mypostscript: Running postbootscript: otherpkgs')!;
+    const b = rd.read('Mon Sep 17 04:38:09 EDT 2018 [info]: xcat.mypostscript: postbootscript otherpkgs return with 0')!;
+    const c = rd.read('Mon Sep 17 04:38:10 EDT 2018 [info]: xcat.mypostscript: Running postbootscript: syslog')!;
+    expect([b.at - a.at, c.at - b.at]).toEqual([0, 1000]);
+    expect(b.claimed! - a.claimed!).toBe(-(3 * 3600 + 58 * 60 + 53) * 1000);
+    const m = new LineReader('computes', 'xcat/computes.log', ref);
+    const x = m.read('Nov 24 10:00:04 cn01 xcat: Running postscript: syslog')!;
+    const y = m.read('Nov 24 06:00:04 cn02 xcat: Running postscript: syslog')!;
+    expect(y.at - x.at).toBe(-4 * 3600 * 1000);
+  });
+  // xcat-core#2275: behind a conserver stamp the node's date(1) is the node's clock (5 h off before
+  // ntpdate): the console server's time places the line; a `^M` shown as text ends it.
+  test('console: the console stamp places a line, not the node date behind it', () => {
+    const rd = new LineReader('console', 'consoles/cn01', ref, 'cn01');
+    const r = rd.read('[Tue Dec  6 04:44:03 2016]Tue Dec  6 09:47:14 EST 2016 Running postbootscript: setupntp^M')!;
+    expect(r.message).toBe('Running postbootscript: setupntp');
+    expect(r.at).toBe(new Date(2016, 11, 6, 4, 44, 3).getTime());
+  });
 });

@@ -12,6 +12,7 @@ export const consoleLog: LogKind = {
   path: null, // by folder (consoles/, goconserver/nodes/) or a name that says console: see mn-files.ts and sniff.ts
   line: /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4}\]/,
   open: ({ years }) => nodeTextParser(years, true),
+  oneClock: true,
   samples: [
     // xcat-core#5984 (CentOS 6 dracut, a dmesg stamp)
     { line: '[    6.048876] dracut: FATAL: No or empty root= argument', source: 'xcat-core#5984', claimed: false },

@@ -42,6 +42,11 @@ export interface LogKind {
   open(ctx: { reference: number; years: YearTracker }): LineParser;
   /** Real lines of this kind (with where they come from): each must read as this kind says. */
   samples: { line: string; source: string; claimed: boolean }[];
+  /**
+   * One writer appends the lines in the order things happened (a console, a node's xcat.log, a
+   * terminal paste): a time that jumps back is that writer's clock being set, not an earlier event.
+   */
+  oneClock?: boolean;
 }
 
 const DHCP_PROGRAMS = /^(?:dhcpd|dhcpd6|kea-dhcp4|kea-dhcp6|dhcrelay)$/;

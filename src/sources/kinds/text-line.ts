@@ -135,6 +135,8 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
   // A console screen copied from a web console pads its rows with middle dots (U+00B7) for
   // spaces (xcat-core#6931): padding, not text.
   let s = input.includes('\u00b7\u00b7') ? input.replace(/\u00b7{2,}/g, ' ').trimEnd() : input;
+  // A CR shown as the two characters `^M` (a paste of `cat -v` or a console log): line end.
+  if (s.includes('^M')) s = s.replace(/\^M\s*$/, '');
   const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false };
   if (PROMPT.test(s) || SYSTEMCTL_HEADER.test(s)) {
     out.trace = true;
@@ -173,16 +175,24 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
     out.claimed = parseIso(m[1]!.replace(' ', 'T'));
     s = s.slice(m[0].length);
   }
+  // Behind a console stamp, the node's own syslog line may follow with its priority.
+  const pri2 = out.consoleStamp ? PRI.exec(s) : null;
+  if (pri2 && Number(pri2[1]) <= 191) {
+    out.severity = Number(pri2[1]) & 7;
+    s = s.slice(pri2[0].length);
+  }
   const np = NODE_PREFIX.exec(s);
   // Node names are lower-case; error codes (PXE-E53:, E1000:) are not.
   if (np && /[a-z]/.test(np[1]!) && !NOT_NODE_PREFIX.test(np[1]!)) {
     out.prefixNode = np[1]!;
     s = s.slice(np[0].length);
   }
-  // date(1), as xCAT's node scripts prefix xcat.log lines.
+  // date(1), as xCAT's node scripts prefix xcat.log lines. Behind a console stamp it is the
+  // node's clock, often hours off before NTP (xcat-core#2275): the console server's time places
+  // the line, so the file keeps one clock.
   const d = parseDate1(s);
   if (d) {
-    out.claimed = d.t;
+    if (!out.consoleStamp) out.claimed = d.t;
     out.dated = true;
     s = s.slice(d.len).replace(/^ +/, '');
     const lt = LEVEL_TAG.exec(s);
@@ -191,7 +201,7 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
       if (lt[2]) out.program = lt[2];
       s = s.slice(lt[0].length);
     }
-  } else if (!probe && out.claimed === null && !DMESG.test(s)) {
+  } else if (!probe && (out.claimed === null || out.consoleStamp) && !DMESG.test(s)) {
     // A syslog line (computes.log, messages, journalctl short / short-iso / short-precise).
     let t: number | null = null;
     let rest = s;
@@ -210,7 +220,7 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
       }
     }
     if (t !== null) {
-      out.claimed = t;
+      if (!out.consoleStamp) out.claimed = t;
       rest = rest.replace(/^ +/, '');
       const sp = rest.indexOf(' ');
       // A severity word where a hostname would be ("2018-10-30 05:33:14 ERROR 404: Not Found.") is no host.

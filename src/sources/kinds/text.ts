@@ -12,6 +12,7 @@ export const text: LogKind = {
   path: null,
   line: null,
   open: ({ years }) => nodeTextParser(years, false),
+  oneClock: true,
   samples: [
     // xcat-core#602 (a node's xcat.log, 2016: date(1) with the zone)
     { line: 'Thu Jan 14 05:41:15 EST 2016 postscript syncfiles return with 0', source: 'xcat-core#602', claimed: true },
