@@ -243,7 +243,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       // time, not at the file's mtime after everything else; bounded, past that as it comes.
       const placing = f.kind === 'text' || f.kind === 'console';
       let held: LogRecord[] | null = placing ? [] : null;
-      const r = await readLines(f.abs, (line) => {
+      const one = (line: string): void => {
         const rec = reader.read(line);
         if (!rec) return;
         if (held) {
@@ -256,7 +256,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
           held = null;
         }
         engine.feed(rec);
-      }, onBytes);
+      };
+      const r = await readLines(f.abs, f.kind === 'text' ? (line) => reader.lines(line).forEach(one) : one, onBytes);
       for (const h of held ?? []) engine.feed(h);
       if (r.binary) opts.warn(`${f.abs}: binary file, skipped`);
       else if (r.error) opts.warn(`${f.abs}: ${r.error}${r.lines ? ` (read ${r.lines} lines before that)` : ''}`);

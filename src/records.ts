@@ -26,6 +26,7 @@ export class LineReader {
   /** The time of the last line that had one: a line without a time is placed there (raw console text). */
   private lastClaimed: number | null = null;
   private readonly oneClock: boolean;
+  private readonly split: ((line: string) => string[] | null) | null;
   /** Added to a one-writer file's times since its clock was set back (keeps the file's order). */
   private shift = 0;
 
@@ -44,6 +45,12 @@ export class LineReader {
     const k = logKind(kind);
     this.parse = k.open({ reference, years: new YearTracker(reference) });
     this.oneClock = k.oneClock === true;
+    this.split = k.split ?? null;
+  }
+
+  /** The lines one physical line holds (several, when a paste joined them). */
+  lines(line: string): string[] {
+    return (this.split && this.split(line)) || [line];
   }
 
   /** Parse one line (without its newline). `at` overrides the observed time (network input). */

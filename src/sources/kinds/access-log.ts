@@ -15,7 +15,7 @@ function readAccess(raw: string): ParsedLine | null {
   }
   const client = normalizeIp(m[1]!);
   const t = parseApacheTime(m[2]!);
-  const path = m[4]!.replace(/\/{2,}/g, '/');
+  const path = m[4]!.includes('//') ? m[4]!.replace(/\/{2,}/g, '/') : m[4]!;
   const status = Number(m[5]);
   const isAddr = isIpv4(client) || client.includes(':');
   return {

@@ -47,6 +47,8 @@ export interface LogKind {
    * terminal paste): a time that jumps back is that writer's clock being set, not an earlier event.
    */
   oneClock?: boolean;
+  /** A pasted line that holds several (joined by a copy from a web page): its lines, else null. */
+  split?(line: string): string[] | null;
 }
 
 const DHCP_PROGRAMS = /^(?:dhcpd|dhcpd6|kea-dhcp4|kea-dhcp6|dhcrelay)$/;

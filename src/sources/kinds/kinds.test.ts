@@ -35,3 +35,18 @@ test('a syslog message that starts with the sender\'s own date(1) stamp reads wi
   const rec = new LineReader('remote', 'sample/remote', Date.UTC(2016, 11, 31), null).read('<134>Sep 12 21:17:15 localhost xcat: Tue Sep 13 01:18:52 EDT 2016 postscript otherpkgs return with 0', Date.UTC(2016, 8, 12), '10.0.0.9');
   expect(rec?.message).toBe('postscript otherpkgs return with 0');
 });
+
+// xcat-core#5635: updatenode lines that a copy from a rendered thread ran together, and a web
+// table's time column.
+test('a pasted line that holds several xdsh lines reads as those lines', () => {
+  const r = new LineReader('text', 'paste', Date.UTC(2018, 11, 31), null);
+  expect(r.lines('c910f04x35v06: pkgsarray: xcat/xcat-core/xCATsn, 2c910f04x35v06: yum: 0, apt: 0, zypper: 1c910f04x35v06: postscript: otherpkgs exited with code 8')).toEqual([
+    'c910f04x35v06: pkgsarray: xcat/xcat-core/xCATsn, 2',
+    'c910f04x35v06: yum: 0, apt: 0, zypper: 1',
+    'c910f04x35v06: postscript: otherpkgs exited with code 8',
+  ]);
+  expect(r.lines('c910f04x35v06: Running of postscripts has completed. | 3:12:30 PM')).toEqual(['c910f04x35v06: Running of postscripts has completed.']);
+  // A message that names the node again (with a space before it) is one line.
+  expect(r.lines('cn01: Error: cn01: ssh: connect to host cn01 port 22: Connection refused')).toEqual(['cn01: Error: cn01: ssh: connect to host cn01 port 22: Connection refused']);
+  expect(new LineReader('computes', 'computes.log', Date.UTC(2018, 11, 31), null).lines('cn01: a cn01: b')).toEqual(['cn01: a cn01: b']);
+});

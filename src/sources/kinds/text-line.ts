@@ -123,7 +123,12 @@ export function parseDate1(s: string): { t: number; len: number } | null {
  * the message without it. The syslog header's time stays the line's time.
  */
 export function withoutInnerDate(message: string): string {
-  const lead = /^\s*/.exec(message)![0].length;
+  // Read for every syslog line: most start with no weekday, and are left at one character test.
+  let lead = 0;
+  while (message.charCodeAt(lead) === 32) lead++;
+  const c = message.charCodeAt(lead);
+  // M T W F S: the weekdays' initials.
+  if (c !== 77 && c !== 84 && c !== 87 && c !== 70 && c !== 83) return message;
   const d = parseDate1(message.slice(lead));
   return d ? message.slice(lead + d.len).replace(/^\s+/, '') : message;
 }

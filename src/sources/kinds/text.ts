@@ -6,6 +6,36 @@
 import type { LogKind } from './kind';
 import { nodeTextParser } from './node-text';
 
+const XDSH_PREFIX = /^([a-z][\w.-]{0,63}): /;
+/** A time column a web table adds at the end of a copied row (" | 3:12:30 PM"). */
+const TABLE_TIME = /\s+\|\s+\d{1,2}:\d{2}(?::\d{2})?\s?[AP]M\s*$/;
+
+/**
+ * xcat-core#5635: updatenode output copied from a rendered thread, where several `node: ` lines
+ * ran into one ("…zypper: 1c910f04x35v06: postscript: otherpkgs exited with code 8"): the line
+ * is cut where the same prefix starts again glued to the text before it (a message that names
+ * the node has a space before the name).
+ */
+export function splitJoined(line: string): string[] | null {
+  const m = XDSH_PREFIX.exec(line);
+  const timed = TABLE_TIME.test(line);
+  if (!m && !timed) return null;
+  const body = timed ? line.replace(TABLE_TIME, '') : line;
+  if (!m) return [body];
+  const tag = m[0];
+  const out: string[] = [];
+  let start = 0;
+  for (let i = body.indexOf(tag, tag.length); i > 0; i = body.indexOf(tag, i + tag.length)) {
+    const before = body.charCodeAt(i - 1);
+    if (before === 32 || before === 9) continue;
+    out.push(body.slice(start, i));
+    start = i;
+  }
+  if (!out.length && !timed) return null;
+  out.push(body.slice(start));
+  return out;
+}
+
 export const text: LogKind = {
   kind: 'text',
   names: ['text', 'node-xcatlog', 'xcat.log', 'xcatlog', 'journal', 'journalctl', 'paste', 'dmesg'],
@@ -13,6 +43,7 @@ export const text: LogKind = {
   line: null,
   open: ({ years }) => nodeTextParser(years, false),
   oneClock: true,
+  split: splitJoined,
   samples: [
     // xcat-core#602 (a node's xcat.log, 2016: date(1) with the zone)
     { line: 'Thu Jan 14 05:41:15 EST 2016 postscript syncfiles return with 0', source: 'xcat-core#602', claimed: true },
