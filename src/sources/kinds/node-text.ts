@@ -29,7 +29,7 @@ export function nodeTextParser(years: YearTracker, console: boolean): LineParser
     let channel: Channel = console || !(nodeLog || t.prefixNode !== null) ? 'console' : 'node';
     let program = t.program;
     if (t.trace) program = TRACE_PROGRAM;
-    else if (!console && t.syslog) {
+    else if (!console && (t.syslog || t.service)) {
       channel = channelOfMnProgram(t.program, t.pid);
       if (channel === 'syslog') channel = 'node';
     }

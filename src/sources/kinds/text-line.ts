@@ -33,6 +33,8 @@ export interface TextLine {
   consoleStamp: boolean;
   /** The line's time carries its year (date(1), ISO, conserver): it can date a BSD timestamp's year. */
   dated: boolean;
+  /** An MN service's own output (`dhcpd: …` as SysV init shows it): its program, not a node's line. */
+  service: boolean;
 }
 
 /**
@@ -76,6 +78,8 @@ const HOSTISH = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$|^\(none\)$/;
 // and kernel subsystem names (eth0:, sda1:, ata2:, usb 1-1:) are not nodes.
 // Bounded: two open quantifiers around the digit would backtrack quadratically on a long token.
 const NODE_PREFIX = /^([A-Za-z][A-Za-z0-9_-]{0,62}\d[A-Za-z0-9_.-]{0,62}): (?=\S)/;
+// An MN daemon's output as its init script or a terminal shows it (xcat-core#1994: `dhcpd: …`).
+const SERVICE_PREFIX = /^(dhcpd6?|dhcrelay|in\.tftpd|atftpd|named|httpd|kea-dhcp[46]|xcatd): (?=\S| +\S)/;
 const NOT_NODE_PREFIX = /^(?:eth|ens|enp|eno|enP|ib|sd|hd|vd|xvd|nvme|dm-|md|loop|tty|usb|pci|ata|scsi|sr|br|bond|vlan|em|p\d|lo|mlx|hfi|nfs|xfs|ext\d|raid|cpu|node\d+$|irq|acpi|ahci|virtio|fb|i\d{3,4}|dev|mmc|hub|input|rtc|pcie|nvidia|ipmi|dmar|pnp|serial|e1000|igb|ixgbe|bnx|tg3|qla|lpfc|mpt|megaraid|smartpqi|hpsa)/i;
 // A shell prompt with the command typed (pasted terminal sessions): the admin's input, not a log.
 const PROMPT = /^(?:\[[^\]@\s]+@[^\]]+\][#$] ?|[#$] ?(?=[a-z]))/;
@@ -142,7 +146,7 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
   let s = input.includes('\u00b7\u00b7') ? input.replace(/\u00b7{2,}/g, ' ').trimEnd() : input;
   // A CR shown as the two characters `^M` (a paste of `cat -v` or a console log): line end.
   if (s.includes('^M')) s = s.replace(/\^M\s*$/, '');
-  const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false };
+  const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false, service: false };
   if (PROMPT.test(s) || SYSTEMCTL_HEADER.test(s)) {
     out.trace = true;
     return out;
@@ -287,6 +291,13 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
     if (p) {
       out.program = p[1]!;
       out.pid = Number(p[2]);
+    } else if (out.prefixNode === null && out.program === null) {
+      const sp = SERVICE_PREFIX.exec(s);
+      if (sp) {
+        out.program = sp[1]!;
+        out.service = true;
+        s = s.slice(sp[0].length);
+      }
     }
   }
   const rep = REPEATED.exec(s);
