@@ -2,6 +2,7 @@
 // same engine the daemon runs. Damage (unreadable files, corrupt gzip, torn tarballs) is
 // reported and skipped; whatever could be read is analysed.
 
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +17,8 @@ import type { LogRecord } from './types';
 
 /** Untimed lines held at most, per file, waiting for the file's first timed line. */
 const MAX_HELD = 100_000;
-import type { AnalysisDoc } from './diagnose';
+import type { AnalysisDoc, SessionDoc } from './diagnose';
+import { isoLocal } from './sources/timestamps';
 import type { KnowledgeBase } from './types';
 
 export interface AnalyzeOptions {
@@ -224,6 +226,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     done += n;
     opts.progress?.(done, total);
   };
+  /** Loose files that gave lines: a fragment none of whose lines became a session still gets a row. */
+  const fragmentFiles: SilentFile[] = [];
   let filesRead = 0;
   /** Inputs that gave text (not binary, not unreadable from the first byte). */
   let gaveText = 0;
@@ -243,9 +247,13 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       // time, not at the file's mtime after everything else; bounded, past that as it comes.
       const placing = f.kind === 'text' || f.kind === 'console';
       let held: LogRecord[] | null = placing ? [] : null;
+      const seen = { rel: f.rel, node: f.node, lines: 0, firstAt: null as number | null, mtime };
+      fragmentFiles.push(seen);
       const one = (line: string): void => {
         const rec = reader.read(line);
         if (!rec) return;
+        seen.lines++;
+        if (rec.claimed !== null && seen.firstAt === null) seen.firstAt = rec.at;
         if (held) {
           if (rec.claimed === null && held.length < MAX_HELD) {
             held.push(rec);
@@ -294,5 +302,46 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   // Every input was binary or could not be read at all: that is no input (exit 2), not "nothing wrong".
   if (inputs.length && !gaveText) throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
   const doc = engine.snapshot(opts.now);
+  if (engine.fragments) addSilentFragments(doc, engine, fragmentFiles);
   return { doc, engine, filesRead, linesRead, bytesRead: done };
+}
+
+/**
+ * A pasted fragment whose lines this tool does not know (a clean systemd boot, an installer's
+ * event list) is not "nothing here": it gets a row with no outcome that says so.
+ */
+interface SilentFile {
+  rel: string;
+  node: string | null;
+  lines: number;
+  firstAt: number | null;
+  mtime: number;
+}
+
+function addSilentFragments(doc: AnalysisDoc, engine: Engine, files: SilentFile[]): void {
+  const used = new Set<string>();
+  for (const s of doc.sessions) for (const t of engine.timelineOf(s.id) ?? []) used.add(t.source);
+  for (const g of doc.groups) for (const e of g.evidence) used.add(e.source);
+  for (const f of files) {
+    if (!f.lines || used.has(f.rel)) continue;
+    const at = isoLocal(f.firstAt ?? f.mtime);
+    const s: SessionDoc = {
+      id: createHash('sha1').update(`file:${f.rel}`).digest('hex').slice(0, 12),
+      mac: null,
+      ips: [],
+      node: f.node,
+      identity: f.node ? 'name' : 'file',
+      outcome: 'unknown',
+      stage: 'none',
+      startedAt: at,
+      endedAt: null,
+      rootCause: null,
+      symptoms: [],
+      milestones: [],
+      attempts: 1,
+      unknownErrors: [],
+      note: `${f.lines} line${f.lines === 1 ? '' : 's'} of ${f.rel}, none that says how provisioning went`,
+    };
+    doc.sessions.push(s);
+  }
 }

@@ -57,6 +57,8 @@ export interface SessionDoc {
   stall?: { last: string | null; next: string | null; waitedS: number; normalS: number; open: Evidence | null };
   loop?: { attempts: number; breaks: string[] };
   unknownErrors: { template: string; evidence: Evidence[] }[];
+  /** Why the session says little (a fragment none of whose lines this tool knows). */
+  note?: string;
 }
 
 export interface GroupDoc {

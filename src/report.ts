@@ -160,6 +160,7 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
   const unknown = doc.sessions.filter((s) => s.outcome === 'unknown' && !s.rootCause);
   if (unknown.length) {
     out.push('', `${c(colourOf.unknown!, 'NO OUTCOME IN THE INPUT')} ${unknown.length}: ${listNames(unknown.map((s) => `${nameOf(s)}(${s.stage})`))}`);
+    for (const s of unknown.filter((x) => x.note).slice(0, 5)) out.push(`  ${cut(safe(s.note!), 2)}`);
   }
   const running = doc.sessions.filter((s) => s.outcome === 'running');
   if (running.length) {
