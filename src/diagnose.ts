@@ -669,19 +669,26 @@ function buildOne(
   const v = verdictOf(a, f, rules, now, superseded, scale);
   // A fragment (offline: loose files, or a file that names no machine) that neither ended nor
   // ran late shows no outcome: unknown, not running; its warnings are still the best lead. One
-  // whose last known line starts a step that never ended (a download, a postscript) stopped in
-  // it, as far as anything shows: stalled there.
+  // that stops inside a step the line itself says is stuck (dracut's initqueue timeout, an iPXE
+  // transfer that never said ok) stalled there; inside an ordinary step (a postscript, a
+  // download just started) the input may simply have been cut: no outcome, and a note saying so.
   let cutShort: Entry | null = null;
+  let note: string | undefined;
   if (fragment && v.outcome === 'running') {
-    cutShort = endsMidStep(a, f);
-    if (cutShort) {
+    const open = endsMidStep(a, f);
+    if (open && open.pattern!.severity !== 'info') {
+      cutShort = open;
       v.outcome = 'stalled';
-      v.stall = { ...stallOf(f, rules, now, scale), open: cutShort };
-    } else v.outcome = 'unknown';
+      v.stall = { ...stallOf(f, rules, now, scale), open };
+    } else {
+      v.outcome = 'unknown';
+      if (open) note = `The input stops while this step was under way: ${fillTemplate(open.pattern!.title, open.fields)}`;
+    }
   }
   const endedAt = v.outcome === 'succeeded' || v.outcome === 'failed' ? (f.end?.rec.at ?? f.last) : superseded;
   const doc = baseDoc(machine, mac, a.entries, f, name, v.outcome, endedAt);
   if (v.stall) doc.stall = stallDoc(v.stall);
+  if (note) doc.note = note;
   const extra: Record<string, string> = {};
   if (name) extra.node = name;
   if (mac) extra.mac = mac;

@@ -44,6 +44,7 @@ const KNOWN_MISSES: Record<string, string> = {
   'xcat-core-2746-ubuntu1404-diskless-mypostscript-404': "the thread states no cause; the 404 on mypostscript.<node> is xcatdsklspost's first try before getpostscript.awk (the node's own next line says so), and the excerpt ends mid-postbootscripts",
   'xcat-core-6508-ubuntu-nonclean-disk-hang': MID_STEP,
   'xcat-core-274-rhels72-s822lc-diskless-hang-after-switch-root': "the console stops while systemd starts the diskless image (its only error-looking line is systemd skipping an uninstalled unit); the hang is in the thread's words only",
+  'xcat-core-6007-rh8-p9-postbooting': "the node's xcat.log stops as %post starts downloading the postscripts (a clean excerpt cut at a step start reads the same, xcat-core#5838): no outcome in the input, the stop is in the thread's words only",
   'xcat-core-6839-rhel82-uefi-elilo-reboot': "one pass of the UEFI chain up to initrd.img; the reboots are in the thread only",
   'xcat-core-6931-gocons-ipxe-genesis-stuck': MID_STEP,
   'xcat-core-905-sles114-lpar-debugmode2-settrace': MID_STEP,

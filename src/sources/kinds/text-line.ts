@@ -78,6 +78,9 @@ const HOSTISH = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$|^\(none\)$/;
 // and kernel subsystem names (eth0:, sda1:, ata2:, usb 1-1:) are not nodes.
 // Bounded: two open quantifiers around the digit would backtrack quadratically on a long token.
 const NODE_PREFIX = /^([A-Za-z][A-Za-z0-9_-]{0,62}\d[A-Za-z0-9_.-]{0,62}): (?=\S)/;
+// A file name and a colon glued to a timestamp: grep's prefix when it searched several files.
+export const GREP_FILE = /^[\w./-]{1,200}:(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} |\d{4}-\d{2}-\d{2}[T ]\d{2}:)/;
+const TAIL_HEADER = /^==> .+ <==$/;
 // An MN daemon's output as its init script or a terminal shows it (xcat-core#1994: `dhcpd: …`).
 const SERVICE_PREFIX = /^(dhcpd6?|dhcrelay|in\.tftpd|atftpd|named|httpd|kea-dhcp[46]|xcatd): (?=\S| +\S)/;
 const NOT_NODE_PREFIX = /^(?:eth|ens|enp|eno|enP|ib|sd|hd|vd|xvd|nvme|dm-|md|loop|tty|usb|pci|ata|scsi|sr|br|bond|vlan|em|p\d|lo|mlx|hfi|nfs|xfs|ext\d|raid|cpu|node\d+$|irq|acpi|ahci|virtio|fb|i\d{3,4}|dev|mmc|hub|input|rtc|pcie|nvidia|ipmi|dmar|pnp|serial|e1000|igb|ixgbe|bnx|tg3|qla|lpfc|mpt|megaraid|smartpqi|hpsa)/i;
@@ -146,7 +149,15 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
   let s = input.includes('\u00b7\u00b7') ? input.replace(/\u00b7{2,}/g, ' ').trimEnd() : input;
   // A CR shown as the two characters `^M` (a paste of `cat -v` or a console log): line end.
   if (s.includes('^M')) s = s.replace(/\^M\s*$/, '');
+  // `grep PATTERN FILE…` names the file before each line (xcat-core#5838: `computes.log:Nov 27 …`);
+  // `tail -v`/`head` of several files print a header between them.
+  const gp = GREP_FILE.exec(s);
+  if (gp) s = s.slice(gp[0].length);
   const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false, service: false };
+  if (TAIL_HEADER.test(s)) {
+    out.separator = true;
+    return out;
+  }
   if (PROMPT.test(s) || SYSTEMCTL_HEADER.test(s)) {
     out.trace = true;
     return out;
