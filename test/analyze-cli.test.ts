@@ -225,6 +225,30 @@ describe('xtriage analyze', () => {
     expect((JSON.parse(u.stdout) as AnalysisDoc).sessions.map((x) => x.outcome)).toEqual(['unknown']);
   });
 
+  // Never silence on a paste: lines nothing knows still make a row that says so (xcat-core#5421, a
+  // clean systemd boot), and a paste cut inside a step says where it stops (xcat-core#5838).
+  test('a fragment nothing recognises gets a row with no outcome and a note; one cut inside a step says where', () => {
+    const root = tmp();
+    const boot = path.join(root, 'boot.txt');
+    fs.writeFileSync(boot, ['[  OK  ] Started Permit User Sessions.', '         Starting Hold until boot process finishes up...', ''].join('\n'));
+    const r = xtriage(['analyze', boot, '--json']);
+    expect(r.status).toBe(0);
+    const [s] = (JSON.parse(r.stdout) as AnalysisDoc).sessions;
+    expect(s).toMatchObject({ outcome: 'unknown', rootCause: null, note: '2 lines of boot.txt, none that says how provisioning went' });
+    expect(xtriage(['analyze', boot]).stdout).toContain('2 lines of boot.txt, none that says how provisioning went');
+    const cut = path.join(root, 'computes.log');
+    fs.writeFileSync(cut, [
+      'computes.log:Nov 27 06:20:02 bybc0609 xcat.deployment.postscript INFO postscript end...: syslog return with 0',
+      'computes.log:Nov 27 06:20:02 bybc0609 xcat.deployment.postscript INFO postscript start..: remoteshell',
+      '',
+    ].join('\n'));
+    const c = xtriage(['analyze', cut, '--json']);
+    expect(c.status).toBe(0);
+    const [t] = (JSON.parse(c.stdout) as AnalysisDoc).sessions;
+    expect(t).toMatchObject({ node: 'bybc0609', outcome: 'unknown', note: expect.stringContaining('stops while this step was under way') });
+    expect(t!.note).toContain('remoteshell');
+  });
+
   test('a log tree: a file of no known name is read when its lines parse, one that does not is left alone', () => {
     const root = tmp();
     makeTree(root);
