@@ -74,6 +74,9 @@ export function healthLine(h: Health | null, rate: number | null): Line {
   ];
   if (h.backlogDropped) line.push(span(`  backlog dropped ${h.backlogDropped}`, 'error'));
   if (h.replaying) line.push(span('  replaying spool…', 'warn'));
+  // What the daemon cannot read goes first, where a narrow terminal still shows it.
+  const n = h.unreadable?.count ?? 0;
+  if (n > 0) line.unshift(span(`cannot read ${n} log path${n === 1 ? '' : 's'} (journalctl -u xtriaged)`, 'error'), span('  '));
   return line;
 }
 
