@@ -79,6 +79,10 @@ describe('symptoms', () => {
       expect.stringMatching(/^ {2}- xcatd refused credentials {2}\(explained/),
     ]);
     expect(text.find((l) => /SYMPTOMS/.test(l))).toMatch(/SYMPTOMS 2/);
+    // "1 line kept", not "1 lines kept".
+    const one = { ...cn01, timeline: [{ at: '2026-11-24T10:20:00+00:00', source: 'messages', line: 'x', pattern: null, severity: null, stage: null, count: 1, lastAt: null }], otherAttempts: [] };
+    const hint = nodeRows({ session: cn01, detail: one, medians: new Map(), open: 'all', width: 100, now: 0 }).map((r) => plainText(r.render(100))).find((l) => /kept for this session/.test(l));
+    expect(hint).toMatch(/^ {2}1 line kept for this session/);
   });
 });
 

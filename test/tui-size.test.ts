@@ -95,6 +95,8 @@ describe('80×24', () => {
     expect(lost).toMatch(/^\s+STALLED\s/);
     expect(lost.split(LOST_MAC)).toHaveLength(2); // once
     expect(lost).toMatch(/Got an address, never fetched/);
+    // Lines on the cluster screen (unrecognised errors, evidence) show the message, not the header.
+    expect(screen).not.toMatch(/<16\d>1 /);
     const cn04 = rows.find((r) => /\bcn04\b/.test(r))!;
     expect(cn04).toMatch(/\bcn04\s+\S+\s+\S/);
     expect(cn04).not.toMatch(/52:54:00:05:00:04/); // MAC and IP columns went first at 80

@@ -6,7 +6,7 @@ import type { AnalysisDoc, GroupDoc, SessionDoc } from '../diagnose';
 import type { Health } from './store';
 import { span, outcomeTone, type Line } from './style';
 import { textRow, type Row } from './row';
-import { clock, compareNames, countOutcomes, duration, isFailing, ms, nameOf, OUTCOME_RANK, OUTCOMES, outcomeCell, outcomeWord, pad, plural } from './format';
+import { clock, compareNames, countOutcomes, displayLine, duration, isFailing, ms, nameOf, OUTCOME_RANK, OUTCOMES, outcomeCell, outcomeWord, pad, plural } from './format';
 import { describeQuery, textMatcher, type Query } from './query';
 
 export interface ClusterData {
@@ -24,7 +24,7 @@ function unknownLines(data: ClusterData): Line[] {
   if (!list.length) return [];
   const out: Line[] = [[span('UNRECOGNISED ERROR LINES', 'heading'), span(`  ${list.length} template${list.length === 1 ? '' : 's'}, no pattern knows them`)]];
   for (const u of list.slice(0, 10)) {
-    out.push([span(`  ${String(u.count).padStart(5)}×  `, 'bold'), span(`${u.failingSessions} failing / ${u.succeededSessions} succeeded  `, 'dim'), span(u.example.line)]);
+    out.push([span(`  ${String(u.count).padStart(5)}×  `, 'bold'), span(`${u.failingSessions} failing / ${u.succeededSessions} succeeded  `, 'dim'), span(displayLine(u.example.line))]);
   }
   return out;
 }
@@ -226,7 +226,7 @@ export class ClusterRows {
       const g = ng.g;
       if (g.remedy) groupRows.push(textRow(`gr:${ng.key}`, [span('      remedy   ', 'bold'), span(g.remedy)]));
       for (const [i, e] of g.evidence.slice(0, 3).entries()) {
-        groupRows.push(textRow(`ge:${ng.key}:${i}`, [span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(e.line)]));
+        groupRows.push(textRow(`ge:${ng.key}:${i}`, [span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(displayLine(e.line))]));
       }
       const list = members.map((id) => data.sessions.get(id)).filter((s): s is SessionDoc => !!s);
       list.sort((a, b) => compareNames(nameOf(a), nameOf(b)));
@@ -302,7 +302,7 @@ export function clusterText(data: ClusterData, now = Date.now()): Line[] {
     for (const n of g.nodes) if (!names.includes(n)) names.push(n);
     for (const id of g.sessions) inGroup.add(id);
     if (names.length) out.push([span('      nodes    ', 'bold'), span(names.slice(0, 24).join(' ') + (names.length > 24 ? ` … (+${names.length - 24} more)` : ''))]);
-    for (const [i, e] of g.evidence.slice(0, 2).entries()) out.push([span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(e.line)]);
+    for (const [i, e] of g.evidence.slice(0, 2).entries()) out.push([span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(displayLine(e.line))]);
     if (g.remedy) out.push([span('      remedy   ', 'bold'), span(g.remedy)]);
   }
   const rows = new ClusterRows();
