@@ -175,8 +175,7 @@ export function loadConfigFile(file: string, base: DaemonConfig, opts: { checkSy
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new ConfigError(`${file}:${e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(e.pos[0]).line : 0)}: ${e.message.split('\n')[0]}`);
+    throw new ConfigError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(e.pos[0]).line : 0)}: ${e.message.split('\n')[0]}`).join('\n'));
   }
   const cfg: DaemonConfig = { ...base };
   if (doc.contents === null) return cfg;
