@@ -140,6 +140,16 @@ describe('configuration problems', () => {
     ]);
   });
 
+  test('YAML syntax errors: every one named with its line', () => {
+    const file = path.join(dir, 'syntax.yaml');
+    fs.writeFileSync(file, 'udp: ["127.0.0.1:0"]\nstate: /tmp/x\nstate: /tmp/y\nlogs: /var/log\nlogs: /tmp\n');
+    const r = spawnSync(process.execPath, [path.join(DIST, 'xtriaged.js'), '--config', file], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toBe('xtriaged: refusing to start: 2 problems in the configuration:');
+    expect(lines.slice(1).map((l) => /^xtriaged: {3}(\S+?:\d+): Map keys must be unique/.exec(l)?.[1])).toEqual([`${file}:3`, `${file}:5`]);
+  });
+
   test('a listen address that cannot be bound names the key and line it came from', async () => {
     const port = await freePort();
     const file = path.join(dir, 'bind.yaml');
