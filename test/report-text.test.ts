@@ -172,6 +172,8 @@ describe('log lines', () => {
 
   test("a file's syslog date goes (the time column has it); other lines are kept as they are", () => {
     expect(displayLine('Nov 24 10:00:41 mn01 dhcpd[1234]: DHCPDISCOVER from 52:54:00:aa:bb:01 via ens4')).toBe('mn01 dhcpd[1234]: DHCPDISCOVER from 52:54:00:aa:bb:01 via ens4');
+    // rsyslog's RSYSLOG_FileFormat (high-precision ISO stamps) likewise.
+    expect(displayLine('2026-12-07T09:44:22.477000+00:00 mn01 xcat[2485]: xcatd: received a connection request')).toBe('mn01 xcat[2485]: xcatd: received a connection request');
     const access = '10.0.0.11 - - [24/Nov/2026:10:00:46 +0000] "GET /x HTTP/1.1" 200 500 "-" "iPXE"';
     expect(displayLine(access)).toBe(access);
     expect(displayLine('<not a header')).toBe('<not a header');

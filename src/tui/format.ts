@@ -74,6 +74,8 @@ export function countOutcomes(sessions: Iterable<SessionDoc>): Record<OutcomeNam
 
 const RFC5424 = /^<\d{1,3}>1 \S+ (\S+) (\S+) (\S+) \S+ (?:-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?: (?:\uFEFF)?([\s\S]*))?$/;
 const BSD_STAMP = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+ [\s\S]*)$/;
+/** rsyslog's RSYSLOG_FileFormat: an ISO stamp, then host and tag as in BSD syslog. */
+const ISO_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) (\S+ \S+: [\s\S]*)$/;
 const BSD_WITH_PRI = /^<\d{1,3}>(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) ([\s\S]*)$/;
 
 /**
@@ -103,6 +105,6 @@ export function displayLine(raw: string): string {
     break;
   }
   // A file's syslog line: its date is the time column already.
-  const f = BSD_STAMP.exec(line);
+  const f = BSD_STAMP.exec(line) ?? ISO_STAMP.exec(line);
   return f ? f[1]! : line;
 }
