@@ -119,23 +119,127 @@ function isTarball(file: string): boolean {
   return /\.(?:tar|tar\.gz|tgz|tar\.xz|tar\.bz2)$/.test(file);
 }
 
-async function extractTarball(file: string, warn: (m: string) => void): Promise<string> {
-  const tar = await import('tar');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xtriage-bundle-'));
+/**
+ * A file of JSON that is not a log: one pretty-printed document (an inventory, a REST answer),
+ * or JSON lines none of which has a log's time or message field (goconserver's and other
+ * structured logs have them, and are read).
+ */
+function isJsonDocument(file: string): boolean {
   try {
-    await tar.x({
-      file,
-      cwd: dir,
-      strict: false,
-      preservePaths: false,
-      filter: (_p: string, entry: unknown) => {
-        const t = (entry as { type?: string }).type;
-        return t === 'File' || t === 'OldFile' || t === 'Directory' || t === 'ContiguousFile';
-      },
-      onwarn: (_code: string, message: string) => warn(`${file}: ${message}`),
+    if (fs.statSync(file).size > 64 * 1024 * 1024) return false;
+    const text = fs.readFileSync(file, 'utf8').trim();
+    if (!/^[[{]/.test(text)) return false;
+    const lines = text.split('\n').filter((l) => l.trim());
+    if (lines.length > 1) {
+      try {
+        JSON.parse(text);
+        return true; // one document over several lines
+      } catch {
+        /* JSON lines, or not JSON */
+      }
+    }
+    const LOGGISH = /^(?:@?timestamp|time|ts|at|date|msg|message|log|level)$/i;
+    for (const l of lines) {
+      let v: unknown;
+      try {
+        v = JSON.parse(l);
+      } catch {
+        return false; // not JSON throughout: let the log readers judge it
+      }
+      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => LOGGISH.test(k))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The decompressor a tarball needs, by its first bytes (the name may lie): null for a plain tar. */
+function compressionOf(file: string): 'gzip' | 'xz' | 'bzip2' | 'zstd' | null {
+  const b = Buffer.alloc(6);
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, b, 0, 6, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+  if (b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (b.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  if (b.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return null;
+}
+
+/**
+ * Unpacks a tarball (plain, gzip, or xz/bzip2/zstd through the system's decompressor) into a
+ * temporary directory. A damaged one (truncated, corrupt) gives what could be unpacked before
+ * the damage and one line saying so.
+ */
+async function extractTarball(file: string, warn: (m: string) => void, cleanup: string[]): Promise<string> {
+  const tar = await import('tar');
+  const zlib = await import('node:zlib');
+  const { spawn } = await import('node:child_process');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xtriage-bundle-'));
+  cleanup.push(dir);
+  const problems: string[] = [];
+  let files = 0;
+  const unpack = new tar.Unpack({
+    cwd: dir,
+    strict: false,
+    preservePaths: false,
+    filter: (_p: string, entry: unknown) => {
+      const t = (entry as { type?: string }).type;
+      if (t === 'File' || t === 'OldFile' || t === 'ContiguousFile') files++;
+      return t === 'File' || t === 'OldFile' || t === 'Directory' || t === 'ContiguousFile';
+    },
+    onwarn: (_code: string, message: string) => problems.push(message),
+  });
+  const done = new Promise<void>((resolve) => {
+    unpack.on('close', () => resolve());
+    unpack.on('error', (e: Error) => {
+      problems.push(e.message);
+      resolve();
     });
-  } catch (e) {
-    warn(`${file}: damaged archive, analysing what could be read (${(e as Error).message})`);
+  });
+  const input = fs.createReadStream(file);
+  input.on('error', (e) => {
+    problems.push(e.message);
+    unpack.end();
+  });
+  const kind = compressionOf(file);
+  let source: NodeJS.ReadableStream = input;
+  if (kind === 'gzip') {
+    const gunzip = zlib.createGunzip();
+    gunzip.on('error', (e) => {
+      problems.push(e.message);
+      unpack.end();
+    });
+    source = input.pipe(gunzip);
+  } else if (kind) {
+    const tool = kind === 'bzip2' ? 'bzip2' : kind;
+    const child = spawn(tool, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      problems.push(e.code === 'ENOENT' ? `${tool} is not installed, which a ${kind}-compressed tarball needs` : e.message);
+      unpack.end();
+    });
+    child.on('close', (code) => {
+      if (code) problems.push(err.trim().split('\n').pop() || `${tool} exited ${code}`);
+    });
+    child.stdin.on('error', () => undefined);
+    input.pipe(child.stdin);
+    source = child.stdout;
+  }
+  source.pipe(unpack);
+  await done;
+  if (problems.length) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    warn(`${file}: damaged archive: ${problems[0]}${more}; analysing the ${files} file${files === 1 ? '' : 's'} that could be unpacked`);
   }
   return dir;
 }
@@ -160,6 +264,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   let wholeLogs = false;
   /** The latest time with a year in the loose files: the year of their BSD stamps (a 2016 paste is not this year's). */
   let dated: number | null = null;
+  /** Directories and bundles that held no log file, files that are not logs: with nothing else to read, the reason for exit 2. */
+  const empty: string[] = [];
   for (let p of opts.paths) {
     let displayName: string | null = null;
     if (p === '-') {
@@ -179,17 +285,25 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     if (st.isDirectory()) {
       readable++;
       wholeLogs = true;
-      for (const f of findMnFiles(p, opts.warn, identityFiles)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
+      const found = findMnFiles(p, opts.warn, identityFiles);
+      if (!found.length) empty.push(`${p}: no log file in it (nothing named or read like messages, xcat/, httpd/, consoles/)`);
+      for (const f of found) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
     } else if (isTarball(p)) {
       readable++;
-      const dir = await extractTarball(p, opts.warn);
-      cleanup.push(dir);
+      const dir = await extractTarball(p, opts.warn, cleanup);
       wholeLogs = true;
-      for (const f of findMnFiles(dir, opts.warn, identityFiles)) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
+      const found = findMnFiles(dir, opts.warn, identityFiles);
+      if (!found.length) empty.push(`${p}: no log file in it`);
+      for (const f of found) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
     } else {
       // A single log file: what it holds decides (its name is the hint); --as overrides both.
       const byPath = classify(p.split(path.sep).slice(-2).join('/'));
       const sniffed = sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t)));
+      if (!opts.as && sniffed !== 'capture' && isJsonDocument(p)) {
+        // An inventory, a REST answer, a config: structured data, not lines of a log.
+        empty.push(`${displayName ?? p}: JSON, not a log`);
+        continue;
+      }
       const kind = opts.as ?? sniffed ?? 'text';
       readable++;
       if (kind === 'capture') {
@@ -210,6 +324,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   }
   // Loose files and pasted text are fragments; a tree or a bundle is an MN's logs.
   engine.fragments = !wholeLogs;
+  if (!inputs.length && empty.length) throw new UsageError(`nothing could be read: ${empty.join('; ')}`);
   if (!readable) throw new UsageError('no input: give a log directory, an xcatsnap tarball, a log file, - (standard input) or a capture file');
 
   for (const f of identityFiles) engine.learn(readIdentityFile(f, opts.warn));

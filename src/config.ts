@@ -2,10 +2,11 @@
 // file (/etc/xtriage/xtriaged.yaml in production), then command-line flags. A bad file makes
 // the daemon refuse to start with the file, line and key named.
 
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, type Node as YamlNode, type Pair } from 'yaml';
 import { defaultSocket } from './api/client';
 import { makeTrust, parseListenAddress } from './sources/syslog-receiver';
 
@@ -46,9 +47,29 @@ export interface DaemonConfig {
   analysisNice: number;
   /** As analysisNice, while the analysis is far behind (a flood): 19 by default. */
   floodNice: number;
+  /** Where each value set by a file came from ("FILE:LINE"), for messages about it later (a listen address that cannot be bound). */
+  origins?: Partial<Record<keyof DaemonConfig, string>>;
 }
 
+/** The configuration cannot be used; the message has one line per problem (file:line: key "…": why). */
 export class ConfigError extends Error {}
+class KeyProblem extends Error {}
+
+/** A group by name (or number) in the group database, or null. */
+export function groupExists(name: string): boolean {
+  if (/^\d+$/.test(name)) return true;
+  try {
+    if (fs.readFileSync('/etc/group', 'utf8').split('\n').some((l) => l.split(':')[0] === name)) return true;
+  } catch {
+    /* no /etc/group: ask NSS */
+  }
+  try {
+    execFileSync('getent', ['group', name], { stdio: ['ignore', 'ignore', 'ignore'] });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function defaultStateDir(): string {
   if (process.env.STATE_DIRECTORY) return process.env.STATE_DIRECTORY.split(':')[0]!;
@@ -140,8 +161,11 @@ export function listenAddressProblem(spec: string): string | null {
   }
 }
 
-/** Reads a config file over `base`. Throws ConfigError naming file, line and key. */
-export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
+/**
+ * Reads a config file over `base`. Throws ConfigError naming file, line and key of every bad value.
+ * `checkSystem` (the daemon): also that the names it gives exist on this machine (socketGroup).
+ */
+export function loadConfigFile(file: string, base: DaemonConfig, opts: { checkSystem?: boolean } = {}): DaemonConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -151,20 +175,29 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new ConfigError(`${file}:${e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(e.pos[0]).line : 0)}: ${e.message.split('\n')[0]}`);
+    throw new ConfigError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(e.pos[0]).line : 0)}: ${e.message.split('\n')[0]}`).join('\n'));
   }
   const cfg: DaemonConfig = { ...base };
   if (doc.contents === null) return cfg;
   if (!isMap(doc.contents)) throw new ConfigError(`${file}:1: the config must be a mapping of keys to values`);
   const lineOf = new Map<string, number>();
+  /** Every bad value, each with file, line and key: an admin fixes them all in one go. */
+  const problems: string[] = [];
   for (const item of doc.contents.items) {
+    try {
+      checkItem(item);
+    } catch (e) {
+      if (!(e instanceof KeyProblem)) throw e;
+      problems.push(e.message);
+    }
+  }
+  function checkItem(item: Pair<unknown, unknown>): void {
     const key = isScalar(item.key) ? String(item.key.value) : '?';
     const line = (item.key as YamlNode).range ? lc.linePos((item.key as YamlNode).range![0]).line : 0;
     lineOf.set(key, line);
     const spec = KEYS[key];
     const fail = (what: string): never => {
-      throw new ConfigError(`${file}:${line}: key "${key}": ${what}`);
+      throw new KeyProblem(`${file}:${line}: key "${key}": ${what}`);
     };
     if (!spec) fail(`unknown key (known: ${Object.keys(KEYS).join(', ')})`);
     const v = (item.value as YamlNode | null)?.toJSON?.() ?? (isScalar(item.value) ? item.value.value : item.value);
@@ -192,6 +225,7 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
         break;
       case 'stringOrNull':
         if (v !== null && (typeof v !== 'string' || !v.trim())) fail('expected a name or null');
+        if (opts.checkSystem && spec!.field === 'socketGroup' && typeof v === 'string' && !groupExists(v)) fail(`group "${v}" does not exist (create it: groupadd -r ${v}; the packages do)`);
         set(v);
         break;
       case 'paths':
@@ -262,8 +296,11 @@ export function loadConfigFile(file: string, base: DaemonConfig): DaemonConfig {
   // Across keys.
   if (cfg.spoolMaxTotalBytes < cfg.spoolMaxFileBytes) {
     const key = lineOf.has('spoolMaxTotalBytes') ? 'spoolMaxTotalBytes' : 'spoolMaxFileBytes';
-    throw new ConfigError(`${file}:${lineOf.get(key) ?? 0}: key "${key}": spoolMaxTotalBytes (${cfg.spoolMaxTotalBytes}) is below spoolMaxFileBytes (${cfg.spoolMaxFileBytes})`);
+    problems.push(`${file}:${lineOf.get(key) ?? 0}: key "${key}": spoolMaxTotalBytes (${cfg.spoolMaxTotalBytes}) is below spoolMaxFileBytes (${cfg.spoolMaxFileBytes})`);
   }
+  if (problems.length) throw new ConfigError(problems.join('\n'));
+  cfg.origins = { ...base.origins };
+  for (const [key, line] of lineOf) if (KEYS[key]) cfg.origins[KEYS[key]!.field] = `${file}:${line}`;
   return cfg;
 }
 

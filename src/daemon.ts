@@ -17,6 +17,7 @@ import type { BatchReader } from './sources/batch';
 import { DAEMON_NODE_FLAGS, lowerOtherThreads, setOtherThreads } from './thread-priority';
 import { compactHeap } from './heap-compact';
 import { Tailer, type TailLine, type ResumePos } from './sources/tailer';
+import { unreadableLogs } from './sources/access-check';
 import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from './store/spool';
 import { StateDb } from './store/state-db';
 import { ApiServer } from './api/server';
@@ -28,6 +29,8 @@ import type { AnalysisDoc, SessionDoc } from './diagnose';
 /** Work items waiting for the engine: a batch of received messages (decoded as taken) or an MN line. */
 type Item = { kind: 'remote'; r: BatchReader } | { kind: 'mn'; l: TailLine };
 
+/** How often the logs tree is checked for what cannot be read. */
+const ACCESS_CHECK_MS = 3000;
 const SLICE = 2000;
 const SLICE_MS = 5;
 const MAX_BACKLOG = 2_000_000;
@@ -105,6 +108,9 @@ export class Daemon {
   private lastSnapshotMs = 0;
   private timer: NodeJS.Timeout | null = null;
   private healthTimer: NodeJS.Timeout | null = null;
+  /** Paths in the logs tree that cannot be read (path → why), checked at start and every ACCESS_CHECK_MS. */
+  private unreadable = new Map<string, string>();
+  private accessTimer: NodeJS.Timeout | null = null;
   private freezeTimer: NodeJS.Timeout | null = null;
   private frozenSinceCompact = 0;
   private lastFreeze = 0;
@@ -227,6 +233,11 @@ export class Daemon {
         onNotice: (l) => this.log(`tailer: ${l}`),
       });
       this.log(`tailing ${cfg.logs}`);
+      // What cannot be read is said at start and whenever that changes, and counted in /v1/health.
+      this.checkAccess(cfg.logs);
+      const logs = cfg.logs;
+      this.accessTimer = setInterval(() => this.checkAccess(logs), ACCESS_CHECK_MS);
+      this.accessTimer.unref();
     }
     this.timer = setInterval(() => this.tick(), SNAPSHOT_MS);
     // Memory: a machine done with its install keeps its lines compressed until it sends again
@@ -558,6 +569,20 @@ export class Daemon {
     return { ...s, timeline: this.engine.timelineOf(id) ?? [], otherAttempts: others };
   }
 
+  private checkAccess(logs: string): void {
+    let now: Map<string, string>;
+    try {
+      now = unreadableLogs(logs);
+    } catch (e) {
+      now = new Map([[logs, (e as Error).message]]);
+    }
+    for (const [p, why] of now) {
+      if (this.unreadable.get(p) !== why) this.log(`cannot read ${p}: ${why}; its lines are not read (run as a user who can read it; the unit gives CAP_DAC_READ_SEARCH)`);
+    }
+    for (const p of this.unreadable.keys()) if (!now.has(p)) this.log(`${p} can be read again`);
+    this.unreadable = now;
+  }
+
   health(): Record<string, unknown> {
     const r = this.receiver?.stats();
     const pendingLag = this.dirty ? Date.now() - this.oldestDirty : 0;
@@ -594,6 +619,8 @@ export class Daemon {
       spool: this.receiver?.spool() ?? null,
       mnlog: this.mnSpool.stats(),
       tailer: this.tailer?.stats() ?? null,
+      /** Files and directories of the logs tree that cannot be read (at most 50 listed). */
+      unreadable: { count: this.unreadable.size, paths: [...this.unreadable].slice(0, 50).map(([p, why]) => ({ path: p, reason: why })) },
       sessions: counts,
       hooks: { runs: this.hookRuns, failures: this.hookFailures },
       patternProblems: this.kbProblems.length,
@@ -628,6 +655,7 @@ export class Daemon {
     const causes = new Map<string, number>();
     for (const s of this.doc.sessions) if (s.rootCause) causes.set(s.rootCause.pattern, (causes.get(s.rootCause.pattern) ?? 0) + 1);
     metric('xtriage_root_causes', 'gauge', 'Sessions by root-cause pattern.', [...causes].map(([p, n]) => [`{pattern="${p.replace(/["\\\n]/g, '_')}"}`, n]));
+    metric('xtriage_unreadable_paths', 'gauge', 'Files and directories of the logs tree that cannot be read.', [['', this.unreadable.size]]);
     metric('xtriage_snapshot_seconds', 'gauge', 'Time the last diagnosis took.', [['', this.lastSnapshotMs / 1000]]);
     return `${lines.join('\n')}\n`;
   }
@@ -659,6 +687,7 @@ export class Daemon {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     if (this.healthTimer) clearInterval(this.healthTimer);
+    if (this.accessTimer) clearInterval(this.accessTimer);
     if (this.freezeTimer) clearInterval(this.freezeTimer);
     await this.receiver?.close();
     const r = this.receiver?.stats();

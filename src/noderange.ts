@@ -63,3 +63,46 @@ function range(a: string, b: string): string[] {
 export function inNoderange(node: string, range: string): boolean {
   return expandNoderange(range).includes(node);
 }
+
+/** What is wrong with a noderange's syntax (unbalanced brackets, a range that is not N-M), or null. */
+export function noderangeProblem(range: string): string | null {
+  if (!range.trim()) return 'empty';
+  let depth = 0;
+  for (const c of range) {
+    if (c === '[') depth++;
+    if (c === ']') depth--;
+    if (depth < 0) return "a ']' without its '['";
+    if (depth > 1) return 'nested brackets';
+  }
+  if (depth) return "a '[' without its ']'";
+  for (const part of splitTop(range.trim())) {
+    for (const m of part.matchAll(/\[([^\]]*)\]/g)) {
+      const r = /^(\d+)-(\d+)$/.exec(m[1]!);
+      if (!r) return `[${m[1]}] is not a numeric range like [001-064]`;
+      if (Number(r[2]) < Number(r[1])) return `[${m[1]}] runs backwards`;
+    }
+  }
+  return null;
+}
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The `max` names closest (by edit distance) to any name a spec expands to, closest first. */
+export function nearestNames(spec: string, names: Iterable<string>, max = 5): string[] {
+  const wanted = [...expandNoderange(spec).slice(0, 200), ...spec.split(',')].map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const scored = [...new Set(names)].map((n) => ({ n, d: Math.min(...wanted.map((w) => distance(w, n.toLowerCase()))) }));
+  scored.sort((x, y) => x.d - y.d || x.n.localeCompare(y.n, 'en', { numeric: true }));
+  return scored.slice(0, max).map((x) => x.n);
+}

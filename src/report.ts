@@ -64,6 +64,38 @@ export function isBad(s: SessionDoc): boolean {
   return s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping' || (s.outcome === 'unknown' && s.rootCause !== null);
 }
 
+function ordinal(n: number): string {
+  const t = n % 100;
+  return `${n}${t >= 11 && t <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
+}
+
+/**
+ * A session's symptoms as a person reads them: one line per pattern and title (the engine's
+ * "(×N)" in a title becomes the count), none that repeats the root cause (same pattern, same title).
+ */
+export function foldSymptoms(s: Pick<SessionDoc, 'symptoms' | 'rootCause'>): (SessionDoc['symptoms'][number] & { n: number })[] {
+  const out: (SessionDoc['symptoms'][number] & { n: number })[] = [];
+  const byKey = new Map<string, SessionDoc['symptoms'][number] & { n: number }>();
+  const bare = (t: string): string => t.replace(/ \(×\d+\)$/, '');
+  for (const y of s.symptoms) {
+    const m = / \(×(\d+)\)$/.exec(y.title);
+    const title = m ? y.title.slice(0, m.index) : y.title;
+    if (s.rootCause && y.pattern === s.rootCause.pattern && title === bare(s.rootCause.title)) continue;
+    const n = m ? Number(m[1]) : 1;
+    const key = `${y.pattern}\u0000${title}`;
+    const same = byKey.get(key);
+    if (same) {
+      same.n += n;
+      same.explained = same.explained || y.explained;
+    } else {
+      const f = { ...y, title, n };
+      byKey.set(key, f);
+      out.push(f);
+    }
+  }
+  return out;
+}
+
 function listNames(names: string[], max = 12): string {
   const shown = names.slice(0, max).join(' ');
   return names.length > max ? `${shown} … (+${names.length - max} more)` : shown;
@@ -100,6 +132,7 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
   const groups = doc.groups;
   const shared = groups.filter((g) => g.sessions.length >= 2);
   const mnSide = groups.filter((g) => g.sessions.length < 2);
+  const inMnSide = new Set(mnSide.flatMap((g) => g.sessions));
   if (shared.length) {
     out.push('', c('1;4', 'CAUSES SHARED ACROSS THE CLUSTER'));
     for (const g of shared) out.push(...renderGroup(g, byId, inShownGroup, c, evidenceLines, remedyLines));
@@ -116,13 +149,16 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
   if (failing.length) {
     out.push('', c('1;4', 'NODES THAT DID NOT PROVISION'));
     for (const s of failing) {
-      const head = `${c(colourOf[s.outcome]!, outcomeLabel(s.outcome).padEnd(8))} ${c('1', safe(nameOf(s)))}  ${safe(s.mac ?? '-')}  ${safe(s.ips.join(',') || '-')}  stage ${s.stage}${s.attempts > 1 ? `, ${s.attempts} attempts` : ''}  (started ${shortTime(s.startedAt)})`;
+      // A machine known by its MAC (or IP) only is named by it once.
+      const name = nameOf(s);
+      const ids = [s.mac === name ? null : (s.mac ?? '-'), s.ips[0] === name && s.ips.length === 1 ? null : s.ips.join(',') || '-'].filter((x): x is string => x !== null);
+      const head = `${c(colourOf[s.outcome]!, outcomeLabel(s.outcome).padEnd(8))} ${c('1', safe(name))}  ${ids.map((x) => `${safe(x)}  `).join('')}stage ${s.stage}${s.attempts > 1 ? `, ${s.attempts} attempts` : ''}  (started ${shortTime(s.startedAt)})`;
       out.push('', head);
       if (s.loop) out.push(`    ${c('1', 'loop     ')}${s.loop.attempts} attempts, each ending at: ${s.loop.breaks.join(' → ')}`);
       if (s.rootCause) {
         out.push(`    ${c('1', 'cause    ')}${safe(s.rootCause.title)}  ${c('2', `[${safe(s.rootCause.pattern)}]`)}`);
         if (inShownGroup.has(s.id)) {
-          out.push(`             ${c('2', '(shared cause: see above)')}`);
+          out.push(`             ${c('2', inMnSide.has(s.id) ? '(MN-side fault: see above)' : '(shared cause: see above)')}`);
           continue;
         }
         if (s.rootCause.evidence.length) out.push(`    ${c('1', 'evidence')}`, ...evidenceLines(s.rootCause.evidence, '      '));
@@ -131,13 +167,14 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
       if (s.stall && s.rootCause?.pattern.startsWith('stall') !== true) {
         out.push(`    ${c('1', 'stalled  ')}after ${s.stall.last ?? 'start'} for ${s.stall.waitedS}s (normally < ${s.stall.normalS}s)`);
       }
-      if (s.symptoms.length) {
+      const symptoms = foldSymptoms(s);
+      if (symptoms.length) {
         out.push(`    ${c('1', 'symptoms')}`);
-        for (const y of s.symptoms.slice(0, 8)) {
+        for (const y of symptoms.slice(0, 8)) {
           const ev = y.evidence[0];
-          out.push(`      - ${safe(y.title)}${y.explained ? c('2', ' (explained)') : ''}${ev ? c('2', `  ${shortTime(ev.at)} ${safe(ev.source)}`) : ''}`);
+          out.push(`      - ${safe(y.title)}${y.n > 1 ? ` ×${y.n}` : ''}${y.explained ? c('2', ' (explained)') : ''}${ev ? c('2', `  ${shortTime(ev.at)} ${safe(ev.source)}`) : ''}`);
         }
-        if (s.symptoms.length > 8) out.push(`      … ${s.symptoms.length - 8} more`);
+        if (symptoms.length > 8) out.push(`      … ${symptoms.length - 8} more`);
       }
       for (const u of s.unknownErrors.slice(0, 3)) {
         out.push(`    ${c('2', 'unrecognised')} ${cut(safe(u.evidence[0]?.line ?? u.template), 17)}`);
@@ -152,7 +189,7 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
       const nth = all.indexOf(s) + 1;
       const cause = s.rootCause ? `${safe(s.rootCause.title)}  ${c('2', `[${safe(s.rootCause.pattern)}]`)}` : s.outcome;
       const ok = all.findIndex((x, i) => i > nth - 1 && x.outcome === 'succeeded') + 1;
-      out.push(`  ${c('1', safe(nameOf(s)))} succeeded on attempt ${ok}; attempt ${nth} ${s.outcome === 'failed' ? 'failed' : `was ${s.outcome}`} (${shortTime(s.startedAt)}): ${cause}`);
+      out.push(`  ${c('1', safe(nameOf(s)))} succeeded on its ${ordinal(ok)} attempt; the ${ordinal(nth)} ${s.outcome === 'failed' ? 'failed' : s.outcome === 'stalled' ? 'stalled' : `was ${s.outcome}`} (${shortTime(s.startedAt)}): ${cause}`);
       const ev = s.rootCause?.evidence[0];
       if (ev) out.push(`      ${c('2', `${shortTime(ev.at)}  ${safe(ev.source)}`)}  ${cut(safe(ev.line), 40)}`);
     }
@@ -167,7 +204,7 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
     out.push('', `${c(colourOf.running!, 'RUNNING')}   ${running.length}: ${listNames(running.map((s) => `${nameOf(s)}(${s.stage})`))}`);
   }
   const ok = doc.sessions.filter((s) => s.outcome === 'succeeded');
-  if (ok.length) out.push('', `${c(colourOf.succeeded!, 'SUCCEEDED')} ${ok.length}: ${listNames(ok.map(nameOf))}`);
+  if (ok.length) out.push('', `${c(colourOf.succeeded!, 'SUCCEEDED')} ${ok.length}: ${listNames(ok.map(nameOf).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })))}`);
 
   if (doc.unknownErrors.length) {
     out.push('', c('1;4', 'UNRECOGNISED ERROR LINES (no pattern knows them)'));

@@ -112,7 +112,7 @@ describe('xtriage analyze', () => {
     const r2 = xtriage(['analyze', cut, '--json']);
     expect([0, 1]).toContain(r2.status);
     expect(() => JSON.parse(r2.stdout)).not.toThrow();
-    expect(r2.stderr).toMatch(/cut\.tar/);
+    expect(r2.stderr).toMatch(/^xtriage: \S*cut\.tar: damaged archive: .*Truncated input.*; analysing the 1 file that could be unpacked\n$/);
   });
 
   test('bad input: missing path, empty tree, corrupt gzip, binary file, a 10 MB line', () => {
@@ -122,9 +122,12 @@ describe('xtriage analyze', () => {
     expect(missing.stderr).toMatch(/nonexistent\/logs: no such file or directory/);
     const bad = xtriage(['analyze', '--bogus', tmp()]);
     expect(bad.status).toBe(2);
-    const empty = xtriage(['analyze', tmp(), '--json']);
-    expect(empty.status).toBe(0);
-    expect(JSON.parse(empty.stdout)).toEqual({ sessions: [], groups: [], unknownErrors: [] });
+    // A directory with no log in it is no input (exit 2, saying why), not a clean cluster.
+    const emptyDir = tmp();
+    const empty = xtriage(['analyze', emptyDir, '--json']);
+    expect(empty.status).toBe(2);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toBe(`xtriage: nothing could be read: ${emptyDir}: no log file in it (nothing named or read like messages, xcat/, httpd/, consoles/)\n`);
 
     const root = tmp();
     makeTree(root);
@@ -301,5 +304,118 @@ describe('xtriage analyze', () => {
     const r = xtriage(['analyze', file]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/nothing could be read: the input is binary or unreadable/);
+  });
+
+  describe('exit statuses (#18)', () => {
+    let root: string;
+    let tree: string;
+    beforeAll(() => {
+      root = fs.mkdtempSync('/tmp/h18-analyze-');
+      tree = path.join(root, 'snap', 'var', 'log');
+      makeTree(tree);
+    });
+    afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    test('a file that is not a log (JSON): exit 2 with the reason, nothing on stdout', () => {
+      const file = path.join(root, 'inventory.json');
+      fs.writeFileSync(file, `${JSON.stringify({ nodes: [{ name: 'cn01', mac: '52:54:00:aa:bb:01' }], site: { master: '10.0.0.1' } }, null, 2)}\n`);
+      const r = xtriage(['analyze', file]);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`xtriage: nothing could be read: ${file}: JSON, not a log\n`);
+      // Beside a log, it is left out and the log analysed.
+      const both = xtriage(['analyze', file, path.join(tree, 'httpd', 'access_log')]);
+      expect(both.status).toBe(1);
+      expect(both.stdout).toMatch(/^xtriage: \d+ sessions?/);
+      expect(r.status).toBe(2);
+    });
+
+    test('--node that matches nothing: exit 2 naming the nearest machines', () => {
+      for (const json of [[], ['--json']]) {
+        const r = xtriage(['analyze', tree, '--node', 'cn[001-010]', ...json]);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe('xtriage: --node cn[001-010] matches none of the 2 machines in the input; nearest: cn01, cn02\n');
+        expect(r.status).toBe(2);
+      }
+      // One that matches still works.
+      expect(xtriage(['analyze', tree, '--node', 'cn[01-02]']).status).toBe(1);
+    });
+
+    test('a malformed noderange: exit 2 saying what is wrong with it', () => {
+      for (const [spec, why] of [
+        ['cn[01-', "a '[' without its ']'"],
+        ['cn01]', "a ']' without its '['"],
+        ['cn[a-z]', '[a-z] is not a numeric range like [001-064]'],
+        ['cn[09-01]', '[09-01] runs backwards'],
+      ] as const) {
+        const r = xtriage(['analyze', tree, '--node', spec]);
+        expect(r.stderr).toBe(`xtriage: --node: malformed noderange ${JSON.stringify(spec)}: ${why}\n`);
+        expect(r.status).toBe(2);
+      }
+    });
+
+    test('.tar.gz, .tar.xz, .tar.bz2 and a plain .tar give the same diagnosis, silently', () => {
+      const results = new Map<string, string>();
+      for (const [name, flag] of [
+        ['snap.tar.gz', '-z'],
+        ['snap.tar.xz', '-J'],
+        ['snap.tar.bz2', '-j'],
+        ['snap.tar', ''],
+      ] as const) {
+        const file = path.join(root, name);
+        expect(spawnSync('tar', ['-c', ...(flag ? [flag] : []), '-f', file, '-C', root, 'snap']).status).toBe(0);
+        const r = xtriage(['analyze', file, '--json']);
+        expect([name, r.stderr]).toEqual([name, '']);
+        expect(r.status).toBe(1);
+        const doc = JSON.parse(r.stdout) as AnalysisDoc;
+        results.set(name, doc.sessions.map((s) => `${s.node} ${s.outcome} ${s.rootCause?.pattern ?? '-'}`).sort().join('\n'));
+      }
+      expect(results.get('snap.tar.gz')).toMatch(/cn02 failed http\.postscript-forbidden/);
+      expect(new Set(results.values()).size).toBe(1);
+    });
+
+    test('a truncated .tar.gz: what could be read is analysed, one line about the damage, no temporary directory left', () => {
+      // The logs first, then a large console that does not compress: the cut falls in it.
+      const big = path.join(root, 'big');
+      fs.mkdirSync(path.join(big, 'snap2', 'var', 'log', 'consoles'), { recursive: true });
+      makeTree(path.join(big, 'snap2', 'var', 'log'));
+      let x = 12345;
+      const noise = Array.from({ length: 40_000 }, () => ((x = (x * 1103515245 + 12345) & 0x7fffffff), `Loading ${x.toString(36)} ${(x >> 7).toString(36)}`)).join('\n');
+      fs.writeFileSync(path.join(big, 'snap2', 'var', 'log', 'consoles', 'zz-cn09'), noise);
+      const file = path.join(root, 'cut.tar.gz');
+      const t = spawnSync('tar', ['-czf', file, '-C', big, 'snap2/var/log/xcat', 'snap2/var/log/httpd', 'snap2/var/log/messages', 'snap2/var/log/consoles']);
+      expect(t.status).toBe(0);
+      const buf = fs.readFileSync(file);
+      fs.writeFileSync(file, buf.subarray(0, Math.floor(buf.length * 0.7)));
+      const tmpdir = fs.mkdtempSync(path.join(root, 'tmp-'));
+      const r = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), 'analyze', file, '--json'], {
+        encoding: 'utf8',
+        env: { ...process.env, TZ: 'UTC', XTRIAGE_PATTERNS_D: '/nonexistent', TMPDIR: tmpdir },
+      });
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^xtriage: ${file}: damaged archive: unexpected end of file.*; analysing the \\d+ files that could be unpacked$`));
+      expect(r.status).toBe(1);
+      const doc = JSON.parse(r.stdout) as AnalysisDoc;
+      expect(doc.sessions.find((s) => s.node === 'cn02')?.rootCause?.pattern).toBe('http.postscript-forbidden');
+      expect(fs.readdirSync(tmpdir)).toEqual([]);
+    });
+
+    test('a damaged archive with nothing readable in it: exit 2', () => {
+      const file = path.join(root, 'garbage.tar.gz');
+      fs.writeFileSync(file, Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(200, 7)]));
+      const r = xtriage(['analyze', file]);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/damaged archive/);
+      expect(r.stderr).toMatch(/nothing could be read: .*garbage\.tar\.gz: no log file in it/);
+      expect(r.status).toBe(2);
+    });
+
+    test('stalls are timed from the input (no --now): never from the wall clock', () => {
+      const r = xtriage(['analyze', path.join(__dirname, '..', 'examples', 'sample-cluster', 'log')]);
+      const durations = [...r.stdout.matchAll(/\((\d+(?:\.\d+)?)(h|m)\b/g)].map((m) => Number(m[1]) * (m[2] === 'h' ? 60 : 1));
+      expect(durations.length).toBeGreaterThan(3);
+      // The sample spans under an hour; a wall-clock stall would be weeks.
+      expect(Math.max(...durations)).toBeLessThan(60);
+    });
   });
 });

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { DIST, startDaemon, waitFor, type RunningDaemon } from './helpers/daemon';
 import { feedFixture, liveFixture, makeLogTree } from './helpers/live-fixture';
 import type { AnalysisDoc } from '../src/diagnose';
-import { getJson } from '../src/api/client';
+import { getJson, SERVICE_SOCKET } from '../src/api/client';
+import { defaults, loadConfigFile } from '../src/config';
 
 jest.setTimeout(60_000);
 
@@ -158,14 +159,60 @@ test('a daemon that is not there: one clear line and exit status 1', () => {
   expect(tui.err).toMatch(/needs a terminal/);
 });
 
-(process.getuid?.() === 0 ? test.skip : test)('a socket without permission says how to get it', () => {
+test('the CLI finds the service as the unit runs it: its socket when it exists, then $XDG_RUNTIME_DIR', () => {
+  // The path looked at is where the packaged service listens.
+  expect(SERVICE_SOCKET).toBe(loadConfigFile(path.join(__dirname, '..', 'systemd', 'xtriaged.yaml'), defaults()).socket);
+  const unit = fs.readFileSync(path.join(__dirname, '..', 'systemd', 'xtriaged.service'), 'utf8');
+  expect(path.dirname(SERVICE_SOCKET)).toBe(`/run/${/^RuntimeDirectory=(.*)$/m.exec(unit)![1]}`);
+
+  const runtime = fs.mkdtempSync(path.join(dir, 'runtime-'));
+  const env = (service: string): NodeJS.ProcessEnv => {
+    const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '', XDG_RUNTIME_DIR: runtime, XTRIAGE_SERVICE_SOCKET: service };
+    delete e.XTRIAGE_SOCKET;
+    return e;
+  };
+  const status = (service: string) => spawnSync(process.execPath, [CLI, 'status'], { encoding: 'utf8', env: env(service), timeout: 20_000 });
+  // Service socket there, nothing in the runtime directory: the service answers.
+  let r = status(d.socket);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  // No service socket, the user's daemon in $XDG_RUNTIME_DIR answers.
+  const missing = path.join(dir, 'no-service', 'xtriaged.sock');
+  fs.symlinkSync(d.socket, path.join(runtime, 'xtriaged.sock'));
+  r = status(missing);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  // Both there: the service first (the runtime one now leads nowhere).
+  fs.unlinkSync(path.join(runtime, 'xtriaged.sock'));
+  fs.symlinkSync(path.join(dir, 'gone.sock'), path.join(runtime, 'xtriaged.sock'));
+  r = status(d.socket);
+  expect(r.status).toBe(0);
+  // Neither: the user's socket is the one named.
+  r = status(missing);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toBe(`xtriage: xtriaged is not running (no daemon at ${path.join(runtime, 'xtriaged.sock')})\n`);
+});
+
+test('a socket without permission: "permission denied: add yourself to group xtriage"', () => {
+  if (process.getuid?.() === 0) {
+    // Root passes every permission check: run the CLI as nobody against the real daemon's
+    // socket in its 0700 directory (so nobody cannot even see that it exists).
+    fs.chmodSync(dir, 0o700);
+    const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '', XTRIAGE_SERVICE_SOCKET: d.socket, XDG_RUNTIME_DIR: '/nonexistent' };
+    delete e.XTRIAGE_SOCKET;
+    const r = spawnSync(process.execPath, [CLI, 'status'], { encoding: 'utf8', env: e, uid: 65534, gid: 65534, timeout: 20_000 });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^xtriage: permission denied: add yourself to group xtriage \\(usermod -aG xtriage \\S+, then log in again\\) to use ${d.socket}\n$`));
+    expect(r.status).toBe(1);
+    return;
+  }
   const sock = path.join(dir, 'locked.sock');
   const srv = require('node:net').createServer().listen(sock);
   try {
     fs.chmodSync(sock, 0o000);
     const r = cli('status', '--socket', sock);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/no permission to talk to xtriaged/);
+    expect(r.err).toMatch(/^xtriage: permission denied: add yourself to group \S+ /);
   } finally {
     srv.close();
   }

@@ -42,7 +42,7 @@ test('the bundled sample: every node right against truth.json, earlier attempts 
   for (const x of doc.sessions) if (x.stall) expect(x.stall.waitedS).toBeLessThanOrEqual(span);
 
   const report = renderReport(doc, { color: false, width: 200 });
-  expect(report).toMatch(/cn05 succeeded on attempt 2; attempt 1 failed .*site_tuning/);
+  expect(report).toMatch(/cn05 succeeded on its 2nd attempt; the 1st failed .*site_tuning/);
   // "Shared" means two nodes or more.
   const shared = report.split('CAUSES SHARED ACROSS THE CLUSTER')[1]?.split(/\n[A-Z]{4,}/)[0] ?? '';
   expect(shared).not.toMatch(/✗ 1 node:/);

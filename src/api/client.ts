@@ -1,15 +1,63 @@
 // Client side of the daemon's Unix-socket API, for the CLI and the TUI.
 
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** The default socket: $XDG_RUNTIME_DIR/xtriage.sock for a user, /run/xtriage/xtriaged.sock for root. */
-export function defaultSocket(): string {
-  if (process.env.XTRIAGE_SOCKET) return process.env.XTRIAGE_SOCKET;
-  if (process.getuid?.() === 0) return '/run/xtriage/xtriaged.sock';
+/** Where the packaged service listens (the unit's RuntimeDirectory=xtriage, systemd/xtriaged.yaml). */
+export const SERVICE_SOCKET = '/run/xtriage/xtriaged.sock';
+
+function serviceSocket(): string {
+  // Relocated installs and the tests (which must not touch /run) may move it.
+  return process.env.XTRIAGE_SERVICE_SOCKET || SERVICE_SOCKET;
+}
+
+function userSocket(): string {
   const runtime = process.env.XDG_RUNTIME_DIR ?? path.join(os.tmpdir(), `xtriage-${process.getuid?.() ?? 'user'}`);
   return path.join(runtime, 'xtriaged.sock');
+}
+
+/** The daemon's own default socket: $XTRIAGE_SOCKET, /run/xtriage/xtriaged.sock for root, else the user's runtime directory. */
+export function defaultSocket(): string {
+  if (process.env.XTRIAGE_SOCKET) return process.env.XTRIAGE_SOCKET;
+  if (process.getuid?.() === 0) return serviceSocket();
+  return userSocket();
+}
+
+/**
+ * The socket the CLI and TUI talk to: $XTRIAGE_SOCKET; else the service's socket when it exists
+ * (also when it cannot even be looked at: a user outside the group, who is then told so); else
+ * a daemon of the user's own in $XDG_RUNTIME_DIR.
+ */
+export function clientSocket(): string {
+  if (process.env.XTRIAGE_SOCKET) return process.env.XTRIAGE_SOCKET;
+  const service = serviceSocket();
+  try {
+    fs.statSync(service);
+    return service;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return service;
+  }
+  return userSocket();
+}
+
+/** The name of the group a socket (or, when it cannot be seen, its directory) belongs to. */
+function groupOf(socket: string): string {
+  for (const p of [socket, path.dirname(socket)]) {
+    try {
+      const gid = fs.statSync(p).gid;
+      const line = fs
+        .readFileSync('/etc/group', 'utf8')
+        .split('\n')
+        .find((l) => l.split(':')[2] === String(gid));
+      if (gid !== 0 && line) return line.split(':')[0]!;
+    } catch {
+      /* not visible */
+    }
+  }
+  return 'xtriage';
 }
 
 export class ApiError extends Error {
@@ -23,7 +71,10 @@ export class ApiError extends Error {
 
 function describe(socket: string, e: NodeJS.ErrnoException): ApiError {
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') return new ApiError(`xtriaged is not running (no daemon at ${socket})`, 'down');
-  if (e.code === 'EACCES' || e.code === 'EPERM') return new ApiError(`no permission to talk to xtriaged at ${socket} (join the socket's group, e.g. xtriage)`, 'denied');
+  if (e.code === 'EACCES' || e.code === 'EPERM') {
+    const group = groupOf(socket);
+    return new ApiError(`permission denied: add yourself to group ${group} (usermod -aG ${group} ${os.userInfo().username}, then log in again) to use ${socket}`, 'denied');
+  }
   return new ApiError(`cannot reach xtriaged at ${socket}: ${e.message}`, 'down');
 }
 

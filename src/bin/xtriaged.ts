@@ -62,11 +62,16 @@ async function main(): Promise<number> {
   let cfg: DaemonConfig = defaults();
   try {
     const file = values.config as string | undefined;
-    if (file) cfg = loadConfigFile(file, cfg);
-    else if (fs.existsSync('/etc/xtriage/xtriaged.yaml') && process.getuid?.() === 0) cfg = loadConfigFile('/etc/xtriage/xtriaged.yaml', cfg);
+    if (file) cfg = loadConfigFile(file, cfg, { checkSystem: true });
+    else if (fs.existsSync('/etc/xtriage/xtriaged.yaml') && process.getuid?.() === 0) cfg = loadConfigFile('/etc/xtriage/xtriaged.yaml', cfg, { checkSystem: true });
   } catch (e) {
     if (e instanceof ConfigError) {
-      log(`refusing to start: ${e.message}`);
+      const lines = e.message.split('\n');
+      if (lines.length === 1) log(`refusing to start: ${e.message}`);
+      else {
+        log(`refusing to start: ${lines.length} problems in the configuration:`);
+        for (const l of lines) log(`  ${l}`);
+      }
       return 2;
     }
     throw e;
@@ -77,8 +82,9 @@ async function main(): Promise<number> {
     log(`refusing to start: ${(e as Error).message}`);
     return 2;
   }
-  if (values.udp) cfg.udp = values.udp as string[];
-  if (values.tcp) cfg.tcp = values.tcp as string[];
+  cfg.origins = { ...cfg.origins };
+  if (values.udp) (cfg.udp = values.udp as string[]), (cfg.origins.udp = 'flag --udp');
+  if (values.tcp) (cfg.tcp = values.tcp as string[]), (cfg.origins.tcp = 'flag --tcp');
   if (values.logs) cfg.logs = values.logs as string;
   if (values.state) cfg.state = values.state as string;
   if (values.socket) cfg.socket = values.socket as string;
@@ -93,7 +99,10 @@ async function main(): Promise<number> {
     daemon = await Promise.race([Daemon.start(cfg, log), startupFailure]);
   } catch (e) {
     // One line: what failed and where (the message names the path); never a stack.
-    log(`cannot start: ${firstLine(e)}`);
+    // A listen address that cannot be bound: say where it was set (file and line, or the flag).
+    const listen = /cannot listen on (udp|tcp) /.exec(firstLine(e));
+    const origin = listen ? cfg.origins?.[listen[1] as 'udp' | 'tcp'] : undefined;
+    log(`cannot start: ${firstLine(e)}${origin ? ` (${origin.startsWith('flag') ? origin : `key "${listen![1]}" at ${origin}`})` : ''}`);
     return 1;
   }
   started = true;

@@ -6,6 +6,7 @@ import { loadKb } from '../kb';
 import { exitStatusOf, renderReport } from '../report';
 import { parseIso } from '../sources/timestamps';
 import { filterDoc } from './filter';
+import { nearestNames, noderangeProblem } from '../noderange';
 import { progressLine } from './progress';
 import { KIND_NAMES } from '../sources/kinds';
 import type { FileKind } from '../records';
@@ -50,6 +51,10 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     as = KIND_NAMES[values.as];
     if (!as) throw new UsageError(`--as: unknown kind ${JSON.stringify(values.as)} (one of: ${Object.keys(KIND_NAMES).join(', ')})`);
   }
+  if (values.node !== undefined) {
+    const problem = noderangeProblem(values.node);
+    if (problem) throw new UsageError(`--node: malformed noderange ${JSON.stringify(values.node)}: ${problem}`);
+  }
   const kb = loadKb(values.patterns, { local: !values['no-local-patterns'] });
   for (const p of kb.problems) process.stderr.write(`xtriage: pattern problem: ${p}\n`);
   const progress = process.stderr.isTTY && !values.json ? progressLine(process.stderr) : null;
@@ -68,7 +73,16 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     },
   });
   progress?.clear();
-  const doc = values.node ? filterDoc(result.doc, values.node) : result.doc;
+  const doc = values.node !== undefined ? filterDoc(result.doc, values.node) : result.doc;
+  if (values.node !== undefined && !doc.sessions.length) {
+    // A --node that matches nothing is a mistake in the command, not a clean cluster.
+    const names = result.doc.sessions.map((s) => s.node ?? s.mac ?? s.id);
+    const near = nearestNames(values.node, names);
+    process.stderr.write(
+      `xtriage: --node ${values.node} matches none of the ${new Set(names).size} machines in the input${near.length ? `; nearest: ${near.join(', ')}` : ''}\n`,
+    );
+    return 2;
+  }
   if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   else {
     const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -99,5 +113,6 @@ PATH      a directory laid out like /var/log (messages or syslog, xcat/, httpd/ 
 
 exit status: 0 every machine's last attempt succeeded or is within normal time; 1 some
              did not (failed, stalled, looping, or a fragment ending on an error), or an
-             MN-side fault was found; 2 bad usage or no input
+             MN-side fault was found; 2 bad usage, no readable input (nothing that is a
+             log), a --node that matches no machine or is not a noderange
 `;

@@ -3,7 +3,7 @@
 // 0 ok, 1 daemon unreachable (one line on stderr) or nothing matched, 2 usage.
 
 import { parseArgs } from 'node:util';
-import { ApiError, defaultSocket, followEvents, getJson } from '../api/client';
+import { ApiError, clientSocket, followEvents, getJson } from '../api/client';
 import type { AnalysisDoc, SessionDoc } from '../diagnose';
 import { UsageError } from '../analyze';
 import { sessionMatcher } from './filter';
@@ -42,7 +42,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     process.stdout.write(STATUS_HELP);
     return 0;
   }
-  const socket = values.socket ?? defaultSocket();
+  const socket = values.socket ?? clientSocket();
   let doc: AnalysisDoc;
   let health: Health | null = null;
   try {
@@ -68,7 +68,8 @@ const STATUS_HELP = `usage: xtriage status [--json] [--socket PATH]
 The cluster at a glance from the running xtriaged: counts by outcome, reception health,
 root causes shared by several nodes (largest first, with their nodes), then every other node.
 --json     print exactly the daemon's /v1/sessions document (same shape as analyze --json)
---socket   the daemon's socket (default: $XTRIAGE_SOCKET, else the user's runtime directory)
+--socket   the daemon's socket (default: $XTRIAGE_SOCKET, else /run/xtriage/xtriaged.sock when it
+           exists, else $XDG_RUNTIME_DIR/xtriaged.sock)
 exit status: 0 ok, 1 daemon unreachable, 2 usage
 `;
 
@@ -95,7 +96,7 @@ export async function showCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('show needs one NODE, MAC, IP or noderange (try xtriage show --help)');
   const spec = positionals[0]!;
-  const socket = values.socket ?? defaultSocket();
+  const socket = values.socket ?? clientSocket();
   let doc: AnalysisDoc;
   let details: SessionDetail[];
   try {
@@ -166,7 +167,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     process.stdout.write(WATCH_HELP);
     return 0;
   }
-  const socket = values.socket ?? defaultSocket();
+  const socket = values.socket ?? clientSocket();
   const color = colorFor(process.stdout);
   const known = new Map<string, SessionDoc>();
   try {
@@ -274,7 +275,7 @@ export async function tuiCommand(argv: string[]): Promise<number> {
     process.stderr.write('xtriage: the terminal UI needs a terminal; for a pipe use `xtriage status` or `xtriage watch`\n');
     return 2;
   }
-  const socket = values.socket ?? defaultSocket();
+  const socket = values.socket ?? clientSocket();
   const code = await runTui({ socket });
   exitSoon(code);
   return code;

@@ -446,7 +446,7 @@ export class App extends EventEmitter {
       if (r === 'submit') this.prompt.close();
       this.refreshView();
       v.list.home();
-      if (r === 'submit' && v.kind === 'cluster' && this.query.text) this.flash(`${plural(this.clusterShown, 'session')} match /${this.query.text} (Esc clears)`);
+      if (r === 'submit' && v.kind === 'cluster' && this.query.text) this.flash(`${plural(this.clusterShown, 'session')} ${this.clusterShown === 1 ? 'matches' : 'match'} /${this.query.text} (Esc clears)`);
       return this.draw();
     }
     if (r === 'cancel') {

@@ -6,7 +6,7 @@ import type { AnalysisDoc, GroupDoc, SessionDoc } from '../diagnose';
 import type { Health } from './store';
 import { span, outcomeTone, type Line } from './style';
 import { textRow, type Row } from './row';
-import { clock, compareNames, countOutcomes, duration, isFailing, ms, nameOf, OUTCOME_RANK, OUTCOMES, outcomeCell, outcomeWord, pad, plural } from './format';
+import { clock, compareNames, countOutcomes, displayLine, duration, isFailing, ms, nameOf, OUTCOME_RANK, OUTCOMES, outcomeCell, outcomeWord, pad, plural } from './format';
 import { describeQuery, textMatcher, type Query } from './query';
 
 export interface ClusterData {
@@ -24,7 +24,7 @@ function unknownLines(data: ClusterData): Line[] {
   if (!list.length) return [];
   const out: Line[] = [[span('UNRECOGNISED ERROR LINES', 'heading'), span(`  ${list.length} template${list.length === 1 ? '' : 's'}, no pattern knows them`)]];
   for (const u of list.slice(0, 10)) {
-    out.push([span(`  ${String(u.count).padStart(5)}×  `, 'bold'), span(`${u.failingSessions} failing / ${u.succeededSessions} succeeded  `, 'dim'), span(u.example.line)]);
+    out.push([span(`  ${String(u.count).padStart(5)}×  `, 'bold'), span(`${u.failingSessions} failing / ${u.succeededSessions} succeeded  `, 'dim'), span(displayLine(u.example.line))]);
   }
   return out;
 }
@@ -74,6 +74,9 @@ export function healthLine(h: Health | null, rate: number | null): Line {
   ];
   if (h.backlogDropped) line.push(span(`  backlog dropped ${h.backlogDropped}`, 'error'));
   if (h.replaying) line.push(span('  replaying spool…', 'warn'));
+  // What the daemon cannot read goes first, where a narrow terminal still shows it.
+  const n = h.unreadable?.count ?? 0;
+  if (n > 0) line.unshift(span(`cannot read ${n} log path${n === 1 ? '' : 's'} (journalctl -u xtriaged)`, 'error'), span('  '));
   return line;
 }
 
@@ -94,14 +97,36 @@ function sessionDetail(s: SessionDoc, inGroup: boolean, now: number): Line {
   return [span(`no cause found yet${extra}`)];
 }
 
-export function sessionLine(s: SessionDoc, opts: { nameW: number; inGroup: boolean; now?: number }): Line {
+/** Room the cause (or the in-group detail) keeps on a node row before the other columns go. */
+const CAUSE_MIN = 30;
+
+/**
+ * A node row: outcome, name, MAC, IP, stage, then the cause. On a narrow screen (`width`) the
+ * IP column goes first, then the MAC, then the stage shrinks and goes: the cause stays. A machine
+ * known only by its MAC shows it once, as its name.
+ */
+export function sessionLine(s: SessionDoc, opts: { nameW: number; inGroup: boolean; now?: number; width?: number }): Line {
   const indent = opts.inGroup ? '      ' : '  ';
+  const name = nameOf(s);
+  const mac = s.mac && s.mac !== name ? s.mac : s.mac ? '' : '-';
+  const ip = s.ips[0] && s.ips[0] !== name ? s.ips[0] : s.ips[0] ? '' : '-';
+  const cols = { mac: true, ip: true, stageW: 15 };
+  if (opts.width !== undefined) {
+    const fixed = indent.length + 9 + 1 + opts.nameW;
+    const used = (): number => (cols.mac ? 19 : 0) + (cols.ip ? 17 : 0) + (cols.stageW ? cols.stageW + 3 : 1);
+    const room = (): number => opts.width! - fixed - used();
+    if (room() < CAUSE_MIN) cols.ip = false;
+    if (room() < CAUSE_MIN) cols.mac = false;
+    if (room() < CAUSE_MIN) cols.stageW = 11;
+    if (room() < CAUSE_MIN) cols.stageW = 0;
+  }
+  const stage = cols.stageW ? `  ${pad(s.stage.length > cols.stageW ? `${s.stage.slice(0, cols.stageW - 1)}…` : s.stage, cols.stageW)} ` : ' ';
   return [
     span(indent),
     span(outcomeCell(s.outcome), outcomeTone(s.outcome)),
     span(' '),
-    span(pad(nameOf(s), opts.nameW), 'bold'),
-    span(`  ${pad(s.mac ?? '-', 17)}  ${pad(s.ips[0] ?? '-', 15)}  ${pad(s.stage, 15)} `),
+    span(pad(name, opts.nameW), 'bold'),
+    span(`${cols.mac ? `  ${pad(mac, 17)}` : ''}${cols.ip ? `  ${pad(ip, 15)}` : ''}${stage}`),
     ...sessionDetail(s, opts.inGroup, opts.now ?? Date.now()),
   ];
 }
@@ -177,11 +202,19 @@ export class ClusterRows {
     const inGroup = new Set<string>();
     const groups = q.group !== null ? numbered.filter((ng) => ng.n === q.group) : numbered;
     const groupRows: Row[] = [];
+    let mnHeading = false;
     for (const ng of groups) {
       const members = ng.g.sessions.filter((id) => keep.has(id));
       for (const id of ng.g.sessions) inGroup.add(id);
       if (filtering && !members.length && q.group === null) continue;
       const open = expanded.has(ng.key) || q.group !== null;
+      // Shared means two nodes or more: a fault on the MN side that hit one node (or none yet)
+      // is listed under a heading of its own (the groups come largest first).
+      if (ng.g.sessions.length < 2 && !mnHeading) {
+        mnHeading = true;
+        if (groupRows.length) groupRows.push(textRow('blank:mn', []));
+        groupRows.push(textRow('h:mnside', [span('MN-SIDE FAULTS', 'heading'), span('  one node or none yet · Enter expands')]));
+      }
       groupRows.push({
         key: `g:${ng.key}`,
         render: () => groupLine(ng, members.length, open),
@@ -193,14 +226,14 @@ export class ClusterRows {
       const g = ng.g;
       if (g.remedy) groupRows.push(textRow(`gr:${ng.key}`, [span('      remedy   ', 'bold'), span(g.remedy)]));
       for (const [i, e] of g.evidence.slice(0, 3).entries()) {
-        groupRows.push(textRow(`ge:${ng.key}:${i}`, [span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(e.line)]));
+        groupRows.push(textRow(`ge:${ng.key}:${i}`, [span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(displayLine(e.line))]));
       }
       const list = members.map((id) => data.sessions.get(id)).filter((s): s is SessionDoc => !!s);
       list.sort((a, b) => compareNames(nameOf(a), nameOf(b)));
       for (const s of list) {
         groupRows.push({
           key: `gs:${ng.key}:${s.id}`,
-          render: () => sessionLine(s, { nameW, inGroup: true, now }),
+          render: (width) => sessionLine(s, { nameW, inGroup: true, now, width }),
           selectable: true,
           target: { kind: 'session', id: s.id },
           error: isFailing(s.outcome),
@@ -214,7 +247,7 @@ export class ClusterRows {
       }
     }
     if (groupRows.length) {
-      rows.push(textRow('h:groups', [span('ROOT CAUSES SHARED BY SEVERAL NODES', 'heading'), span('  largest first · Enter expands')]));
+      if (groupRows[0]!.key !== 'h:mnside') rows.push(textRow('h:groups', [span('ROOT CAUSES SHARED BY SEVERAL NODES', 'heading'), span('  largest first · Enter expands')]));
       rows.push(...groupRows);
       rows.push(textRow('blank:1', []));
     }
@@ -224,7 +257,7 @@ export class ClusterRows {
       for (const s of alone) {
         rows.push({
           key: `s:${s.id}`,
-          render: () => sessionLine(s, { nameW, inGroup: false, now }),
+          render: (width) => sessionLine(s, { nameW, inGroup: false, now, width }),
           selectable: true,
           target: { kind: 'session', id: s.id },
           error: isFailing(s.outcome),
@@ -237,7 +270,9 @@ export class ClusterRows {
         unknown.forEach((line, i) => rows.push(textRow(`u:${i}`, line)));
       }
     }
-    return { rows, shown: sessions.length };
+    // Under :group N, what is shown is that group's nodes, not every session.
+    const shown = q.group !== null ? groups.reduce((n, ng) => n + ng.g.sessions.filter((id) => keep.has(id)).length, 0) : sessions.length;
+    return { rows, shown };
   }
 }
 
@@ -254,15 +289,20 @@ export function clusterText(data: ClusterData, now = Date.now()): Line[] {
   const out: Line[] = [countsLine(data.sessions.values(), data.sessions.size), healthLine(data.health, data.rate)];
   const numbered = numberGroups(data.groups);
   const inGroup = new Set<string>();
-  if (numbered.length) out.push([], [span('ROOT CAUSES SHARED BY SEVERAL NODES', 'heading'), span('  largest first')]);
+  if (numbered.some((ng) => ng.g.sessions.length >= 2)) out.push([], [span('ROOT CAUSES SHARED BY SEVERAL NODES', 'heading'), span('  largest first')]);
+  let mnHeading = false;
   for (const ng of numbered) {
     const g = ng.g;
+    if (g.sessions.length < 2 && !mnHeading) {
+      mnHeading = true;
+      out.push([], [span('MN-SIDE FAULTS', 'heading'), span('  one node or none yet')]);
+    }
     out.push(groupLine(ng, g.sessions.length, true));
     const names = g.sessions.map((id) => data.sessions.get(id)).filter((s): s is SessionDoc => !!s).map(nameOf).sort(compareNames);
     for (const n of g.nodes) if (!names.includes(n)) names.push(n);
     for (const id of g.sessions) inGroup.add(id);
     if (names.length) out.push([span('      nodes    ', 'bold'), span(names.slice(0, 24).join(' ') + (names.length > 24 ? ` … (+${names.length - 24} more)` : ''))]);
-    for (const [i, e] of g.evidence.slice(0, 2).entries()) out.push([span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(e.line)]);
+    for (const [i, e] of g.evidence.slice(0, 2).entries()) out.push([span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(displayLine(e.line))]);
     if (g.remedy) out.push([span('      remedy   ', 'bold'), span(g.remedy)]);
   }
   const rows = new ClusterRows();

@@ -71,3 +71,40 @@ export function countOutcomes(sessions: Iterable<SessionDoc>): Record<OutcomeNam
   for (const s of sessions) if (s.outcome in c) c[s.outcome as OutcomeName]++;
   return c;
 }
+
+const RFC5424 = /^<\d{1,3}>1 \S+ (\S+) (\S+) (\S+) \S+ (?:-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?: (?:\uFEFF)?([\s\S]*))?$/;
+const BSD_STAMP = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+ [\s\S]*)$/;
+/** rsyslog's RSYSLOG_FileFormat: an ISO stamp, then host and tag as in BSD syslog. */
+const ISO_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d) (\S+ \S+: [\s\S]*)$/;
+const BSD_WITH_PRI = /^<\d{1,3}>(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) ([\s\S]*)$/;
+
+/**
+ * A log line as a person reads it: a syslog header that only repeats what the screen already
+ * shows (priority, version, timestamp, structured data such as timeQuality or the relay's
+ * origin) is dropped, leaving `host program[pid]: message`. A line without such a header is
+ * returned as it is. The raw line stays available (the log screen's Enter).
+ */
+export function displayLine(raw: string): string {
+  let line = raw;
+  for (let i = 0; i < 3; i++) {
+    const m = RFC5424.exec(line);
+    if (m) {
+      const [, host, app, procid, msg] = m;
+      const inner = msg ?? '';
+      // A relayed message carries the node's own syslog line as its MSG: read that instead.
+      if (/^<\d{1,3}>/.test(inner)) {
+        line = inner;
+        continue;
+      }
+      const tag = app !== '-' ? `${app}${procid !== '-' ? `[${procid}]` : ''}: ` : '';
+      // A node's "localhost" (before it has its name) tells nothing: the screen names the node.
+      return `${host !== '-' && !/^localhost(?:\.localdomain)?$/.test(host!) ? `${host} ` : ''}${tag}${inner}`;
+    }
+    const b = BSD_WITH_PRI.exec(line);
+    if (b) return b[1]!;
+    break;
+  }
+  // A file's syslog line: its date is the time column already.
+  const f = BSD_STAMP.exec(line) ?? ISO_STAMP.exec(line);
+  return f ? f[1]! : line;
+}

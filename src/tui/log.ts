@@ -6,7 +6,7 @@
 import type { TimelineItem } from '../engine';
 import { span, wrapText, type Line, type Tone } from './style';
 import { textRow, type Row } from './row';
-import { clock, pad } from './format';
+import { clock, displayLine, pad } from './format';
 
 export function isErrorItem(t: TimelineItem): boolean {
   return t.severity === 'error' || t.severity === 'critical' || t.pattern === null;
@@ -23,13 +23,14 @@ function severityCell(t: TimelineItem): { word: string; tone?: Tone } {
 
 export function logLine(t: TimelineItem, srcW: number): Line {
   const sev = severityCell(t);
+  const src = t.source.length > srcW ? `${t.source.slice(0, srcW - 1)}…` : t.source;
   const line: Line = [
     span(`${clock(t.at)}  `),
-    span(pad(t.source, srcW), 'dim'),
+    span(pad(src, srcW), 'dim'),
     span('  '),
     span(pad(sev.word, 6), sev.tone),
     span('  '),
-    span(t.line, t.pattern !== null || sev.tone ? 'match' : undefined),
+    span(displayLine(t.line), t.pattern !== null || sev.tone ? 'match' : undefined),
   ];
   if (t.count > 1) line.push(span(`  (×${t.count}${t.lastAt ? ` until ${clock(t.lastAt)}` : ''})`, 'bold'));
   if (t.stage) line.push(span(`  ▸ ${t.stage}`, 'bold'));
@@ -49,7 +50,9 @@ export interface LogInput {
 export function logRows(input: LogInput): Row[] {
   const { timeline, width } = input;
   let srcW = 6;
-  for (const t of timeline) srcW = Math.max(srcW, Math.min(22, t.source.length));
+  // On a narrow terminal the source column gives room to the message.
+  const maxSrc = width < 120 ? 10 : 22;
+  for (const t of timeline) srcW = Math.max(srcW, Math.min(maxSrc, t.source.length));
   const needle = input.filter.trim().toLowerCase();
   const rows: Row[] = [];
   timeline.forEach((t, i) => {
@@ -57,6 +60,7 @@ export function logRows(input: LogInput): Row[] {
     rows.push({ key: `l:${i}`, render: () => logLine(t, srcW), selectable: true, target: { kind: 'logline', index: i }, error: isErrorItem(t) });
     if (input.open.has(i)) {
       const indent = 10;
+      // Unfolded: the raw line as received, header and all.
       const pieces = wrapText(t.line, Math.max(20, width - indent - 1));
       pieces.forEach((p, k) => rows.push(textRow(`l:${i}:w${k}`, [span(' '.repeat(indent)), span(p, 'bold')])));
       if (t.pattern) rows.push(textRow(`l:${i}:p`, [span(' '.repeat(indent)), span(`pattern ${t.pattern}, severity ${t.severity ?? '-'}${t.stage ? `, milestone ${t.stage}` : ''}`, 'dim')]));

@@ -8,8 +8,9 @@ import type { SessionDoc } from '../diagnose';
 import type { SessionDetail } from './store';
 import { span, outcomeTone, wrapText, type Line } from './style';
 import { NONE, textRow, type Row, type RowTarget } from './row';
-import { clock, dateTime, duration, isFailing, ms, nameOf, outcomeCell, outcomeWord, pad } from './format';
+import { clock, dateTime, displayLine, duration, isFailing, ms, nameOf, outcomeCell, outcomeWord, pad, plural } from './format';
 import { stepsOf } from './timeline';
+import { foldSymptoms } from '../report';
 
 export interface NodeInput {
   session: SessionDoc;
@@ -49,7 +50,7 @@ export function nodeRows(input: NodeInput): Row[] {
       });
       rows.push({
         key: `${key}:${i}:line`,
-        render: () => [span(' '.repeat(LABEL)), span(e.line, 'match')],
+        render: () => [span(' '.repeat(LABEL)), span(displayLine(e.line), 'match')],
         selectable: true,
         target: logTarget(e),
         error: true,
@@ -92,19 +93,21 @@ export function nodeRows(input: NodeInput): Row[] {
     text('loop', [span(pad('  looping', LABEL), 'looping'), span(`${s.loop.attempts} attempts; each broke after: ${s.loop.breaks.join(' → ')}`)]);
   }
 
-  // Symptoms, folded.
-  if (s.symptoms.length) {
+  // Symptoms, folded: repeats of one symptom are one row with ×N, and the root cause's own
+  // pattern is never listed again as a symptom of itself.
+  const symptoms = foldSymptoms(s);
+  if (symptoms.length) {
     blank('b2');
     const open = isOpen('symptoms');
     rows.push({
       key: 'fold:symptoms',
-      render: () => [span(`${open ? '▾' : '▸'} SYMPTOMS`, 'heading'), span(` ${s.symptoms.length}`), span(open ? '' : '  (Enter shows them)')],
+      render: () => [span(`${open ? '▾' : '▸'} SYMPTOMS`, 'heading'), span(` ${symptoms.length}`), span(open ? '' : '  (Enter shows them)')],
       selectable: true,
       target: { kind: 'fold', key: 'symptoms' },
     });
     if (open) {
-      s.symptoms.forEach((y, i) => {
-        text(`sy:${i}`, [span('  - '), span(y.title), span(y.explained ? '  (explained by the root cause)' : '  (not explained)', y.explained ? 'dim' : 'warn'), span(`  [${y.pattern}]`, 'dim')]);
+      symptoms.forEach((y, i) => {
+        text(`sy:${i}`, [span('  - '), span(y.title), span(y.n > 1 ? ` ×${y.n}` : '', 'bold'), span(y.explained ? '  (explained by the root cause)' : '  (not explained)', y.explained ? 'dim' : 'warn'), span(`  [${y.pattern}]`, 'dim')]);
         if (y.evidence.length) evidenceRows(`sy:${i}:ev`, y.evidence.slice(0, 2), '    ', 'line');
       });
     }
@@ -158,7 +161,8 @@ export function nodeRows(input: NodeInput): Row[] {
     text('loading', [span('  loading the lines of this session…', 'dim')]);
   } else {
     blank('b6');
-    text('loghint', [span(`  ${detail.timeline.length} lines kept for this session: Enter on a line above, or l, opens the log`, 'dim')]);
+    text('loghint', [span(`  ${plural(detail.timeline.length, 'line')} kept for this session: Enter on a line above, or l, opens the log`, 'dim')]);
   }
   return rows;
 }
+

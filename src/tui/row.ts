@@ -13,7 +13,8 @@ export type RowTarget =
 export interface Row {
   /** Stable identity, so the cursor stays on the same thing when the data changes. */
   key: string;
-  render: () => Line;
+  /** The line, for a screen `width` columns wide (rows that lay out columns drop some when narrow). */
+  render: (width?: number) => Line;
   /** Headings and blank lines are skipped by the cursor. */
   selectable: boolean;
   target: RowTarget;

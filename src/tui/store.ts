@@ -17,6 +17,8 @@ export interface Health {
   backlogDropped?: number;
   replaying?: boolean;
   uptimeS?: number;
+  /** Files and directories of the logs tree the daemon cannot read. */
+  unreadable?: { count: number; paths?: { path: string; reason: string }[] };
 }
 
 export interface OtherAttempt {

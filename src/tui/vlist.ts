@@ -156,7 +156,7 @@ export class VList {
     const end = Math.min(this.rows.length, this.top + h);
     for (let i = this.top; i < end; i++) {
       const r = this.rows[i]!;
-      out.push(toBlessed(r.render(), { color: this.color, width: w, selected: i === this.cursor && r.selectable }));
+      out.push(toBlessed(r.render(w), { color: this.color, width: w, selected: i === this.cursor && r.selectable }));
     }
     if (!this.rows.length && empty) out.push(empty);
     this.box.setContent(out.join('\n'));
