@@ -115,6 +115,40 @@ function sniffFile(file: string, need: number, dated?: (t: number) => void): Fil
   return s.kind;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The latest time with a year among the last lines of a file (its tail: where a log ends). A
+ * stamp carries its year when reading it against two references decades apart gives one time.
+ */
+function tailDated(file: string, kind: FileKind): number | null {
+  if (/\.(?:gz|xz|bz2)$/.test(file)) return null;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.min(size, 16 * 1024);
+      const buf = Buffer.alloc(len);
+      const n = fs.readSync(fd, buf, 0, len, size - len);
+      if (buf.subarray(0, n).includes(0)) return null;
+      const lines = buf.subarray(0, n).toString('utf8').split('\n');
+      if (size > len) lines.shift();
+      const early = new LineReader(kind, 'tail', Date.UTC(2000, 0, 1));
+      const late = new LineReader(kind, 'tail', Date.UTC(2040, 0, 1));
+      let max: number | null = null;
+      for (const l of lines) {
+        const a = early.read(l)?.claimed ?? null;
+        if (a !== null && a === (late.read(l)?.claimed ?? null)) max = Math.max(max ?? a, a);
+      }
+      return max;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
 function isTarball(file: string): boolean {
   return /\.(?:tar|tar\.gz|tgz|tar\.xz|tar\.bz2)$/.test(file);
 }
@@ -327,6 +361,22 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   if (!inputs.length && empty.length) throw new UsageError(`nothing could be read: ${empty.join('; ')}`);
   if (!readable) throw new UsageError('no input: give a log directory, an xcatsnap tarball, a log file, - (standard input) or a capture file');
 
+  // A tree's BSD stamps take their year from each file's mtime, unless that is far from what the
+  // tree's year-stamped files (access_log, ISO-stamped syslog) say: a copy, a checkout or a
+  // package install gives the files today's mtime, and a November log is not next year's.
+  let treeDated: number | null = null;
+  if (wholeLogs) {
+    for (const i of inputs) {
+      if (!i.file || i.file.kind === 'console') continue;
+      const t = tailDated(i.file.abs, i.file.kind);
+      if (t !== null) treeDated = Math.max(treeDated ?? t, t);
+    }
+  }
+  const referenceOf = (mtime: number): number => {
+    if (!wholeLogs) return dated !== null ? dated + DAY_MS : mtime;
+    return treeDated !== null && Math.abs(mtime - treeDated) > 180 * DAY_MS ? treeDated + DAY_MS : mtime;
+  };
+
   for (const f of identityFiles) engine.learn(readIdentityFile(f, opts.warn));
   let total = 0;
   for (const i of inputs) {
@@ -356,8 +406,9 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       } catch {
         /* read reports it */
       }
-      // Loose files date their BSD stamps by the other files' years; a tree by its files' mtimes.
-      const reader = new LineReader(f.kind, f.rel, !wholeLogs && dated !== null ? dated + 86_400_000 : mtime, f.node);
+      // Loose files date their BSD stamps by the other files' years; a tree by its files' mtimes
+      // (or its year-stamped files', when the mtimes cannot be right).
+      const reader = new LineReader(f.kind, f.rel, referenceOf(mtime), f.node);
       // Node text before its first timed line (a console's boot banner) is placed at that line's
       // time, not at the file's mtime after everything else; bounded, past that as it comes.
       const placing = f.kind === 'text' || f.kind === 'console';

@@ -3,6 +3,7 @@
 // (no --now): a stall is measured against the sample's own last line, never the wall clock.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../src/analyze';
 import { loadKb } from '../src/kb';
@@ -47,4 +48,30 @@ test('the bundled sample: every node right against truth.json, earlier attempts 
   const shared = report.split('CAUSES SHARED ACROSS THE CLUSTER')[1]?.split(/\n[A-Z]{4,}/)[0] ?? '';
   expect(shared).not.toMatch(/✗ 1 node:/);
   expect(exitStatusOf(doc)).toBe(1);
+});
+
+// A git checkout, a `cp` or a package install gives the files today's mtime (or 1970): the
+// November stamps without a year must still be November of the year the access_log states, or
+// every machine splits in two (86 sessions instead of 43, seen on an RPM-installed copy).
+test('the sample gives the same diagnosis whatever its files\' modification times', async () => {
+  const kb = loadKb([], { local: false });
+  const essence = (d: Awaited<ReturnType<typeof analyze>>['doc']): string[] => d.sessions.map((s) => `${s.mac ?? s.node} ${s.outcome} ${s.startedAt} ${s.rootCause?.evidence[0]?.line ?? ''}`).sort();
+  const want = essence((await analyze({ paths: [path.join(dir, 'log')], captures: [], kb, warn: () => {} })).doc);
+  for (const when of [Date.UTC(2029, 1, 1), 86_400_000]) {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-sample-'));
+    try {
+      fs.cpSync(path.join(dir, 'log'), copy, { recursive: true });
+      const walk = (d: string): void => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const p = path.join(d, e.name);
+          if (e.isDirectory()) walk(p);
+          else fs.utimesSync(p, when / 1000, when / 1000);
+        }
+      };
+      walk(copy);
+      expect({ when: new Date(when).toISOString(), sessions: essence((await analyze({ paths: [copy], captures: [], kb, warn: () => {} })).doc) }).toEqual({ when: new Date(when).toISOString(), sessions: want });
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  }
 });
