@@ -487,7 +487,7 @@ async function pollHealth(d, { everyMs = 200, timeoutMs = 60_000, done = () => f
  * cluster's nodes send (xcat.deployment, .postscript, .postbootscript), structured data dropped.
  */
 function nodeLineTails() {
-  const { generateCluster, renderDatagrams } = require(path.join(DIST, 'gen', 'cluster.js'));
+  const { generateCluster, renderDatagrams } = require(path.join(DIST, 'demo', 'sim', 'cluster.js'));
   const c = generateCluster({ nodes: 40, seed: 11, start: new Date('2026-11-24T10:00:00Z') });
   const seen = new Set();
   const tails = [];

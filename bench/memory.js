@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // xtriaged's memory after a 10,000-node cluster's install, and across reinstalls.
 //
-// A generated cluster (src/gen) is fed into a fresh xtriaged the way an MN feeds it: the nodes'
+// A generated cluster (src/demo/sim) is fed into a fresh xtriaged the way an MN feeds it: the nodes'
 // datagrams over UDP (renderDatagrams; node IPs are 10.x, so they go through loopback as our
 // rsyslog relay forwards them, RFC 5424 with [origin ip=…], a trusted relay), and the MN's own
 // lines appended to a /var/log-shaped tree the daemon tails (--logs; renderMnLines). Time is
@@ -176,7 +176,7 @@ class Feeder {
 
   /** Feed one round: the cluster mapped onto the wall clock from now on. */
   async round(cluster) {
-    const { renderDatagrams, renderMnLines } = require(path.join(L.DIST, 'gen', 'cluster.js'));
+    const { renderDatagrams, renderMnLines } = require(path.join(L.DIST, 'demo', 'sim', 'cluster.js'));
     const simStart = cluster.start.getTime();
     const wallStart = Date.now() + 500;
     this.offset = 0;
@@ -300,7 +300,7 @@ async function waitFrozen(d) {
 
 /** Feed `rounds` rounds of an `nodes`-node cluster into one fresh daemon; figures after each round. */
 async function phase(nodes, rounds) {
-  const { generateCluster } = require(path.join(L.DIST, 'gen', 'cluster.js'));
+  const { generateCluster } = require(path.join(L.DIST, 'demo', 'sim', 'cluster.js'));
   const dir = L.tmpDir('memory');
   const logs = path.join(dir, 'log');
   fs.mkdirSync(logs, { recursive: true });

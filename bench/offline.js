@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Offline analysis throughput and memory on generated cluster trees.
 //
-// 1. Generates a 5,000-node /var/log tree (src/gen; timed separately), then over the same files:
+// 1. Generates a 5,000-node /var/log tree (src/demo/sim; timed separately), then over the same files:
 //    analyze() in a fresh Node process (in-process figure: knowledge base loaded first, not
 //    counted), the CLI `xtriage analyze DIR --json > /dev/null` under /usr/bin/time -v (wall,
 //    peak RSS), and the baselines `grep -rcE 'DHCPACK|RRQ|changing status|return with|GET ' DIR`
@@ -102,7 +102,7 @@ const trees = new Map();
 async function generated(n) {
   if (trees.has(n)) return trees.get(n);
   const out = L.tmpDir(`gen${n}`);
-  const t = await L.timeV(process.execPath, [path.join(L.DIST, 'gen', 'cli.js'), '--nodes', String(n), '--seed', String(SEED), '--out', out]);
+  const t = await L.timeV(process.execPath, [path.join(L.DIST, 'demo', 'sim', 'cli.js'), '--nodes', String(n), '--seed', String(SEED), '--out', out]);
   if (t.code !== 0) throw new Error(`generator failed: ${t.stderr.slice(-1000)}`);
   const dir = path.join(out, 'log');
   const res = { dir, genMs: t.ms, genRss: t.maxRssBytes, ...treeStats(dir) };

@@ -7,7 +7,7 @@
 // engine the offline order, then random interleavings that keep each file's own order (runs of
 // 1–50 lines from a file picked at random), and compares each session's essence (MAC, node,
 // IPs, outcome, stage, start, milestones, root cause pattern and line, symptom patterns: what
-// test/live-offline compares, src/session-essence.ts).
+// test/live-offline compares, src/util/session-essence.ts).
 // Prints, per cluster, the share of interleavings that changed at least one session, and the
 // first difference seen. The engine runs in this process from dist/ (no daemon, no sockets).
 //
@@ -25,12 +25,12 @@ const NODES = L.envNum('XT_BENCH_ORDER_NODES', 40);
 const TRIALS = L.envNum('XT_BENCH_ORDER_TRIALS', 30);
 
 const dist = (m) => require(path.join(L.DIST, m));
-const { generateCluster, renderDatagrams, renderMnLines } = dist('gen/cluster.js');
+const { generateCluster, renderDatagrams, renderMnLines } = dist('demo/sim/cluster.js');
 const { Engine } = dist('engine.js');
 const { LineReader } = dist('records.js');
 const { classify, FILE_ORDER } = dist('sources/mn-files.js');
 const { loadKb } = dist('kb.js');
-const { sessionEssence } = dist('session-essence.js');
+const { sessionEssence } = dist('util/session-essence.js');
 
 const kb = loadKb([], { local: false });
 const START = Date.parse('2026-11-25T12:00:00Z');

@@ -6,20 +6,19 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { AnalysisDoc, SessionDoc } from './contract';
 import { Engine } from './engine';
 import { LineReader, type FileKind } from './records';
 import { classify, orderFiles, type MnFile } from './sources/mn-files';
 import { readLines } from './sources/read-lines';
-import { parseIso } from './sources/timestamps';
+import { isoLocal, parseIso } from './sources/timestamps';
 import { isIdentityFile, readIdentityFile } from './sources/identity-files';
 import { kindByName, nodeOfFileName, sniff } from './sources/kinds/sniff';
-import type { LogRecord } from './types';
+import type { KnowledgeBase, LogRecord } from './types';
+import { UsageError } from './util/usage-error';
 
 /** Untimed lines held at most, per file, waiting for the file's first timed line. */
 const MAX_HELD = 100_000;
-import type { AnalysisDoc, SessionDoc } from './diagnose';
-import { isoLocal } from './sources/timestamps';
-import type { KnowledgeBase } from './types';
 
 export interface AnalyzeOptions {
   /** Directories, tarballs, log files of any kind, capture files; '-' is standard input. */
@@ -46,8 +45,6 @@ export interface AnalyzeResult {
   linesRead: number;
   bytesRead: number;
 }
-
-export class UsageError extends Error {}
 
 /** Every MN log file below a directory (a tree like /var/log, or an xcatsnap folder holding one). */
 export function findMnFiles(root: string, warn: (m: string) => void, identity: string[] = []): MnFile[] {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, type Node as YamlNode, type Pair } from 'yaml';
-import { defaultSocket } from './api/client';
+import { defaultSocket } from './util/socket-path';
 import { makeTrust, parseListenAddress } from './sources/syslog-receiver';
 
 export interface HookConfig {

@@ -14,8 +14,8 @@ import { classify } from './sources/mn-files';
 import { type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
 import { Reception } from './sources/reception';
 import type { BatchReader } from './sources/batch';
-import { DAEMON_NODE_FLAGS, lowerOtherThreads, setOtherThreads } from './thread-priority';
-import { compactHeap } from './heap-compact';
+import { DAEMON_NODE_FLAGS, lowerOtherThreads, setOtherThreads } from './util/thread-priority';
+import { compactHeap } from './util/heap-compact';
 import { Tailer, type TailLine, type ResumePos } from './sources/tailer';
 import { unreadableLogs } from './sources/access-check';
 import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from './store/spool';
@@ -24,7 +24,7 @@ import { ApiServer } from './api/server';
 import { loadKb } from './kb';
 import { readIdentityFile } from './sources/identity-files';
 import type { DaemonConfig } from './config';
-import type { AnalysisDoc, SessionDoc } from './diagnose';
+import type { AnalysisDoc, SessionDoc } from './contract';
 
 /** Work items waiting for the engine: a batch of received messages (decoded as taken) or an MN line. */
 type Item = { kind: 'remote'; r: BatchReader } | { kind: 'mn'; l: TailLine };

@@ -10,9 +10,9 @@ import { Identity, usableName, type Subject } from './identity';
 import { byTime, looksLikeError, type Entry } from './entry';
 import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
 import { evidenceOf } from './diagnose';
-import { expandNoderange } from './noderange';
+import { expandNoderange } from './util/noderange';
 import { readingOrder } from './sources/mn-files';
-import { detach } from './detach';
+import { detach } from './util/detach';
 import { freeze, frozenProgress, thaw, PatternTable, type FrozenMachine } from './frozen-machine';
 
 /** The list of a frozen machine in `machines`: its lines are in `frozen` (see frozen-machine.ts). */

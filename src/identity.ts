@@ -2,7 +2,7 @@
 // boot files fetched by name from an IP, xcatd matching an IP to a node). No DNS, ever.
 // Every binding has a time: an IP handed to another MAC later does not merge two machines.
 
-import { detach } from './detach';
+import { detach } from './util/detach';
 import { usableName } from './sources/node-name';
 
 /** A binding value with the time it was learned. */

@@ -9,7 +9,8 @@
 import { STAGE_RANK, type Rule, type Stage } from './types';
 import { byTime, type Entry } from './entry';
 
-export type Outcome = 'running' | 'succeeded' | 'failed' | 'stalled' | 'looping' | 'unknown';
+export type { Outcome } from './contract';
+import type { Outcome } from './contract';
 
 export interface Attempt {
   entries: Entry[];

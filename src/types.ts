@@ -54,27 +54,8 @@ export interface LogRecord {
   node: string | null;
 }
 
-/** Milestone stages of a provisioning attempt, in order. */
-export type Stage =
-  | 'prep'
-  | 'power'
-  | 'poweron'
-  | 'dhcp'
-  | 'bootloader'
-  | 'bootscript'
-  | 'kernel'
-  | 'initrd'
-  | 'kickstart'
-  | 'installing'
-  | 'netbooting'
-  | 'packages'
-  | 'rootimg'
-  | 'postinstall'
-  | 'postscripts'
-  | 'booting'
-  | 'postbooting'
-  | 'postbootscripts'
-  | 'booted';
+export type { Stage } from './contract';
+import type { Stage } from './contract';
 
 /** Rank of each stage: a later stage has a higher rank; same rank = alternative paths (diskful vs diskless). */
 export const STAGE_RANK: Readonly<Record<Stage, number>> = {
@@ -176,11 +157,7 @@ export interface Match {
 }
 
 /** One piece of evidence, as in the analyze/API contract. */
-export interface Evidence {
-  at: string;
-  source: string;
-  line: string;
-}
+export type { Evidence } from './contract';
 
 /** A rule for failures that leave no line of their own (see docs/patterns.md). */
 export interface Rule {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import type { AnalysisDoc } from '../src/diagnose';
+import type { AnalysisDoc } from '../src/contract';
 import { DIST } from './helpers/daemon';
 
 jest.setTimeout(60_000);

@@ -8,7 +8,7 @@ import { getJson } from '../src/api/client';
 import { readCapture } from '../src/store/spool';
 import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
 import { startDaemon, sendUdp, waitFor, DIST, freePort } from './helpers/daemon';
-import { DAEMON_NODE_FLAGS } from '../src/thread-priority';
+import { DAEMON_NODE_FLAGS } from '../src/util/thread-priority';
 
 jest.setTimeout(60_000);
 

@@ -6,7 +6,7 @@ import { DIST } from './helpers/daemon';
 
 function heapAfterKeeping(mode: 'slice' | 'detach'): number {
   const script = `
-    const { detach } = require(${JSON.stringify(path.join(DIST, '..', 'detach.js'))});
+    const { detach } = require(${JSON.stringify(path.join(DIST, '..', 'util', 'detach.js'))});
     const kept = [];
     for (let i = 0; i < 100; i++) {
       // A 1 MiB chunk decoded from bytes, as a file is read; the line is its tail.

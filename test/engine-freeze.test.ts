@@ -7,7 +7,7 @@
 import { Engine } from '../src/engine';
 import { LineReader } from '../src/records';
 import { loadKb } from '../src/kb';
-import { generateCluster, renderDatagrams, renderMnLines } from '../src/gen/cluster';
+import { generateCluster, renderDatagrams, renderMnLines } from '../src/demo/sim/cluster';
 import { classify, FILE_ORDER } from '../src/sources/mn-files';
 import type { LogRecord } from '../src/types';
 

@@ -1,4 +1,4 @@
-// The cluster generator (src/gen): deterministic, every file kind rendered in its real format,
+// The cluster generator (src/demo/sim): deterministic, every file kind rendered in its real format,
 // truth for every node with root-cause lines that really are in the tree, valid datagrams, and a
 // 5,000-node cluster streamed to disk (time printed, not asserted). Also checks the hand-reviewed
 // fixture corpus (test/fixtures/*/expected.json) against its own log files.
@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import {
   FAILURE_KINDS, generateCluster, renderDatagrams, renderMnLines, renderTree,
   type ClusterEvent, type GeneratedCluster, type RenderResult,
-} from '../src/gen/cluster';
-import { run as runCli } from '../src/gen/cli';
+} from '../src/demo/sim/cluster';
+import { run as runCli } from '../src/demo/sim/cli';
 
 const START = new Date('2026-11-24T10:00:00Z');
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';

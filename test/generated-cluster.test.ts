@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generateCluster, renderTree, truthWithLines } from '../src/gen/cluster';
+import { generateCluster, renderTree, truthWithLines } from '../src/demo/sim/cluster';
 import { analyze } from '../src/analyze';
 import { loadKb } from '../src/kb';
 import { score, type TruthNode } from './helpers/score';

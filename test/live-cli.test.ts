@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { DIST, startDaemon, waitFor, type RunningDaemon } from './helpers/daemon';
 import { feedFixture, liveFixture, makeLogTree } from './helpers/live-fixture';
 import type { AnalysisDoc } from '../src/diagnose';
-import { getJson, SERVICE_SOCKET } from '../src/api/client';
+import { getJson } from '../src/api/client';
+import { SERVICE_SOCKET } from '../src/util/socket-path';
 import { defaults, loadConfigFile } from '../src/config';
 
 jest.setTimeout(60_000);

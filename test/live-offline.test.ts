@@ -6,12 +6,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generateCluster, renderDatagrams, renderMnLines } from '../src/gen/cluster';
+import { generateCluster, renderDatagrams, renderMnLines } from '../src/demo/sim/cluster';
 import { analyze } from '../src/analyze';
 import { loadKb } from '../src/kb';
 import { getJson } from '../src/api/client';
-import type { AnalysisDoc } from '../src/diagnose';
-import { sessionEssence } from '../src/session-essence';
+import type { AnalysisDoc } from '../src/contract';
+import { sessionEssence } from '../src/util/session-essence';
 import { startDaemon } from './helpers/daemon';
 
 jest.setTimeout(120_000);

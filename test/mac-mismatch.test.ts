@@ -9,7 +9,7 @@ import { loadKb } from '../src/kb';
 
 const kb = loadKb([], { local: false });
 
-async function run(messages: string[], cluster: string[]): Promise<import('../src/diagnose').AnalysisDoc> {
+async function run(messages: string[], cluster: string[]): Promise<import('../src/contract').AnalysisDoc> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-macmis-'));
   try {
     fs.mkdirSync(path.join(root, 'xcat'));

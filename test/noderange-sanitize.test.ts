@@ -1,5 +1,5 @@
-import { expandNoderange } from '../src/noderange';
-import { sanitizeForTerminal, sanitizeForBlessed } from '../src/sanitize';
+import { expandNoderange } from '../src/util/noderange';
+import { sanitizeForTerminal, sanitizeForBlessed } from '../src/util/sanitize';
 import { templateOf, looksLikeError } from '../src/entry';
 import { stripConsole } from '../src/sources/console-text';
 

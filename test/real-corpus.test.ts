@@ -12,7 +12,7 @@ import { analyze } from '../src/analyze';
 import { loadKb } from '../src/kb';
 import { exitStatusOf } from '../src/report';
 import { KIND_NAMES } from '../src/sources/kinds';
-import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
+import type { AnalysisDoc, SessionDoc } from '../src/contract';
 import type { FileKind } from '../src/records';
 
 interface Case {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaults, loadConfigFile } from '../src/config';
 import { parseIdentity } from '../src/sources/identity-files';
-import { DAEMON_NODE_FLAGS } from '../src/thread-priority';
+import { DAEMON_NODE_FLAGS } from '../src/util/thread-priority';
 
 const ROOT = path.join(__dirname, '..');
 

@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { getJson } from '../src/api/client';
 import { readCapture } from '../src/store/spool';
-import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
+import type { AnalysisDoc, SessionDoc } from '../src/contract';
 import { startDaemon, sendUdp, type RunningDaemon } from './helpers/daemon';
 
 jest.setTimeout(90_000);

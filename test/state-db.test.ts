@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StateDb } from '../src/store/state-db';
-import type { SessionDoc } from '../src/diagnose';
+import type { SessionDoc } from '../src/contract';
 
 const doc = (id: string, node: string): SessionDoc =>
   ({ id, mac: '52:54:00:aa:bb:01', ips: ['10.0.0.5'], node, outcome: 'failed', stage: 'postscripts', startedAt: '2026-11-25T12:00:00.000+00:00', endedAt: null, rootCause: null, symptoms: [], milestones: [{ stage: 'dhcp', at: '2026-11-25T12:00:01.000+00:00' }], attempts: 1, unknownErrors: [] }) as unknown as SessionDoc;

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-const lib = path.join(__dirname, '..', 'dist', 'thread-priority.js');
+const lib = path.join(__dirname, '..', 'dist', 'util', 'thread-priority.js');
 
 // The child: a worker thread reports its kernel thread ID; the main thread sets the others'
 // nice values and prints every thread's nice value (field 19 of /proc/self/task/TID/stat).

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { DIST, startDaemon, waitFor, type RunningDaemon } from './helpers/daemon';
 import { Tmux } from './helpers/tmux';
 import { feedFixture, liveFixture, makeLogTree } from './helpers/live-fixture';
-import type { AnalysisDoc } from '../src/diagnose';
+import type { AnalysisDoc } from '../src/contract';
 
 jest.setTimeout(60_000);
 

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { execFileSync } from 'node:child_process';
-import type { AnalysisDoc, GroupDoc, SessionDoc } from '../diagnose';
+import type { AnalysisDoc, GroupDoc, SessionDoc } from '../contract';
 
 export interface ApiSource {
   sessions(): AnalysisDoc;

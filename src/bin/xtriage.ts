@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // xtriage: the admin's CLI (and, with no subcommand, the terminal UI on the live daemon).
 
-import { UsageError } from '../analyze';
+import { UsageError } from '../util/usage-error';
 import { analyzeCommand } from '../cli/analyze-cmd';
 import { patternsCommand } from '../cli/patterns-cmd';
 import { showCommand, statusCommand, tuiCommand, watchCommand } from '../cli/live-cmd';

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import { ConfigError, checkFlags, defaults, loadConfigFile, type DaemonConfig } from '../config';
 import { Daemon } from '../daemon';
-import { sanitizeForTerminal } from '../sanitize';
+import { sanitizeForTerminal } from '../util/sanitize';
 
 const HELP = `usage: xtriaged [--config FILE] [--udp HOST:PORT]... [--tcp HOST:PORT]... [--logs DIR]
                 [--state DIR] [--socket PATH] [--patterns DIR]...

@@ -1,12 +1,13 @@
 // `xtriage analyze PATH... [--capture FILE]... [--now TIME] [--json] [--node SPEC]`
 
 import { parseArgs } from 'node:util';
-import { analyze, UsageError } from '../analyze';
+import { analyze } from '../analyze';
+import { UsageError } from '../util/usage-error';
 import { loadKb } from '../kb';
 import { exitStatusOf, renderReport } from '../report';
 import { parseIso } from '../sources/timestamps';
 import { filterDoc } from './filter';
-import { nearestNames, noderangeProblem } from '../noderange';
+import { nearestNames, noderangeProblem } from '../util/noderange';
 import { progressLine } from './progress';
 import { KIND_NAMES } from '../sources/kinds';
 import type { FileKind } from '../records';

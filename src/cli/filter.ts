@@ -1,8 +1,8 @@
 // --node NAME|MAC|IP|noderange: keep only the matching machines' sessions (and the groups
 // that mention them).
 
-import type { AnalysisDoc, SessionDoc } from '../diagnose';
-import { expandNoderange } from '../noderange';
+import type { AnalysisDoc, SessionDoc } from '../contract';
+import { expandNoderange } from '../util/noderange';
 import { normalizeMac, normalizeIp } from '../sources/syslog-parse';
 
 export function sessionMatcher(spec: string): (s: SessionDoc) => boolean {

@@ -3,9 +3,10 @@
 // 0 ok, 1 daemon unreachable (one line on stderr) or nothing matched, 2 usage.
 
 import { parseArgs } from 'node:util';
-import { ApiError, clientSocket, followEvents, getJson } from '../api/client';
-import type { AnalysisDoc, SessionDoc } from '../diagnose';
-import { UsageError } from '../analyze';
+import { ApiError, followEvents, getJson } from '../api/client';
+import { clientSocket } from '../util/socket-path';
+import type { AnalysisDoc, SessionDoc } from '../contract';
+import { UsageError } from '../util/usage-error';
 import { sessionMatcher } from './filter';
 import { clusterText } from '../tui/cluster';
 import { nodeRows } from '../tui/node';

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../analyze';
+import { UsageError } from '../util/usage-error';
 import { loadKb, LOCAL_PATTERNS, SHIPPED_PATTERNS } from '../kb';
 import { checkExamples, exampleRecord, fileKindOf } from '../patterns/examples';
 import { loadKnowledgeBase, patternFilesIn } from '../patterns/load';
@@ -12,7 +12,7 @@ import { tryPattern } from '../patterns/match';
 import { classify } from '../sources/mn-files';
 import { readLines } from '../sources/read-lines';
 import { LineReader, type FileKind } from '../records';
-import { sanitizeForTerminal as safe } from '../sanitize';
+import { sanitizeForTerminal as safe } from '../util/sanitize';
 import type { Pattern } from '../types';
 
 const HELP = `usage: xtriage patterns test [FILE|DIR]...

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DAEMON_NODE_FLAGS } from '../thread-priority';
+import { DAEMON_NODE_FLAGS } from '../util/thread-priority';
 
 export interface ChildDaemon {
   proc: ChildProcess;

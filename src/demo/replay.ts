@@ -9,7 +9,7 @@
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderDatagrams, renderMnLines, type ClusterEvent, type GeneratedCluster } from '../gen/cluster';
+import { renderDatagrams, renderMnLines, type ClusterEvent, type GeneratedCluster } from './sim/cluster';
 
 export interface ReplayOptions {
   cluster: GeneratedCluster;

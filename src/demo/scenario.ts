@@ -2,9 +2,9 @@
 // most of them clean, with the failures an admin meets first: one postscript that httpd
 // refuses to several nodes (a shared root cause), a MAC dhcpd has no lease for, a node that
 // stalls after DHCP, and a node that reinstalls itself in a loop. Built on the cluster
-// generator (src/gen), which also says what really happened (ground truth).
+// generator (src/demo/sim), which also says what really happened (ground truth).
 
-import { generateCluster, type GeneratedCluster, type Kind, type ScenarioNode } from '../gen/cluster';
+import { generateCluster, type GeneratedCluster, type Kind, type ScenarioNode } from './sim/cluster';
 
 export interface DemoOptions {
   nodes: number;

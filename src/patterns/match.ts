@@ -5,7 +5,7 @@
 import type { Channel, LogRecord, Match, Pattern } from '../types';
 import { CHANNELS } from '../types';
 import { normalizeIp, normalizeMac } from '../sources/syslog-parse';
-import { detach } from '../detach';
+import { detach } from '../util/detach';
 import { TRACE_PROGRAM } from '../records';
 
 /** Lines repeat: the same text from hundreds of nodes, a flood of one line. Results by text, bounded. */

@@ -2,7 +2,7 @@
 // paste uses (`localhost`, `(none)`, `anaconda`). Sources need it to name a console file's node;
 // identity needs it for every hostname hint.
 
-import { detach } from '../detach';
+import { detach } from '../util/detach';
 
 /** Names a node never has: installer defaults and placeholders. */
 const NOT_A_NAME = /^(?:localhost(?:\.localdomain)?|localhost\d*|\(none\)|-|anaconda|dracut|linux|install|unknown)$/i;

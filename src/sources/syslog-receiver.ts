@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { normalizeIp } from './syslog-parse';
-import { isPlainJsonAscii } from '../plain-ascii';
+import { isPlainJsonAscii } from '../util/plain-ascii';
 
 export type Transport = 'udp' | 'tcp';
 

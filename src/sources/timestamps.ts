@@ -2,7 +2,7 @@
 // year and no zone: they are read in the process's local zone (the MN's, in production)
 // and given the year that keeps a file monotonic across New Year.
 
-import { detach } from '../detach';
+import { detach } from '../util/detach';
 
 const MONTHS: Record<string, number> = {
   Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,

@@ -30,7 +30,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { isoLocal, parseIso } from '../sources/timestamps';
-import { isPlainJsonAscii } from '../plain-ascii';
+import { isPlainJsonAscii } from '../util/plain-ascii';
 
 /** One capture record: receive time (epoch ms), sender IP, message as received. */
 export interface CaptureRecord {

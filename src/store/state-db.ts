@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Datastore from 'nedb-promises';
-import type { SessionDoc } from '../diagnose';
+import type { SessionDoc } from '../contract';
 
 /**
  * One session. The document is kept as its JSON text: NeDB holds every row in memory, and one

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Widgets } from 'blessed';
 import * as blessed from 'blessed';
-import type { SessionDoc } from '../diagnose';
+import type { SessionDoc } from '../contract';
 import { Store, type Changed } from './store';
 import { VList } from './vlist';
 import { chooseTerminal, createScreen, type TerminalChoice } from './terminal';

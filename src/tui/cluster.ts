@@ -2,7 +2,7 @@
 // outcome and the reception health; the root causes shared by several nodes, largest first,
 // each expandable to its nodes; then the nodes with no shared cause, failing ones first.
 
-import type { AnalysisDoc, GroupDoc, SessionDoc } from '../diagnose';
+import type { AnalysisDoc, GroupDoc, SessionDoc } from '../contract';
 import type { Health } from './store';
 import { span, outcomeTone, type Line } from './style';
 import { textRow, type Row } from './row';

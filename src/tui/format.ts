@@ -1,6 +1,6 @@
 // Small text helpers shared by the screens and the live CLI: names, times, durations, counts.
 
-import type { SessionDoc } from '../diagnose';
+import type { SessionDoc } from '../contract';
 
 export const OUTCOMES = ['failed', 'looping', 'stalled', 'running', 'succeeded'] as const;
 export type OutcomeName = (typeof OUTCOMES)[number];

@@ -4,7 +4,7 @@
 // milestones with the time each stage took, slow ones marked against the cluster median.
 
 import type { Evidence } from '../types';
-import type { SessionDoc } from '../diagnose';
+import type { SessionDoc } from '../contract';
 import type { SessionDetail } from './store';
 import { span, outcomeTone, wrapText, type Line } from './style';
 import { NONE, textRow, type Row, type RowTarget } from './row';

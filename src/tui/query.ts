@@ -2,7 +2,7 @@
 // MAC, IP, or any text of the session: stage, cause, pattern) and a `:` view (an outcome,
 // or one root-cause group).
 
-import type { SessionDoc } from '../diagnose';
+import type { SessionDoc } from '../contract';
 import { sessionMatcher } from '../cli/filter';
 
 export interface Query {

@@ -5,7 +5,7 @@
 
 import { EventEmitter } from 'node:events';
 import { ApiError, followEvents, getJson, type SseEvent } from '../api/client';
-import type { AnalysisDoc, GroupDoc, SessionDoc } from '../diagnose';
+import type { AnalysisDoc, GroupDoc, SessionDoc } from '../contract';
 import type { TimelineItem } from '../engine';
 
 export interface Health {

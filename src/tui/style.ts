@@ -4,7 +4,7 @@
 // carries (escapes, controls, bidi overrides, blessed `{tags}`) reaches the terminal as is.
 // Colour only ever repeats what the words already say (the outcome word is always shown).
 
-import { sanitizeForBlessed, sanitizeForTerminal } from '../sanitize';
+import { sanitizeForBlessed, sanitizeForTerminal } from '../util/sanitize';
 
 export type Tone =
   | 'failed'

@@ -1,7 +1,7 @@
 // The timeline of one session: each milestone with the time its stage took (from the
 // previous milestone), against the cluster's median for that stage, so a slow stage stands out.
 
-import type { SessionDoc } from '../diagnose';
+import type { SessionDoc } from '../contract';
 import { STAGE_RANK } from '../types';
 
 export interface Step {

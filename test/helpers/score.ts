@@ -1,5 +1,5 @@
 // Scores a diagnosis against a generated cluster's ground truth, per node (its latest session).
-import type { AnalysisDoc, SessionDoc } from '../../src/diagnose';
+import type { AnalysisDoc, SessionDoc } from '../../src/contract';
 
 export interface TruthNode {
   node: string;

@@ -1,7 +1,7 @@
 // What "the same diagnosis" means when live and offline results are compared: who the machine is,
 // what happened to it and why, not when a snapshot was taken (waited times, titles with counts).
 
-import type { SessionDoc } from './diagnose';
+import type { SessionDoc } from '../contract';
 
 export interface SessionEssence {
   mac: string | null;

@@ -2,7 +2,7 @@
 // truth, with each root-cause line as rendered) and optionally OUT/capture.jsonl (every datagram the
 // nodes sent, in xtriage's capture format).
 //
-//   node dist/gen/cli.js --nodes 300 --seed 7 --out /tmp/cluster [--start 2026-11-24T10:00:00Z]
+//   node dist/demo/sim/cli.js --nodes 300 --seed 7 --out /tmp/cluster [--start 2026-11-24T10:00:00Z]
 //                        [--failures default|none] [--consoles 0.2] [--packages N] [--capture]
 
 import * as fs from 'node:fs';
