@@ -17,6 +17,28 @@ describe('shipped knowledge base', () => {
     expect(kb.patterns.length).toBeGreaterThan(0);
   });
 
+  // Log text is hostile: a 16 KiB line built to make a regex backtrack (a lazy `\S+?` before
+  // `\.{3,}`, an unanchored lazy run before a literal) took 0.6 s per line before its pattern was
+  // fixed; a linear regex takes well under 10 ms. The bound is 40× that: a guard against
+  // quadratic patterns, not a speed measurement.
+  test('no pattern backtracks super-linearly on a hostile 16 KiB line', () => {
+    const bases = ['.', 'a', ' ', ':', '/', '-', '0', 'x.', '. ', 'a ', '=', '│', '[', '(', ',', '_', 'aa:'];
+    const prefixes = ['', 'http://', 'Filename: http://', 'xcat.discovery.x: (52:54:00:aa:bb:cc) ', 'Running postscript: ', 'postscript '];
+    const slow: string[] = [];
+    for (const p of kb.patterns) {
+      for (const pre of prefixes) {
+        for (const b of bases) {
+          const line = `${pre}${b.repeat(Math.ceil(16_000 / b.length))}\u0001`;
+          const t = process.hrtime.bigint();
+          p.regex.test(line);
+          const ms = Number(process.hrtime.bigint() - t) / 1e6;
+          if (ms > 400) slow.push(`${p.id}: ${ms.toFixed(0)} ms on ${JSON.stringify(pre + b)}…`);
+        }
+      }
+    }
+    expect(slow).toEqual([]);
+  });
+
   test('the matcher remembers results by channel, program and text, and gives what a fresh match gives', () => {
     const shared = new Matcher(kb.patterns);
     const view = (m: ReturnType<Matcher['match']>): unknown => (m ? [m.pattern.id, { ...m.fields }] : null);
