@@ -50,3 +50,24 @@ test('a pasted line that holds several xdsh lines reads as those lines', () => {
   expect(r.lines('cn01: Error: cn01: ssh: connect to host cn01 port 22: Connection refused')).toEqual(['cn01: Error: cn01: ssh: connect to host cn01 port 22: Connection refused']);
   expect(new LineReader('computes', 'computes.log', Date.UTC(2018, 11, 31), null).lines('cn01: a cn01: b')).toEqual(['cn01: a cn01: b']);
 });
+
+// Log text is hostile: every kind's reader (and the paste splitter) on 16 KiB lines built to make
+// a regex backtrack. A linear reader takes a few ms; a quadratic one took 200 ms (the web-table
+// time column) and more. The bound is a guard against super-linear parsing, not a speed figure.
+test('no kind reads a hostile 16 KiB line super-linearly', () => {
+  const bases = [' ', '.', 'a', ':', '|', '[', '<1>', 'cn01: ', 'Nov 24 ', '[  1.0] ', '==> ', 'x.log:'];
+  const slow: string[] = [];
+  for (const k of LOG_KINDS) {
+    const r = new LineReader(k.kind, `hostile/${k.kind}`, Date.UTC(2026, 11, 31), null);
+    for (const b of bases) {
+      for (const tail of ['x', '| 3:12:30 PM', '...']) {
+        const line = `${b.repeat(Math.ceil(16_000 / b.length))}${tail}`;
+        const t = process.hrtime.bigint();
+        for (const piece of r.lines(line)) r.read(piece, k.kind === 'remote' ? Date.UTC(2026, 11, 31) : undefined);
+        const ms = Number(process.hrtime.bigint() - t) / 1e6;
+        if (ms > 100) slow.push(`${k.kind}: ${ms.toFixed(0)} ms on ${JSON.stringify(b)}…${tail}`);
+      }
+    }
+  }
+  expect(slow).toEqual([]);
+});

@@ -7,8 +7,15 @@ import type { LogKind } from './kind';
 import { nodeTextParser } from './node-text';
 
 const XDSH_PREFIX = /^([a-z][\w.-]{0,63}): /;
-/** A time column a web table adds at the end of a copied row (" | 3:12:30 PM"). */
-const TABLE_TIME = /\s+\|\s+\d{1,2}:\d{2}(?::\d{2})?\s?[AP]M\s*$/;
+/** A time column a web table adds at the end of a copied row (" | 3:12:30 PM"), after its last `|`. */
+const TABLE_TIME = /^\|\s+\d{1,2}:\d{2}(?::\d{2})?\s?[AP]M\s*$/;
+
+/** The row without that column, or null. Found from the last `|`, so a long line costs one scan. */
+function withoutTableTime(line: string): string | null {
+  const bar = line.lastIndexOf('|');
+  if (bar <= 0 || !/\s/.test(line[bar - 1]!) || !TABLE_TIME.test(line.slice(bar))) return null;
+  return line.slice(0, bar).trimEnd();
+}
 
 /**
  * xcat-core#5635: updatenode output copied from a rendered thread, where several `node: ` lines
@@ -18,9 +25,10 @@ const TABLE_TIME = /\s+\|\s+\d{1,2}:\d{2}(?::\d{2})?\s?[AP]M\s*$/;
  */
 export function splitJoined(line: string): string[] | null {
   const m = XDSH_PREFIX.exec(line);
-  const timed = TABLE_TIME.test(line);
+  const cut = withoutTableTime(line);
+  const timed = cut !== null;
   if (!m && !timed) return null;
-  const body = timed ? line.replace(TABLE_TIME, '') : line;
+  const body = cut ?? line;
   if (!m) return [body];
   const tag = m[0];
   const out: string[] = [];
