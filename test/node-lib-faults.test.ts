@@ -284,3 +284,28 @@ describe('minor faults', () => {
     });
   });
 });
+
+describe('output while it runs (issue 16 point 3)', () => {
+  test('a step cut short (kill -9, as a reboot) leaves its last lines on disk; the next xt_init puts them in the log', async () => {
+    await eachShell(async (sh, i) => {
+      const dir = tmpFor(`stream-${sh.name}`);
+      const needle = `sleep 9771${i}`;
+      const env = { ...baseEnv(sh, dir, null), XTRIAGE_LOG: path.join(dir, 'log', 'node.log') };
+      try {
+        // The script is SIGKILLed (with its process group) 3 s in, while the step still runs.
+        const r = await run(sh, `xt_run slow 60 sh -c 'echo first-line; echo to-stderr >&2; ${needle}'`, env, 3_000);
+        check(r.hung, 'the script was killed mid-step', r);
+        const logdir = path.join(dir, 'log');
+        const kept = fs.readdirSync(logdir).filter((d) => d.startsWith('xtriage.')).flatMap((d) => fs.readdirSync(path.join(logdir, d)).map((f) => path.join(logdir, d, f)));
+        const text = kept.map((f) => `${path.basename(f)}: ${fs.readFileSync(f, 'utf8')}`).join('');
+        check(/1-slow\.out: first-line\n/.test(text) && /1-slow\.err: to-stderr\n/.test(text), 'the output is on disk next to the log as written', r, text);
+        for (const p of processesWith(needle)) process.kill(p, 'SIGKILL');
+        const again = await run(sh, 'xt_init', env);
+        check(again.log.includes('step=slow did not end') && again.log.includes('  out| first-line') && again.log.includes('  err| to-stderr'), 'the next run puts it into node.log', again);
+        check(fs.readdirSync(logdir).every((d) => !d.startsWith('xtriage.')), 'and removes the leftovers', again, fs.readdirSync(logdir));
+      } finally {
+        for (const p of processesWith(needle)) process.kill(p, 'SIGKILL');
+      }
+    });
+  });
+});
