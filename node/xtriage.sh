@@ -842,6 +842,103 @@ xt_run() {
 	return "$_xtr_rc"
 }
 
+# True when STEP is forced: XTRIAGE_FORCE=1, or a list (spaces or commas) naming it.
+xt__forced() { # STEP
+	case ",${XTRIAGE_FORCE:-}," in ,1, | ,all, | *[,\ ]"$1"[,\ ]*) return 0 ;; esac
+	return 1
+}
+
+# The key of a once-only step: a checksum of the command, its script's text when it is a
+# file, and every variable that says what xCAT's package scripts install (OTHERPKG*, OSPKG*,
+# and those named in XTRIAGE_ONCE_VARS).
+xt__oncekey() { # CMD [ARG...]
+	{
+		printf '%s\n' "$*"
+		[ -f "$1" ] && cat "$1" 2>/dev/null
+		env | grep -E '^(OTHERPKG|OSPKG)' | sort
+		IFS=' '
+		for _xtq_v in ${XTRIAGE_ONCE_VARS:-}; do
+			case $_xtq_v in *[!A-Za-z0-9_]* | '') continue ;; esac
+			eval "printf '%s=%s\n' \"\$_xtq_v\" \"\${$_xtq_v:-}\""
+		done
+	} | xt__hash
+}
+
+# A checksum of stdin: md5sum, else cksum (busybox may have either), else a sum in awk.
+xt__hash() {
+	if command -v md5sum >/dev/null 2>&1; then
+		md5sum | cut -c1-32
+	elif command -v cksum >/dev/null 2>&1; then
+		cksum | tr -d ' \t'
+	else
+		od -An -v -tu1 | awk '{ for (i = 1; i <= NF; i++) { h = (h * 31 + $i) % 2147483647; n++ } } END { printf "%d-%d\n", h, n }'
+	fi
+}
+
+# Where stamps go: XTRIAGE_STAMPDIR, else statelite's persistent storage for this node when it
+# is mounted, else /var/lib/xtriage/once (in the image, or on disk).
+xt__stampdir() {
+	if [ -n "${XTRIAGE_STAMPDIR:-}" ]; then
+		echo "$XTRIAGE_STAMPDIR"
+	elif [ -n "${NODE:-}" ] && [ -d "/.statelite/persistent/$NODE" ]; then
+		echo "/.statelite/persistent/$NODE/var/lib/xtriage/once"
+	else
+		echo "$_xt_root/var/lib/xtriage/once"
+	fi
+}
+
+# xt_log with step= set to the once-only step's name.
+xt__steplog() { # LEVEL MSG
+	_xtq_prev=${XTRIAGE_STEP:-}
+	XTRIAGE_STEP=$_xtq_s
+	xt_log "$1" "$2"
+	XTRIAGE_STEP=$_xtq_prev
+}
+
+# xt_once STEP TIMEOUT CMD [ARG...]: xt_run, but on a boot (phase postboot, not updatenode)
+# the step is skipped, with a line saying so, when the same inputs were already applied (its
+# stamp holds the same key). updatenode (UPDATENODE=1, e.g. `updatenode cn01 -P otherpkgs`)
+# and XTRIAGE_FORCE (1 or a list of step names) run it anyway, and the line says it was
+# forced. A success writes the stamp; a failure removes it.
+xt_once() {
+	xt__ensure
+	if [ $# -lt 3 ]; then
+		xt_log err "xt_once needs STEP TIMEOUT CMD [ARG...], got: $*"
+		return 2
+	fi
+	_xtq_s=$(xt__name "$1")
+	_xtq_t=$2
+	shift 2
+	_xtq_k=$(xt__oncekey "$@")
+	_xtq_d=$(xt__stampdir)
+	_xtq_f=$_xtq_d/$_xtq_s
+	_xtq_why=
+	if xt__forced "$_xtq_s"; then
+		_xtq_why="forced by XTRIAGE_FORCE=$XTRIAGE_FORCE"
+	elif xt__updatenode; then
+		_xtq_why="forced by updatenode"
+	elif [ "$(xt__phase)" != postboot ]; then
+		_xtq_why="an install runs it"
+	elif [ -f "$_xtq_f" ] && IFS= read -r _xtq_old <"$_xtq_f" && [ "$_xtq_old" = "$_xtq_k" ]; then
+		xt_stopped && return 125
+		xt__steplog notice "once-only step skipped: the same inputs were already applied (stamp $_xtq_f, key $_xtq_k); XTRIAGE_FORCE=$_xtq_s or updatenode -P $_xtq_s runs it"
+		return 0
+	else
+		_xtq_why="not applied yet with these inputs (key $_xtq_k)"
+	fi
+	xt_stopped || xt__steplog info "once-only step runs: $_xtq_why"
+	_xtq_rc=0
+	xt_run "$_xtq_s" "$_xtq_t" "$@" || _xtq_rc=$?
+	if [ "$_xtq_rc" = 0 ]; then
+		if mkdir -p "$_xtq_d" 2>/dev/null && { printf '%s\n' "$_xtq_k" >|"$_xtq_f"; } 2>/dev/null; then :; else
+			xt__local WARNING "step=$_xtq_s: cannot write its stamp $_xtq_f: it will run again at the next boot"
+		fi
+	else
+		rm -f "$_xtq_f" 2>/dev/null
+	fi
+	return "$_xtq_rc"
+}
+
 xt_log() {
 	xt__ensure
 	_xtl_v=$(xt__level "${1:-info}")
