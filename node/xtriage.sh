@@ -21,17 +21,29 @@
 #       syslog.server=ip, inst.syslog=ip[:port], syslog=ip). Only an IP literal is used; a
 #       name is never resolved: when only a name is known nothing is sent and the local log
 #       says so. Exports XTRIAGE_MN, XTRIAGE_LOG, XTRIAGE_PHASE, XTRIAGE_STOPFILE so that
-#       scripts started by a step share them.
+#       scripts started by a step share them. Moves the output of steps whose script died
+#       (reboot, kill -9) into the log.
 #   xt_run STEP TIMEOUT CMD [ARG...]
-#       Runs CMD (a program or a shell function) as step STEP with stdin from /dev/null,
-#       capturing stdout and stderr (full text to the local log; echoed to this shell's
-#       stdout/stderr afterwards unless XTRIAGE_ECHO=0). TIMEOUT in whole seconds, 0 = none.
+#       Runs CMD (a program or a shell function) as step STEP with stdin from /dev/null and
+#       SIGTTIN/SIGTTOU ignored (a read of /dev/tty fails instead of stopping the script),
+#       its stdout and stderr written as they come into files next to the local log (see
+#       LOCAL LOG), copied into the log and echoed to this shell's stdout/stderr when it ends
+#       (unless XTRIAGE_ECHO=0). TIMEOUT in whole seconds, 0 = none.
 #       On timeout the step's process group (a program is started with setsid, so it gets a
 #       group of its own) and every process below it get SIGTERM, then SIGKILL after
 #       XTRIAGE_KILL_GRACE seconds. Sends a start line and an end line to the MN.
 #       Returns CMD's exit status; 124 when it was killed at its timeout; 125 without running
 #       CMD when an earlier step already failed fast (see xt_stopped). A failed or hung step
-#       fails fast unless XTRIAGE_FAILFAST=0.
+#       fails fast unless XTRIAGE_FAILFAST=0. The caller's IFS, set -f, set -C, set -e, set -u
+#       change nothing.
+#   xt_once STEP TIMEOUT CMD [ARG...]
+#       xt_run for a once-only step (otherpkgs, ospkgs, a site script): on a boot (phase
+#       postboot, not updatenode) it is skipped, with a line saying so, when its stamp
+#       (XTRIAGE_STAMPDIR, else /.statelite/persistent/NODE/var/lib/xtriage/once when that
+#       exists, else /var/lib/xtriage/once) holds the same key: a checksum of CMD and ARGs,
+#       CMD's text when it is a file, the OTHERPKG*/OSPKG* variables and those named in
+#       XTRIAGE_ONCE_VARS. Forced, and said so, under updatenode (UPDATENODE=1) or when
+#       XTRIAGE_FORCE is 1 or lists STEP. A success writes the stamp, a failure removes it.
 #   xt_log LEVEL MESSAGE...
 #       LEVEL: debug, info, notice, warning (warn), err (error), crit. Local log and MN.
 #   xt_fail MESSAGE...
@@ -49,11 +61,17 @@
 #       Fail-fast in the installer: sleep for ever (as xCAT's own %post does) so the node
 #       neither reboots into a reinstall loop nor hides the failure. No-op if XTRIAGE_HALT=0.
 #
-# FAIL-FAST (a failed or hung step, or xt_fail)
-#   1. xcatd is told `installstatus failed` on TCP 3002 (skipped when NODESTATUS is 0/n/no,
-#      as xCAT does), 2. the failfast line goes to the MN, 3. the chain stops: the stop file
-#      (XTRIAGE_STOPFILE, inherited by child scripts) makes every later xt_run return 125.
-#      A script stops by testing xt_run's status (`|| exit $?`) or with `set -e`.
+# FAIL-FAST (a failed or hung step, or xt_fail): one decision per install or boot.
+#   1. The stop mark is created (exclusively: of two scripts failing at once, one decides):
+#      XTRIAGE_STOPFILE, else TMPDIR/xtriage.stop.BOOTID (the kernel's boot id: every
+#      script of this boot or install shares it, also when xCAT's run_ps starts each
+#      postscript as its own process); under updatenode TMPDIR/xtriage.stop.BOOTID.uSID
+#      (one per updatenode run). If it cannot be written, this script and its children
+#      (XTRIAGE_STOPPED) still stop. 2. xcatd is told `installstatus failed` on TCP 3002
+#      (not when NODESTATUS is 0/n/no, as xCAT does, and never under updatenode: xCAT never
+#      marks a running node failed from updatenode; xcatd=off), 3. the failfast line goes to
+#      the MN, 4. every later xt_run returns 125. A script stops by testing xt_run's status
+#      (`|| exit $?`) or with `set -e`.
 #
 # LINES SENT TO THE MN: one syslog message per event, facility local4, tag `xtriage`,
 # severity info (err for failed, hung, failfast). The message is key=value, fields in this
@@ -77,17 +95,29 @@
 # SENDING: to XTRIAGE_MN, UDP port XTRIAGE_PORT (514), first that works of: util-linux
 # `logger -n IP -P PORT` (UDP, TCP if UDP is unavailable), bash /dev/udp, `nc -u`, `nc` over
 # TCP (one LF-terminated message). Fire and forget; nc and TCP are bounded by
-# XTRIAGE_NET_TIMEOUT (5 s). XTRIAGE_VIA=logger|devudp|nc-udp|nc-tcp|none forces one.
+# XTRIAGE_NET_TIMEOUT (5 s). XTRIAGE_VIA=logger|devudp|nc-udp|nc-tcp|none forces one. When
+# every method failed and TCP was among them (an MN that drops packets costs the timeout per
+# line), nothing is sent for 10 s, then 20, 40 ... 300 (XTRIAGE_BACKOFF_UNTIL, exported).
 #
 # LOCAL LOG: XTRIAGE_LOG, else ROOT/var/log/xtriage/node.log where ROOT is XTRIAGE_ROOT, else
 # the installed system seen from the installer (ANA_INSTALL_PATH, /mnt/sysimage, /target),
-# else /; in a chrooted %post that is the installed system, so it survives the reboot. If it
-# cannot be written: TMPDIR/xtriage-node.log. It gets every line above, the full output of
-# every step, and what could not be sent. A fail-fast leaves the empty marker
-# TMPDIR/xtriage.PID.stop (PID of the script that first called xt_init).
+# else /; in a chrooted %post that is the installed system, so it survives the reboot. When
+# a line cannot be written there (read-only, full, no directory), the first of
+# TMPDIR/xtriage-node.log, /tmp/..., /dev/shm/..., /run/..., stderr that takes it, with a
+# note. It gets every line above, the full output of every step, and what could not be sent.
+# A step's output goes, as it is written, to LOGDIR/xtriage.PID/N-STEP.out and .err (else
+# TMPDIR, /tmp, /dev/shm, /run: the first where a byte can be written; else the caller's
+# stdout/stderr only, said in the log and in err): a step that hangs or reboots the node
+# leaves its last lines there, and the next xt_init moves them into the log.
 #
 # OTHER VARIABLES: XTRIAGE_FAILFAST (1), XTRIAGE_KILL_GRACE (5), XTRIAGE_ERRLINES (5),
-# XTRIAGE_ECHO (1), XTRIAGE_HALT (1), XTRIAGE_XCATD_TRIES (2), TMPDIR (/tmp).
+# XTRIAGE_ECHO (1), XTRIAGE_HALT (1), XTRIAGE_XCATD_TRIES (2), XTRIAGE_UPDATENODE (from
+# UPDATENODE), XTRIAGE_RUNDIR (TMPDIR: where the stop mark goes), XTRIAGE_FORCE,
+# XTRIAGE_STAMPDIR, XTRIAGE_ONCE_VARS, TMPDIR (/tmp).
+#
+# NEVER BREAKS ITS CALLER: no redirection is put on a special builtin (a failed one exits a
+# dash or busybox script); every file it writes has a fallback; it splits words without the
+# caller's IFS and globs only in subshells that undo set -f.
 
 # Centiseconds since boot (else since the epoch) into _xt_cs; no fork.
 xt__cs() {
