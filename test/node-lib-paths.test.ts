@@ -51,7 +51,7 @@ describe("the run_ps hook for xcatdsklspost's mypostscript (diskless, statelite,
    * mypostscript in the shape xcatdsklspost generates (bash): its own run_ps, the line that
    * ends it, the script lines prefixed with run_ps, the installstatus report at the end.
    */
-  function dsklsMypostscript(dir: string, scripts: string[]): string {
+  function dsklsMypostscript(dir: string, scripts: string[], postscripts: string[] = []): string {
     return [
       '#!/bin/bash',
       'return_value=0',
@@ -79,6 +79,9 @@ describe("the run_ps hook for xcatdsklspost's mypostscript (diskless, statelite,
       "OTHERPKGS1='pkgA'",
       'export OTHERPKGS1',
       `cd '${dir}'`,
+      '# postscripts-start-here',
+      ...postscripts.map((s) => `run_ps postscript ${s}`),
+      '# postscripts-end-here',
       '# postbootscripts-start-here',
       ...scripts.map((s) => `run_ps postbootscript ${s}`),
       '# postbootscripts-end-here',
@@ -141,6 +144,54 @@ describe("the run_ps hook for xcatdsklspost's mypostscript (diskless, statelite,
         check(fs.readFileSync(path.join(dir, 'installs.log'), 'utf8') === 'x\n', 'otherpkgs installed once', undefined, r);
         check(fs.readFileSync(path.join(dir, 'status.log'), 'utf8').endsWith('installstatus failed\n'), "boot 2: xCAT's own report says failed", undefined, r);
         check(JSON.stringify(mn.xcatd) === '["installstatus failed"]', 'boot 2: xcatd told once by the library', undefined, mn.xcatd);
+      } finally {
+        await mn.close();
+      }
+    });
+  });
+
+  test("post.xcat's shape: the hook applied in %post makes the postscripts steps (phase post) and, through mypostscript.post, the first boot's postbootscripts (phase postboot)", async () => {
+    const bash = which('bash')!;
+    await eachShell(async (sh) => {
+      const mn = await startMn();
+      try {
+        const dir = tmpFor(`postxcat-${sh.name}`);
+        const post = path.join(dir, 'xcatpost');
+        fs.mkdirSync(post);
+        fs.copyFileSync(path.join(ROOT, 'node', 'xtriage.sh'), path.join(post, 'xtriage.sh'));
+        const bang = sh.name === 'busybox' ? `#!${path.join(dir, 'bbsh')}` : `#!${sh.argv[0]}`;
+        if (sh.name === 'busybox') fs.writeFileSync(path.join(dir, 'bbsh'), `#!/bin/sh\nexec ${sh.argv.join(' ')} "$@"\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, 'syslog'), `${bang}\necho "syslog set up"\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, 'otherpkgs'), `${bang}\necho "installing $OTHERPKGS1"\n`, { mode: 0o755 });
+        const ms = path.join(post, 'mypostscript');
+        fs.writeFileSync(ms, dsklsMypostscript(dir, ['otherpkgs'], ['syslog']), { mode: 0o755 });
+        const env = { ...baseEnv(sh, dir, mn), XTRIAGE_LIB: path.join(post, 'xtriage.sh'), XTRIAGE_STAMPDIR: path.join(dir, 'stamps') };
+        delete (env as Record<string, string>).MASTER_IP;
+        // %post: the hook line; post.xcat then saves mypostscript.post (the file without its
+        // postscripts section), drops the postbootscripts from mypostscript and runs it.
+        const h = await spawnAsync([bash, path.join(ROOT, 'node', 'xcatdsklspost-hook.sh'), ms], env, dir);
+        check(h.status === 0, 'hook ran', undefined, h);
+        const text = fs.readFileSync(ms, 'utf8').split('\n');
+        const a = text.findIndex((l) => /^#\s*postscripts-start-here/.test(l));
+        const b = text.findIndex((l) => /^#\s*postscripts-end-here/.test(l));
+        fs.writeFileSync(`${ms}.post`, [...text.slice(0, a), ...text.slice(b + 1)].join('\n'), { mode: 0o755 });
+        const c = text.findIndex((l) => /^#\s*postbootscripts-start-here/.test(l));
+        const d = text.findIndex((l) => /^#\s*postbootscripts-end-here/.test(l));
+        fs.writeFileSync(ms, [...text.slice(0, c), ...text.slice(d + 1)].join('\n'), { mode: 0o700 });
+        const inPost = await spawnAsync([bash, ms], { ...env, XTRIAGE_PHASE: 'post' }, dir);
+        check(inPost.status === 0, '%post ran', undefined, inPost);
+        // First boot: xcatinstallpost runs mypostscript.post.
+        const first = await spawnAsync([bash, `${ms}.post`], env, dir);
+        check(first.status === 0, 'first boot ran', undefined, first);
+        // A reboot with runbootscripts on: the same postbootscripts, otherpkgs skipped.
+        const second = await spawnAsync([bash, `${ms}.post`], env, dir);
+        check(second.status === 0, 'second boot ran', undefined, second);
+        await until(() => events(mn).some((e) => /skipped/.test(e.msg ?? '')));
+        const ends = events(mn).filter((e) => e.event === 'end').map((e) => `${e.step}:${e.phase}:${e.result}`);
+        check(JSON.stringify(ends) === '["syslog:post:ok","otherpkgs:postboot:ok"]', 'postscripts in %post, postbootscripts at first boot', undefined, { ends, lines: mn.lines });
+        check(events(mn).some((e) => e.step === 'otherpkgs' && e.phase === 'postboot' && /once-only step skipped/.test(e.msg ?? '')), 'skipped at the next boot', undefined, mn.lines);
+        const log = fs.readFileSync(path.join(dir, 'node.log'), 'latin1');
+        check(log.includes('out| syslog set up') && log.includes('out| installing pkgA'), 'output in node.log', undefined, log.slice(-1500));
       } finally {
         await mn.close();
       }
