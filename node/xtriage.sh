@@ -178,9 +178,19 @@ xt__pri() {
 # such as `:` exits a dash or busybox script, the caller's included.
 xt__local() {
 	_xto_l="$(xt__ts) xtriage[$$]: $1 $2"
-	{ printf '%s\n' "$_xto_l" >>"${XTRIAGE_LOG:-/dev/null}"; } 2>/dev/null && return 0
-	xt__relog "${XTRIAGE_LOG:-}" && { printf '%s\n' "$_xto_l" >>"$XTRIAGE_LOG"; } 2>/dev/null
+	xt__append "${XTRIAGE_LOG:-/dev/null}" "$_xto_l" && return 0
+	xt__relog "${XTRIAGE_LOG:-}" && xt__append "$XTRIAGE_LOG" "$_xto_l"
 	return 0
+}
+
+# One line to FILE; the caller's stderr when FILE is /dev/stderr (not through the open of
+# /dev/stderr: the 2>/dev/null that silences a failed open would be what it opens).
+xt__append() { # FILE LINE
+	if [ "$1" = /dev/stderr ]; then
+		printf '%s\n' "$2" >&2
+	else
+		{ printf '%s\n' "$2" >>"$1"; } 2>/dev/null
+	fi
 }
 
 # The local log is unwritable: TMPDIR, /tmp, /dev/shm, /run, then stderr; the first that takes
@@ -188,7 +198,7 @@ xt__local() {
 xt__relog() { # BADPATH
 	for _xtg_f in "${TMPDIR:-/tmp}/xtriage-node.log" /tmp/xtriage-node.log /dev/shm/xtriage-node.log /run/xtriage-node.log /dev/stderr; do
 		[ "$_xtg_f" = "$1" ] && continue
-		if { printf '%s xtriage[%s]: WARNING cannot write %s; logging here instead\n' "$(xt__ts)" "$$" "${1:-the log}" >>"$_xtg_f"; } 2>/dev/null; then
+		if xt__append "$_xtg_f" "$(xt__ts) xtriage[$$]: WARNING cannot write ${1:-the log}; logging here instead"; then
 			XTRIAGE_LOG=$_xtg_f
 			export XTRIAGE_LOG
 			return 0
@@ -677,11 +687,17 @@ xt__send1() { # METHOD LEVEL MSG
 		if [ -n "$_xts_in" ]; then
 			xt__timed "$_xt_nett" "$_xts_in" xt__nc "$@" "$XTRIAGE_MN" "$_xt_port" >/dev/null 2>&1
 		else
-			{ xt__dgram "$_xts_l" "$_xts_m" && { [ -z "$_xts_lf" ] || echo; }; } | xt__timed "$_xt_nett" /dev/stdin xt__nc "$@" "$XTRIAGE_MN" "$_xt_port" >/dev/null 2>&1
+			xt__timed "$_xt_nett" /dev/null xt__send_pipe "$@" "$XTRIAGE_MN" "$_xt_port" >/dev/null 2>&1
 		fi
 		;;
 	*) return 1 ;;
 	esac
+}
+
+# The message into nc through a pipe (no directory for a file). A timed step: a background
+# list's stdin is /dev/null before its redirections, so the pipe must be inside it.
+xt__send_pipe() { # NC-ARGS...
+	{ xt__dgram "$_xts_l" "$_xts_m" && { [ -z "$_xts_lf" ] || echo; }; } | xt__nc "$@"
 }
 
 # Whole seconds since boot (or the epoch): the back-off clock.
@@ -1017,6 +1033,15 @@ xt__xcatd_nc() { # IP PORT COMMAND OUTFILE
 	}
 }
 
+# nc without a file for the answer: stdin held open 2 s (inside the timed step: see
+# xt__send_pipe), the answer on stdout.
+xt__xcatd_pipe() { # IP PORT COMMAND
+	{
+		printf '%s\n' "$3"
+		sleep 2
+	} | nc -w "$_xt_nett" "$1" "$2"
+}
+
 xt_xcatd() {
 	xt__ensure
 	_xtx_c=$*
@@ -1041,7 +1066,7 @@ xt_xcatd() {
 			_xtx_a=$(grep -v '^#nc-exit' "$_xtx_o" 2>/dev/null)
 		else
 			# No file for the answer: hold stdin open 2 s and read what comes back.
-			_xtx_a=$( { printf '%s\n' "$_xtx_c"; sleep 2; } | xt__timed "$_xt_nett" /dev/stdin nc -w "$_xt_nett" "$XTRIAGE_MN" "$_xt_iport" 2>&1)
+			_xtx_a=$(xt__timed "$_xt_nett" /dev/null xt__xcatd_pipe "$XTRIAGE_MN" "$_xt_iport" "$_xtx_c" 2>&1)
 		fi
 		case "
 $_xtx_a" in
