@@ -2,6 +2,7 @@
 // boots, and the run_ps hook that makes every postscript of xcatdsklspost's mypostscript
 // a step. Real shells, real sockets.
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { ROOT, baseEnv, check, eachShell, events, run, startMn, tmpFor, until, useShells, which, spawnAsync } from './helpers/node-lib';
 
@@ -193,6 +194,69 @@ describe("the run_ps hook for xcatdsklspost's mypostscript (diskless, statelite,
         const log = fs.readFileSync(path.join(dir, 'node.log'), 'latin1');
         check(log.includes('out| syslog set up') && log.includes('out| installing pkgA'), 'output in node.log', undefined, log.slice(-1500));
       } finally {
+        await mn.close();
+      }
+    });
+  });
+});
+
+describe('the dracut xcatroot hook (initrd: the root image download)', () => {
+  test('each try of the download is a step, phase initrd, with the HTTP error; the MN is found on the kernel command line', async () => {
+    await eachShell(async (sh) => {
+      const mn = await startMn();
+      let hits = 0;
+      // httpd answers 404 until the image is "packed" (second request), as after a forgotten packimage.
+      const server = http.createServer((req, res) => {
+        hits++;
+        if (hits < 2) res.writeHead(404).end('not found');
+        else res.writeHead(200).end('rootimg bytes');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const port = (server.address() as { port: number }).port;
+      try {
+        const dir = tmpFor(`dracut-${sh.name}`);
+        const mod = path.join(dir, 'dracut_033');
+        fs.mkdirSync(mod);
+        // xcatroot's shape: dracut-lib, imgurl from the command line, the download retried.
+        fs.writeFileSync(
+          path.join(mod, 'xcatroot'),
+          [
+            '#!/bin/sh',
+            '. /lib/dracut-lib.sh',
+            'imgurl="$(getarg imgurl=)"',
+            'FILENAME=${imgurl##*/}',
+            'tries=0',
+            'while [ ! -r "$FILENAME" ]; do',
+            '            if ! wget -nv $imgurl; then',
+            '                rm -f $FILENAME',
+            '                tries=$((tries+1)); [ $tries -lt 5 ] || exit 1',
+            '                sleep 1',
+            '            fi',
+            'done',
+            'echo "got $FILENAME"',
+            '',
+          ].join('\n'),
+        );
+        fs.writeFileSync(path.join(mod, 'install.netboot'), '#!/bin/sh\ninst "$moddir/xcatroot" "/sbin/xcatroot"\n');
+        const h = await spawnAsync([which('bash')!, path.join(ROOT, 'node', 'dracut-xcatroot-hook.sh'), mod, path.join(ROOT, 'node', 'xtriage.sh')], { PATH: process.env.PATH! }, dir);
+        check(h.status === 0, 'hook ran', undefined, h);
+        check(fs.readFileSync(path.join(mod, 'install.netboot'), 'utf8').includes('inst "$moddir/xtriage.sh" "/lib/xtriage.sh"'), 'the library goes into the initrd', undefined, h);
+        // In the initrd /lib/dracut-lib.sh and /lib/xtriage.sh exist; here they are files of the test.
+        fs.writeFileSync(path.join(dir, 'dracut-lib.sh'), `getarg() { tr ' ' '\\n' <'${path.join(dir, 'cmdline')}' | sed -n "s/^$1//p" | head -n 1; }\n`);
+        const root = fs.readFileSync(path.join(mod, 'xcatroot'), 'utf8').replaceAll('/lib/dracut-lib.sh', path.join(dir, 'dracut-lib.sh')).replaceAll('/lib/xtriage.sh', path.join(mod, 'xtriage.sh'));
+        fs.writeFileSync(path.join(dir, 'xcatroot'), root);
+        const env = baseEnv(sh, dir, mn);
+        delete (env as Record<string, string>).MASTER_IP;
+        fs.writeFileSync(path.join(dir, 'cmdline'), `imgurl=http://127.0.0.1:${port}/install/netboot/rhels9/x86_64/compute/rootimg.cpio.gz XCAT=127.0.0.1:3001 NODE=cn01\n`);
+        const r = await spawnAsync([...sh.argv, path.join(dir, 'xcatroot')], env, dir);
+        check(r.status === 0 && r.stdout.includes('got rootimg.cpio.gz'), 'the image arrived on the second try', undefined, r);
+        await until(() => events(mn).filter((e) => e.event === 'end').length >= 2);
+        const ends = events(mn).filter((e) => e.event === 'end');
+        check(ends.length === 2 && ends.every((e) => e.step === 'rootimg-download' && e.phase === 'initrd'), 'two tries, each a step of phase initrd', undefined, mn.lines);
+        check(ends[0]!.result === 'failed' && /404/.test(ends[0]!.err ?? '') && ends[1]!.result === 'ok', 'the first try failed with the 404, the second passed', undefined, mn.lines);
+        check(!events(mn).some((e) => e.event === 'failfast') && mn.xcatd.length === 0, 'no fail-fast: xcatroot retries', undefined, mn.lines);
+      } finally {
+        await new Promise((r) => server.close(r));
         await mn.close();
       }
     });
