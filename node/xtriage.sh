@@ -568,10 +568,7 @@ xt__watchdog() { # PID SECS GROUP
 	_xtw_end=$((_xt_cs + $2 * 100))
 	while kill -0 "$1" 2>/dev/null; do
 		xt__cs
-		if [ "$_xt_cs" -ge "$_xtw_end" ]; then
-			_xtw_n=$(((_xtw_end - _xt_cs) / 100))
-			break
-		fi
+		[ "$_xt_cs" -lt "$_xtw_end" ] || break
 		_xtw_n=$(((_xtw_end - _xt_cs + 99) / 100))
 		[ "$_xtw_n" -le 1 ] || _xtw_n=1
 		sleep "$_xtw_n"
