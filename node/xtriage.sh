@@ -21,17 +21,29 @@
 #       syslog.server=ip, inst.syslog=ip[:port], syslog=ip). Only an IP literal is used; a
 #       name is never resolved: when only a name is known nothing is sent and the local log
 #       says so. Exports XTRIAGE_MN, XTRIAGE_LOG, XTRIAGE_PHASE, XTRIAGE_STOPFILE so that
-#       scripts started by a step share them.
+#       scripts started by a step share them. Moves the output of steps whose script died
+#       (reboot, kill -9) into the log.
 #   xt_run STEP TIMEOUT CMD [ARG...]
-#       Runs CMD (a program or a shell function) as step STEP with stdin from /dev/null,
-#       capturing stdout and stderr (full text to the local log; echoed to this shell's
-#       stdout/stderr afterwards unless XTRIAGE_ECHO=0). TIMEOUT in whole seconds, 0 = none.
+#       Runs CMD (a program or a shell function) as step STEP with stdin from /dev/null and
+#       SIGTTIN/SIGTTOU ignored (a read of /dev/tty fails instead of stopping the script),
+#       its stdout and stderr written as they come into files next to the local log (see
+#       LOCAL LOG), copied into the log and echoed to this shell's stdout/stderr when it ends
+#       (unless XTRIAGE_ECHO=0). TIMEOUT in whole seconds, 0 = none.
 #       On timeout the step's process group (a program is started with setsid, so it gets a
 #       group of its own) and every process below it get SIGTERM, then SIGKILL after
 #       XTRIAGE_KILL_GRACE seconds. Sends a start line and an end line to the MN.
 #       Returns CMD's exit status; 124 when it was killed at its timeout; 125 without running
 #       CMD when an earlier step already failed fast (see xt_stopped). A failed or hung step
-#       fails fast unless XTRIAGE_FAILFAST=0.
+#       fails fast unless XTRIAGE_FAILFAST=0. The caller's IFS, set -f, set -C, set -e, set -u
+#       change nothing.
+#   xt_once STEP TIMEOUT CMD [ARG...]
+#       xt_run for a once-only step (otherpkgs, ospkgs, a site script): on a boot (phase
+#       postboot, not updatenode) it is skipped, with a line saying so, when its stamp
+#       (XTRIAGE_STAMPDIR, else /.statelite/persistent/NODE/var/lib/xtriage/once when that
+#       exists, else /var/lib/xtriage/once) holds the same key: a checksum of CMD and ARGs,
+#       CMD's text when it is a file, the OTHERPKG*/OSPKG* variables and those named in
+#       XTRIAGE_ONCE_VARS. Forced, and said so, under updatenode (UPDATENODE=1) or when
+#       XTRIAGE_FORCE is 1 or lists STEP. A success writes the stamp, a failure removes it.
 #   xt_log LEVEL MESSAGE...
 #       LEVEL: debug, info, notice, warning (warn), err (error), crit. Local log and MN.
 #   xt_fail MESSAGE...
@@ -49,11 +61,17 @@
 #       Fail-fast in the installer: sleep for ever (as xCAT's own %post does) so the node
 #       neither reboots into a reinstall loop nor hides the failure. No-op if XTRIAGE_HALT=0.
 #
-# FAIL-FAST (a failed or hung step, or xt_fail)
-#   1. xcatd is told `installstatus failed` on TCP 3002 (skipped when NODESTATUS is 0/n/no,
-#      as xCAT does), 2. the failfast line goes to the MN, 3. the chain stops: the stop file
-#      (XTRIAGE_STOPFILE, inherited by child scripts) makes every later xt_run return 125.
-#      A script stops by testing xt_run's status (`|| exit $?`) or with `set -e`.
+# FAIL-FAST (a failed or hung step, or xt_fail): one decision per install or boot.
+#   1. The stop mark is created (exclusively: of two scripts failing at once, one decides):
+#      XTRIAGE_STOPFILE, else TMPDIR/xtriage.stop.BOOTID (the kernel's boot id: every
+#      script of this boot or install shares it, also when xCAT's run_ps starts each
+#      postscript as its own process); under updatenode TMPDIR/xtriage.stop.BOOTID.uSID
+#      (one per updatenode run). If it cannot be written, this script and its children
+#      (XTRIAGE_STOPPED) still stop. 2. xcatd is told `installstatus failed` on TCP 3002
+#      (not when NODESTATUS is 0/n/no, as xCAT does, and never under updatenode: xCAT never
+#      marks a running node failed from updatenode; xcatd=off), 3. the failfast line goes to
+#      the MN, 4. every later xt_run returns 125. A script stops by testing xt_run's status
+#      (`|| exit $?`) or with `set -e`.
 #
 # LINES SENT TO THE MN: one syslog message per event, facility local4, tag `xtriage`,
 # severity info (err for failed, hung, failfast). The message is key=value, fields in this
@@ -77,30 +95,43 @@
 # SENDING: to XTRIAGE_MN, UDP port XTRIAGE_PORT (514), first that works of: util-linux
 # `logger -n IP -P PORT` (UDP, TCP if UDP is unavailable), bash /dev/udp, `nc -u`, `nc` over
 # TCP (one LF-terminated message). Fire and forget; nc and TCP are bounded by
-# XTRIAGE_NET_TIMEOUT (5 s). XTRIAGE_VIA=logger|devudp|nc-udp|nc-tcp|none forces one.
+# XTRIAGE_NET_TIMEOUT (5 s). XTRIAGE_VIA=logger|devudp|nc-udp|nc-tcp|none forces one. When
+# every method failed and TCP was among them (an MN that drops packets costs the timeout per
+# line), nothing is sent for 10 s, then 20, 40 ... 300 (XTRIAGE_BACKOFF_UNTIL, exported).
 #
 # LOCAL LOG: XTRIAGE_LOG, else ROOT/var/log/xtriage/node.log where ROOT is XTRIAGE_ROOT, else
 # the installed system seen from the installer (ANA_INSTALL_PATH, /mnt/sysimage, /target),
-# else /; in a chrooted %post that is the installed system, so it survives the reboot. If it
-# cannot be written: TMPDIR/xtriage-node.log. It gets every line above, the full output of
-# every step, and what could not be sent. A fail-fast leaves the empty marker
-# TMPDIR/xtriage.PID.stop (PID of the script that first called xt_init).
+# else /; in a chrooted %post that is the installed system, so it survives the reboot. When
+# a line cannot be written there (read-only, full, no directory), the first of
+# TMPDIR/xtriage-node.log, /tmp/..., /dev/shm/..., /run/..., stderr that takes it, with a
+# note. It gets every line above, the full output of every step, and what could not be sent.
+# A step's output goes, as it is written, to LOGDIR/xtriage.PID/N-STEP.out and .err (else
+# TMPDIR, /tmp, /dev/shm, /run: the first where a byte can be written; else the caller's
+# stdout/stderr only, said in the log and in err): a step that hangs or reboots the node
+# leaves its last lines there, and the next xt_init moves them into the log.
 #
 # OTHER VARIABLES: XTRIAGE_FAILFAST (1), XTRIAGE_KILL_GRACE (5), XTRIAGE_ERRLINES (5),
-# XTRIAGE_ECHO (1), XTRIAGE_HALT (1), XTRIAGE_XCATD_TRIES (2), TMPDIR (/tmp).
+# XTRIAGE_ECHO (1), XTRIAGE_HALT (1), XTRIAGE_XCATD_TRIES (2), XTRIAGE_UPDATENODE (from
+# UPDATENODE), XTRIAGE_RUNDIR (TMPDIR: where the stop mark goes), XTRIAGE_FORCE,
+# XTRIAGE_STAMPDIR, XTRIAGE_ONCE_VARS, TMPDIR (/tmp).
+#
+# NEVER BREAKS ITS CALLER: no redirection is put on a special builtin (a failed one exits a
+# dash or busybox script); every file it writes has a fallback; it splits words without the
+# caller's IFS and globs only in subshells that undo set -f.
 
-xt__now_cs() {
+# Centiseconds since boot (else since the epoch) into _xt_cs; no fork.
+xt__cs() {
 	_xtc_u=
-	if [ -r /proc/uptime ] && read -r _xtc_u _xtc_x </proc/uptime; then
+	if [ -r /proc/uptime ] && IFS=' ' read -r _xtc_u _xtc_x </proc/uptime; then
 		case $_xtc_u in
-		*.*) _xtc_i=${_xtc_u%%.*} _xtc_f=${_xtc_u#*.} ;;
+		*.*) _xtc_i=${_xtc_u%%.*} _xtc_f=${_xtc_u#*.}00 ;;
 		*) _xtc_i=$_xtc_u _xtc_f=00 ;;
 		esac
-		_xtc_f=$(printf '%.2s' "${_xtc_f}00")
+		_xtc_f=${_xtc_f%"${_xtc_f#??}"}
 		_xtc_f=${_xtc_f#0}
-		echo $((_xtc_i * 100 + _xtc_f))
+		_xt_cs=$((_xtc_i * 100 + _xtc_f))
 	else
-		echo $(($(date +%s) * 100))
+		_xt_cs=$(($(date +%s) * 100))
 	fi
 }
 
@@ -141,39 +172,67 @@ xt__pri() {
 	esac
 }
 
-# Appends one line to the local log: TIME xtriage[PID]: SEVERITY TEXT
+# Appends one line to the local log: TIME xtriage[PID]: SEVERITY TEXT. When the log cannot take
+# it (read-only, full, no such directory), moves to the first fallback that does (xt__relog).
+# Redirections go on printf inside { } 2>/dev/null: a failed redirection of a special builtin
+# such as `:` exits a dash or busybox script, the caller's included.
 xt__local() {
-	printf '%s xtriage[%s]: %s %s\n' "$(xt__ts)" "$$" "$1" "$2" >>"${XTRIAGE_LOG:-/dev/null}" 2>/dev/null || :
+	_xto_l="$(xt__ts) xtriage[$$]: $1 $2"
+	xt__append "${XTRIAGE_LOG:-/dev/null}" "$_xto_l" && return 0
+	xt__relog "${XTRIAGE_LOG:-}" && xt__append "$XTRIAGE_LOG" "$_xto_l"
+	return 0
 }
 
-# Escapes stdin for a quoted value of at most $1 bytes, keeping the end (see header).
+# One line to FILE; the caller's stderr when FILE is /dev/stderr (not through the open of
+# /dev/stderr: the 2>/dev/null that silences a failed open would be what it opens).
+xt__append() { # FILE LINE
+	if [ "$1" = /dev/stderr ]; then
+		printf '%s\n' "$2" >&2
+	else
+		{ printf '%s\n' "$2" >>"$1"; } 2>/dev/null
+	fi
+}
+
+# The local log is unwritable: TMPDIR, /tmp, /dev/shm, /run, then stderr; the first that takes
+# the note wins (a full disk accepts the open and fails the write, so write, don't test).
+xt__relog() { # BADPATH
+	for _xtg_f in "${TMPDIR:-/tmp}/xtriage-node.log" /tmp/xtriage-node.log /dev/shm/xtriage-node.log /run/xtriage-node.log /dev/stderr; do
+		[ "$_xtg_f" = "$1" ] && continue
+		if xt__append "$_xtg_f" "$(xt__ts) xtriage[$$]: WARNING cannot write ${1:-the log}; logging here instead"; then
+			XTRIAGE_LOG=$_xtg_f
+			export XTRIAGE_LOG
+			return 0
+		fi
+	done
+	XTRIAGE_LOG=/dev/null
+	return 1
+}
+
+# Escapes stdin for a quoted value of at most $1 bytes, keeping the end (see header). Reads
+# bytes through od, so NUL and any other byte survive every awk.
 xt__esc() {
-	tr -d '\000' | LC_ALL=C awk -v max="$1" '
-	BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i }
-	{ line[NR] = $0 }
+	od -An -v -tx1 | LC_ALL=C awk -v max="$1" '
+	BEGIN {
+		for (i = 0; i < 256; i++) hex[sprintf("%02x", i)] = i
+	}
+	{ for (f = 1; f <= NF; f++) b[++n] = hex[$f] }
 	END {
-		n = NR
-		while (n > 0 && line[n] == "") n--
+		while (n > 0 && b[n] == 10) n--
 		k = 0
-		for (r = 1; r <= n; r++) {
-			if (r > 1) tok[++k] = "\\n"
-			s = line[r]
-			len = length(s)
-			for (i = 1; i <= len; i++) {
-				c = substr(s, i, 1)
-				o = ord[c]
-				if (c == "\\") t = "\\\\"
-				else if (c == "\"") t = "\\\""
-				else if (o == 9) t = "\\t"
-				else if (o == 13) t = "\\r"
-				else if (o >= 32 && o < 127) t = c
-				else t = sprintf("\\x%02x", o)
-				tok[++k] = t
-			}
+		for (j = 1; j <= n; j++) {
+			o = b[j]
+			if (o == 10) t = "\\n"
+			else if (o == 92) t = "\\\\"
+			else if (o == 34) t = "\\\""
+			else if (o == 9) t = "\\t"
+			else if (o == 13) t = "\\r"
+			else if (o >= 32 && o < 127) t = sprintf("%c", o)
+			else t = sprintf("\\x%02x", o)
+			tok[++k] = t
 		}
+		first = 1
 		total = 0
 		for (j = 1; j <= k; j++) total += length(tok[j])
-		first = 1
 		if (total > max) {
 			budget = max - 3
 			used = 0
@@ -309,12 +368,7 @@ xt__find_log() {
 		XTRIAGE_LOG=$_xt_root/var/log/xtriage/node.log
 	fi
 	mkdir -p "$(dirname "$XTRIAGE_LOG")" 2>/dev/null || :
-	if ! : >>"$XTRIAGE_LOG" 2>/dev/null; then
-		_xt_badlog=$XTRIAGE_LOG
-		XTRIAGE_LOG=${TMPDIR:-/tmp}/xtriage-node.log
-		: >>"$XTRIAGE_LOG" 2>/dev/null || XTRIAGE_LOG=/dev/null
-		xt__local WARNING "cannot write $_xt_badlog; logging here instead"
-	fi
+	# Not writable: xt__local moves to a fallback with the first line (xt_init's).
 }
 
 xt__find_via() {
@@ -369,17 +423,17 @@ xt_init() {
 	_xt_host=$(uname -n 2>/dev/null | LC_ALL=C tr -c 'A-Za-z0-9._-' '_' | cut -c1-64)
 	_xt_host=${_xt_host:--}
 	_xt_setsid=$(command -v setsid 2>/dev/null) || _xt_setsid=
-	_xt_tmpdir=${TMPDIR:-/tmp}/xtriage.$$
+	_xt_tmpdir=
 	_xt_seq=${_xt_seq:-0}
 	_xt_sendfail=
-	if [ -z "${XTRIAGE_STOPFILE:-}" ]; then
-		XTRIAGE_STOPFILE=${TMPDIR:-/tmp}/xtriage.$$.stop
-		rm -f "$XTRIAGE_STOPFILE"
-	fi
+	_xt_upd=
+	xt__updatenode && _xt_upd=1
+	[ -n "${XTRIAGE_STOPFILE:-}" ] || XTRIAGE_STOPFILE=$(xt__stopmark)
 	XTRIAGE_MN=$_xt_mn
 	export XTRIAGE_MN XTRIAGE_LOG XTRIAGE_PHASE XTRIAGE_STOPFILE
 	_xt_inited=1
-	xt__local INFO "init: mn=${_xt_mn:--}${_xt_mn_from:+ (from $_xt_mn_from)} port=$_xt_port via=$_xt_chain phase=$(xt__phase) failfast=${XTRIAGE_FAILFAST:-1} xcatd-port=$_xt_iport shell=${BASH_VERSION:+bash }$0"
+	xt__local INFO "init: mn=${_xt_mn:--}${_xt_mn_from:+ (from $_xt_mn_from)} port=$_xt_port via=$_xt_chain phase=$(xt__phase) failfast=${XTRIAGE_FAILFAST:-1} xcatd-port=$_xt_iport${_xt_upd:+ updatenode} stop-mark=$XTRIAGE_STOPFILE shell=${BASH_VERSION:+bash }$0"
+	xt__orphans
 	if [ -z "$_xt_mn" ]; then
 		if [ -n "$_xt_mn_name" ]; then
 			xt__local WARNING "the MN is known only by the name '$_xt_mn_name' (from $_xt_mn_name_from); names are never resolved, so nothing is sent and lines stay in this log. Set MASTER_IP or XTRIAGE_MN to the MN's IP."
@@ -390,21 +444,89 @@ xt_init() {
 	return 0
 }
 
+# True under updatenode on a running node: xcatdsklspost 1, 2 and 5 set UPDATENODE=1 in
+# mypostscript (XTRIAGE_UPDATENODE=1 says so too, 0 says it is not).
+xt__updatenode() {
+	case ${XTRIAGE_UPDATENODE:-${UPDATENODE:-0}} in 1 | y | yes) return 0 ;; esac
+	return 1
+}
+
+# The fail-fast stop mark shared by every script of one install or boot, whatever starts them
+# (xCAT's run_ps starts each postscript as its own process): keyed by the kernel's boot id, in
+# TMPDIR (the installer's /tmp is per install). Under updatenode one decision per updatenode
+# run instead: the key adds the session id (xdsh's ssh gives each run its own session), so
+# a later updatenode is not stopped by an earlier one's failure.
+xt__stopmark() {
+	_xtk_b=$(tr -cd '0-9a-f' </proc/sys/kernel/random/boot_id 2>/dev/null | cut -c1-12)
+	_xtk_k=${_xtk_b:-noboot}
+	if xt__updatenode; then
+		_xtk_s=$(sed 's/.*) //' "/proc/$$/stat" 2>/dev/null | cut -d' ' -f4)
+		_xtk_k=$_xtk_k.u${_xtk_s:-$$}
+	fi
+	echo "${XTRIAGE_RUNDIR:-${TMPDIR:-/tmp}}/xtriage.stop.$_xtk_k"
+}
+
 xt__ensure() {
 	[ -n "${_xt_inited:-}" ] || xt_init
 }
 
+# The directory for a step's output and the send buffers: xtriage.PID next to the local log
+# (persistent: a step's output is on disk as it is written, and a step cut short by a reboot
+# leaves it there for the next xt_init), else TMPDIR, /tmp, /dev/shm, /run. A candidate must
+# take a byte (read-only, full and inode-starved file systems are skipped). Returns 1, with
+# _xt_tmpdir empty, when none does.
 xt__tmp() {
-	[ -d "$_xt_tmpdir" ] || mkdir -p "$_xt_tmpdir" 2>/dev/null || :
-	chmod 700 "$_xt_tmpdir" 2>/dev/null || :
+	[ -n "$_xt_tmpdir" ] && [ -d "$_xt_tmpdir" ] && return 0
+	case ${XTRIAGE_LOG:-} in /dev/* | '') _xtm_l= ;; *) _xtm_l=$(dirname "$XTRIAGE_LOG") ;; esac
+	for _xtm_d in "$_xtm_l" "${TMPDIR:-/tmp}" /tmp /dev/shm /run; do
+		[ -d "$_xtm_d" ] || continue
+		_xt_tmpdir=$_xtm_d/xtriage.$$
+		if mkdir -p "$_xt_tmpdir" 2>/dev/null && { printf x >|"$_xt_tmpdir/.probe"; } 2>/dev/null; then
+			rm -f "$_xt_tmpdir/.probe"
+			chmod 700 "$_xt_tmpdir" 2>/dev/null || :
+			return 0
+		fi
+		rm -f "$_xt_tmpdir/.probe" 2>/dev/null
+		rmdir "$_xt_tmpdir" 2>/dev/null
+	done
+	_xt_tmpdir=
+	if [ -z "$_xt_notmp" ]; then
+		_xt_notmp=1
+		xt__local WARNING "no writable directory (next to the log, TMPDIR, /tmp, /dev/shm, /run): steps' output goes to the caller only, not into this log"
+	fi
+	return 1
 }
 
 xt__untmp() {
-	rmdir "$_xt_tmpdir" 2>/dev/null || :
+	[ -n "$_xt_tmpdir" ] && rmdir "$_xt_tmpdir" 2>/dev/null && _xt_tmpdir=
+	return 0
+}
+
+# Output of steps whose script died (reboot, kill -9) before the step ended: into the log, once.
+xt__orphans() {
+	case ${XTRIAGE_LOG:-} in /dev/* | '') return 0 ;; esac
+	(
+		set +f
+		for _xtp_d in "$(dirname "$XTRIAGE_LOG")"/xtriage.[0-9]*; do
+			[ -d "$_xtp_d" ] || continue
+			kill -0 "${_xtp_d##*.}" 2>/dev/null && continue
+			for _xtp_f in "$_xtp_d"/*.out "$_xtp_d"/*.err; do
+				[ -f "$_xtp_f" ] || continue
+				_xtp_n=${_xtp_f##*/}
+				_xtp_s=${_xtp_n#*-}
+				xt__local WARNING "step=${_xtp_s%.*} did not end: its script (pid ${_xtp_d##*.}) was killed or the node rebooted; its last output follows"
+				xt__block "${_xtp_s%.*}" "${_xtp_n##*.}" "$_xtp_f"
+				rm -f "$_xtp_f"
+			done
+			rm -f "$_xtp_d/send" "$_xtp_d/xcatd" "$_xtp_d/.probe"
+			rmdir "$_xtp_d" 2>/dev/null
+		done
+	)
 }
 
 # Every descendant of PID (from /proc), space separated.
 xt__descendants() {
+	set +f
 	{
 		for _xtd_f in /proc/[0-9]*/stat; do
 			read -r _xtd_l <"$_xtd_f" || continue
@@ -431,18 +553,27 @@ xt__alive() {
 	return 1
 }
 
-# Runs in the background: after SECS, SIGTERM the step (group and tree), SIGKILL after the grace.
-xt__watchdog() { # PID SECS GROUP MARKFILE
+# Runs in the background: once SECS have passed, SIGTERM the step (group and tree), SIGKILL
+# after the grace; exits 3 when it did, 0 when the step ended first. It polls the step every
+# second rather than being signalled: a signal sent to a freshly forked shell or sleep can be
+# lost (the child still has the parent's handler until it execs), leaving a sleep behind or a
+# caller waiting. It writes no file, so a full or inode-starved disk cannot silence it.
+xt__watchdog() { # PID SECS GROUP
 	IFS=' 	
 '
-	_xtw_s=
-	trap 'kill "$_xtw_s" 2>/dev/null; exit 0' TERM
-	sleep "$2" &
-	_xtw_s=$!
-	wait "$_xtw_s" || :
-	trap '' TERM
+	set +f
+	# A tty read by the step must not stop the watchdog with it (SIGTTIN goes to the group).
+	trap '' TTIN TTOU
+	xt__cs
+	_xtw_end=$((_xt_cs + $2 * 100))
+	while kill -0 "$1" 2>/dev/null; do
+		xt__cs
+		[ "$_xt_cs" -lt "$_xtw_end" ] || break
+		_xtw_n=$(((_xtw_end - _xt_cs + 99) / 100))
+		[ "$_xtw_n" -le 1 ] || _xtw_n=1
+		sleep "$_xtw_n"
+	done
 	kill -0 "$1" 2>/dev/null || exit 0
-	: >"$4"
 	_xtw_d=$(xt__descendants "$1")
 	if [ "$3" = 1 ]; then kill -TERM -"$1" 2>/dev/null || :; fi
 	# shellcheck disable=SC2086
@@ -462,43 +593,54 @@ xt__watchdog() { # PID SECS GROUP MARKFILE
 	if [ "$3" = 1 ]; then kill -KILL -"$1" 2>/dev/null || :; fi
 	# shellcheck disable=SC2086
 	kill -KILL "$1" $_xtw_d 2>/dev/null || :
-	exit 0
+	exit 3
 }
 
 # xt__timed SECS INFILE CMD [ARG...]: runs CMD with stdin from INFILE and a deadline.
 # Returns CMD's status, or 124 when the deadline killed it (then XT_TIMEDOUT=1).
+# The command ignores SIGTTIN/SIGTTOU: a read of /dev/tty from a background process group
+# then fails (EIO) instead of stopping the whole group, the caller and watchdog included.
 xt__timed() {
 	_xtt_t=$1 _xtt_in=$2
 	shift 2
-	_xtt_grp=0
+	_xtt_grp=0 _xtt_prog=0
+	case $(command -v "$1" 2>/dev/null) in */*) _xtt_prog=1 ;; esac
 	case $- in *m*) _xtt_grp=1 ;; esac
-	if [ "$_xtt_grp" = 0 ] && [ -n "$_xt_setsid" ]; then
-		case $(command -v "$1" 2>/dev/null) in
-		*/*)
-			_xtt_grp=1
-			set -- "$_xt_setsid" "$@"
-			;;
-		esac
+	if [ "$_xtt_grp" = 0 ] && [ -n "$_xt_setsid" ] && [ "$_xtt_prog" = 1 ]; then
+		_xtt_grp=1
+		set -- "$_xt_setsid" "$@"
 	fi
-	"$@" <"$_xtt_in" &
+	if [ "$_xtt_prog" = 1 ]; then
+		{
+			trap '' TTIN TTOU
+			exec "$@"
+		} <"$_xtt_in" &
+	else
+		{
+			trap '' TTIN TTOU
+			"$@"
+		} <"$_xtt_in" &
+	fi
 	_xtt_p=$!
+	xt__cs
+	_xtt_t0=$_xt_cs
 	_xtt_w=
-	_xtt_mark=$_xt_tmpdir/timedout.$_xtt_p
 	if [ "$_xtt_t" -gt 0 ]; then
-		xt__tmp
-		rm -f "$_xtt_mark"
-		xt__watchdog "$_xtt_p" "$_xtt_t" "$_xtt_grp" "$_xtt_mark" </dev/null >/dev/null 2>&1 &
+		xt__watchdog "$_xtt_p" "$_xtt_t" "$_xtt_grp" </dev/null >/dev/null 2>&1 &
 		_xtt_w=$!
 	fi
 	_xtt_rc=0
 	wait "$_xtt_p" 2>/dev/null || _xtt_rc=$?
 	XT_TIMEDOUT=0
-	if [ -n "$_xtt_w" ]; then
-		[ -f "$_xtt_mark" ] || kill -TERM "$_xtt_w" 2>/dev/null || :
-		wait "$_xtt_w" 2>/dev/null || :
-		if [ -f "$_xtt_mark" ]; then
+	# The watchdog cannot have fired before the deadline: only near or past it is its verdict
+	# awaited (it then ends within a second plus the grace). Earlier, it sees the step gone
+	# at its next poll and exits by itself.
+	xt__cs
+	if [ -n "$_xtt_w" ] && [ $((_xt_cs - _xtt_t0 + 150)) -ge $((_xtt_t * 100)) ]; then
+		_xtt_ws=0
+		wait "$_xtt_w" 2>/dev/null || _xtt_ws=$?
+		if [ "$_xtt_ws" = 3 ]; then
 			XT_TIMEDOUT=1 _xtt_rc=124
-			rm -f "$_xtt_mark"
 		fi
 	fi
 	return "$_xtt_rc"
@@ -509,8 +651,16 @@ xt__dgram() { # LEVEL MSG
 		"$(date -u '+%Y-%m-%dT%H:%M:%SZ' 2>/dev/null || echo -)" "$_xt_host" "$2"
 }
 
+# nc's arguments after the options that make it quit at end of input (set by xt__find_via).
+xt__nc() {
+	case $_xt_ncq in
+	'-q 0') nc -q 0 "$@" ;;
+	'') nc "$@" ;;
+	*) nc "$_xt_ncq" "$@" ;;
+	esac
+}
+
 xt__send1() { # METHOD LEVEL MSG
-	_xts_f=$_xt_tmpdir/send
 	case $1 in
 	logger)
 		xt__timed "$_xt_nett" /dev/null logger -n "$XTRIAGE_MN" -P "$_xt_port" -t xtriage -p "local4.$2" "$3" >/dev/null 2>&1
@@ -518,39 +668,80 @@ xt__send1() { # METHOD LEVEL MSG
 	devudp)
 		[ -n "${BASH_VERSION:-}" ] || return 1
 		# shellcheck disable=SC3025 # bash only, guarded above
-		xt__dgram "$2" "$3" 2>/dev/null >"/dev/udp/$XTRIAGE_MN/$_xt_port"
+		{ xt__dgram "$2" "$3" >"/dev/udp/$XTRIAGE_MN/$_xt_port"; } 2>/dev/null
 		;;
-	nc-udp)
-		xt__tmp
-		xt__dgram "$2" "$3" >"$_xts_f" || return 1
-		# shellcheck disable=SC2086
-		xt__timed "$_xt_nett" "$_xts_f" nc -u $_xt_ncq -w 1 "$XTRIAGE_MN" "$_xt_port" >/dev/null 2>&1
-		;;
-	nc-tcp)
-		xt__tmp
-		{ xt__dgram "$2" "$3" && echo; } >"$_xts_f" || return 1
-		# shellcheck disable=SC2086
-		xt__timed "$_xt_nett" "$_xts_f" nc $_xt_ncq -w "$_xt_nett" "$XTRIAGE_MN" "$_xt_port" >/dev/null 2>&1
+	nc-udp | nc-tcp)
+		# The message through a file when a directory takes it, else through a pipe. Over TCP
+		# one LF-terminated line.
+		_xts_lf=
+		[ "$1" = nc-tcp ] && _xts_lf=1
+		if xt__tmp && { xt__dgram "$2" "$3" >|"$_xt_tmpdir/send" && { [ -z "$_xts_lf" ] || echo >>"$_xt_tmpdir/send"; }; } 2>/dev/null; then
+			_xts_in=$_xt_tmpdir/send
+		else
+			_xts_in=
+		fi
+		if [ "$1" = nc-udp ]; then set -- -u -w 1; else set -- -w "$_xt_nett"; fi
+		if [ -n "$_xts_in" ]; then
+			xt__timed "$_xt_nett" "$_xts_in" xt__nc "$@" "$XTRIAGE_MN" "$_xt_port" >/dev/null 2>&1
+		else
+			xt__timed "$_xt_nett" /dev/null xt__send_pipe "$@" "$XTRIAGE_MN" "$_xt_port" >/dev/null 2>&1
+		fi
 		;;
 	*) return 1 ;;
 	esac
 }
 
+# The message into nc through a pipe (no directory for a file). A timed step: a background
+# list's stdin is /dev/null before its redirections, so the pipe must be inside it.
+xt__send_pipe() { # NC-ARGS...
+	{ xt__dgram "$_xts_l" "$_xts_m" && { [ -z "$_xts_lf" ] || echo; }; } | xt__nc "$@"
+}
+
+# Whole seconds since boot (or the epoch): the back-off clock.
+xt__secs() {
+	xt__cs
+	echo $((_xt_cs / 100))
+}
+
+# Sends one line by the first method that works. After a failure of every method (a silent MN
+# costs the network timeout per try) it backs off: nothing is sent for 10 s, then 20, 40 ...
+# up to 300, and the local log says so once per back-off. Exported: child scripts inherit it.
 xt__send() { # LEVEL MSG
 	[ -n "${XTRIAGE_MN:-}" ] || return 0
-	for _xts_m in $_xt_chain; do
-		if xt__send1 "$_xts_m" "$1" "$2"; then
-			rm -f "$_xt_tmpdir/send"
+	if [ -n "${XTRIAGE_BACKOFF_UNTIL:-}" ] && [ "$(xt__secs)" -lt "$XTRIAGE_BACKOFF_UNTIL" ]; then
+		return 0
+	fi
+	_xts_l=$1 _xts_m=$2
+	_xts_rest="$_xt_chain "
+	while [ -n "${_xts_rest# }" ]; do
+		_xts_v=${_xts_rest%% *}
+		_xts_rest=${_xts_rest#* }
+		[ -n "$_xts_v" ] || continue
+		if xt__send1 "$_xts_v" "$_xts_l" "$_xts_m"; then
+			rm -f "$_xt_tmpdir/send" 2>/dev/null
 			xt__untmp
+			if [ -n "${XTRIAGE_BACKOFF_UNTIL:-}" ]; then
+				XTRIAGE_BACKOFF_UNTIL='' XTRIAGE_BACKOFF=''
+				xt__local INFO "the MN $XTRIAGE_MN answers again: sending resumes"
+			fi
 			return 0
 		fi
 	done
-	rm -f "$_xt_tmpdir/send"
+	rm -f "$_xt_tmpdir/send" 2>/dev/null
 	xt__untmp
 	if [ -z "$_xt_sendfail" ]; then
 		_xt_sendfail=1
 		xt__local WARNING "could not send to $XTRIAGE_MN port $_xt_port (tried: $_xt_chain); lines stay in this log"
 	fi
+	# Only a TCP connect costs time when the MN is silent; UDP fails (if ever) at once.
+	case " $_xt_chain " in *' nc-tcp '*) ;; *) return 0 ;; esac
+	_xts_b=$(xt__num "${XTRIAGE_BACKOFF:-}" 5)
+	_xts_b=$((_xts_b * 2))
+	[ "$_xts_b" -le 300 ] || _xts_b=300
+	XTRIAGE_BACKOFF=$_xts_b
+	XTRIAGE_BACKOFF_UNTIL=$(($(xt__secs) + _xts_b))
+	export XTRIAGE_BACKOFF XTRIAGE_BACKOFF_UNTIL
+	xt__local WARNING "the MN $XTRIAGE_MN does not take lines: backing off, nothing sent for ${_xts_b}s (lines stay in this log)"
 	return 0
 }
 
@@ -561,6 +752,7 @@ xt__emit() { # LEVEL MSG: local log and MN
 
 xt__block() { # STEP STREAM FILE: a step's output, in full, into the local log
 	[ -s "$3" ] || return 0
+	case ${XTRIAGE_LOG:-} in /dev/stderr | /dev/null | '') return 0 ;; esac
 	{
 		printf '%s xtriage[%s]: INFO step=%s %s follows (%s bytes)\n' "$(xt__ts)" "$$" "$1" "$2" "$(wc -c <"$3" | tr -d ' ')"
 		sed "s/^/  $2| /" "$3"
@@ -569,11 +761,24 @@ xt__block() { # STEP STREAM FILE: a step's output, in full, into the local log
 }
 
 xt__failfast() { # STEP RC MESSAGE
-	[ -n "${XTRIAGE_STOPFILE:-}" ] || return 0
-	[ -f "$XTRIAGE_STOPFILE" ] && return 0
-	: >"$XTRIAGE_STOPFILE" 2>/dev/null || :
+	xt_stopped && return 0
+	# One decision: the mark is created exclusively (noclobber), so of two scripts failing at
+	# once only one goes on. If it cannot be written at all, this script and its children
+	# (XTRIAGE_STOPPED) still stop.
+	if ! (set -C && printf '' >"$XTRIAGE_STOPFILE") 2>/dev/null; then
+		[ -f "$XTRIAGE_STOPFILE" ] && return 0
+		xt__local WARNING "cannot write the stop mark $XTRIAGE_STOPFILE: only this script and the scripts it starts stop"
+	fi
+	XTRIAGE_STOPPED=1
+	export XTRIAGE_STOPPED
 	_xtf_x=off
-	case ${NODESTATUS:-} in
+	_xtf_ns=${NODESTATUS:-}
+	if xt__updatenode; then
+		xt__local INFO "updatenode on a running node: installstatus failed not sent to xcatd (xCAT never marks a running node failed from updatenode)"
+		_xtf_ns=updatenode
+	fi
+	case $_xtf_ns in
+	updatenode) ;;
 	0 | n | N | no | NO | No) xt__local INFO "NODESTATUS=$NODESTATUS: installstatus failed not sent to xcatd" ;;
 	*)
 		if [ -n "${XTRIAGE_MN:-}" ]; then
@@ -591,7 +796,7 @@ xt__failfast() { # STEP RC MESSAGE
 }
 
 xt_stopped() {
-	[ -n "${XTRIAGE_STOPFILE:-}" ] && [ -f "$XTRIAGE_STOPFILE" ]
+	[ -n "${XTRIAGE_STOPPED:-}" ] || { [ -n "${XTRIAGE_STOPFILE:-}" ] && [ -f "$XTRIAGE_STOPFILE" ]; }
 }
 
 xt_run() {
@@ -610,23 +815,40 @@ xt_run() {
 	XTRIAGE_LAST_STEP=$_xtr_s
 	xt__emit info "step=$_xtr_s event=start phase=$(xt__phase) timeout=$_xtr_t"
 	xt__local INFO "step=$_xtr_s command: $*"
-	xt__tmp
 	_xt_seq=$((_xt_seq + 1))
-	_xtr_o=$_xt_tmpdir/$_xt_seq.out _xtr_e=$_xt_tmpdir/$_xt_seq.err
+	# Output straight into files next to the log (xt__tmp): on disk as it is written.
+	_xtr_o='' _xtr_e=''
+	if xt__tmp; then
+		case $_xtr_s in */*) _xtr_f=$(printf '%s' "$_xtr_s" | tr / _) ;; *) _xtr_f=$_xtr_s ;; esac
+		_xtr_o=$_xt_tmpdir/$_xt_seq-$_xtr_f.out _xtr_e=$_xt_tmpdir/$_xt_seq-$_xtr_f.err
+		if ! { printf '' >|"$_xtr_o" && printf '' >|"$_xtr_e"; } 2>/dev/null; then
+			rm -f "$_xtr_o" "$_xtr_e" 2>/dev/null
+			_xtr_o='' _xtr_e=''
+		fi
+	fi
+	[ -n "$_xtr_o" ] || xt__local WARNING "step=$_xtr_s: its output cannot be kept (no writable directory), it goes to the caller only"
 	_xtr_prev=${XTRIAGE_STEP:-}
 	XTRIAGE_STEP=$_xtr_s
 	export XTRIAGE_STEP
-	_xtr_t0=$(xt__now_cs)
+	xt__cs
+	_xtr_t0=$_xt_cs
 	_xtr_rc=0
-	xt__timed "$_xtr_t" /dev/null "$@" >"$_xtr_o" 2>"$_xtr_e" || _xtr_rc=$?
+	if [ -n "$_xtr_o" ]; then
+		xt__timed "$_xtr_t" /dev/null "$@" >>"$_xtr_o" 2>>"$_xtr_e" || _xtr_rc=$?
+	else
+		xt__timed "$_xtr_t" /dev/null "$@" || _xtr_rc=$?
+	fi
 	_xtr_to=$XT_TIMEDOUT
-	_xtr_t1=$(xt__now_cs)
+	xt__cs
+	_xtr_t1=$_xt_cs
 	XTRIAGE_STEP=$_xtr_prev
 	_xtr_cs=$((_xtr_t1 - _xtr_t0))
 	[ "$_xtr_cs" -ge 0 ] || _xtr_cs=0
 	_xtr_d=$((_xtr_cs / 100)).$(printf '%02d' $((_xtr_cs % 100)))s
-	xt__block "$_xtr_s" out "$_xtr_o"
-	xt__block "$_xtr_s" err "$_xtr_e"
+	if [ -n "$_xtr_o" ]; then
+		xt__block "$_xtr_s" out "$_xtr_o"
+		xt__block "$_xtr_s" err "$_xtr_e"
+	fi
 	if [ "$_xtr_to" = 1 ]; then
 		_xtr_res=hung
 	elif [ "$_xtr_rc" = 0 ]; then
@@ -641,20 +863,123 @@ xt_run() {
 		_xtr_src=$_xtr_e
 		[ -s "$_xtr_src" ] || _xtr_src=$_xtr_o
 		_xtr_n=$(xt__num "${XTRIAGE_ERRLINES:-}" 5)
-		_xtr_x=$(tail -c 8192 "$_xtr_src" 2>/dev/null | tail -n "$_xtr_n" | xt__esc $((_xt_max - ${#_xtr_l} - 7)))
+		if [ -n "$_xtr_src" ]; then
+			_xtr_x=$(tail -c 8192 "$_xtr_src" 2>/dev/null | tail -n "$_xtr_n" | xt__esc $((_xt_max - ${#_xtr_l} - 7)))
+		else
+			_xtr_x="(output not kept: no writable directory on the node)"
+		fi
 		xt__emit err "$_xtr_l err=\"$_xtr_x\""
 	fi
-	if [ "${XTRIAGE_ECHO:-1}" != 0 ]; then
-		cat "$_xtr_o" 2>/dev/null || :
-		cat "$_xtr_e" >&2 2>/dev/null || :
+	if [ -n "$_xtr_o" ]; then
+		if [ "${XTRIAGE_ECHO:-1}" != 0 ]; then
+			cat "$_xtr_o" 2>/dev/null || :
+			cat "$_xtr_e" >&2 2>/dev/null || :
+		fi
+		rm -f "$_xtr_o" "$_xtr_e"
 	fi
-	rm -f "$_xtr_o" "$_xtr_e"
 	xt__untmp
 	XTRIAGE_LAST_RC=$_xtr_rc
 	if [ "$_xtr_res" != ok ] && [ "${XTRIAGE_FAILFAST:-1}" != 0 ]; then
 		xt__failfast "$_xtr_s" "$_xtr_rc" ""
 	fi
 	return "$_xtr_rc"
+}
+
+# True when STEP is forced: XTRIAGE_FORCE=1, or a list (spaces or commas) naming it.
+xt__forced() { # STEP
+	case ",${XTRIAGE_FORCE:-}," in ,1, | ,all, | *[,\ ]"$1"[,\ ]*) return 0 ;; esac
+	return 1
+}
+
+# The key of a once-only step: a checksum of the command, its script's text when it is a
+# file, and every variable that says what xCAT's package scripts install (OTHERPKG*, OSPKG*,
+# and those named in XTRIAGE_ONCE_VARS).
+xt__oncekey() { # CMD [ARG...]
+	{
+		printf '%s\n' "$*"
+		[ -f "$1" ] && cat "$1" 2>/dev/null
+		env | grep -E '^(OTHERPKG|OSPKG)' | sort
+		IFS=' '
+		for _xtq_v in ${XTRIAGE_ONCE_VARS:-}; do
+			case $_xtq_v in *[!A-Za-z0-9_]* | '') continue ;; esac
+			eval "printf '%s=%s\n' \"\$_xtq_v\" \"\${$_xtq_v:-}\""
+		done
+	} | xt__hash
+}
+
+# A checksum of stdin: md5sum, else cksum (busybox may have either), else a sum in awk.
+xt__hash() {
+	if command -v md5sum >/dev/null 2>&1; then
+		md5sum | cut -c1-32
+	elif command -v cksum >/dev/null 2>&1; then
+		cksum | tr -d ' \t'
+	else
+		od -An -v -tu1 | awk '{ for (i = 1; i <= NF; i++) { h = (h * 31 + $i) % 2147483647; n++ } } END { printf "%d-%d\n", h, n }'
+	fi
+}
+
+# Where stamps go: XTRIAGE_STAMPDIR, else statelite's persistent storage for this node when it
+# is mounted, else /var/lib/xtriage/once (in the image, or on disk).
+xt__stampdir() {
+	if [ -n "${XTRIAGE_STAMPDIR:-}" ]; then
+		echo "$XTRIAGE_STAMPDIR"
+	elif [ -n "${NODE:-}" ] && [ -d "/.statelite/persistent/$NODE" ]; then
+		echo "/.statelite/persistent/$NODE/var/lib/xtriage/once"
+	else
+		echo "$_xt_root/var/lib/xtriage/once"
+	fi
+}
+
+# xt_log with step= set to the once-only step's name.
+xt__steplog() { # LEVEL MSG
+	_xtq_prev=${XTRIAGE_STEP:-}
+	XTRIAGE_STEP=$_xtq_s
+	xt_log "$1" "$2"
+	XTRIAGE_STEP=$_xtq_prev
+}
+
+# xt_once STEP TIMEOUT CMD [ARG...]: xt_run, but on a boot (phase postboot, not updatenode)
+# the step is skipped, with a line saying so, when the same inputs were already applied (its
+# stamp holds the same key). updatenode (UPDATENODE=1, e.g. `updatenode cn01 -P otherpkgs`)
+# and XTRIAGE_FORCE (1 or a list of step names) run it anyway, and the line says it was
+# forced. A success writes the stamp; a failure removes it.
+xt_once() {
+	xt__ensure
+	if [ $# -lt 3 ]; then
+		xt_log err "xt_once needs STEP TIMEOUT CMD [ARG...], got: $*"
+		return 2
+	fi
+	_xtq_s=$(xt__name "$1")
+	_xtq_t=$2
+	shift 2
+	_xtq_k=$(xt__oncekey "$@")
+	_xtq_d=$(xt__stampdir)
+	_xtq_f=$_xtq_d/$_xtq_s
+	_xtq_why=
+	if xt__forced "$_xtq_s"; then
+		_xtq_why="forced by XTRIAGE_FORCE=$XTRIAGE_FORCE"
+	elif xt__updatenode; then
+		_xtq_why="forced by updatenode"
+	elif [ "$(xt__phase)" != postboot ]; then
+		_xtq_why="an install runs it"
+	elif [ -f "$_xtq_f" ] && IFS= read -r _xtq_old <"$_xtq_f" && [ "$_xtq_old" = "$_xtq_k" ]; then
+		xt_stopped && return 125
+		xt__steplog notice "once-only step skipped: the same inputs were already applied (stamp $_xtq_f, key $_xtq_k); XTRIAGE_FORCE=$_xtq_s or updatenode -P $_xtq_s runs it"
+		return 0
+	else
+		_xtq_why="not applied yet with these inputs (key $_xtq_k)"
+	fi
+	xt_stopped || xt__steplog info "once-only step runs: $_xtq_why"
+	_xtq_rc=0
+	xt_run "$_xtq_s" "$_xtq_t" "$@" || _xtq_rc=$?
+	if [ "$_xtq_rc" = 0 ]; then
+		if mkdir -p "$_xtq_d" 2>/dev/null && { printf '%s\n' "$_xtq_k" >|"$_xtq_f"; } 2>/dev/null; then :; else
+			xt__local WARNING "step=$_xtq_s: cannot write its stamp $_xtq_f: it will run again at the next boot"
+		fi
+	else
+		rm -f "$_xtq_f" 2>/dev/null
+	fi
+	return "$_xtq_rc"
 }
 
 xt_log() {
@@ -687,18 +1012,31 @@ xt__xcatd_devtcp() { # IP PORT COMMAND
 	exec 3<&- 3>&-
 }
 
-# nc: keep stdin open until xcatd answered (some nc quit at end of input), at most ~5 s.
+# nc: keep stdin open until xcatd answered (some nc quit at end of input), at most ~5 s, or
+# until nc is gone (a refused port): nc's side appends a mark to OUTFILE when it exits.
 # shellcheck disable=SC2094 # the loop reads what nc writes, on purpose
 xt__xcatd_nc() { # IP PORT COMMAND OUTFILE
 	{
 		printf '%s\n' "$3"
 		_xtx_i=0
 		while [ "$_xtx_i" -lt 50 ]; do
-			grep -q '^done' "$4" 2>/dev/null && break
+			grep -q -e '^done' -e '^#nc-exit' "$4" 2>/dev/null && break
 			sleep 0.1 2>/dev/null || sleep 1
 			_xtx_i=$((_xtx_i + 1))
 		done
-	} | nc -w "$_xt_nett" "$1" "$2" >"$4" 2>&1
+	} | {
+		nc -w "$_xt_nett" "$1" "$2" >>"$4" 2>&1
+		echo '#nc-exit' >>"$4"
+	}
+}
+
+# nc without a file for the answer: stdin held open 2 s (inside the timed step: see
+# xt__send_pipe), the answer on stdout.
+xt__xcatd_pipe() { # IP PORT COMMAND
+	{
+		printf '%s\n' "$3"
+		sleep 2
+	} | nc -w "$_xt_nett" "$1" "$2"
 }
 
 xt_xcatd() {
@@ -708,33 +1046,43 @@ xt_xcatd() {
 		xt__local WARNING "xcatd: no MN IP, '$_xtx_c' not sent"
 		return 1
 	fi
-	xt__tmp
-	_xtx_o=$_xt_tmpdir/xcatd
+	_xtx_o=
+	if xt__tmp && { printf '' >|"$_xt_tmpdir/xcatd"; } 2>/dev/null; then
+		_xtx_o=$_xt_tmpdir/xcatd
+	fi
 	_xtx_k=$(xt__num "${XTRIAGE_XCATD_TRIES:-}" 2)
-	_xtx_r=1
+	_xtx_r=1 _xtx_a=
 	while [ "$_xtx_k" -gt 0 ]; do
-		: >"$_xtx_o"
 		if [ -n "${BASH_VERSION:-}" ]; then
-			xt__timed "$_xt_nett" /dev/null xt__xcatd_devtcp "$XTRIAGE_MN" "$_xt_iport" "$_xtx_c" >"$_xtx_o" 2>&1 || :
-		elif command -v nc >/dev/null 2>&1; then
+			_xtx_a=$(xt__timed "$_xt_nett" /dev/null xt__xcatd_devtcp "$XTRIAGE_MN" "$_xt_iport" "$_xtx_c" 2>&1)
+		elif ! command -v nc >/dev/null 2>&1; then
+			_xtx_a="no TCP client (bash /dev/tcp or nc)"
+		elif [ -n "$_xtx_o" ]; then
+			{ printf '' >|"$_xtx_o"; } 2>/dev/null
 			xt__timed "$_xt_nett" /dev/null xt__xcatd_nc "$XTRIAGE_MN" "$_xt_iport" "$_xtx_c" "$_xtx_o" || :
+			_xtx_a=$(grep -v '^#nc-exit' "$_xtx_o" 2>/dev/null)
 		else
-			echo "no TCP client (bash /dev/tcp or nc)" >"$_xtx_o"
+			# No file for the answer: hold stdin open 2 s and read what comes back.
+			_xtx_a=$(xt__timed "$_xt_nett" /dev/null xt__xcatd_pipe "$XTRIAGE_MN" "$_xt_iport" "$_xtx_c" 2>&1)
 		fi
-		if grep -q '^done' "$_xtx_o" 2>/dev/null; then
+		case "
+$_xtx_a" in
+		*"
+done"*)
 			_xtx_r=0
 			break
-		fi
+			;;
+		esac
 		_xtx_k=$((_xtx_k - 1))
 		if [ "$_xtx_k" -gt 0 ]; then sleep 2; fi
 	done
-	_xtx_a=$(tr '\r\n' '  ' <"$_xtx_o" 2>/dev/null | cut -c1-200)
+	_xtx_a=$(printf '%s' "$_xtx_a" | tr '\r\n' '  ' | cut -c1-200)
 	if [ "$_xtx_r" = 0 ]; then
 		xt__local INFO "xcatd $XTRIAGE_MN:$_xt_iport: sent '$_xtx_c', answer: $_xtx_a"
 	else
 		xt__local ERR "xcatd $XTRIAGE_MN:$_xt_iport: '$_xtx_c' got no done (answer: ${_xtx_a:-none})"
 	fi
-	rm -f "$_xtx_o"
+	[ -n "$_xtx_o" ] && rm -f "$_xtx_o"
 	xt__untmp
 	return "$_xtx_r"
 }
