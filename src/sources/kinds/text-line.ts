@@ -63,6 +63,8 @@ const DMESG = /^\[ *(\d{1,7}\.\d{1,9})\] ?/;
 const PRI = /^<(\d{1,3})>/;
 // xcatprobe osdeploy: "[cn01] 10:21:09 Via HTTP get …" (a time of day, no date).
 const PROBE = /^\[([A-Za-z][\w.-]{0,126})\] (\d{2}):(\d{2}):(\d{2}) /;
+// xcatprobe osdeploy (2016) relaying what a node sent: "Recv from cn01 : xcat:  ready".
+const RECV_FROM = /^\s*Recv from ([A-Za-z][\w.-]{0,126}) : (?:([\w.-]{1,64}): +)?/;
 // xcatprobe osdeploy (2016): "[cn01] Node status is changed to booted".
 const BRACKET_NODE = /^\[([A-Za-z][A-Za-z0-9_-]{0,62}\d[A-Za-z0-9_.-]{0,62})\] (?=\S)/;
 // xCAT's newer node log form after the date: "[info]: xcat.deployment.postbootscript: msg".
@@ -174,6 +176,11 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
     out.claimed = new Date(day.getFullYear(), day.getMonth(), day.getDate(), Number(probe[2]), Number(probe[3]), Number(probe[4])).getTime();
     out.prefixNode = probe[1]!;
     s = s.slice(probe[0].length);
+  } else if (s.includes('Recv from ') && RECV_FROM.test(s)) {
+    const rf = RECV_FROM.exec(s)!;
+    out.prefixNode = rf[1]!;
+    if (rf[2]) out.program = rf[2];
+    s = s.slice(rf[0].length).trimEnd();
   } else {
     const bn = BRACKET_NODE.exec(s);
     if (bn && /[a-z]/.test(bn[1]!) && !NOT_NODE_PREFIX.test(bn[1]!)) {
