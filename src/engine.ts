@@ -282,7 +282,9 @@ export class Engine {
     if (pattern?.binds) for (const s of subjects) this.identity.bind(s, rec.at);
     if (!subjects.length) {
       const e = this.entry(rec, pattern, fields, {});
-      if (rec.channel === 'node' || rec.channel === 'console') {
+      // A pasted MN-side check (xcatprobe xcatmn, `systemctl status` of the MN's tftpd) is about
+      // the MN, not a machine of its own: it goes with the MN's faults below.
+      if ((rec.channel === 'node' || rec.channel === 'console') && pattern?.scope !== 'cluster') {
         // An installer that calls itself localhost: attributed later by what the MN saw then.
         if (this.floating.size >= MAX_FLOATING) this.floating.delete(this.floating.values().next().value!);
         this.floating.add(e);
