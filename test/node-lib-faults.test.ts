@@ -107,11 +107,13 @@ describe('the library never breaks its caller', () => {
         fs.mkdirSync(ro);
         // busybox's applet directory is under /tmp too: it is bound onto /mnt first.
         const env = { ...baseEnv(sh, dir, mn), TMPDIR: ro, XTRIAGE_LOG: path.join(ro, 'node.log'), ...(sh.name === 'busybox' ? { BBDIR: sh.path } : {}) };
-        // The script is read before /tmp (where it lives) is covered; the shell gets it with -c.
+        // The script and the library are read before /tmp (where they may live: the tests' files,
+        // a checkout under /tmp) is covered; the shell gets both with -c, the library inlined in
+        // place of the script's first line, which sources it.
         const mount = which('mount')!;
         const mounts = [ro, '/tmp', '/dev/shm', '/run'].map((m) => `${mount} -t tmpfs -o ro,size=16k none '${m}'`).join(' && ');
         const bind = `if [ -n "$BBDIR" ]; then ${mount} --bind "$BBDIR" /mnt || exit 97; PATH=/mnt; export PATH; fi`;
-        const wrap = [UNSHARE!, '-rm', '/bin/sh', '-c', `f=$(eval echo "\\\${$#}"); s=$(cat "$f") || exit 98; ${bind}; ${mounts} || exit 99; n=$(($# - 1)); i=0; for a; do i=$((i+1)); [ $i -le $n ] && set -- "$@" "$a"; done; shift $n; shift; exec "$@" -c "$s"`, 'sh'];
+        const wrap = [UNSHARE!, '-rm', '/bin/sh', '-c', `f=$(eval echo "\\\${$#}"); s=$(cat '${LIB}'; echo; sed 1d "$f") || exit 98; ${bind}; ${mounts} || exit 99; n=$(($# - 1)); i=0; for a; do i=$((i+1)); [ $i -le $n ] && set -- "$@" "$a"; done; shift $n; shift; exec "$@" -c "$s"`, 'sh'];
         const r = await run(sh, 'xt_run say 5 echo said-it; echo "rc=$?"\nxt_run bad 5 sh -c "echo broke >&2; exit 6"; echo "rc2=$?"\nxt_run later 5 true; echo "rc3=$?"\necho end', env, 30_000, wrap, dir);
         check(r.code === 0 && /^said-it$/m.test(r.stdout) && r.stdout.includes('rc=0') && r.stdout.includes('rc2=6') && r.stdout.includes('rc3=125') && r.stdout.includes('end'), 'the caller goes on, results right, the output reaches it', r);
         check(r.stderr.includes('logging here instead') && r.stderr.includes('no writable directory'), 'the log is on stderr and says why', r);
