@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AnalysisDoc } from '../src/diagnose';
 import { startDaemon, waitFor } from './helpers/daemon';
-import { KS, LIB, baseSite, mypostscript, renderLikeXcat, spawnAsync, startHttp, startMn, tmpFor, useShells, which, type Site } from './helpers/node-lib';
+import { baseSite, kickstartIncludes, kickstartVariables, mypostscript, renderLikeXcat, spawnAsync, startHttp, startMn, tmpFor, useShells, which, type Site } from './helpers/node-lib';
 
 jest.setTimeout(120_000);
 useShells();
@@ -17,28 +17,8 @@ useShells();
 function renderPost(dir: string, iport: number, httpPort: number): string {
   const body = renderLikeXcat(
     `%post --interpreter=/bin/bash\nmkdir -p ${dir}/sysroot/var/log/xcat/\n{\necho "Running Kickstart Post-installation script..."\n#INCLUDE:/install/custom/install/rh/xtriage-post.sh#\n} &>>${dir}/sysroot/var/log/xcat/xcat.log\n%end\n`,
-    {
-      '/install/custom/install/rh/xtriage-post.sh': fs.readFileSync(KS, 'utf8'),
-      '/install/postscripts/xtriage.sh': fs.readFileSync(LIB, 'utf8'),
-      '/opt/xcat/share/xcat/install/scripts/scriptlib': 'msgutil_r() { echo "msgutil_r $2: $3"; }\n',
-      '/install/postscripts/xcatpostinit1.service': '[Unit]\nDescription=xcat service on compute node\n',
-      '/install/postscripts/xcatpostinit1.install': '#!/bin/bash\necho xcatpostinit1\n',
-      '/install/postscripts/xcatinstallpost': '#!/bin/bash\necho xcatinstallpost\n',
-      '/install/postscripts/xcatdsklspost': '#!/bin/bash\necho xcatdsklspost\n',
-    },
-    {
-      MASTER_IP: '127.0.0.1',
-      XCATROOT: '/opt/xcat',
-      XCATMASTER: '127.0.0.1',
-      NODESTATUS: '1',
-      'site:key=xcatiport:value': String(iport),
-      'site:key=installdir:value': '/install',
-      'site:key=tftpdir:value': '/tftpboot',
-      'site:key=httpport:value': String(httpPort),
-      'nodelist:THISNODE:node': 'cn01',
-      'nodetype:THISNODE:os': 'rhels9.4',
-      'nodetype:THISNODE:arch': 'x86_64',
-    },
+    kickstartIncludes(),
+    kickstartVariables(iport, httpPort),
   );
   const file = path.join(dir, `post-${Math.random().toString(36).slice(2)}.sh`);
   fs.writeFileSync(file, body.split('\n').slice(1, -2).join('\n'));

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   KS, LIB, PATTERNS, ROOT, baseEnv, baseSite, check, deadPort, eachShell, events, fieldsOf, msgOf, mypostscript, processesWith,
-  renderLikeXcat, run, runKickstart, shells, spawnAsync, startHttp, startMn, tmpFor, unescape, until, useShells, which,
+  kickstartIncludes, kickstartVariables, renderLikeXcat, run, runKickstart, shells, spawnAsync, startHttp, startMn, tmpFor, unescape, until, useShells, which,
 } from './helpers/node-lib';
 
 jest.setTimeout(40_000);
@@ -431,28 +431,8 @@ describe('node/kickstart-post.sh', () => {
       fs.mkdirSync(root);
       const body = renderLikeXcat(
         `%post --interpreter=/bin/bash\n{\necho "Running Kickstart Post-installation script..."\n#INCLUDE:/install/custom/install/rh/xtriage-post.sh#\n} &>>${dir}/xcat.log\n%end\n`,
-        {
-          '/install/custom/install/rh/xtriage-post.sh': fs.readFileSync(KS, 'utf8'),
-          '/install/postscripts/xtriage.sh': fs.readFileSync(LIB, 'utf8'),
-          '/opt/xcat/share/xcat/install/scripts/scriptlib': 'msgutil_r() { echo "msgutil_r $2: $3"; }\n',
-          '/install/postscripts/xcatpostinit1.service': '[Unit]\nDescription=xcat service on compute node\n',
-          '/install/postscripts/xcatpostinit1.install': '#!/bin/bash\necho xcatpostinit1\n',
-          '/install/postscripts/xcatinstallpost': '#!/bin/bash\necho xcatinstallpost\n',
-          '/install/postscripts/xcatdsklspost': '#!/bin/bash\necho xcatdsklspost\n',
-        },
-        {
-          MASTER_IP: '127.0.0.1',
-          XCATROOT: '/opt/xcat',
-          XCATMASTER: '127.0.0.1',
-          NODESTATUS: '1',
-          'site:key=xcatiport:value': String(mn.iport),
-          'site:key=installdir:value': '/install',
-          'site:key=tftpdir:value': '/tftpboot',
-          'site:key=httpport:value': String(web.port),
-          'nodelist:THISNODE:node': 'cn01',
-          'nodetype:THISNODE:os': 'rhels9.4',
-          'nodetype:THISNODE:arch': 'x86_64',
-        },
+        kickstartIncludes(),
+        kickstartVariables(mn.iport, web.port),
       );
       expect(body).not.toMatch(/#(INCLUDEBAD|INCLUDE|ENV|TABLE|TABLEBLANKOKAY|XCATVAR|WRITEREPO)[#:]/);
       const script = body.split('\n').slice(1, -2).join('\n');

@@ -453,6 +453,36 @@ export async function runKickstart(sh: Shell, site: Site, mn: Mn, name: string):
 }
 
 /** Renders a file the way xCAT's Template.pm does (includes, ENV, TABLE, XCATVAR, WRITEREPO). */
+/** What xCAT's template engine includes into the RHEL 9 kickstart's %post: the library, its %post, stubs. */
+export function kickstartIncludes(): Record<string, string> {
+  return {
+    '/install/custom/install/rh/xtriage-post.sh': fs.readFileSync(KS, 'utf8'),
+    '/install/postscripts/xtriage.sh': fs.readFileSync(LIB, 'utf8'),
+    '/opt/xcat/share/xcat/install/scripts/scriptlib': 'msgutil_r() { echo "msgutil_r $2: $3"; }\n',
+    '/install/postscripts/xcatpostinit1.service': '[Unit]\nDescription=xcat service on compute node\n',
+    '/install/postscripts/xcatpostinit1.install': '#!/bin/bash\necho xcatpostinit1\n',
+    '/install/postscripts/xcatinstallpost': '#!/bin/bash\necho xcatinstallpost\n',
+    '/install/postscripts/xcatdsklspost': '#!/bin/bash\necho xcatdsklspost\n',
+  };
+}
+
+/** The site and node values the kickstart template asks for (cn01, RHEL 9.4, the fake MN's ports). */
+export function kickstartVariables(iport: number, httpPort: number): Record<string, string> {
+  return {
+    MASTER_IP: '127.0.0.1',
+    XCATROOT: '/opt/xcat',
+    XCATMASTER: '127.0.0.1',
+    NODESTATUS: '1',
+    'site:key=xcatiport:value': String(iport),
+    'site:key=installdir:value': '/install',
+    'site:key=tftpdir:value': '/tftpboot',
+    'site:key=httpport:value': String(httpPort),
+    'nodelist:THISNODE:node': 'cn01',
+    'nodetype:THISNODE:os': 'rhels9.4',
+    'nodetype:THISNODE:arch': 'x86_64',
+  };
+}
+
 export function renderLikeXcat(text: string, files: Record<string, string>, vars: Record<string, string>): string {
   // Template.pm includefile(): comment and empty lines verbatim, other lines right-trimmed.
   const includefile = (f: string): string =>
