@@ -18,7 +18,7 @@
 //   full 24 h at 10k nodes (hours with today's daemon).
 // After each round: /proc VmRSS right after the last line settled; then the daemon gets up to
 // XT_BENCH_MEM_MAX_FREEZE_WAIT_S (90) to freeze the machines that went quiet (no line for 20 s,
-// their lines compressed, src/frozen-machine.ts; at least 22 s, until its frozen count stays the
+// their lines compressed, src/engine/frozen-machine.ts; at least 22 s, until its frozen count stays the
 // same for 5 s), and VmRSS/VmHWM and process.memoryUsage() after a forced full GC inside the
 // daemon (bench/gc-hook.js preloaded with --expose-gc; signalled with SIGUSR2) are taken.
 //

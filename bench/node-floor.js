@@ -3,7 +3,7 @@
 // Reads every file below DIR in 4 MiB chunks, page cache warm, in one of three ways:
 //   newlines  find the newlines only (Buffer.indexOf), no string made
 //   lines     decode each chunk as UTF-8 and cut it into one string per line (what a reader must do)
-//   regex     the same, plus one regex per line (the Apache access_log parse of src/records.ts)
+//   regex     the same, plus one regex per line (the Apache access_log parse of src/sources/kinds/access-log.ts)
 // Prints {mode, lines, ms} as JSON. bench/offline.js runs it next to grep.
 //
 //   node bench/node-floor.js DIR lines

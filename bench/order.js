@@ -26,10 +26,10 @@ const TRIALS = L.envNum('XT_BENCH_ORDER_TRIALS', 30);
 
 const dist = (m) => require(path.join(L.DIST, m));
 const { generateCluster, renderDatagrams, renderMnLines } = dist('demo/sim/cluster.js');
-const { Engine } = dist('engine.js');
-const { LineReader } = dist('records.js');
+const { Engine } = dist('engine/engine.js');
+const { LineReader } = dist('records/line-reader.js');
 const { classify, FILE_ORDER } = dist('sources/mn-files.js');
-const { loadKb } = dist('kb.js');
+const { loadKb } = dist('patterns/kb.js');
 const { sessionEssence } = dist('util/session-essence.js');
 
 const kb = loadKb([], { local: false });

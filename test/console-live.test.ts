@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../src/analyze';
-import { loadKb } from '../src/kb';
+import { loadKb } from '../src/patterns/kb';
 import { getJson } from '../src/api/client';
-import type { AnalysisDoc } from '../src/diagnose';
+import type { AnalysisDoc } from '../src/diagnose/diagnose';
 import { startDaemon } from './helpers/daemon';
 
 jest.setTimeout(60_000);

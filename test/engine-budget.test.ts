@@ -3,8 +3,8 @@
 // pending the document must be exactly the one a single full snapshot gives.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Engine } from '../src/engine';
-import { LineReader } from '../src/records';
+import { Engine } from '../src/engine/engine';
+import { LineReader } from '../src/records/line-reader';
 import { loadKnowledgeBase } from '../src/patterns/load';
 import { findMnFiles } from '../src/analyze';
 import { readLines } from '../src/sources/read-lines';

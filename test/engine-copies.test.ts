@@ -2,9 +2,9 @@
 // tailer reads. The engine keeps a record of each line (its copy) to spot the second one; live,
 // records older than the pipeline's lag are forgotten (expireCopies), frozen machines included.
 
-import { Engine } from '../src/engine';
-import { LineReader } from '../src/records';
-import { loadKb } from '../src/kb';
+import { Engine } from '../src/engine/engine';
+import { LineReader } from '../src/records/line-reader';
+import { loadKb } from '../src/patterns/kb';
 import { generateCluster, renderDatagrams, renderMnLines } from '../src/demo/sim/cluster';
 import { classify } from '../src/sources/mn-files';
 import type { LogRecord } from '../src/types';

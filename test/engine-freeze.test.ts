@@ -4,9 +4,9 @@
 // froze. Fed in the offline order and in random interleavings of the files (as live tailing and
 // the network deliver them: repeats folding, IPs re-placed, copies of a line from two files).
 
-import { Engine } from '../src/engine';
-import { LineReader } from '../src/records';
-import { loadKb } from '../src/kb';
+import { Engine } from '../src/engine/engine';
+import { LineReader } from '../src/records/line-reader';
+import { loadKb } from '../src/patterns/kb';
 import { generateCluster, renderDatagrams, renderMnLines } from '../src/demo/sim/cluster';
 import { classify, FILE_ORDER } from '../src/sources/mn-files';
 import type { LogRecord } from '../src/types';

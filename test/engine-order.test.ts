@@ -2,8 +2,8 @@
 // one file after another, live they arrive mixed. A repeated line of one file folds into one
 // entry whatever another file logs in between.
 import * as path from 'node:path';
-import { Engine } from '../src/engine';
-import { LineReader } from '../src/records';
+import { Engine } from '../src/engine/engine';
+import { LineReader } from '../src/records/line-reader';
 import { loadKnowledgeBase } from '../src/patterns/load';
 import type { LogRecord } from '../src/types';
 

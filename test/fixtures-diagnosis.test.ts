@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../src/analyze';
-import { loadKb } from '../src/kb';
-import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
+import { loadKb } from '../src/patterns/kb';
+import type { AnalysisDoc, SessionDoc } from '../src/diagnose/diagnose';
 import { parseIso } from '../src/sources/timestamps';
 
 interface Expected {

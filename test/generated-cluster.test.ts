@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateCluster, renderTree, truthWithLines } from '../src/demo/sim/cluster';
 import { analyze } from '../src/analyze';
-import { loadKb } from '../src/kb';
+import { loadKb } from '../src/patterns/kb';
 import { score, type TruthNode } from './helpers/score';
 
 jest.setTimeout(180_000);

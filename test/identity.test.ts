@@ -1,4 +1,4 @@
-import { Identity, usableName } from '../src/identity';
+import { Identity, usableName } from '../src/identity/identity';
 
 describe('identity over time', () => {
   test('an IP handed to another MAC later does not merge two machines', () => {

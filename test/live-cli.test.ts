@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIST, startDaemon, waitFor, type RunningDaemon } from './helpers/daemon';
 import { feedFixture, liveFixture, makeLogTree } from './helpers/live-fixture';
-import type { AnalysisDoc } from '../src/diagnose';
+import type { AnalysisDoc } from '../src/diagnose/diagnose';
 import { getJson } from '../src/api/client';
 import { SERVICE_SOCKET } from '../src/util/socket-path';
 import { defaults, loadConfigFile } from '../src/config';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateCluster, renderDatagrams, renderMnLines } from '../src/demo/sim/cluster';
 import { analyze } from '../src/analyze';
-import { loadKb } from '../src/kb';
+import { loadKb } from '../src/patterns/kb';
 import { getJson } from '../src/api/client';
 import type { AnalysisDoc } from '../src/contract';
 import { sessionEssence } from '../src/util/session-essence';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../src/analyze';
-import { loadKb } from '../src/kb';
+import { loadKb } from '../src/patterns/kb';
 
 const kb = loadKb([], { local: false });
 

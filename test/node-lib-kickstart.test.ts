@@ -7,7 +7,7 @@
 // first run's cause.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AnalysisDoc } from '../src/diagnose';
+import type { AnalysisDoc } from '../src/diagnose/diagnose';
 import { startDaemon, waitFor } from './helpers/daemon';
 import { baseSite, kickstartIncludes, kickstartVariables, mypostscript, renderLikeXcat, spawnAsync, startHttp, startMn, tmpFor, useShells, which, type Site } from './helpers/node-lib';
 

@@ -7,8 +7,8 @@
 import { loadKnowledgeBase } from '../src/patterns/load';
 import { checkExamples } from '../src/patterns/examples';
 import { Matcher } from '../src/patterns/match';
-import { LineReader } from '../src/records';
-import { Engine } from '../src/engine';
+import { LineReader } from '../src/records/line-reader';
+import { Engine } from '../src/engine/engine';
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,6 +1,6 @@
 import { expandNoderange } from '../src/util/noderange';
 import { sanitizeForTerminal, sanitizeForBlessed } from '../src/util/sanitize';
-import { templateOf, looksLikeError } from '../src/entry';
+import { templateOf, looksLikeError } from '../src/engine/entry';
 import { stripConsole } from '../src/sources/console-text';
 
 describe('noderange', () => {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AnalysisDoc } from '../src/diagnose';
+import type { AnalysisDoc } from '../src/diagnose/diagnose';
 import { DIST } from './helpers/daemon';
 
 jest.setTimeout(60_000);

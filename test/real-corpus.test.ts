@@ -9,11 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { analyze } from '../src/analyze';
-import { loadKb } from '../src/kb';
-import { exitStatusOf } from '../src/report';
+import { loadKb } from '../src/patterns/kb';
+import { exitStatusOf } from '../src/cli/report';
 import { KIND_NAMES } from '../src/sources/kinds';
 import type { AnalysisDoc, SessionDoc } from '../src/contract';
-import type { FileKind } from '../src/records';
+import type { FileKind } from '../src/records/line-reader';
 
 interface Case {
   source: string;

@@ -1,4 +1,4 @@
-import { LineReader } from '../src/records';
+import { LineReader } from '../src/records/line-reader';
 import { ISO_TS, parseIso } from '../src/sources/timestamps';
 
 const ref = Date.UTC(2026, 10, 25, 0, 0, 0);

@@ -3,8 +3,8 @@
 // machine known by its MAC named once, one-node faults told as MN-side, a node whose last
 // attempt succeeded told as history, node rows that keep the cause at 80 columns, log lines
 // without their syslog header, timelines in stage order.
-import type { AnalysisDoc, SessionDoc } from '../src/diagnose';
-import { foldSymptoms, renderReport } from '../src/report';
+import type { AnalysisDoc, SessionDoc } from '../src/diagnose/diagnose';
+import { foldSymptoms, renderReport } from '../src/cli/report';
 import { sessionLine, clusterText } from '../src/tui/cluster';
 import { nodeRows } from '../src/tui/node';
 import { displayLine } from '../src/tui/format';

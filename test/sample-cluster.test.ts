@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../src/analyze';
-import { loadKb } from '../src/kb';
-import { renderReport, exitStatusOf } from '../src/report';
+import { loadKb } from '../src/patterns/kb';
+import { renderReport, exitStatusOf } from '../src/cli/report';
 import { parseIso } from '../src/sources/timestamps';
 import { score, type TruthNode } from './helpers/score';
 

@@ -11,7 +11,7 @@
 // another machine or change another machine's outcome.
 //
 // Two halves: reception (what `from` each line is spooled and fed with) and the engine (a
-// network line's subject is its sender address only, src/engine.ts subjectsOf(); a payload name
+// network line's subject is its sender address only, src/engine/engine.ts subjectsOf(); a payload name
 // already tied to another machine is not even shown as the attacker session's name).
 import * as fs from 'node:fs';
 import * as net from 'node:net';

@@ -2,7 +2,7 @@
 // cluster screen as text) lists them below the known causes.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { AnalysisDoc } from '../src/diagnose';
+import type { AnalysisDoc } from '../src/diagnose/diagnose';
 import { DIST, sendUdp, startDaemon, waitFor } from './helpers/daemon';
 
 jest.setTimeout(60_000);

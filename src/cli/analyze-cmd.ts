@@ -3,14 +3,14 @@
 import { parseArgs } from 'node:util';
 import { analyze } from '../analyze';
 import { UsageError } from '../util/usage-error';
-import { loadKb } from '../kb';
-import { exitStatusOf, renderReport } from '../report';
+import { loadKb } from '../patterns/kb';
+import { exitStatusOf, renderReport } from './report';
 import { parseIso } from '../sources/timestamps';
 import { filterDoc } from './filter';
 import { nearestNames, noderangeProblem } from '../util/noderange';
 import { progressLine } from './progress';
 import { KIND_NAMES } from '../sources/kinds';
-import type { FileKind } from '../records';
+import type { FileKind } from '../records/line-reader';
 
 /** Everything on standard input (a pasted fragment; Ctrl-D ends it on a terminal). */
 async function readStdin(): Promise<Buffer> {

@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../util/usage-error';
-import { loadKb, LOCAL_PATTERNS, SHIPPED_PATTERNS } from '../kb';
+import { loadKb, LOCAL_PATTERNS, SHIPPED_PATTERNS } from '../patterns/kb';
 import { checkExamples, exampleRecord, fileKindOf } from '../patterns/examples';
 import { loadKnowledgeBase, patternFilesIn } from '../patterns/load';
 import { tryPattern } from '../patterns/match';
 import { classify } from '../sources/mn-files';
 import { readLines } from '../sources/read-lines';
-import { LineReader, type FileKind } from '../records';
+import { LineReader, type FileKind } from '../records/line-reader';
 import { sanitizeForTerminal as safe } from '../util/sanitize';
 import type { Pattern } from '../types';
 

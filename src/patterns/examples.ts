@@ -3,7 +3,7 @@
 // same priority may claim it, and no counterexample may match.
 
 import type { Channel, LogRecord, Pattern } from '../types';
-import { LineReader, type FileKind } from '../records';
+import { LineReader, type FileKind } from '../records/line-reader';
 import { Matcher, tryPattern } from './match';
 import { KIND_NAMES } from '../sources/kinds';
 

@@ -6,7 +6,7 @@ import type { Channel, LogRecord, Match, Pattern } from '../types';
 import { CHANNELS } from '../types';
 import { normalizeIp, normalizeMac } from '../sources/syslog-parse';
 import { detach } from '../util/detach';
-import { TRACE_PROGRAM } from '../records';
+import { TRACE_PROGRAM } from '../records/line-reader';
 
 /** Lines repeat: the same text from hundreds of nodes, a flood of one line. Results by text, bounded. */
 const MEMO_MAX = 20_000;

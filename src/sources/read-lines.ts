@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
-import { MAX_RAW } from '../records';
+import { MAX_RAW } from '../records/line-reader';
 
 export interface ReadResult {
   lines: number;

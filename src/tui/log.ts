@@ -3,7 +3,7 @@
 // highlighted with what they mean; errors carry the word ERROR (not only a colour) and are
 // the stops of `e`/`E`. Enter unfolds a long line.
 
-import type { TimelineItem } from '../engine';
+import type { TimelineItem } from '../engine/engine';
 import { span, wrapText, type Line, type Tone } from './style';
 import { textRow, type Row } from './row';
 import { clock, displayLine, pad } from './format';

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { ApiError, followEvents, getJson, type SseEvent } from '../api/client';
 import type { AnalysisDoc, GroupDoc, SessionDoc } from '../contract';
-import type { TimelineItem } from '../engine';
+import type { TimelineItem } from '../engine/engine';
 
 export interface Health {
   received?: number;

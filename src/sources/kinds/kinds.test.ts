@@ -2,7 +2,7 @@
 // record of its kind (with a time when the sample has one), a kind known by its lines is
 // recognised from that line alone, and a kind's names lead back to it.
 
-import { LineReader } from '../../records';
+import { LineReader } from '../../records/line-reader';
 import { KIND_NAMES, LOG_KINDS } from './index';
 import { sniff } from './sniff';
 

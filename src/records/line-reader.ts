@@ -3,13 +3,13 @@
 // its place in time (a line without a time of its own goes where the last timed line of its
 // file was), its size bounds and the node its file names. Never throws.
 
-import type { LogRecord } from './types';
-import { YearTracker } from './sources/timestamps';
-import { logKind, type FileKind } from './sources/kinds';
-import type { LineParser, ParsedLine } from './sources/kinds/kind';
+import type { LogRecord } from '../types';
+import { YearTracker } from '../sources/timestamps';
+import { logKind, type FileKind } from '../sources/kinds/index';
+import type { LineParser, ParsedLine } from '../sources/kinds/kind';
 
-export type { FileKind } from './sources/kinds';
-export { TRACE_PROGRAM } from './sources/kinds/node-text';
+export type { FileKind } from '../sources/kinds/index';
+export { TRACE_PROGRAM } from '../sources/kinds/node-text';
 
 /** Lines longer than this are cut before matching (raw keeps up to MAX_RAW). */
 export const MAX_MATCH = 16 * 1024;

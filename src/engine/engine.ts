@@ -3,16 +3,16 @@
 // bounded by machines, not by lines: unmatched lines are counted and dropped (the capture
 // spool keeps them), repeats of coalescing patterns fold into one entry.
 
-import type { LogRecord, Pattern, Rule } from './types';
-import { STAGE_RANK } from './types';
-import { Matcher } from './patterns/match';
-import { Identity, usableName, type Subject } from './identity';
+import type { LogRecord, Pattern, Rule } from '../types';
+import { STAGE_RANK } from '../types';
+import { Matcher } from '../patterns/match';
+import { Identity, usableName, type Subject } from '../identity/identity';
 import { byTime, looksLikeError, type Entry } from './entry';
-import { diagnose, type AnalysisDoc, type MachineResult } from './diagnose';
-import { evidenceOf } from './diagnose';
-import { expandNoderange } from './util/noderange';
-import { readingOrder } from './sources/mn-files';
-import { detach } from './util/detach';
+import { diagnose, type AnalysisDoc, type MachineResult } from '../diagnose/diagnose';
+import { evidenceOf } from '../diagnose/diagnose';
+import { expandNoderange } from '../util/noderange';
+import { readingOrder } from '../sources/mn-files';
+import { detach } from '../util/detach';
 import { freeze, frozenProgress, thaw, PatternTable, type FrozenMachine } from './frozen-machine';
 
 /** The list of a frozen machine in `machines`: its lines are in `frozen` (see frozen-machine.ts). */

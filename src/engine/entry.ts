@@ -1,9 +1,9 @@
 // An entry is what the engine keeps of a record: the record, what it matched, which machine
 // it is about, and how many consecutive repeats were folded into it.
 
-import type { LogRecord, Pattern } from './types';
-import type { Subject } from './identity';
-import { TRACE_PROGRAM } from './records';
+import type { LogRecord, Pattern } from '../types';
+import type { Subject } from '../identity/identity';
+import { TRACE_PROGRAM } from '../records/line-reader';
 
 export interface Entry {
   /** Ingestion order (unique; live, it depends on how files and the network interleave). */

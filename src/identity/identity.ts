@@ -2,8 +2,8 @@
 // boot files fetched by name from an IP, xcatd matching an IP to a node). No DNS, ever.
 // Every binding has a time: an IP handed to another MAC later does not merge two machines.
 
-import { detach } from './util/detach';
-import { usableName } from './sources/node-name';
+import { detach } from '../util/detach';
+import { usableName } from '../sources/node-name';
 
 /** A binding value with the time it was learned. */
 interface Timed {
@@ -74,7 +74,7 @@ export interface Subject {
   node?: string;
 }
 
-export { usableName } from './sources/node-name';
+export { usableName } from '../sources/node-name';
 
 export class Identity {
   private readonly ipMac = new TimedMap();

@@ -4,18 +4,18 @@
 
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Evidence, Pattern, Rule, Stage } from './types';
-import { STAGE_RANK } from './types';
-import type { Entry } from './entry';
-import { byTime, templateOf } from './entry';
+import type { Evidence, Pattern, Rule, Stage } from '../types';
+import { STAGE_RANK } from '../types';
+import type { Entry } from '../engine/entry';
+import { byTime, templateOf } from '../engine/entry';
 import { factsOf, isNodeFault, segment, stallOf, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
-import { fillTemplate } from './patterns/match';
-import { isoLocal } from './sources/timestamps';
-import { usableName, type Identity } from './identity';
+import { fillTemplate } from '../patterns/match';
+import { isoLocal } from '../sources/timestamps';
+import { usableName, type Identity } from '../identity/identity';
 import { joinMacMismatches } from './mac-mismatch';
 
-export type { AnalysisDoc, Cause, GroupDoc, IdentityKind, SessionDoc, Symptom, UnknownErrorDoc } from './contract';
-import type { AnalysisDoc, Cause, GroupDoc, IdentityKind, SessionDoc, UnknownErrorDoc } from './contract';
+export type { AnalysisDoc, Cause, GroupDoc, IdentityKind, SessionDoc, Symptom, UnknownErrorDoc } from '../contract';
+import type { AnalysisDoc, Cause, GroupDoc, IdentityKind, SessionDoc, UnknownErrorDoc } from '../contract';
 
 export interface DiagnoseInput {
   machines: Map<string, Entry[]>;

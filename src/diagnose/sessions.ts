@@ -6,11 +6,11 @@
 // after the machine got somewhere, or from the node's own behaviour: a fresh DHCP → boot
 // cycle followed by install stages it had already passed (a reinstall, a netboot).
 
-import { STAGE_RANK, type Rule, type Stage } from './types';
-import { byTime, type Entry } from './entry';
+import { STAGE_RANK, type Rule, type Stage } from '../types';
+import { byTime, type Entry } from '../engine/entry';
 
-export type { Outcome } from './contract';
-import type { Outcome } from './contract';
+export type { Outcome } from '../contract';
+import type { Outcome } from '../contract';
 
 export interface Attempt {
   entries: Entry[];

@@ -2,9 +2,9 @@
 // (largest first), then each failing node with its root cause, evidence, remedy and folded
 // symptoms, succeeded nodes in one line. Every piece of log text goes through the sanitizer.
 
-import type { AnalysisDoc, GroupDoc, SessionDoc } from './contract';
-import type { Evidence } from './types';
-import { sanitizeForTerminal as safe } from './util/sanitize';
+import type { AnalysisDoc, GroupDoc, SessionDoc } from '../contract';
+import type { Evidence } from '../types';
+import { sanitizeForTerminal as safe } from '../util/sanitize';
 
 export interface ReportOptions {
   color: boolean;

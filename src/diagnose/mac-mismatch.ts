@@ -5,7 +5,7 @@
 // Only an unambiguous pair is joined: the node's only candidate is that MAC and the MAC's only
 // candidate is that node, within the time a server takes from power-on to PXE (POST included).
 
-import type { AnalysisDoc, SessionDoc } from './contract';
+import type { AnalysisDoc, SessionDoc } from '../contract';
 
 /** Power-on to the first DHCPDISCOVER: firmware POST on big servers takes minutes. */
 const POST_WINDOW_MS = 10 * 60_000;

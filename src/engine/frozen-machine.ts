@@ -5,9 +5,9 @@
 // entry), so a thawed machine goes on exactly as if it had never been frozen.
 
 import * as zlib from 'node:zlib';
-import type { Channel, LogRecord, Pattern } from './types';
+import type { Channel, LogRecord, Pattern } from '../types';
 import type { Entry } from './entry';
-import type { Subject } from './identity';
+import type { Subject } from '../identity/identity';
 
 export interface FrozenMachine {
   blob: Buffer;
