@@ -115,11 +115,14 @@ describe('xtriaged', () => {
     writeFailingNode(logs);
     const d1 = await startDaemon({ logs });
     const port = d1.port;
-    const msgs = Array.from({ length: 500 }, (_, i) => `<166>1 2026-11-24T10:10:21.000000+00:00 localhost app - - - line ${i}`);
-    await sendUdp(port, msgs, '127.0.0.7');
-    await waitFor<{ received: number }>(d1.socket, '/v1/health', (h) => h.received >= 500);
-    await new Promise((r) => setTimeout(r, 500)); // past the spool's flush interval
-    await d1.stop('SIGKILL');
+    try {
+      const msgs = Array.from({ length: 500 }, (_, i) => `<166>1 2026-11-24T10:10:21.000000+00:00 localhost app - - - line ${i}`);
+      await sendUdp(port, msgs, '127.0.0.7');
+      await waitFor<{ received: number }>(d1.socket, '/v1/health', (h) => h.received >= 500);
+      await new Promise((r) => setTimeout(r, 500)); // past the spool's flush interval
+    } finally {
+      await d1.stop('SIGKILL');
+    }
     const d2 = await startDaemon({ dir: d1.dir, logs, port });
     try {
       // The diagnosis comes back from the spools (remote lines) and tail positions (MN files) …
@@ -180,8 +183,11 @@ describe('xtriaged', () => {
     const logs = tree();
     writeFailingNode(logs);
     const d1 = await startDaemon({ logs });
-    await waitFor<AnalysisDoc>(d1.socket, '/v1/sessions', (x) => x.sessions.some((s) => s.outcome === 'failed'));
-    await d1.stop('SIGTERM');
+    try {
+      await waitFor<AnalysisDoc>(d1.socket, '/v1/sessions', (x) => x.sessions.some((s) => s.outcome === 'failed'));
+    } finally {
+      await d1.stop('SIGTERM');
+    }
     const dbFile = path.join(d1.state, 'db', 'sessions.db');
     fs.writeFileSync(dbFile, '{"_id":"x","doc":{}}\n{torn line\n{also torn\n');
     const d2 = await startDaemon({ dir: d1.dir, logs, port: d1.port });

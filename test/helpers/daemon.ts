@@ -53,7 +53,11 @@ export async function startDaemon(opts: { dir?: string; logs?: string | null; po
   const deadline = Date.now() + 20_000;
   while (!/^xtriaged: ready: /m.test(err)) {
     if (proc.exitCode !== null) throw new Error(`xtriaged exited: ${err}`);
-    if (Date.now() > deadline) throw new Error(`xtriaged did not start: ${err}`);
+    if (Date.now() > deadline) {
+      // A daemon that never got ready must not outlive the test that started it.
+      proc.kill('SIGKILL');
+      throw new Error(`xtriaged did not start: ${err}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
