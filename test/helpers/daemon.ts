@@ -38,6 +38,17 @@ export interface RunningDaemon {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
+/**
+ * Every daemon a test file started: killed after the file's last test, whatever its tests did
+ * (a test that failed before its `stop()` would leave one running, and jest waiting on it).
+ */
+const started = new Set<ChildProcess>();
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  });
+}
+
 export async function startDaemon(opts: { dir?: string; logs?: string | null; port?: number; extra?: string[]; nodeArgs?: string[] } = {}): Promise<RunningDaemon> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'xtd-'));
   const port = opts.port ?? (await freePort());
@@ -47,6 +58,8 @@ export async function startDaemon(opts: { dir?: string; logs?: string | null; po
   if (opts.logs) args.push('--logs', opts.logs);
   args.push(...(opts.extra ?? []));
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+  started.add(proc);
+  proc.on('exit', () => started.delete(proc));
   let err = '';
   proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
