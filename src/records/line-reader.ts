@@ -7,6 +7,7 @@ import type { LogRecord } from '../types';
 import { YearTracker } from '../sources/timestamps';
 import { logKind, type FileKind } from '../sources/kinds/index';
 import type { LineParser, ParsedLine } from '../sources/kinds/kind';
+import { withoutGrepPrefix } from '../sources/kinds/text-line';
 
 export type { FileKind } from '../sources/kinds/index';
 export { TRACE_PROGRAM } from '../sources/kinds/node-text';
@@ -57,7 +58,8 @@ export class LineReader {
   read(line: string, at?: number, from?: string | null): LogRecord | null {
     // CRLF: a file read offline loses its CR, a tailed or received line may keep it; one record either way.
     const raw = capRaw(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
-    const p = this.parse(raw, from);
+    // Evidence keeps the line as it was; the kind reads it without a paste's `grep` file prefix.
+    const p = this.parse(this.kind === 'remote' ? raw : withoutGrepPrefix(raw), from);
     return p ? this.record(p, raw, at) : null;
   }
 

@@ -71,3 +71,16 @@ test('no kind reads a hostile 16 KiB line super-linearly', () => {
   }
   expect(slow).toEqual([]);
 });
+
+// xcat-core#5838: `grep PATTERN FILE…` names the file before each line. Every kind reads the line
+// behind it (the evidence keeps the line as pasted), and content sniffing sees through it too.
+test('a grep file prefix is read through by every kind, and by sniffing', () => {
+  const line = 'computes.log:Nov 27 06:20:02 bybc0609 xcat.deployment.postscript INFO postscript start..: remoteshell';
+  for (const kind of ['computes', 'text'] as const) {
+    const rec = new LineReader(kind, `grep/${kind}`, Date.UTC(2018, 11, 31), null).read(line)!;
+    expect({ kind, message: rec.message, claimed: rec.claimed !== null, raw: rec.raw }).toEqual({ kind, message: 'postscript start..: remoteshell', claimed: true, raw: line });
+  }
+  const abs = new LineReader('messages', 'grep/abs', Date.UTC(2018, 11, 31), null).read('/var/log/messages:Nov 27 06:20:02 mn01 dhcpd[1234]: DHCPACK on 10.0.0.11 to 52:54:00:aa:bb:01 via ens4')!;
+  expect(abs.program).toBe('dhcpd');
+  expect(sniff([line, line], 'unnamed').timed).toBe(2);
+});

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { KIND_NAMES, LOG_KINDS, type FileKind } from './index';
 import { YearTracker } from '../timestamps';
-import { parseTextLine } from './text-line';
+import { parseTextLine, withoutGrepPrefix } from './text-line';
 import { usableName } from '../node-name';
 import { rotationStem } from '../rotation';
 
@@ -56,7 +56,8 @@ export function sniff(lines: string[], file: string): Sniffed {
   let timed = 0;
   let dated: number | null = null;
   const years = new YearTracker(Date.now());
-  for (const l of sample) {
+  for (const raw of sample) {
+    const l = withoutGrepPrefix(raw);
     const k = byLine.find((x) => x.line!.test(l));
     if (k) counts.set(k.kind, (counts.get(k.kind) ?? 0) + 1);
     else if (CAPTURE.test(l)) capture++;

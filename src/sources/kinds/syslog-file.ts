@@ -6,7 +6,7 @@ import type { Channel } from '../../types';
 import { parseSyslog, SEVERITY_WORDS } from '../syslog-parse';
 import { parseBsd, parseIso, type YearTracker } from '../timestamps';
 import { channelOfMnProgram, hostHint, type LineParser } from './kind';
-import { GREP_FILE, withoutInnerDate } from './text-line';
+import { withoutInnerDate } from './text-line';
 
 // xCAT's rsyslog template: "%timegenerated% %HOSTNAME% %syslogtag% %SEVERITY% %msg%".
 // The tag is "xcat[123]:" (MN), "xcat.deployment:" (RFC 3164 senders) or "xcat.deployment" (RFC 5424).
@@ -18,7 +18,7 @@ const XCAT_TEMPLATE = /^(\S+) ([^\s[]+?)(?:\[(\d+)\])?:? ([A-Z]{3,7})(?: +|$)/;
  */
 export function syslogFileParser(years: YearTracker, template: boolean, allNode: boolean): LineParser {
   const channelOf = (program: string | null, pid: number | null): Channel => (allNode ? 'node' : channelOfMnProgram(program, pid));
-  const parse: LineParser = (raw) => {
+  return (raw) => {
     if (raw.trim() === '') return null;
     if (template) {
       // Timestamp first, then xCAT's template.
@@ -66,15 +66,5 @@ export function syslogFileParser(years: YearTracker, template: boolean, allNode:
       severity: f.severity,
       message: withoutInnerDate(f.message),
     };
-  };
-  // `grep PATTERN computes.log …` output names the file before each line (xcat-core#5838): read
-  // the line behind it. Tried only when the line does not start with a time (never on the hot path).
-  return (raw, from) => {
-    const c = raw.charCodeAt(0);
-    if (c >= 97 && c <= 122) {
-      const gp = GREP_FILE.exec(raw);
-      if (gp) return parse(raw.slice(gp[0].length), from);
-    }
-    return parse(raw, from);
   };
 }

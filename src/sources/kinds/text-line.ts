@@ -81,7 +81,7 @@ const HOSTISH = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$|^\(none\)$/;
 // Bounded: two open quantifiers around the digit would backtrack quadratically on a long token.
 const NODE_PREFIX = /^([A-Za-z][A-Za-z0-9_-]{0,62}\d[A-Za-z0-9_.-]{0,62}): (?=\S)/;
 // A file name and a colon glued to a timestamp: grep's prefix when it searched several files.
-export const GREP_FILE = /^[\w./-]{1,200}:(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} |\d{4}-\d{2}-\d{2}[T ]\d{2}:)/;
+const GREP_FILE = /^[\w./-]{1,200}:(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} |\d{4}-\d{2}-\d{2}[T ]\d{2}:)/;
 const TAIL_HEADER = /^==> .+ <==$/;
 // An MN daemon's output as its init script or a terminal shows it (xcat-core#1994: `dhcpd: …`).
 const SERVICE_PREFIX = /^(dhcpd6?|dhcrelay|in\.tftpd|atftpd|named|httpd|kea-dhcp[46]|xcatd): (?=\S| +\S)/;
@@ -127,6 +127,19 @@ export function parseDate1(s: string): { t: number; len: number } | null {
 }
 
 /**
+ * `grep PATTERN FILE…` names the file before each line (xcat-core#5838: `computes.log:Nov 27 …`):
+ * the line without it, whatever kind reads it. grep prints the path as it was typed, so only a
+ * line starting like one (a lower-case name, `/`, `.`, `_`) is tried: a timestamp, an address
+ * or a bracket costs one character test.
+ */
+export function withoutGrepPrefix(line: string): string {
+  const c = line.charCodeAt(0);
+  if (!((c >= 97 && c <= 122) || c === 47 || c === 46 || c === 95)) return line;
+  const gp = GREP_FILE.exec(line);
+  return gp ? line.slice(gp[0].length) : line;
+}
+
+/**
  * A syslog message that starts with the sender's own date(1) stamp (xCAT's node scripts log
  * `date` output through logger: `xcat:  Tue Sep 13 01:18:52 EDT 2016 Running postscript: x`):
  * the message without it. The syslog header's time stays the line's time.
@@ -151,10 +164,7 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
   let s = input.includes('\u00b7\u00b7') ? input.replace(/\u00b7{2,}/g, ' ').trimEnd() : input;
   // A CR shown as the two characters `^M` (a paste of `cat -v` or a console log): line end.
   if (s.includes('^M')) s = s.replace(/\^M\s*$/, '');
-  // `grep PATTERN FILE…` names the file before each line (xcat-core#5838: `computes.log:Nov 27 …`);
   // `tail -v`/`head` of several files print a header between them.
-  const gp = GREP_FILE.exec(s);
-  if (gp) s = s.slice(gp[0].length);
   const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false, service: false };
   if (TAIL_HEADER.test(s)) {
     out.separator = true;
