@@ -90,26 +90,43 @@ export function findMnFiles(root: string, warn: (m: string) => void, identity: s
  */
 function sniffFile(file: string, need: number, dated?: (t: number) => void): FileKind | 'capture' | null {
   if (/\.(?:gz|xz|bz2)$/.test(file)) return need > 0 ? kindByName(file) : kindByName(file) ?? 'text';
-  let text: string;
+  let lines: string[] | null;
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buf = Buffer.alloc(64 * 1024);
-      const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      if (buf.subarray(0, n).includes(0)) return null;
-      text = buf.subarray(0, n).toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
+    lines = windowLines(file, 64 * 1024, 'head');
   } catch {
     return need > 0 ? null : kindByName(file) ?? 'text'; // reported when read
   }
-  const lines = text.split('\n');
-  if (text.length === 64 * 1024) lines.pop();
-  const s = sniff(lines.map((l) => l.replace(/\r$/, '')), file);
+  if (!lines) return null;
+  const s = sniff(lines, file);
   if (s.dated !== null) dated?.(s.dated);
   if (need > 0 && (!s.sampled || s.timed / s.sampled < need)) return null;
   return s.kind;
+}
+
+/** Up to `length` bytes from a file's start or end (I/O errors are thrown). */
+function readWindow(file: string, length: number, at: 'head' | 'tail'): { buf: Buffer; whole: boolean } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const len = Math.min(size, length);
+    const buf = Buffer.alloc(len);
+    const n = fs.readSync(fd, buf, 0, len, at === 'tail' ? size - len : 0);
+    return { buf: buf.subarray(0, n), whole: len === size };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The whole lines of a file's first or last bytes (the one the window cuts is left out), CR removed; null when binary. */
+function windowLines(file: string, length: number, at: 'head' | 'tail'): string[] | null {
+  const w = readWindow(file, length, at);
+  if (w.buf.includes(0)) return null;
+  const lines = w.buf.toString('utf8').split('\n');
+  if (!w.whole) {
+    if (at === 'tail') lines.shift();
+    else lines.pop();
+  }
+  return lines.map((l) => l.replace(/\r$/, ''));
 }
 
 const DAY_MS = 86_400_000;
@@ -120,30 +137,20 @@ const DAY_MS = 86_400_000;
  */
 function tailDated(file: string, kind: FileKind): number | null {
   if (/\.(?:gz|xz|bz2)$/.test(file)) return null;
+  let lines: string[] | null;
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const len = Math.min(size, 16 * 1024);
-      const buf = Buffer.alloc(len);
-      const n = fs.readSync(fd, buf, 0, len, size - len);
-      if (buf.subarray(0, n).includes(0)) return null;
-      const lines = buf.subarray(0, n).toString('utf8').split('\n');
-      if (size > len) lines.shift();
-      const early = new LineReader(kind, 'tail', Date.UTC(2000, 0, 1));
-      const late = new LineReader(kind, 'tail', Date.UTC(2040, 0, 1));
-      let max: number | null = null;
-      for (const l of lines) {
-        const a = early.read(l)?.claimed ?? null;
-        if (a !== null && a === (late.read(l)?.claimed ?? null)) max = Math.max(max ?? a, a);
-      }
-      return max;
-    } finally {
-      fs.closeSync(fd);
-    }
+    lines = windowLines(file, 16 * 1024, 'tail');
   } catch {
     return null;
   }
+  const early = new LineReader(kind, 'tail', Date.UTC(2000, 0, 1));
+  const late = new LineReader(kind, 'tail', Date.UTC(2040, 0, 1));
+  let max: number | null = null;
+  for (const l of lines ?? []) {
+    const a = early.read(l)?.claimed ?? null;
+    if (a !== null && a === (late.read(l)?.claimed ?? null)) max = Math.max(max ?? a, a);
+  }
+  return max;
 }
 
 function isTarball(file: string): boolean {
@@ -189,12 +196,7 @@ function isJsonDocument(file: string): boolean {
 function compressionOf(file: string): 'gzip' | 'xz' | 'bzip2' | 'zstd' | null {
   const b = Buffer.alloc(6);
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      fs.readSync(fd, b, 0, 6, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
+    readWindow(file, 6, 'head').buf.copy(b);
   } catch {
     return null;
   }
@@ -410,13 +412,16 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       // time, not at the file's mtime after everything else; bounded, past that as it comes.
       const placing = f.kind === 'text' || f.kind === 'console';
       let held: LogRecord[] | null = placing ? [] : null;
-      const seen = { rel: f.rel, node: f.node, lines: 0, firstAt: null as number | null, mtime };
-      fragmentFiles.push(seen);
+      // Only a fragment's files are counted (see addSilentFragments): a tree's lines pay nothing.
+      const seen: SilentFile | null = wholeLogs ? null : { rel: f.rel, node: f.node, lines: 0, firstAt: null, mtime };
+      if (seen) fragmentFiles.push(seen);
       const one = (line: string): void => {
         const rec = reader.read(line);
         if (!rec) return;
-        seen.lines++;
-        if (rec.claimed !== null && seen.firstAt === null) seen.firstAt = rec.at;
+        if (seen) {
+          seen.lines++;
+          if (rec.claimed !== null && seen.firstAt === null) seen.firstAt = rec.at;
+        }
         if (held) {
           if (rec.claimed === null && held.length < MAX_HELD) {
             held.push(rec);
@@ -428,7 +433,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
         }
         engine.feed(rec);
       };
-      const r = await readLines(f.abs, f.kind === 'text' ? (line) => reader.lines(line).forEach(one) : one, onBytes);
+      const r = await readLines(f.abs, reader.splitsLines ? (line) => reader.lines(line).forEach(one) : one, onBytes);
       for (const h of held ?? []) engine.feed(h);
       if (r.binary) opts.warn(`${f.abs}: binary file, skipped`);
       else if (r.error) opts.warn(`${f.abs}: ${r.error}${r.lines ? ` (read ${r.lines} lines before that)` : ''}`);
@@ -465,7 +470,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   // Every input was binary or could not be read at all: that is no input (exit 2), not "nothing wrong".
   if (inputs.length && !gaveText) throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
   const doc = engine.snapshot(opts.now);
-  if (engine.fragments) addSilentFragments(doc, engine, fragmentFiles);
+  addSilentFragments(doc, engine, fragmentFiles);
   return { doc, engine, filesRead, linesRead, bytesRead: done };
 }
 
@@ -482,6 +487,7 @@ interface SilentFile {
 }
 
 function addSilentFragments(doc: AnalysisDoc, engine: Engine, files: SilentFile[]): void {
+  if (!files.length) return; // a tree, a bundle, captures: not fragments
   const used = new Set<string>();
   for (const s of doc.sessions) for (const t of engine.timelineOf(s.id) ?? []) used.add(t.source);
   for (const g of doc.groups) for (const e of g.evidence) used.add(e.source);

@@ -49,6 +49,11 @@ export class LineReader {
     this.split = k.split ?? null;
   }
 
+  /** Whether this kind may find several lines in one (pastes): else lines() is never needed. */
+  get splitsLines(): boolean {
+    return this.split !== null;
+  }
+
   /** The lines one physical line holds (several, when a paste joined them). */
   lines(line: string): string[] {
     return (this.split && this.split(line)) || [line];
