@@ -448,20 +448,19 @@ function refreshAtOf(built: Built[], now: number): number {
 function movedOnAfter(err: Entry, entries: Entry[]): boolean {
   // Any recognised step of the install after it (a milestone, a step that returned 0, a known
   // progress line) shows the node carried past the line; but not the exit 0 of the very step
-  // that printed it, which only shows the script swallowed its error (xcat-core #4181).
+  // that printed it, which only shows the script swallowed its error (xcat-core #4181): the
+  // first step boundary after the line, when it ends the step the line was printed in.
   let inStep: string | undefined;
+  let boundary: Entry | undefined;
   for (const x of entries) {
-    if (byTime(x, err) >= 0) break;
-    if (x.pattern?.awaits) inStep = x.fields.script;
+    if (x === err) continue;
+    if (byTime(x, err) < 0) {
+      if (x.pattern?.awaits) inStep = x.fields.script;
+    } else if (!boundary && x.pattern && (x.pattern.awaits || x.fields.rc !== undefined)) boundary = x;
   }
+  const swallowed = inStep !== undefined && boundary?.fields.rc === '0' && boundary.fields.script === inStep ? boundary : undefined;
   return entries.some(
-    (x) =>
-      x !== err &&
-      x.pattern &&
-      x.pattern.severity === 'info' &&
-      (x.pattern.stage !== null || x.fields.rc === '0') &&
-      byTime(err, x) < 0 &&
-      !(inStep !== undefined && x.fields.rc === '0' && x.fields.script === inStep && !entries.some((y) => y.pattern?.awaits && byTime(err, y) < 0 && byTime(y, x) < 0)),
+    (x) => x !== err && x !== swallowed && x.pattern && x.pattern.severity === 'info' && (x.pattern.stage !== null || x.fields.rc === '0') && byTime(err, x) < 0,
   );
 }
 
