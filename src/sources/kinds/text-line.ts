@@ -127,6 +127,15 @@ export function parseDate1(s: string): { t: number; len: number } | null {
 }
 
 /**
+ * The `NAME: ` an xdsh/updatenode line starts with, when NAME can be a node's: names are
+ * lower-case and hold a digit; error codes (PXE-E53:, E1000:) and devices (eth0:, sda1:) are not.
+ */
+export function nodePrefix(s: string): RegExpExecArray | null {
+  const np = NODE_PREFIX.exec(s);
+  return np && /[a-z]/.test(np[1]!) && !NOT_NODE_PREFIX.test(np[1]!) ? np : null;
+}
+
+/**
  * `grep PATTERN FILE…` names the file before each line (xcat-core#5838: `computes.log:Nov 27 …`):
  * the line without it, whatever kind reads it. grep prints the path as it was typed, so only a
  * line starting like one (a lower-case name, `/`, `.`, `_`) is tried: a timestamp, an address
@@ -218,9 +227,8 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
     out.severity = Number(pri2[1]) & 7;
     s = s.slice(pri2[0].length);
   }
-  const np = NODE_PREFIX.exec(s);
-  // Node names are lower-case; error codes (PXE-E53:, E1000:) are not.
-  if (np && /[a-z]/.test(np[1]!) && !NOT_NODE_PREFIX.test(np[1]!)) {
+  const np = nodePrefix(s);
+  if (np) {
     out.prefixNode = np[1]!;
     s = s.slice(np[0].length);
   }

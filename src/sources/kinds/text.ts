@@ -5,8 +5,8 @@
 
 import type { LogKind } from './kind';
 import { nodeTextParser } from './node-text';
+import { nodePrefix } from './text-line';
 
-const XDSH_PREFIX = /^([a-z][\w.-]{0,63}): /;
 /** A time column a web table adds at the end of a copied row (" | 3:12:30 PM"), after its last `|`. */
 const TABLE_TIME = /^\|\s+\d{1,2}:\d{2}(?::\d{2})?\s?[AP]M\s*$/;
 
@@ -20,11 +20,11 @@ function withoutTableTime(line: string): string | null {
 /**
  * xcat-core#5635: updatenode output copied from a rendered thread, where several `node: ` lines
  * ran into one ("…zypper: 1c910f04x35v06: postscript: otherpkgs exited with code 8"): the line
- * is cut where the same prefix starts again glued to the text before it (a message that names
- * the node has a space before the name).
+ * is cut where the same node prefix (the one the line reader takes, see nodePrefix) starts again
+ * glued to the text before it (a message that names the node has a space before the name).
  */
 export function splitJoined(line: string): string[] | null {
-  const m = XDSH_PREFIX.exec(line);
+  const m = nodePrefix(line);
   const cut = withoutTableTime(line);
   const timed = cut !== null;
   if (!m && !timed) return null;
