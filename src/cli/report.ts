@@ -59,9 +59,14 @@ export function exitStatusOf(doc: AnalysisDoc): 0 | 1 {
   return doc.sessions.some((s) => isBad(s) && !recovered.has(s)) || doc.groups.some((g) => g.sessions.length === 0) ? 1 : 0;
 }
 
-/** What the admin must act on: an attempt that failed, stalled or loops, or a fragment that ends on an error. */
+/**
+ * What the admin must act on: an attempt that failed, stalled or loops, or a fragment that ends
+ * on an error. An unrecognised line the install carried past (a fragment's only lead) is shown,
+ * not alarmed on: clean runs print such lines too.
+ */
 export function isBad(s: SessionDoc): boolean {
-  return s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping' || (s.outcome === 'unknown' && s.rootCause !== null);
+  if (s.outcome === 'unknown') return s.rootCause !== null && !(s.rootCause.pattern === 'unknown' && s.rootCause.severity === 'warning');
+  return s.outcome === 'failed' || s.outcome === 'stalled' || s.outcome === 'looping';
 }
 
 function ordinal(n: number): string {

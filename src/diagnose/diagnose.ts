@@ -284,6 +284,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     }
     // An unknown failure is shown, never hidden: with no known cause it names the session's cause.
     if (!b.root && b.doc.outcome !== 'succeeded' && b.doc.outcome !== 'running') {
+      let carried: Entry | undefined;
       const first = b.unknown.find((e) => !noise.has(templateOf(e.rec.message)) && !movedOnAfter(e, b.entries));
       if (first) {
         b.doc.rootCause = {
@@ -296,6 +297,17 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
         };
         // A fragment that ends on an error line nobody recovered from did not succeed.
         if (b.doc.outcome === 'unknown') b.doc.outcome = 'failed';
+      } else if (b.doc.outcome === 'unknown' && (carried = b.unknown.find((e) => !noise.has(templateOf(e.rec.message))))) {
+        // No outcome, and the install went on past an error it printed (`perl: command not
+        // found` in %post, then the downloads): not what stopped it, but the one lead there is.
+        b.doc.rootCause = {
+          pattern: 'unknown',
+          recognised: false,
+          title: `An error the install carried past: ${carried.rec.message.slice(0, 160)}`,
+          remedy: 'The input shows no outcome. Check whether the step that printed this line did its work (xtriage show); teach xtriage with a local pattern (xtriage patterns try) if the line matters.',
+          severity: 'warning',
+          evidence: [evidenceOf(carried)],
+        };
       } else if (b.generic) {
         // Only a status line says it failed, and no line says why.
         b.doc.rootCause = {
