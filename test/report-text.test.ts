@@ -4,7 +4,7 @@
 // attempt succeeded told as history, node rows that keep the cause at 80 columns, log lines
 // without their syslog header, timelines in stage order.
 import type { AnalysisDoc, SessionDoc } from '../src/diagnose/diagnose';
-import { foldSymptoms, renderReport } from '../src/cli/report';
+import { exitStatusOf, foldSymptoms, renderReport } from '../src/cli/report';
 import { sessionLine, clusterText } from '../src/tui/cluster';
 import { nodeRows } from '../src/tui/node';
 import { displayLine } from '../src/tui/format';
@@ -129,6 +129,19 @@ describe('the report, top to bottom', () => {
     expect(text).not.toMatch(/ROOT CAUSES SHARED BY SEVERAL NODES/);
     expect(text).toMatch(/MN-SIDE FAULTS/);
   });
+});
+
+test('a fragment with no outcome shows the error it carried past as its lead, and is no alarm', () => {
+  const lead = { pattern: 'unknown', recognised: false, severity: 'warning' as const, title: 'An error the install carried past: line 140: perl: command not found', remedy: '', evidence: [ev('line 140: perl: command not found', undefined, 'xcat.log')] };
+  const frag = session({ id: 'f1', node: 'cn30', outcome: 'unknown', stage: 'postinstall', rootCause: lead });
+  const doc: AnalysisDoc = { sessions: [frag], groups: [], unknownErrors: [] };
+  const report = renderReport(doc, { color: false, width: 200 });
+  expect(report).toMatch(/NO OUTCOME IN THE INPUT 1: cn30\(postinstall\)\n {2}cn30 lead An error the install carried past: line 140: perl/);
+  expect(report).toMatch(/xcat\.log {2}line 140: perl: command not found/);
+  expect(report).not.toMatch(/NODES THAT DID NOT PROVISION/);
+  expect(exitStatusOf(doc)).toBe(0);
+  // A recognised warning on a fragment is still one to act on.
+  expect(exitStatusOf({ ...doc, sessions: [{ ...frag, rootCause: { ...lead, pattern: 'install.disk-detection-failed' } }] })).toBe(1);
 });
 
 describe('node rows', () => {

@@ -199,10 +199,16 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
       if (ev) out.push(`      ${c('2', `${shortTime(ev.at)}  ${safe(ev.source)}`)}  ${cut(safe(ev.line), 40)}`);
     }
   }
-  const unknown = doc.sessions.filter((s) => s.outcome === 'unknown' && !s.rootCause);
+  const unknown = doc.sessions.filter((s) => s.outcome === 'unknown' && !isBad(s));
   if (unknown.length) {
     out.push('', `${c(colourOf.unknown!, 'NO OUTCOME IN THE INPUT')} ${unknown.length}: ${listNames(unknown.map((s) => `${nameOf(s)}(${s.stage})`))}`);
     for (const s of unknown.filter((x) => x.note).slice(0, 5)) out.push(`  ${cut(safe(s.note!), 2)}`);
+    // The one lead such a fragment has: an error it printed and carried past.
+    for (const s of unknown.filter((x) => x.rootCause).slice(0, 5)) {
+      const ev = s.rootCause!.evidence[0];
+      out.push(`  ${c('1', safe(nameOf(s)))} ${c('2', 'lead')} ${cut(safe(s.rootCause!.title), 8)}`);
+      if (ev) out.push(`      ${c('2', `${shortTime(ev.at)}  ${safe(ev.source)}`)}  ${cut(safe(ev.line), 40)}`);
+    }
   }
   const running = doc.sessions.filter((s) => s.outcome === 'running');
   if (running.length) {
