@@ -36,7 +36,7 @@ const GREP_PATTERN = 'DHCPACK|RRQ|changing status|return with|GET ';
 
 async function child(dir) {
   const t0 = process.hrtime.bigint();
-  const { loadKb } = require(path.join(L.DIST, 'kb.js'));
+  const { loadKb } = require(path.join(L.DIST, 'patterns', 'kb.js'));
   const { analyze } = require(path.join(L.DIST, 'analyze.js'));
   const kb = loadKb([], { local: false });
   const kbMs = Number(process.hrtime.bigint() - t0) / 1e6;
