@@ -27,6 +27,7 @@ const TRIALS = L.envNum('XT_BENCH_ORDER_TRIALS', 30);
 const dist = (m) => require(path.join(L.DIST, m));
 const { generateCluster, renderDatagrams, renderMnLines } = dist('demo/sim/cluster.js');
 const { Engine } = dist('engine/engine.js');
+const { diagnose } = dist('diagnose/diagnose.js');
 const { LineReader } = dist('records/line-reader.js');
 const { classify, FILE_ORDER } = dist('sources/mn-files.js');
 const { loadKb } = dist('patterns/kb.js');
@@ -71,7 +72,7 @@ function clusterInputs(seed) {
 }
 
 function diagnoseInOrder({ byFile, datagrams }, order) {
-  const e = new Engine(kb);
+  const e = new Engine(kb, diagnose);
   const readers = new Map();
   const remote = new LineReader('remote', 'remote', NOW);
   for (const [f, i] of order) {

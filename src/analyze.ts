@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AnalysisDoc, SessionDoc } from './contract';
 import { Engine } from './engine/engine';
+import { diagnose } from './diagnose/diagnose';
 import { LineReader, type FileKind } from './records/line-reader';
 import { classify, orderFiles, type MnFile } from './sources/mn-files';
 import { readLines } from './sources/read-lines';
@@ -288,7 +289,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
 }
 
 async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<AnalyzeResult> {
-  const engine = new Engine(opts.kb);
+  const engine = new Engine(opts.kb, diagnose);
   engine.offline = true;
   const identityFiles = [...(opts.identity ?? [])];
   const inputs: { file: MnFile & { abs: string } | null; capture: string | null }[] = [];

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Engine } from './engine/engine';
+import { diagnose } from './diagnose/diagnose';
 import { LineReader } from './records/line-reader';
 import { classify } from './sources/mn-files';
 import { type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
@@ -167,7 +168,7 @@ export class Daemon {
     const kb = loadKb(cfg.patterns);
     this.kbProblems = kb.problems;
     for (const p of kb.problems) this.log(`pattern problem: ${p}`);
-    this.engine = new Engine(kb);
+    this.engine = new Engine(kb, diagnose);
     this.engine.stallScale = cfg.stallScale;
     this.loadIdentityFiles();
     this.db = await StateDb.open(path.join(cfg.state, 'db'), this.log);

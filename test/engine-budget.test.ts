@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../src/engine/engine';
+import { diagnose } from '../src/diagnose/diagnose';
 import { LineReader } from '../src/records/line-reader';
 import { loadKnowledgeBase } from '../src/patterns/load';
 import { findMnFiles } from '../src/analyze';
@@ -34,7 +35,7 @@ test.each([
   const recs = await treeRecords(dir);
   const now = Math.max(...recs.map((r) => r.at)) + 60_000;
 
-  const full = new Engine(kb);
+  const full = new Engine(kb, diagnose);
   for (const r of recs) full.feed(r);
   const expected = JSON.stringify(full.snapshot(now));
   expect(JSON.parse(expected).sessions.length).toBeGreaterThanOrEqual(minSessions);
@@ -45,7 +46,7 @@ test.each([
   const isCluster = (r: LogRecord): boolean => clusterLines.has(`${r.source}\u0000${r.raw}`);
   const ordered = [...recs.filter((r) => !isCluster(r)), ...recs.filter(isCluster)];
 
-  const budgeted = new Engine(kb);
+  const budgeted = new Engine(kb, diagnose);
   let snapshots = 0;
   let partial = false;
   let doc = budgeted.snapshot(now, 0);
@@ -78,7 +79,7 @@ test('an error on a running machine is diagnosed before routine lines of many ot
   const rm = new LineReader('remote', 'remote', T);
   const line = (at: number, ip: string, pri: number, text: string): LogRecord =>
     rm.read(`<${pri}>1 ${new Date(at).toISOString().replace('Z', '+00:00')} localhost xcat.deployment - - - ${text}`, at, ip)!;
-  const e = new Engine(kb);
+  const e = new Engine(kb, diagnose);
   const ips = Array.from({ length: 30 }, (_, i) => `10.9.0.${i + 1}`);
   for (const ip of ips) e.feed(line(T, ip, 166, 'Running Anaconda Pre-Installation script...'));
   const before = e.snapshot(T + 1000).sessions.find((s) => s.ips.includes(ips[0]!))!.stage;

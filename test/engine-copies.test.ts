@@ -3,6 +3,7 @@
 // records older than the pipeline's lag are forgotten (expireCopies), frozen machines included.
 
 import { Engine } from '../src/engine/engine';
+import { diagnose } from '../src/diagnose/diagnose';
 import { LineReader } from '../src/records/line-reader';
 import { loadKb } from '../src/patterns/kb';
 import { generateCluster, renderDatagrams, renderMnLines } from '../src/demo/sim/cluster';
@@ -33,7 +34,7 @@ function parts(seed: number): { datagrams: LogRecord[]; files: LogRecord[] } {
 
 test('a line copy is forgotten once older than the time to live, and a later copy is then a new line', () => {
   const { datagrams, files } = parts(11);
-  const keep = new Engine(kb);
+  const keep = new Engine(kb, diagnose);
   for (const r of datagrams) keep.feed(r);
   const copies = keep.stats.copies;
   expect(copies).toBeGreaterThan(100);
@@ -42,7 +43,7 @@ test('a line copy is forgotten once older than the time to live, and a later cop
   expect(keep.stats.copies).toBe(copies);
   for (const r of files) keep.feed(r);
 
-  const expire = new Engine(kb);
+  const expire = new Engine(kb, diagnose);
   for (const r of datagrams) expire.feed(r);
   expire.expireCopies(1_000, 60_000);
   for (const r of datagrams.slice(0, 10)) expire.feed(r); // made after the mark: kept
@@ -56,8 +57,8 @@ test('a line copy is forgotten once older than the time to live, and a later cop
 
 test('forgetting the copies of frozen machines frees them and changes nothing else', () => {
   const { datagrams, files } = parts(12);
-  const plain = new Engine(kb);
-  const freezing = new Engine(kb);
+  const plain = new Engine(kb, diagnose);
+  const freezing = new Engine(kb, diagnose);
   // The MN's files first (they name the machines by MAC, so they can freeze), the datagrams later.
   for (const e of [plain, freezing]) {
     for (const r of files) e.feed(r);

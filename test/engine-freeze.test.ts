@@ -5,6 +5,7 @@
 // the network deliver them: repeats folding, IPs re-placed, copies of a line from two files).
 
 import { Engine } from '../src/engine/engine';
+import { diagnose } from '../src/diagnose/diagnose';
 import { LineReader } from '../src/records/line-reader';
 import { loadKb } from '../src/patterns/kb';
 import { generateCluster, renderDatagrams, renderMnLines } from '../src/demo/sim/cluster';
@@ -80,7 +81,7 @@ test.each([
 ])('freezing and thawing machines changes no diagnosis and no timeline (seed %i, trial %i)', (seed, trial) => {
   const recs = records(seed, 40, trial);
   // Both take the same snapshots (a snapshot places pending lines); only one freezes after each.
-  const plain = new Engine(kb);
+  const plain = new Engine(kb, diagnose);
   recs.forEach((r, i) => {
     plain.feed(r);
     if (i % 400 === 399) plain.snapshot(NOW);
@@ -88,7 +89,7 @@ test.each([
   const expected = plain.snapshot(NOW);
   expect(expected.sessions.length).toBeGreaterThan(30);
 
-  const freezing = new Engine(kb);
+  const freezing = new Engine(kb, diagnose);
   let froze = 0;
   let thawed = 0;
   let before = 0;
@@ -130,7 +131,7 @@ test.each([
 // the frozen engine must equal a fresh engine's diagnosis at the same times.
 test('frozen stalled machines keep their waited time up to date (seed 6)', () => {
   const recs = records(6, 40, 0);
-  const freezing = new Engine(kb);
+  const freezing = new Engine(kb, diagnose);
   for (const r of recs) freezing.feed(r);
   const first = freezing.snapshot(NOW);
   // Pending keys (ip:, node:) whose lines found their machine leave nothing behind.
@@ -145,7 +146,7 @@ test('frozen stalled machines keep their waited time up to date (seed 6)', () =>
   expect(decided.size).toBeGreaterThan(30);
   expect(freezing.stats.frozen).toBeGreaterThanOrEqual(decided.size);
   for (const later of [NOW + 7_000, NOW + 3 * 3600_000]) {
-    const fresh = new Engine(kb);
+    const fresh = new Engine(kb, diagnose);
     for (const r of recs) fresh.feed(r);
     const expected = fresh.snapshot(later);
     const got = freezing.snapshot(later);

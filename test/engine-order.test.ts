@@ -3,6 +3,7 @@
 // entry whatever another file logs in between.
 import * as path from 'node:path';
 import { Engine } from '../src/engine/engine';
+import { diagnose } from '../src/diagnose/diagnose';
 import { LineReader } from '../src/records/line-reader';
 import { loadKnowledgeBase } from '../src/patterns/load';
 import type { LogRecord } from '../src/types';
@@ -32,9 +33,9 @@ function records(): { cluster: LogRecord[]; remote: LogRecord[] } {
 test('a repeated line folds the same whether another file logs in between or not', () => {
   const kb = loadKnowledgeBase({ paths: [PATTERNS] });
   const { cluster, remote } = records();
-  const fileByFile = new Engine(kb);
+  const fileByFile = new Engine(kb, diagnose);
   for (const r of [...cluster, ...remote]) fileByFile.feed(r);
-  const interleaved = new Engine(kb);
+  const interleaved = new Engine(kb, diagnose);
   for (const r of [cluster[0]!, cluster[1]!, cluster[2]!, remote[0]!, cluster[3]!]) interleaved.feed(r);
   const a = fileByFile.snapshot(T + 600_000);
   const b = interleaved.snapshot(T + 600_000);
@@ -62,9 +63,9 @@ test('a repeated line about a node named before its MAC is known folds as if the
     (t) => cl.read(`Nov 25 ${t} mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn't be correlated to a node (domain mismatch?)`)!,
   );
   const failed = cl.read('Nov 25 15:28:05 mn01 xcat[2426]: INFO xcat.updatestatus - cn17: changing status=failed')!;
-  const offline = new Engine(kb);
+  const offline = new Engine(kb, diagnose);
   for (const r of [...dhcp, ...repeats, failed]) offline.feed(r);
-  const live = new Engine(kb);
+  const live = new Engine(kb, diagnose);
   live.feed(repeats[0]!);
   live.snapshot(T + 600_000); // diagnosed while cn17 is known by name only
   for (const r of [...dhcp, repeats[1]!, repeats[2]!, failed]) live.feed(r);
@@ -95,11 +96,11 @@ test('a line placed by its IP moves when the DHCP lines saying whose the IP was 
   const line = cl.read('Nov 25 15:20:20 mn01 xcat[2457]: INFO xcatd: install monitor received a connection request from 10.0.1.17')!;
   expect(line).not.toBeNull();
   const where = (e: Engine): string[] => e.machineKeys().filter((k) => e.entriesOf(k).some((x) => x.rec.message === line.message));
-  const offline = new Engine(kb);
+  const offline = new Engine(kb, diagnose);
   for (const r of [...first, ...handOver, line]) offline.feed(r);
   offline.snapshot(T + 3600_000);
   expect(where(offline)).toEqual([B]);
-  const live = new Engine(kb);
+  const live = new Engine(kb, diagnose);
   for (const r of [...first, line]) live.feed(r);
   live.snapshot(T + 3600_000);
   expect(where(live)).toEqual([A]); // all it could know then

@@ -9,6 +9,7 @@ import { checkExamples } from '../src/patterns/examples';
 import { Matcher } from '../src/patterns/match';
 import { LineReader } from '../src/records/line-reader';
 import { Engine } from '../src/engine/engine';
+import { diagnose } from '../src/diagnose/diagnose';
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -76,7 +77,7 @@ describe('node/xtriage.sh under bash, dash and busybox sh', () => {
 
         // The datagram as received is the root cause of the node's session, with its stderr.
         const kb = loadKnowledgeBase({ paths: [PATTERNS] });
-        const engine = new Engine(kb);
+        const engine = new Engine(kb, diagnose);
         const reader = new LineReader('remote', 'remote', Date.now());
         const t0 = Date.now();
         mn.lines.forEach((l, i) => {

@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import type { Evidence, Pattern, Rule, Stage } from '../types';
 import { STAGE_RANK } from '../types';
 import type { Entry } from '../engine/entry';
-import { byTime, templateOf } from '../engine/entry';
+import { byTime, evidenceOf, templateOf } from '../engine/entry';
+import type { CachedMachine, DiagnoseInput, Diagnosis } from '../engine/diagnoser';
 import { factsOf, isNodeFault, segment, stallOf, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
 import { fillTemplate } from '../patterns/match';
 import { isoLocal } from '../sources/timestamps';
@@ -17,43 +18,12 @@ import { joinMacMismatches } from './mac-mismatch';
 export type { AnalysisDoc, Cause, GroupDoc, IdentityKind, SessionDoc, Symptom, UnknownErrorDoc } from '../contract';
 import type { AnalysisDoc, Cause, GroupDoc, IdentityKind, SessionDoc, UnknownErrorDoc } from '../contract';
 
-export interface DiagnoseInput {
-  machines: Map<string, Entry[]>;
-  cluster: Entry[];
-  identity: Identity;
-  patterns: Pattern[];
-  rules: Rule[];
-  now: number;
-  /** Live: per-machine results kept between snapshots, and the machines whose lines changed. */
-  cache?: Map<string, MachineResult>;
-  changed?: ReadonlyMap<string, unknown> | ReadonlySet<string>;
-  /** Live: changed machines whose new lines may change an outcome (an error, an end): first. */
-  urgent?: Set<string>;
-  /**
-   * Live: stop rebuilding machines after this many ms (urgent ones first, then the longest
-   * waiting); the rest keep their last result and are rebuilt by a later snapshot.
-   */
-  budgetMs?: number;
-  /** Live: what the last snapshot depended on beyond each machine's own lines. */
-  memo?: { sig: string | null };
-  /** Stall limits are multiplied by this (1; a demo replaying at compressed time uses less). */
-  stallScale?: number;
-  /** Live: a machine's lines when it must be rebuilt (a frozen machine's are compressed). */
-  thaw?: (machine: string) => Entry[];
-  /** Offline, loose files only: every session is a fragment's (see Engine.fragments). */
-  fragments?: boolean;
-}
-
 const CONTEXT_MS = 24 * 3600_000;
 const MAX_EVIDENCE = 5;
 const MAX_SYMPTOMS = 30;
 const SAME_MOMENT_MS = 1500;
 /** How often a stalled session's waited time is brought up to date live. */
 const STALL_REFRESH_MS = 5_000;
-
-export function evidenceOf(e: Entry): Evidence {
-  return { at: isoLocal(e.rec.at), source: e.rec.source, line: e.rec.raw };
-}
 
 function evidenceList(e: Entry): Evidence[] {
   return [evidenceOf(e)];
@@ -170,18 +140,10 @@ interface Built {
   generic?: Candidate | null;
 }
 
-export interface Diagnosis {
-  doc: AnalysisDoc;
-  /** Every kept line of each session, for timelines and the log view. */
-  timelines: Map<string, Entry[]>;
-  /** Machines whose result was rebuilt (live: the others are still to do). */
-  rebuilt: Set<string>;
-  /** Sessions whose document may differ from the last snapshot's; null: any of them. */
-  touched: Set<string> | null;
-}
-
 export function diagnose(input: DiagnoseInput): Diagnosis {
   const { machines, identity, patterns, rules, now } = input;
+  // The engine keeps what this function returned (MachineResult) and reads only its CachedMachine part.
+  const cache = input.cache as Map<string, MachineResult> | undefined;
   const closure = closureFor(patterns, rules);
   const loopRules = rules.filter((r) => r.kind === 'loop');
 
@@ -193,7 +155,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const stale: string[] = [];
   const restalled = new Set<string>();
   for (const machine of machines.keys()) {
-    const m = input.cache?.get(machine);
+    const m = cache?.get(machine);
     if (
       !m ||
       input.changed?.has(machine) ||
@@ -218,7 +180,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     if (fresh.size && performance.now() > until) break;
     const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1, input.fragments === true);
     m.identityGeneration = identity.generation;
-    input.cache?.set(machine, m);
+    cache?.set(machine, m);
     fresh.set(machine, m);
   }
   // Only a stalled session's waited time moved: brought up to date in place (its lines, perhaps
@@ -229,14 +191,14 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       restalled.delete(machine);
       continue;
     }
-    const m = input.cache!.get(machine)!;
+    const m = cache!.get(machine)!;
     for (const b of m.built) b.restall?.(now);
     m.refreshAt = refreshAtOf(m.built, now);
   }
-  if (input.cache) for (const k of [...input.cache.keys()]) if (!machines.has(k)) input.cache.delete(k);
+  if (cache) for (const k of [...cache.keys()]) if (!machines.has(k)) cache.delete(k);
   for (const machine of machines.keys()) {
     // Not rebuilt within the budget: its last result stands (a new machine waits for its turn).
-    const m = fresh.get(machine) ?? input.cache?.get(machine);
+    const m = fresh.get(machine) ?? cache?.get(machine);
     if (!m) continue;
     built.push(...m.built);
     orphanErrors.push(...m.orphans);
@@ -359,7 +321,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
 }
 
 /** What one machine contributes; cached between live snapshots until its lines change. */
-export interface MachineResult {
+export interface MachineResult extends CachedMachine {
   built: Built[];
   orphans: { entry: Entry; node: string | null }[];
   /** When the verdicts must be recomputed even without new lines (a running attempt's stall limit). */

@@ -7,9 +7,9 @@ import type { LogRecord, Pattern, Rule } from '../types';
 import { STAGE_RANK } from '../types';
 import { Matcher } from '../patterns/match';
 import { Identity, usableName, type Subject } from '../identity/identity';
-import { byTime, looksLikeError, type Entry } from './entry';
-import { diagnose, type AnalysisDoc, type MachineResult } from '../diagnose/diagnose';
-import { evidenceOf } from '../diagnose/diagnose';
+import { byTime, evidenceOf, looksLikeError, type Entry } from './entry';
+import type { AnalysisDoc } from '../contract';
+import type { CachedMachine, Diagnoser } from './diagnoser';
 import { expandNoderange } from '../util/noderange';
 import { readingOrder } from '../sources/mn-files';
 import { detach } from '../util/detach';
@@ -192,7 +192,7 @@ export class Engine {
   private ord = 0;
   private timelines = new Map<string, Entry[]>();
   /** Per-machine diagnosis kept between snapshots; machines whose lines changed since are redone. */
-  private readonly cache = new Map<string, MachineResult>();
+  private readonly cache = new Map<string, CachedMachine>();
   /** Machines whose lines changed since their last diagnosis, and since when (wall clock, ms; oldest first). */
   private readonly dirtyMachines = new Map<string, number>();
   /** Dirty machines whose new lines may change an outcome: diagnosed first under a time budget. */
@@ -222,7 +222,11 @@ export class Engine {
   /** Stall limits are multiplied by this (a demo replaying at compressed time sets it below 1). */
   stallScale = 1;
 
-  constructor(kb: { patterns: Pattern[]; rules: Rule[] }) {
+  /** `diagnose` is the next stage's diagnose(): passed in, so this stage does not import it. */
+  constructor(
+    kb: { patterns: Pattern[]; rules: Rule[] },
+    private readonly diagnose: Diagnoser,
+  ) {
     this.patterns = kb.patterns;
     this.rules = kb.rules;
     this.matcher = new Matcher(kb.patterns);
@@ -833,7 +837,7 @@ export class Engine {
       for (const k of new Set([...sig.keys(), ...this.attributed.keys()])) if (sig.get(k) !== this.attributed.get(k)) this.touch(k);
       this.attributed = sig;
     }
-    const d = diagnose({
+    const d = this.diagnose({
       machines,
       cluster: left.length ? [...this.cluster, ...left] : this.cluster,
       identity: this.identity,

@@ -1,7 +1,8 @@
 // An entry is what the engine keeps of a record: the record, what it matched, which machine
 // it is about, and how many consecutive repeats were folded into it.
 
-import type { LogRecord, Pattern } from '../types';
+import type { Evidence, LogRecord, Pattern } from '../types';
+import { isoLocal } from '../sources/timestamps';
 import type { Subject } from '../identity/identity';
 import { TRACE_PROGRAM } from '../records/line-reader';
 
@@ -69,4 +70,9 @@ export function templateOf(message: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 300);
+}
+
+/** An entry as evidence: its time (local, with offset), where it came from, the line as read. */
+export function evidenceOf(e: Entry): Evidence {
+  return { at: isoLocal(e.rec.at), source: e.rec.source, line: e.rec.raw };
 }

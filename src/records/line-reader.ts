@@ -8,13 +8,14 @@ import { YearTracker } from '../sources/timestamps';
 import { logKind, type FileKind } from '../sources/kinds/index';
 import type { LineParser, ParsedLine } from '../sources/kinds/kind';
 import { withoutGrepPrefix } from '../sources/kinds/text-line';
+import { MAX_RAW } from '../sources/read-lines';
+export { MAX_RAW };
 
 export type { FileKind } from '../sources/kinds/index';
 export { TRACE_PROGRAM } from '../sources/kinds/node-text';
 
 /** Lines longer than this are cut before matching (raw keeps up to MAX_RAW). */
 export const MAX_MATCH = 16 * 1024;
-export const MAX_RAW = 64 * 1024;
 /** A one-writer file whose time goes back more than this had its clock set (NTP, hwclock, a zone). */
 const CLOCK_STEP_MS = 60_000;
 

@@ -3,9 +3,11 @@
 // corrupt gzip stream ends the file with what could be read and an error for the caller.
 
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
+import { gunzipOf, gzipWhole } from './gunzip';
 import { StringDecoder } from 'node:string_decoder';
-import { MAX_RAW } from '../records/line-reader';
+
+/** The longest line kept as read (the records stage cuts what it matches shorter still). */
+export const MAX_RAW = 64 * 1024;
 
 export interface ReadResult {
   lines: number;
@@ -63,8 +65,8 @@ export async function readLines(
   };
   await new Promise<void>((resolve) => {
     const raw = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
-    // Z_SYNC_FLUSH at the end: a truncated gzip still yields what it holds.
-    const stream: NodeJS.ReadableStream = gz ? raw.pipe(zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH })) : raw;
+    // A truncated gzip still yields what it holds (its trailer is checked below).
+    const stream: NodeJS.ReadableStream = gz ? gunzipOf(raw, { partial: true }) : raw;
     const fail = (e: Error): void => {
       result.error ??= (e as NodeJS.ErrnoException).code ? `${(e as NodeJS.ErrnoException).code}: ${e.message}` : e.message;
       resolve();
@@ -99,7 +101,7 @@ export async function readLines(
         const size = fs.fstatSync(fd).size;
         const tail = Buffer.alloc(4);
         if (size >= 18) fs.readSync(fd, tail, 0, 4, size - 4);
-        if (size < 18 || tail.readUInt32LE(0) !== result.bytes % 2 ** 32) result.error = 'gzip stream is truncated or corrupt (unexpected end of file)';
+        if (!gzipWhole(size, tail, result.bytes)) result.error = 'gzip stream is truncated or corrupt (unexpected end of file)';
       } finally {
         fs.closeSync(fd);
       }

@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
+import { gunzipOf } from './gunzip';
 import { createHash } from 'node:crypto';
 import { trimIncompleteUtf8 } from './syslog-receiver';
 import { readingOrder } from './mn-files';
@@ -783,10 +783,7 @@ export class Tailer {
   private async readGz(t: Tracked, p: string, st: fs.Stats, saved: SavedPos): Promise<Reader> {
     const r = newReader(st, 0, false);
     const from = saved.offset;
-    const src = fs.createReadStream(p);
-    const gunzip = zlib.createGunzip();
-    src.on('error', (e) => gunzip.destroy(e));
-    src.pipe(gunzip);
+    const gunzip = gunzipOf(fs.createReadStream(p));
     let skipping = saved.skipping ?? false;
     for await (const c of gunzip as AsyncIterable<Buffer>) {
       if (this.closed) {
@@ -1108,9 +1105,7 @@ async function headOf(p: string, len: number, gz: boolean): Promise<Buffer | nul
       }
     }
     const src = fs.createReadStream(p, { end: 1024 * 1024 });
-    const gunzip = zlib.createGunzip();
-    src.on('error', (e) => gunzip.destroy(e));
-    src.pipe(gunzip);
+    const gunzip = gunzipOf(src);
     const parts: Buffer[] = [];
     let have = 0;
     try {

@@ -28,6 +28,7 @@ import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { gunzipOf } from '../sources/gunzip';
 import { pipeline } from 'node:stream/promises';
 import { isoLocal, parseIso } from '../sources/timestamps';
 import { isPlainJsonAscii } from '../util/plain-ascii';
@@ -206,9 +207,8 @@ export async function* readCapture(
     throw err;
   }
   const raw = fh.createReadStream({ highWaterMark: 64 * 1024, start: 0 });
-  const gunzip = gz ? zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH }) : null;
-  const stream: NodeJS.ReadableStream = gunzip ? raw.pipe(gunzip) : raw;
-  if (gunzip) raw.on('error', (err) => gunzip.destroy(err));
+  const gunzip = gz ? gunzipOf(raw, { partial: true }) : null;
+  const stream: NodeJS.ReadableStream = gunzip ?? raw;
   let left = opts.end ?? Infinity;
   let parts: Buffer[] = [];
   let partLen = 0;
