@@ -12,7 +12,8 @@ import { diagnose } from './diagnose/diagnose';
 import { LineReader, type FileKind } from './records/line-reader';
 import { classify, orderFiles, type MnFile } from './sources/mn-files';
 import { readLines } from './sources/read-lines';
-import { isoLocal, parseIso } from './sources/timestamps';
+import { isoLocal } from './sources/timestamps';
+import { parseCaptureLine } from './sources/capture-format';
 import { isIdentityFile, readIdentityFile } from './sources/identity-files';
 import { kindByName, nodeOfFileName, sniff } from './sources/kinds/sniff';
 import type { KnowledgeBase, LogRecord } from './types';
@@ -446,19 +447,12 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       let bad = 0;
       const r = await readLines(i.capture, (line) => {
         if (!line.trim()) return;
-        let obj: { at?: unknown; from?: unknown; msg?: unknown };
-        try {
-          obj = JSON.parse(line) as typeof obj;
-        } catch {
+        const c = parseCaptureLine(line);
+        if (typeof c === 'string') {
           bad++;
           return;
         }
-        const at = typeof obj.at === 'string' ? parseIso(obj.at) : null;
-        if (at === null || typeof obj.msg !== 'string') {
-          bad++;
-          return;
-        }
-        const rec = reader.read(obj.msg, at, typeof obj.from === 'string' ? obj.from : null);
+        const rec = reader.read(c.msg, c.at, c.from);
         if (rec) engine.feed(rec);
       }, onBytes);
       if (r.error) opts.warn(`${i.capture}: ${r.error}`);

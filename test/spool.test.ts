@@ -240,7 +240,7 @@ test('an unusable directory is a clear error', async () => {
 /** Compile the spool and what it imports into a directory a plain `node` child can require. */
 function buildForChild(out: string): string {
   const root = path.join(__dirname, '..', 'src');
-  for (const rel of ['store/spool.ts', 'sources/gunzip.ts', 'sources/timestamps.ts', 'util/detach.ts', 'util/plain-ascii.ts']) {
+  for (const rel of ['store/spool.ts', 'sources/gunzip.ts', 'sources/capture-format.ts', 'sources/timestamps.ts', 'util/detach.ts', 'util/plain-ascii.ts']) {
     const js = ts.transpileModule(fs.readFileSync(path.join(root, rel), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     }).outputText;

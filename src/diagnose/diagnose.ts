@@ -16,7 +16,7 @@ import { usableName, type Identity } from '../identity/identity';
 import { joinMacMismatches } from './mac-mismatch';
 
 export type { AnalysisDoc, Cause, GroupDoc, IdentityKind, SessionDoc, Symptom, UnknownErrorDoc } from '../contract';
-import type { AnalysisDoc, Cause, GroupDoc, IdentityKind, SessionDoc, UnknownErrorDoc } from '../contract';
+import type { Cause, GroupDoc, IdentityKind, SessionDoc, UnknownErrorDoc } from '../contract';
 
 const CONTEXT_MS = 24 * 3600_000;
 const MAX_EVIDENCE = 5;

@@ -30,18 +30,11 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { gunzipOf } from '../sources/gunzip';
 import { pipeline } from 'node:stream/promises';
-import { isoLocal, parseIso } from '../sources/timestamps';
+import { atPart, formatCaptureLine, fromPart, parseCaptureLine, type CaptureRecord } from '../sources/capture-format';
+export { formatCaptureLine, parseCaptureLine, type CaptureRecord };
 import { isPlainJsonAscii } from '../util/plain-ascii';
 
 /** One capture record: receive time (epoch ms), sender IP, message as received. */
-export interface CaptureRecord {
-  at: number;
-  from: string;
-  msg: string;
-  /** Not part of the capture contract: the daemon's MN-file spool records where reading resumes. */
-  resume?: string;
-}
-
 /** Where a record sits in the spool: the file's stem (name without .jsonl/.jsonl.gz) and its 1-based line. */
 export interface SpoolPosition {
   file: string;
@@ -134,50 +127,6 @@ interface PendingChunk {
   buf: Buffer;
   used: number;
   lines: number;
-}
-
-/** The capture-file line for a record (with its newline). */
-export function formatCaptureLine(m: CaptureRecord): string {
-  // Built by hand (same bytes as JSON.stringify of {at, from, msg, resume}): this runs for every
-  // received message, and the time string is shared by all messages of one millisecond.
-  const tail = m.resume !== undefined ? `,"resume":${JSON.stringify(m.resume)}}\n` : '}\n';
-  return `${atPart(m.at)}${fromPart(m.from)}${JSON.stringify(m.msg)}${tail}`;
-}
-
-/** A capture line up to its message, in the two parts that repeat: per time, per sender. */
-function atPart(at: number): string {
-  return `{"at":"${isoCached(at)}","from":`;
-}
-function fromPart(from: string): string {
-  return `${JSON.stringify(from)},"msg":`;
-}
-
-let isoAt = NaN;
-let isoText = '';
-function isoCached(t: number): string {
-  if (t !== isoAt) {
-    isoAt = t;
-    isoText = isoLocal(t);
-  }
-  return isoText;
-}
-
-/** Parse one capture line; returns an error reason instead of throwing. */
-export function parseCaptureLine(line: string): CaptureRecord | string {
-  let o: unknown;
-  try {
-    o = JSON.parse(line);
-  } catch {
-    return 'not JSON';
-  }
-  if (typeof o !== 'object' || o === null) return 'not a JSON object';
-  const r = o as Record<string, unknown>;
-  if (typeof r.at !== 'string' || typeof r.from !== 'string' || typeof r.msg !== 'string') {
-    return 'missing at/from/msg';
-  }
-  const at = parseIso(r.at);
-  if (at === null) return 'bad "at" time';
-  return typeof r.resume === 'string' ? { at, from: r.from, msg: r.msg, resume: r.resume } : { at, from: r.from, msg: r.msg };
 }
 
 function clip(s: string): string {

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateCluster, renderDatagrams, renderTree, truthWithLines } from './cluster';
-import { ts5424 } from './render';
+import { formatCaptureLine } from '../../sources/capture-format';
 
 interface CliArgs {
   nodes: number;
@@ -68,7 +68,7 @@ export function run(argv: readonly string[]): { seconds: number; events: number;
     const fd = fs.openSync(path.join(args.out, 'capture.jsonl'), 'w');
     let buf = '';
     for (const d of renderDatagrams(cluster)) {
-      buf += `${JSON.stringify({ at: ts5424(d.at).replace(/(\.\d{3})\d{3}/, '$1'), from: d.from, msg: d.datagram })}\n`;
+      buf += formatCaptureLine({ at: d.at, from: d.from, msg: d.datagram });
       if (buf.length > 1 << 20) { fs.writeSync(fd, buf); buf = ''; }
     }
     fs.writeSync(fd, buf);
