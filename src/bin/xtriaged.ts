@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import { ConfigError, checkFlags, defaults, loadConfigFile, type DaemonConfig } from '../config';
-import { Daemon } from '../daemon';
+import { Daemon } from '../daemon/daemon';
 import { sanitizeForTerminal } from '../util/sanitize';
 
 const HELP = `usage: xtriaged [--config FILE] [--udp HOST:PORT]... [--tcp HOST:PORT]... [--logs DIR]

@@ -5,36 +5,32 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as os from 'node:os';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { Engine } from './engine/engine';
-import { diagnose } from './diagnose/diagnose';
-import { LineReader } from './records/line-reader';
-import { classify } from './sources/mn-files';
-import { type ReceivedMessage, readRmemMax } from './sources/syslog-receiver';
-import { Reception } from './sources/reception';
-import type { BatchReader } from './sources/batch';
-import { DAEMON_NODE_FLAGS, lowerOtherThreads, setOtherThreads } from './util/thread-priority';
-import { compactHeap } from './util/heap-compact';
-import { Tailer, type TailLine, type ResumePos } from './sources/tailer';
-import { unreadableLogs } from './sources/access-check';
-import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from './store/spool';
-import { StateDb } from './store/state-db';
-import { ApiServer } from './api/server';
-import { loadKb } from './patterns/kb';
-import { readIdentityFile } from './sources/identity-files';
-import type { DaemonConfig } from './config';
-import type { AnalysisDoc, SessionDoc } from './contract';
-
-/** Work items waiting for the engine: a batch of received messages (decoded as taken) or an MN line. */
-type Item = { kind: 'remote'; r: BatchReader } | { kind: 'mn'; l: TailLine };
+import { Engine } from '../engine/engine';
+import { diagnose } from '../diagnose/diagnose';
+import { LineReader } from '../records/line-reader';
+import { classify } from '../sources/mn-files';
+import { type ReceivedMessage, readRmemMax } from '../sources/syslog-receiver';
+import { Reception } from '../sources/reception';
+import type { BatchReader } from '../sources/batch';
+import { DAEMON_NODE_FLAGS } from '../util/thread-priority';
+import { Tailer, type TailLine, type ResumePos } from '../sources/tailer';
+import { unreadableLogs } from '../sources/access-check';
+import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from '../store/spool';
+import { StateDb } from '../store/state-db';
+import { ApiServer } from '../api/server';
+import { loadKb } from '../patterns/kb';
+import { readIdentityFile } from '../sources/identity-files';
+import type { DaemonConfig } from '../config';
+import type { AnalysisDoc } from '../contract';
+import { Backlog } from './backlog';
+import { Hooks } from './hooks';
+import { prometheusText } from './metrics';
+import { AnalysisPriority } from './priority';
+import { Freezer } from './freezer';
+import { Publisher } from './publisher';
 
 /** How often the logs tree is checked for what cannot be read. */
 const ACCESS_CHECK_MS = 3000;
-const SLICE = 2000;
-const SLICE_MS = 5;
-const MAX_BACKLOG = 2_000_000;
 /**
  * TCP senders are paused (their kernel buffers fill, they wait) above this backlog, resumed below
  * the low mark: a burst of a million lines (~140 MB waiting) is taken at the sockets' speed, a
@@ -54,30 +50,10 @@ const SNAPSHOT_BUDGET_MS = 25;
 /** Backlog above which reading comes first: diagnosis then runs at most a quarter of the time, else half. */
 const BEHIND = 20_000;
 const CLOCK_MS = 5000;
-/** Machines with no new line for this long, whose diagnosis cannot change by itself, are frozen (compressed). */
-const FREEZE_IDLE_MS = 20_000;
-/** How often, and for how long at most, freezing runs (it blocks the event loop meanwhile): ~0.3 ms a machine. */
+/** How often freezing runs (see freezer.ts). */
 const FREEZE_EVERY_MS = 500;
-const FREEZE_BUDGET_MS = 50;
-/** While the engine is behind: reading first, freezing only a little. */
-const FREEZE_BEHIND_BUDGET_MS = 10;
-/**
- * A line's record as a possible copy (the same node line from the network and from a file) is
- * kept this long after it was fed: both copies arrive within the tailer's and the network's lag
- * of each other, seconds (offline keeps up to 200,000: files are read one after another).
- */
-const COPY_TTL_MS = 60_000;
-/** Compact the heap (one pause of ~100 ms per 50 MB live) once this many machines froze since the last time, when idle. */
-const COMPACT_AFTER_FROZEN = 500;
-const COMPACT_MIN_INTERVAL_MS = 30_000;
-/** …and nothing froze for this long (the wave is over). */
-const COMPACT_QUIET_MS = 2000;
 
 export class DaemonStartError extends Error {}
-
-function digestOf(json: string): string {
-  return createHash('sha1').update(json).digest('base64');
-}
 
 export class Daemon {
   private engine!: Engine;
@@ -87,12 +63,20 @@ export class Daemon {
   private mnSpool!: Spool;
   private db!: StateDb;
   private api!: ApiServer;
-  private readonly backlog: Item[] = [];
-  private backlogHead = 0;
-  /** Lines waiting in the backlog (a batch counts its messages not taken yet). */
-  private backlogCount = 0;
-  private draining = false;
-  private backlogDropped = 0;
+  private readonly backlog = new Backlog({
+    remote: (m) => this.feedRemote(m),
+    mn: (l) => this.feedMn(l),
+    error: (e) => {
+      this.feedErrors++;
+      if (this.feedErrors <= 10 || this.feedErrors % 1000 === 0) this.log(`internal error on a line, skipped (${this.feedErrors} so far): ${(e as Error).stack ?? String(e)}`);
+    },
+    sliced: (waiting) => {
+      if (waiting < TCP_RESUME_AT) this.receiver?.resume();
+    },
+    drained: () => {
+      if (this.priority.flooded) this.priority.setFlooded(false);
+    },
+  });
   /** Lines the engine threw on (a bug): skipped, counted, the first ones logged. */
   private feedErrors = 0;
   private readonly readers = new Map<string, LineReader>();
@@ -100,9 +84,7 @@ export class Daemon {
   private readonly spooledPos = new Map<string, Map<string, string>>();
   private readonly remoteReader = new LineReader('remote', 'remote', Date.now());
   private doc: AnalysisDoc = { sessions: [], groups: [], unknownErrors: [] };
-  /** Each session as last published: a digest of its JSON (not the JSON: 3 KB × every session) and its outcome. */
-  private prev = new Map<string, { digest: string; outcome: string }>();
-  private prevGroups = '';
+  private publisher!: Publisher;
   private dirty = true;
   private oldestDirty = 0;
   private lastSnapshot = 0;
@@ -113,29 +95,21 @@ export class Daemon {
   private unreadable = new Map<string, string>();
   private accessTimer: NodeJS.Timeout | null = null;
   private freezeTimer: NodeJS.Timeout | null = null;
-  private frozenSinceCompact = 0;
-  private lastFreeze = 0;
-  private lastCompact = 0;
-  private compactions = 0;
+  private readonly freezer = new Freezer(() => this.engine, (l) => this.log(l));
   private replaying = true;
   private readonly startedAt = Date.now();
-  /** Sessions to save: their JSON as the snapshot made it for the digest (by ID). */
-  private pendingSave = new Map<string, string>();
-  private pendingRemoved = new Set<string>();
-  private saveTimer: NodeJS.Timeout | null = null;
-  private hookRuns = 0;
-  private hookFailures = 0;
   private kbProblems: string[] = [];
   private stopping = false;
-  private analysisNice: number | null = null;
-  /** The backlog passed BEHIND and has not drained since: analysis threads at floodNice. */
-  private flooded = false;
-  private niceBackWarned = false;
+  private readonly hooks: Hooks;
+  private readonly priority: AnalysisPriority;
 
   private constructor(
     readonly cfg: DaemonConfig,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.hooks = new Hooks(cfg.hooks, log);
+    this.priority = new AnalysisPriority(cfg, () => this.receiver?.tid ?? null, log);
+  }
 
   static async start(cfg: DaemonConfig, log: (line: string) => void): Promise<Daemon> {
     const d = new Daemon(cfg, log);
@@ -175,7 +149,6 @@ export class Daemon {
     // Serve the last known diagnosis while the spool replays.
     const saved = await this.db.loadSessions();
     this.doc = { sessions: saved, groups: [], unknownErrors: [] };
-    for (const s of saved) this.prev.set(s.id, { digest: digestOf(JSON.stringify(s)), outcome: s.outcome });
     this.api = new ApiServer(
       {
         sessions: () => this.doc,
@@ -186,6 +159,8 @@ export class Daemon {
       { socket: cfg.socket, mode: cfg.socketMode, group: cfg.socketGroup },
     );
     await this.api.start();
+    this.publisher = new Publisher(this.api, this.db, (s) => this.hooks.run(s), this.log);
+    this.publisher.seed(saved);
     const spoolSizes = { maxFileBytes: cfg.spoolMaxFileBytes, maxTotalBytes: cfg.spoolMaxTotalBytes, maxFiles: cfg.spoolMaxFiles };
     // Its notices start "spool: …" like the capture spool's: say which spool.
     this.mnSpool = await Spool.open({ dir: path.join(cfg.state, 'mnlog'), ...spoolSizes, onNotice: (l: string) => this.log(`mnlog ${l}`) });
@@ -208,10 +183,10 @@ export class Daemon {
       });
       this.receiver = reception;
       this.spoolEnd = boundary;
-      this.lowerAnalysisPriority();
+      this.priority.lower();
       // V8's helper threads serve the reception thread too, and are lowered with the analysis.
       const missing = DAEMON_NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
-      if (this.receptionTid() !== null && missing.length) {
+      if (this.priority.tid() !== null && missing.length) {
         this.log(`note: node was started without ${missing.join(' ')} (the unit passes it): in a flood the reception thread's garbage collections can wait for V8 helper threads running at the analysis priority, and datagrams be lost`);
       }
     } catch (e) {
@@ -249,7 +224,7 @@ export class Daemon {
     this.healthTimer = setInterval(() => {
       this.api.publishHealth(this.health());
       // Threads started since (libuv's pool grows on demand, a restarted reception thread).
-      this.lowerAnalysisPriority();
+      this.priority.lower();
     }, 2000);
     this.healthTimer.unref();
     this.log(`ready: socket ${cfg.socket}, state ${cfg.state}`);
@@ -258,62 +233,7 @@ export class Daemon {
   /** Forget old line copies, freeze machines gone quiet; once a wave of them is over and the daemon is idle, compact the heap. */
   private freezeQuiet(): void {
     if (this.replaying || this.stopping) return;
-    const backlog = this.backlogCount;
-    this.engine.expireCopies(Date.now(), COPY_TTL_MS);
-    const n = this.engine.freezeIdle(Date.now() - FREEZE_IDLE_MS, backlog > BEHIND ? FREEZE_BEHIND_BUDGET_MS : FREEZE_BUDGET_MS);
-    const now = Date.now();
-    if (n > 0) {
-      this.frozenSinceCompact += n;
-      this.lastFreeze = now;
-    }
-    // What froze left holes in the heap: give the memory back once the wave is over (idle).
-    if (
-      backlog === 0 &&
-      this.frozenSinceCompact >= COMPACT_AFTER_FROZEN &&
-      now - this.lastFreeze >= COMPACT_QUIET_MS &&
-      now - this.lastCompact >= COMPACT_MIN_INTERVAL_MS
-    ) {
-      this.frozenSinceCompact = 0;
-      this.lastCompact = now;
-      this.compactions++;
-      const c = compactHeap();
-      if (c) this.log(`heap compacted after freezing machines: ${Math.round(c.before / 1048576)} → ${Math.round(c.after / 1048576)} MiB in ${Math.round(c.ms)} ms`);
-    }
-  }
-
-  /** The reception thread's ID when the other threads' priority is ours to set (Linux, analysisNice on). */
-  private receptionTid(): number | null {
-    return this.cfg.analysisNice && process.platform === 'linux' ? (this.receiver?.tid ?? null) : null;
-  }
-
-  /** Every thread but the reception thread gets `analysisNice`, `floodNice` while flooded (see thread-priority.ts). */
-  private lowerAnalysisPriority(): void {
-    const tid = this.receptionTid();
-    if (tid === null) return;
-    lowerOtherThreads(tid, this.flooded ? this.cfg.floodNice : this.cfg.analysisNice);
-    this.readNice();
-  }
-
-  /** Far behind (or caught up again): analysis threads to floodNice (or back to analysisNice). */
-  private setFlooded(on: boolean): void {
-    const tid = this.receptionTid();
-    if (on === this.flooded || tid === null || this.cfg.floodNice <= this.cfg.analysisNice) return;
-    this.flooded = on;
-    const ok = setOtherThreads(tid, on ? this.cfg.floodNice : this.cfg.analysisNice);
-    this.readNice();
-    // Both settings count steps below the reception thread (whose nice is the service's, -5 in the unit).
-    if (!ok && !on && !this.niceBackWarned) {
-      this.niceBackWarned = true;
-      this.log(`analysis threads stay at nice ${this.analysisNice ?? '?'} after a flood: going back to ${this.cfg.analysisNice} steps below the reception thread is not permitted (the unit's LimitNICE= or CAP_SYS_NICE allows it)`);
-    }
-  }
-
-  private readNice(): void {
-    try {
-      this.analysisNice = os.getPriority(0);
-    } catch {
-      /* not reported */
-    }
+    this.freezer.tick(this.backlog.count, BEHIND);
   }
 
   private async replay(): Promise<void> {
@@ -331,7 +251,8 @@ export class Daemon {
     }
     this.replaying = false;
     if (n) this.log(`replayed ${n} spooled lines in ${Date.now() - t0} ms`);
-    this.scheduleDrain();
+    this.backlog.open = true;
+    this.backlog.schedule();
   }
 
   /** The last spooled position of each inode of each file (a rotation spreads a file's lines over several). */
@@ -367,73 +288,16 @@ export class Daemon {
 
   /** A batch from the reception thread, already in the capture spool. */
   private onMessages(r: BatchReader): void {
-    if (r.size === 0) return; // the reception thread posts none, but drain() must never take from an empty batch
-    this.enqueue({ kind: 'remote', r }, r.size);
-    const backlog = this.backlogCount;
+    if (r.size === 0) return; // the reception thread posts none, but the backlog must never take from an empty batch
+    this.backlog.push({ kind: 'remote', r }, r.size);
+    const backlog = this.backlog.count;
     if (backlog > TCP_PAUSE_AT) this.receiver?.pause();
-    if (backlog > BEHIND && !this.flooded) this.setFlooded(true);
+    if (backlog > BEHIND && !this.priority.flooded) this.priority.setFlooded(true);
   }
 
   private onTailLine(l: TailLine): void {
     this.mnSpool.append({ at: l.mtime, from: l.file, msg: l.line, ...(l.pos ? { resume: JSON.stringify(l.pos) } : {}) });
-    this.enqueue({ kind: 'mn', l });
-  }
-
-  private enqueue(item: Item, lines = 1): void {
-    if (this.backlogCount + lines > MAX_BACKLOG) {
-      // Still in the spool: a later replay or `xtriage analyze` sees it.
-      this.backlogDropped += lines;
-      return;
-    }
-    this.backlog.push(item);
-    this.backlogCount += lines;
-    this.scheduleDrain();
-  }
-
-  private scheduleDrain(): void {
-    if (this.draining || this.replaying) return;
-    this.draining = true;
-    setImmediate(() => this.drain());
-  }
-
-  private drain(): void {
-    // Small slices, bounded in time too: between them the event loop reads the sockets. An item
-    // leaves the backlog before it is fed (a line that makes the engine throw is not retried).
-    const until = Date.now() + SLICE_MS;
-    let n = 0;
-    while (this.backlogHead < this.backlog.length && n < SLICE) {
-      const it = this.backlog[this.backlogHead]!;
-      try {
-        if (it.kind === 'mn') {
-          this.backlogHead++;
-          this.backlogCount--;
-          this.feedMn(it.l);
-        } else {
-          const m = it.r.next();
-          if (it.r.left === 0) this.backlogHead++;
-          this.backlogCount--;
-          this.feedRemote(m);
-        }
-      } catch (e) {
-        // A bug hit by one line must not stop the draining (it would never be scheduled again).
-        this.feedErrors++;
-        if (this.feedErrors <= 10 || this.feedErrors % 1000 === 0) this.log(`internal error on a line, skipped (${this.feedErrors} so far): ${(e as Error).stack ?? String(e)}`);
-      }
-      if ((++n & 63) === 0 && Date.now() > until) break;
-    }
-    if (this.backlogHead > 10_000 && this.backlogHead * 2 > this.backlog.length) {
-      this.backlog.splice(0, this.backlogHead);
-      this.backlogHead = 0;
-    }
-    if (this.backlogCount < TCP_RESUME_AT) this.receiver?.resume();
-    if (this.backlogHead < this.backlog.length) setImmediate(() => this.drain());
-    else {
-      this.backlog.length = 0;
-      this.backlogHead = 0;
-      this.backlogCount = 0;
-      this.draining = false;
-      if (this.flooded) this.setFlooded(false);
-    }
+    this.backlog.push({ kind: 'mn', l });
   }
 
   private markDirty(): void {
@@ -470,7 +334,7 @@ export class Daemon {
     if (!this.dirty && now - this.lastSnapshot < CLOCK_MS) return;
     // A diagnosis blocks the event loop while it runs: run it at most half the time, a quarter
     // when the engine is behind, so the lines keep being read.
-    const behind = this.backlogCount > BEHIND;
+    const behind = this.backlog.count > BEHIND;
     if (now - this.lastSnapshot < (behind ? 4 : 2) * this.lastSnapshotMs) return;
     this.snapshotNow(now);
   }
@@ -487,78 +351,9 @@ export class Daemon {
       this.oldestDirty = pendingAt;
     }
     this.lastSnapshot = now;
-    const changed: SessionDoc[] = [];
-    const seen = new Set<string>();
-    const touched = this.engine.touched;
-    for (const s of this.doc.sessions) {
-      seen.add(s.id);
-      // The engine says which documents may have changed; the others are last snapshot's objects.
-      if (touched && !touched.has(s.id) && this.prev.has(s.id)) continue;
-      const json = JSON.stringify(s);
-      const digest = digestOf(json);
-      const before = this.prev.get(s.id);
-      if (before?.digest !== digest) {
-        changed.push(s);
-        this.pendingSave.set(s.id, json);
-        if (before?.outcome !== s.outcome) this.runHooks(s);
-        this.prev.set(s.id, { digest, outcome: s.outcome });
-      }
-    }
-    const removed = [...this.prev.keys()].filter((id) => !seen.has(id));
-    for (const id of removed) this.prev.delete(id);
-    const groupsJson = JSON.stringify(this.doc.groups);
-    const groupsChanged = groupsJson !== this.prevGroups;
-    this.prevGroups = groupsJson;
-    this.api.publish({ sessions: changed, removed, groups: groupsChanged ? this.doc.groups : null });
-    for (const id of removed) this.pendingRemoved.add(id);
-    if ((changed.length || removed.length) && !this.saveTimer) {
-      this.saveTimer = setTimeout(() => void this.save(), 2000);
-    }
+    this.publisher.publish(this.doc, this.engine.touched);
     // Counted to the end: the change detection above is part of what blocks the event loop.
     this.lastSnapshotMs = Date.now() - t0;
-  }
-
-  private async save(): Promise<void> {
-    this.saveTimer = null;
-    const changed = this.pendingSave;
-    const removed = [...this.pendingRemoved];
-    this.pendingSave = new Map();
-    this.pendingRemoved.clear();
-    try {
-      await this.db.saveJson(changed, removed);
-    } catch (e) {
-      this.log(`state database write failed: ${(e as Error).message}`);
-    }
-  }
-
-  private runHooks(s: SessionDoc): void {
-    for (const h of this.cfg.hooks) {
-      if (!h.on.includes(s.outcome as 'failed')) continue;
-      this.hookRuns++;
-      const child = spawn('/bin/sh', ['-c', h.command], { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
-      let err = '';
-      child.stderr?.on('data', (c: Buffer) => {
-        if (err.length < 2000) err += c.toString('utf8');
-      });
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-        this.log(`hook timed out after ${h.timeoutS}s: ${h.command}`);
-      }, h.timeoutS * 1000);
-      child.on('error', (e) => this.log(`hook failed to start: ${h.command}: ${e.message}`));
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        if (code !== 0) {
-          this.hookFailures++;
-          this.log(`hook exited ${code}: ${h.command}${err ? `: ${err.trim().split('\n').pop()}` : ''}`);
-        }
-      });
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(JSON.stringify(s));
-    }
   }
 
   private sessionWithTimeline(id: string): Record<string, unknown> | null {
@@ -602,19 +397,19 @@ export class Daemon {
       kernelDrops: this.lastKernelDrops,
       parsed: this.engine.counters.records,
       engine: { ...this.engine.counters, ...this.engine.stats },
-      backlog: this.backlogCount,
-      backlogDropped: this.backlogDropped,
+      backlog: this.backlog.count,
+      backlogDropped: this.backlog.dropped,
       feedErrors: this.feedErrors,
       lagMs: pendingLag,
       /** Machines with new lines not yet diagnosed (a snapshot rebuilds what fits in its time budget). */
       pendingMachines: this.engine.pendingMachines,
       snapshotMs: this.lastSnapshotMs,
       /** Nice value of the analysis thread (the reception thread keeps the process's own). */
-      analysisNice: this.analysisNice,
+      analysisNice: this.priority.nice,
       /** The analysis is far behind (a flood): its threads run at floodNice until it caught up. */
-      flooded: this.flooded,
+      flooded: this.priority.flooded,
       /** Full compacting collections run after machines froze (heap-compact.ts). */
-      heapCompactions: this.compactions,
+      heapCompactions: this.freezer.compactions,
       /** The "now" the current diagnosis was made at (stall clocks), for comparing with `analyze --now`. */
       snapshotAt: this.lastSnapshot ? new Date(this.lastSnapshot).toISOString() : null,
       spool: this.receiver?.spool() ?? null,
@@ -623,7 +418,7 @@ export class Daemon {
       /** Files and directories of the logs tree that cannot be read (at most 50 listed). */
       unreadable: { count: this.unreadable.size, paths: [...this.unreadable].slice(0, 50).map(([p, why]) => ({ path: p, reason: why })) },
       sessions: counts,
-      hooks: { runs: this.hookRuns, failures: this.hookFailures },
+      hooks: { runs: this.hooks.runs, failures: this.hooks.failures },
       patternProblems: this.kbProblems.length,
       memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed, reception: this.receiver?.heap() ?? null },
     };
@@ -636,29 +431,17 @@ export class Daemon {
   metrics(): string {
     const h = this.health();
     const r = this.receiver?.stats();
-    const lines: string[] = [];
-    const metric = (name: string, type: string, help: string, rows: [string, number][]): void => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, v] of rows) lines.push(`${name}${labels} ${v}`);
-    };
-    metric('xtriage_received_total', 'counter', 'Syslog messages received.', [
-      ['{transport="udp"}', r?.udpReceived ?? 0],
-      ['{transport="tcp"}', r?.tcpReceived ?? 0],
-    ]);
-    metric('xtriage_kernel_drops_total', 'counter', 'Datagrams the kernel dropped before xtriaged read them.', [['', this.lastKernelDrops.drops]]);
-    metric('xtriage_records_total', 'counter', 'Lines parsed by the engine.', [['', this.engine.counters.records]]);
-    metric('xtriage_matched_total', 'counter', 'Lines a pattern matched.', [['', this.engine.counters.matched]]);
-    metric('xtriage_unknown_errors_total', 'counter', 'Error-looking lines no pattern matched.', [['', this.engine.counters.unknown]]);
-    metric('xtriage_backlog', 'gauge', 'Lines waiting for the engine.', [['', Number(h.backlog)]]);
-    const outcomes = ['running', 'succeeded', 'failed', 'stalled', 'looping'];
-    const counts = h.sessions as Record<string, number>;
-    metric('xtriage_sessions', 'gauge', 'Provisioning sessions by outcome.', outcomes.map((o) => [`{outcome="${o}"}`, counts[o] ?? 0]));
-    const causes = new Map<string, number>();
-    for (const s of this.doc.sessions) if (s.rootCause) causes.set(s.rootCause.pattern, (causes.get(s.rootCause.pattern) ?? 0) + 1);
-    metric('xtriage_root_causes', 'gauge', 'Sessions by root-cause pattern.', [...causes].map(([p, n]) => [`{pattern="${p.replace(/["\\\n]/g, '_')}"}`, n]));
-    metric('xtriage_unreadable_paths', 'gauge', 'Files and directories of the logs tree that cannot be read.', [['', this.unreadable.size]]);
-    metric('xtriage_snapshot_seconds', 'gauge', 'Time the last diagnosis took.', [['', this.lastSnapshotMs / 1000]]);
-    return `${lines.join('\n')}\n`;
+    return prometheusText({
+      udpReceived: r?.udpReceived ?? 0,
+      tcpReceived: r?.tcpReceived ?? 0,
+      kernelDrops: this.lastKernelDrops.drops,
+      counters: this.engine.counters,
+      backlog: this.backlog.count,
+      sessions: h.sessions as Record<string, number>,
+      doc: this.doc,
+      unreadable: this.unreadable.size,
+      snapshotMs: this.lastSnapshotMs,
+    });
   }
 
   /** Static MAC ⇄ IP ⇄ name facts (hosts, leases, xCAT tables), read at start and on SIGHUP. */
@@ -699,9 +482,8 @@ export class Daemon {
     }
     await this.tailer?.close();
     await this.mnSpool.close();
-    if (this.saveTimer) clearTimeout(this.saveTimer);
     // The spool holds everything; the store gets the last diagnosis of what was processed.
-    await this.save();
+    await this.publisher.save();
     await this.db.close();
     await this.api.close();
   }
