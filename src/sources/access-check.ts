@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MN_DIRS, MN_FILES } from './tailer';
+import { MN_DIRS, MN_FILES } from './tail-paths';
 
 const ROTATED = /(?:\.\d+|\.gz|\.bz2|\.xz|\.zst|\.old|-\d{8}(?:\d{2})?|\.swp|~)$/;
 

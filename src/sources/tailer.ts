@@ -23,6 +23,8 @@ import { gunzipOf } from './gunzip';
 import { createHash } from 'node:crypto';
 import { trimIncompleteUtf8 } from './syslog-receiver';
 import { readingOrder } from './mn-files';
+import { isLiveName, MN_DIRS, MN_FILES, tailedFiles, WATCH_DIRS } from './tail-paths';
+import { readTailState, writeTailState, type SavedFile, type SavedPos, type StateDoc } from './tail-state';
 
 /** One line read from an MN file. */
 export interface TailLine {
@@ -40,22 +42,6 @@ export interface TailLine {
    * a caller that records this with the line can restart exactly after the last line it kept. */
   pos?: ResumePos;
 }
-
-/** The fixed MN files, relative to the logs directory. */
-export const MN_FILES: readonly string[] = [
-  'messages', 'syslog',
-  'xcat/cluster.log', 'xcat/computes.log', 'xcat/commands.log',
-  'httpd/access_log', 'apache2/access_log', 'apache2/access.log',
-  'httpd/error_log', 'apache2/error.log',
-];
-/** Directories whose every (non-rotated) file is tailed. */
-export const MN_DIRS: readonly string[] = ['consoles', 'goconserver/nodes'];
-
-/** Rotated or compressed siblings are not live files: messages.1, cn01-20261124, x.gz. */
-/** Every directory watched: the parents of the files, the glob directories and their parents. */
-const WATCH_DIRS: readonly string[] = ['.', 'xcat', 'httpd', 'apache2', 'consoles', 'goconserver', 'goconserver/nodes'];
-
-const ROTATED = /(?:\.\d+|\.gz|\.bz2|\.xz|\.zst|\.old|-\d{8}(?:\d{2})?|\.swp|~)$/;
 
 export interface TailerOptions {
   /** The logs directory (production: /var/log). */
@@ -115,28 +101,6 @@ export interface TailerStats {
   lostBytes: number;
   watchers: number;
   stateWrites: number;
-}
-
-interface SavedPos {
-  dev: number;
-  ino: number;
-  btime?: number;
-  offset: number;
-  skipping?: boolean;
-  /** SHA-1 (base64) of the file's first fpLen bytes: tells a truncated-and-regrown file, and finds a copy or a .gz. */
-  fp?: string;
-  fpLen?: number;
-  /** The file's size when last looked at: the bytes known unread if it is lost. */
-  size?: number;
-}
-interface SavedFile extends SavedPos {
-  rotated?: SavedPos[];
-  /** Rotated inodes read to their end (the last few): a caller's older position for them is not a loss. */
-  done?: SavedPos[];
-}
-interface StateDoc {
-  version: 1;
-  files: Record<string, SavedFile>;
 }
 
 const CHUNK = 64 * 1024;
@@ -324,34 +288,12 @@ export class Tailer {
   private async loadState(): Promise<void> {
     const f = this.o.stateFile;
     if (!f) return;
-    let text: string;
-    try {
-      text = await fsp.readFile(f, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new Error(`tail state ${f} cannot be read: ${(err as Error).message}`);
-    }
-    let doc: StateDoc;
-    try {
-      doc = JSON.parse(text) as StateDoc;
-      if (doc.version !== 1 || typeof doc.files !== 'object' || doc.files === null) throw new Error('unknown format');
-    } catch (err) {
-      const aside = `${f}.corrupt-${Date.now()}`;
-      await fsp.rename(f, aside).catch(() => {});
-      this.notice(`tail state ${f} is damaged (${(err as Error).message}); moved to ${aside}, starting without positions`);
-      return;
-    }
+    const state = await readTailState(f, (l) => this.notice(l));
+    if (!state) return;
     this.firstStart = false;
-    for (const [rel, saved] of Object.entries(doc.files)) {
-      if (typeof saved?.ino !== 'number' || typeof saved.offset !== 'number') continue;
-      const list: SavedPos[] = [];
-      for (const r of saved.rotated ?? []) if (typeof r?.ino === 'number' && typeof r.offset === 'number') list.push(r);
-      if (saved.ino !== 0) {
-        const { rotated: _r, done: _d, ...cur } = saved;
-        list.push(cur);
-      }
-      const t = this.newTracked(rel, list);
-      t.done = Array.isArray(saved.done) ? saved.done.filter((d) => typeof d?.ino === 'number' && typeof d.offset === 'number') : [];
+    for (const [rel, { restored, done }] of state) {
+      const t = this.newTracked(rel, restored);
+      t.done = done;
       this.tracked.set(rel, t);
     }
   }
@@ -446,17 +388,8 @@ export class Tailer {
         if (t.done.length > 0) e.done = t.done;
         doc.files[t.rel] = e;
       }
-      const tmp = `${f}.tmp`;
       try {
-        await fsp.mkdir(path.dirname(f), { recursive: true });
-        const h = await fsp.open(tmp, 'w');
-        try {
-          await h.writeFile(JSON.stringify(doc));
-          await h.sync();
-        } finally {
-          await h.close();
-        }
-        await fsp.rename(tmp, f);
+        await writeTailState(f, doc);
         this.counters.stateWrites++;
       } catch (err) {
         this.dirty = true;
@@ -472,21 +405,8 @@ export class Tailer {
     this.sweeping = (async () => {
       try {
         for (const d of WATCH_DIRS) this.watchDir(d);
-        for (const f of MN_FILES) {
-          if (!this.tracked.has(f)) this.tracked.set(f, this.newTracked(f));
-        }
-        for (const d of MN_DIRS) {
-          let names: string[];
-          try {
-            names = await fsp.readdir(path.join(this.o.dir, d));
-          } catch {
-            continue;
-          }
-          for (const n of names) {
-            if (ROTATED.test(n) || n.startsWith('.')) continue;
-            const rel = `${d}/${n}`;
-            if (!this.tracked.has(rel)) this.tracked.set(rel, this.newTracked(rel));
-          }
+        for (const rel of await tailedFiles(this.o.dir)) {
+          if (!this.tracked.has(rel)) this.tracked.set(rel, this.newTracked(rel));
         }
         // The fixed files every time; the many consoles/* in turn, each one every fullSweepMs
         // (fs.watch on their directory reports their changes; this is only the safety net).
@@ -548,7 +468,7 @@ export class Tailer {
     const rel = relDir === '.' ? name : `${relDir}/${name}`;
     if (this.tracked.has(rel)) this.schedule(rel);
     else if (MN_DIRS.includes(relDir)) {
-      if (!ROTATED.test(name) && !name.startsWith('.')) {
+      if (isLiveName(name)) {
         this.tracked.set(rel, this.newTracked(rel));
         this.schedule(rel);
       }
