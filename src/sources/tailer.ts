@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { trimIncompleteUtf8 } from './syslog-receiver';
 import { readingOrder } from './mn-files';
 import { isLiveName, MN_DIRS, MN_FILES, tailedFiles, WATCH_DIRS } from './tail-paths';
+import { DirWatchers } from './tail-watch';
 import { readTailState, writeTailState, type SavedFile, type SavedPos, type StateDoc } from './tail-state';
 
 /** One line read from an MN file. */
@@ -175,7 +176,7 @@ async function statOrNull(p: string): Promise<fs.Stats | null> {
 export class Tailer {
   private readonly o: Required<Omit<TailerOptions, 'stateFile' | 'onNotice' | 'resume'>> & Pick<TailerOptions, 'stateFile' | 'onNotice' | 'resume'>;
   private readonly tracked = new Map<string, Tracked>();
-  private readonly watchers = new Map<string, { w: fs.FSWatcher; ino: number }>();
+  private readonly watchers: DirWatchers;
   private readonly retiredRels = new Set<string>();
   private readonly queue = new Set<string>();
   /** When each queued file was first queued (for the catch-up order's starvation guard). */
@@ -199,6 +200,7 @@ export class Tailer {
   };
 
   private constructor(opts: TailerOptions) {
+    this.watchers = new DirWatchers(path.resolve(opts.dir), (relDir, name) => this.onWatch(relDir, name));
     this.o = {
       dir: path.resolve(opts.dir),
       onLine: opts.onLine,
@@ -262,8 +264,7 @@ export class Tailer {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.saveTimer) clearTimeout(this.saveTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    for (const { w } of this.watchers.values()) w.close();
-    this.watchers.clear();
+    this.watchers.closeAll();
     this.queue.clear();
     await this.sweeping;
     await this.idle();
@@ -429,34 +430,7 @@ export class Tailer {
 
   private watchDir(relDir: string): void {
     if (this.closed) return;
-    const abs = path.join(this.o.dir, relDir);
-    const have = this.watchers.get(relDir);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(abs);
-    } catch {
-      if (have) {
-        have.w.close();
-        this.watchers.delete(relDir);
-      }
-      return; // the directory does not exist (yet): the next sweep tries again
-    }
-    if (have) {
-      if (have.ino === st.ino) return;
-      have.w.close(); // removed and recreated: watch the new one
-      this.watchers.delete(relDir);
-    }
-    let w: fs.FSWatcher;
-    try {
-      w = fs.watch(abs, { persistent: false }, (_event, name) => this.onWatch(relDir, name ? name.toString() : null));
-    } catch {
-      return;
-    }
-    w.on('error', () => {
-      w.close();
-      if (this.watchers.get(relDir)?.w === w) this.watchers.delete(relDir);
-    });
-    this.watchers.set(relDir, { w, ino: st.ino });
+    this.watchers.watch(relDir);
   }
 
   private onWatch(relDir: string, name: string | null): void {
