@@ -42,7 +42,10 @@ const HAVE_CHOKIDAR = (() => {
     return false;
   }
 })();
-const MODES = (process.env.XT_BENCH_WATCH_MODES || `tailer,fswatch${HAVE_CHOKIDAR ? ',chokidar' : ''}`).split(',').map((s) => s.trim()).filter(Boolean);
+const MODES = (process.env.XT_BENCH_WATCH_MODES || `tailer,fswatch${HAVE_CHOKIDAR ? ',chokidar' : ''}`)
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 /** Directories the Tailer watches (its WATCH_DIRS), and the fixed files it tails (MN_FILES). */
 const WATCH_DIRS = ['.', 'xcat', 'httpd', 'apache2', 'consoles', 'goconserver', 'goconserver/nodes'];
@@ -79,7 +82,10 @@ function fdsAndWatches() {
     if (link !== 'anon_inode:inotify') continue;
     inotifyFds++;
     try {
-      watches += fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify wd:')).length;
+      watches += fs
+        .readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify wd:')).length;
     } catch {
       // closed meanwhile
     }
@@ -190,9 +196,21 @@ async function child(mode, dir, first) {
     return { n: s.length, p50: lib.percentile(s, 50), p95: lib.percentile(s, 95), max: s.length ? s[s.length - 1] : null };
   };
   return {
-    mode, startMs, settledMs, startCpu, afterStart, idleCpu, afterIdle, eventsCpu, afterEvents,
-    create: summary(lat.create), rotate: summary(lat.rotate), missed: pending.size, kinds,
-    lines: extra && extra.lines, stats: extra && extra.stats,
+    mode,
+    startMs,
+    settledMs,
+    startCpu,
+    afterStart,
+    idleCpu,
+    afterIdle,
+    eventsCpu,
+    afterEvents,
+    create: summary(lat.create),
+    rotate: summary(lat.rotate),
+    missed: pending.size,
+    kinds,
+    lines: extra && extra.lines,
+    stats: extra && extra.stats,
   };
 }
 
@@ -226,7 +244,8 @@ async function main() {
     process.exit(2);
   }
   lib.header('watch', `discovering new and rotated files among ${lib.fmtInt(FILES)} console files: Tailer vs chokidar 4`);
-  if (!HAVE_CHOKIDAR && !MODES.includes('chokidar')) lib.say('  chokidar is not installed: measuring the Tailer only (`npm install --no-save chokidar@4.0.3` to compare)');
+  if (!HAVE_CHOKIDAR && !MODES.includes('chokidar'))
+    lib.say('  chokidar is not installed: measuring the Tailer only (`npm install --no-save chokidar@4.0.3` to compare)');
   const base = lib.tmpDir('watch');
   const dir = path.join(base, 'log');
   const t0 = Date.now();
@@ -243,16 +262,48 @@ async function main() {
   const f = (n, d = 0) => (n === null || n === undefined ? '—' : lib.fmt(n, d));
   lib.table(
     'Cost (each mode in its own process)',
-    ['mode', 'ready s', 'settled s', 'start CPU s', 'fds', 'inotify watches', 'RSS MiB', `idle CPU ms / ${IDLE_S} s`, 'idle CPU %', 'fds, watches after idle', 'RSS after events'],
+    [
+      'mode',
+      'ready s',
+      'settled s',
+      'start CPU s',
+      'fds',
+      'inotify watches',
+      'RSS MiB',
+      `idle CPU ms / ${IDLE_S} s`,
+      'idle CPU %',
+      'fds, watches after idle',
+      'RSS after events',
+    ],
     results.map((r) => [
-      r.mode, f(r.startMs / 1000, 2), f(r.settledMs / 1000, 1), f(r.startCpu / 1000, 2), r.afterStart.fds, r.afterStart.watches, f(r.afterStart.rss),
-      f(r.idleCpu), f((100 * r.idleCpu) / (IDLE_S * 1000), 2), `${r.afterIdle.fds}, ${r.afterIdle.watches}`, f(r.afterEvents.rss),
+      r.mode,
+      f(r.startMs / 1000, 2),
+      f(r.settledMs / 1000, 1),
+      f(r.startCpu / 1000, 2),
+      r.afterStart.fds,
+      r.afterStart.watches,
+      f(r.afterStart.rss),
+      f(r.idleCpu),
+      f((100 * r.idleCpu) / (IDLE_S * 1000), 2),
+      `${r.afterIdle.fds}, ${r.afterIdle.watches}`,
+      f(r.afterEvents.rss),
     ]),
   );
   lib.table(
     `Latency, ms (${EVENTS} of each, one every ${GAP_MS} ms)`,
     ['mode', 'new file p50', 'p95', 'max', 'seen', 'rotation p50', 'p95', 'max', 'seen', 'CPU ms during events'],
-    results.map((r) => [r.mode, f(r.create.p50, 1), f(r.create.p95, 1), f(r.create.max, 1), r.create.n, f(r.rotate.p50, 1), f(r.rotate.p95, 1), f(r.rotate.max, 1), r.rotate.n, f(r.eventsCpu)]),
+    results.map((r) => [
+      r.mode,
+      f(r.create.p50, 1),
+      f(r.create.p95, 1),
+      f(r.create.max, 1),
+      r.create.n,
+      f(r.rotate.p50, 1),
+      f(r.rotate.p95, 1),
+      f(r.rotate.max, 1),
+      r.rotate.n,
+      f(r.eventsCpu),
+    ]),
     [
       'tailer: to the line read from the new file (discovery + read); fswatch and chokidar: to the first event naming the path',
       `events by kind: ${results.map((r) => `${r.mode} ${JSON.stringify(r.kinds)}`).join('; ')}`,

@@ -71,13 +71,7 @@ describe('references point into the repository', () => {
     const outside: string[] = [];
     // The research notes the project started from lived beside the repository; what the code
     // relies on from them is in docs/ now.
-    const forbidden = [
-      /\/work\//,
-      /\.\.\/shared\b/,
-      /(?<!docs\/)\bdesign\.md\b/,
-      /(?<!docs\/)\bdependencies\.md\b/,
-      /xcat-provisioning-logs/,
-    ];
+    const forbidden = [/\/work\//, /\.\.\/shared\b/, /(?<!docs\/)\bdesign\.md\b/, /(?<!docs\/)\bdependencies\.md\b/, /xcat-provisioning-logs/];
     for (const f of FILES) {
       text(f)
         .split('\n')
@@ -183,7 +177,8 @@ describe('docs/catalogue.md is true to patterns/*.yaml', () => {
     for (const [id, listed] of sections) {
       const want = [...(cites.byFailure.get(id) ?? [])].sort();
       const have = [...listed].sort();
-      if (JSON.stringify(want) !== JSON.stringify(have)) wrong.push(`${id}: listed ${have.join(', ') || '(none)'}; the YAML cites it in ${want.join(', ') || '(none)'}`);
+      if (JSON.stringify(want) !== JSON.stringify(have))
+        wrong.push(`${id}: listed ${have.join(', ') || '(none)'}; the YAML cites it in ${want.join(', ') || '(none)'}`);
     }
     expect(wrong).toEqual([]);
   });
