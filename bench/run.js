@@ -12,6 +12,7 @@
 //   order    live = offline: how often the interleaving of files changes a diagnosis
 //   rotation tail positions across restarts: every rotation style, SIGTERM and kill -9 (lines written, read, lost, duplicated)
 //   faults   reception under fault: TCP bursts, kill -9 at several delays, SIGTERM under pause, disk full
+//   watch    finding new and rotated files among 10,000 consoles: the Tailer vs chokidar 4 (watches, CPU, latency)
 //
 // Sizes: see each file's header (XT_BENCH_* environment variables). XT_BENCH_KEEP=1 keeps the
 // temporary trees.
@@ -22,10 +23,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
-const ALL = ['offline', 'udp', 'tcp', 'latency', 'memory', 'nedb', 'tui', 'order', 'rotation', 'faults'];
-const FILES = { offline: 'offline.js', udp: 'udp.js', tcp: 'tcp.js', latency: 'latency.js', memory: 'memory.js', nedb: 'nedb.js', tui: 'tui.js', order: 'order.js', rotation: 'rotation-faults.js', faults: 'faults.js' };
+const ALL = ['offline', 'udp', 'tcp', 'latency', 'memory', 'nedb', 'tui', 'order', 'rotation', 'faults', 'watch'];
+const FILES = { offline: 'offline.js', udp: 'udp.js', tcp: 'tcp.js', latency: 'latency.js', memory: 'memory.js', nedb: 'nedb.js', tui: 'tui.js', order: 'order.js', rotation: 'rotation-faults.js', faults: 'faults.js', watch: 'watch.js' };
 /** Upper bound per benchmark (a hung one is killed, the others still run). */
-const LIMIT_S = { offline: 600, udp: 600, tcp: 300, latency: 180, memory: 900, nedb: 300, tui: 300, order: 300, rotation: 300, faults: 600 };
+const LIMIT_S = { offline: 600, udp: 600, tcp: 300, latency: 180, memory: 900, nedb: 300, tui: 300, order: 300, rotation: 300, faults: 600, watch: 600 };
 
 async function runOne(name) {
   const file = path.join(__dirname, FILES[name]);

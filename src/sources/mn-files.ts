@@ -1,5 +1,5 @@
 // The management node's /var/log layout: which files xtriage reads, what kind each is, and
-// the order of rotated siblings (oldest first), as design.md's offline contract lists them.
+// the order of rotated siblings (oldest first), as docs/architecture.md (sources) describes them.
 
 import * as path from 'node:path';
 import { kindOfPath, LOG_KINDS, type FileKind } from './kinds';

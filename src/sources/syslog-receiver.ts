@@ -2,7 +2,7 @@
 // addresses, IPv4 and IPv6. Every message becomes {at, from, msg, transport}; from a trusted
 // relay (loopback by default) the RFC 5424 `[origin ip="X"]` wrapper our rsyslog drop-in
 // adds is unwrapped, so the message is recorded exactly as the node sent it, from X.
-// Why not an npm package: ../../../shared/dependencies.md section 1.
+// Why not an npm package: docs/architecture.md, Dependencies.
 
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';

@@ -1,5 +1,5 @@
 // The capture spool: every received message, appended as one JSON line in the capture-file
-// format of design.md ({"at":"ISO 8601 with offset","from":"ip","msg":"..."}), buffered and
+// format of docs/contract.md ({"at":"ISO 8601 with offset","from":"ip","msg":"..."}), buffered and
 // written at least every flushIntervalMs, rotated by size into capture-YYYYMMDD-HHMMSS.jsonl
 // (named by the local time the file was started), gzip-compressed in the background, pruned by
 // retention. replay() reads everything back once, in order.

@@ -1,6 +1,6 @@
 // Screen setup. blessed mis-reads the terminfo of screen*/tmux* (an error dump on stderr and
-// an 8-colour fallback, dependencies.md §4), so those are drawn as xterm-256color, which
-// both emulate. NO_COLOR (https://no-color.org) turns colour off; emphasis stays.
+// an 8-colour fallback; docs/architecture.md, Dependencies), so those are drawn as
+// xterm-256color, which both emulate. NO_COLOR (https://no-color.org) turns colour off; emphasis stays.
 
 import * as blessed from 'blessed';
 

@@ -1,6 +1,6 @@
 // A virtualised list: any number of rows, but only the ones on screen are rendered (one
 // blessed box whose content is those lines). blessed's own list turns every item into an
-// element: 40 ms per key press at 10,000 items (dependencies.md §4); this stays constant.
+// element: 40 ms per key press at 10,000 items (docs/architecture.md, Dependencies); this stays constant.
 // The cursor follows a row's key across updates, so live data does not move it.
 
 import type { Widgets } from 'blessed';

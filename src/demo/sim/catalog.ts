@@ -1,6 +1,6 @@
 // Static facts the generator draws from: osimages, distro packages, the /install/postscripts tree,
 // user agents, kernel and systemd boot lines. Values are representative of RHEL 9.4 / RHEL 7.9 /
-// SLES 15 SP5 on an xCAT 2.17 MN (see /work/shared/xcat-provisioning-logs.md).
+// SLES 15 SP5 on an xCAT 2.17 MN (see docs/catalogue.md).
 
 import { hash32 } from './prng';
 

@@ -1,5 +1,5 @@
 // The node kinds the generator mixes in: clean installs, distractors and failure kinds of the
-// catalogue (xcat-provisioning-logs.md §11/§12), with the outcome each one ends in.
+// catalogue (docs/catalogue.md: failures F1–F40, scenarios S1–S14), with the outcome each one ends in.
 
 export type Outcome = 'succeeded' | 'failed' | 'stalled' | 'looping' | 'running';
 
