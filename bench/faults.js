@@ -74,7 +74,7 @@ if (process.argv[2] === '--sender') {
 }
 
 const L = require('./lib');
-const { replaySpool } = require(path.join(L.DIST, 'store', 'spool.js'));
+const { replaySpool } = require(path.join(L.DIST, 'sources', 'spool.js'));
 
 const BURST_S = L.envNum('XT_BENCH_FAULT_BURST_S', 5);
 const KILL_DELAYS = L.envList('XT_BENCH_FAULT_KILL_DELAYS', [0, 5, 20, 50, 200]);

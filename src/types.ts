@@ -151,6 +151,13 @@ export interface PatternExample {
 }
 
 /** A pattern hit on a record. */
+/** What a line says about which machine it concerns (any of them may be missing). */
+export interface Subject {
+  mac?: string;
+  ip?: string;
+  node?: string;
+}
+
 export interface Match {
   pattern: Pattern;
   fields: Record<string, string>;

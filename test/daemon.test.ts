@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { getJson } from '../src/api/client';
-import { readCapture } from '../src/store/spool';
+import { readCapture } from '../src/sources/spool';
 import type { AnalysisDoc, SessionDoc } from '../src/diagnose/diagnose';
 import { startDaemon, sendUdp, waitFor, DIST, freePort } from './helpers/daemon';
 import { DAEMON_NODE_FLAGS } from '../src/util/thread-priority';

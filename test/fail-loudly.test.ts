@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { startDaemon, sendUdp, freePort, DIST } from './helpers/daemon';
-import { readCapture } from '../src/store/spool';
+import { readCapture } from '../src/sources/spool';
 import { defaults, loadConfigFile, parseSocketMode } from '../src/config';
 
 jest.setTimeout(60_000);

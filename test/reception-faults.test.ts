@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { getJson } from '../src/api/client';
-import { replaySpool } from '../src/store/spool';
+import { replaySpool } from '../src/sources/spool';
 import { startDaemon, freePort, type RunningDaemon } from './helpers/daemon';
 
 jest.setTimeout(120_000);

@@ -18,7 +18,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { getJson } from '../src/api/client';
-import { readCapture } from '../src/store/spool';
+import { readCapture } from '../src/sources/spool';
 import type { AnalysisDoc, SessionDoc } from '../src/contract';
 import { startDaemon, sendUdp, type RunningDaemon } from './helpers/daemon';
 

@@ -10,7 +10,7 @@ import * as ts from 'typescript';
 import {
   Spool, readCapture, formatCaptureLine, parseCaptureLine,
   type CaptureRecord, type DamagedLine, type SpoolPosition,
-} from '../src/store/spool';
+} from '../src/sources/spool';
 
 jest.setTimeout(30000);
 
@@ -240,7 +240,7 @@ test('an unusable directory is a clear error', async () => {
 /** Compile the spool and what it imports into a directory a plain `node` child can require. */
 function buildForChild(out: string): string {
   const root = path.join(__dirname, '..', 'src');
-  for (const rel of ['store/spool.ts', 'sources/gunzip.ts', 'sources/capture-format.ts', 'sources/timestamps.ts', 'util/detach.ts', 'util/plain-ascii.ts']) {
+  for (const rel of ['sources/spool.ts', 'sources/gunzip.ts', 'sources/capture-format.ts', 'sources/timestamps.ts', 'util/detach.ts', 'util/plain-ascii.ts']) {
     const js = ts.transpileModule(fs.readFileSync(path.join(root, rel), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     }).outputText;
@@ -248,7 +248,7 @@ function buildForChild(out: string): string {
     fs.mkdirSync(path.dirname(dst), { recursive: true });
     fs.writeFileSync(dst, js);
   }
-  return path.join(out, 'store', 'spool.js');
+  return path.join(out, 'sources', 'spool.js');
 }
 
 test('a writer killed with SIGKILL loses at most the last flush interval; nothing twice after reopening', async () => {

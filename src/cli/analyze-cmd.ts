@@ -6,7 +6,7 @@ import { UsageError } from '../util/usage-error';
 import { loadKb } from '../patterns/kb';
 import { exitStatusOf, renderReport } from './report';
 import { parseIso } from '../sources/timestamps';
-import { filterDoc } from './filter';
+import { filterDoc } from '../view/filter';
 import { nearestNames, noderangeProblem } from '../util/noderange';
 import { progressLine } from './progress';
 import { KIND_NAMES } from '../sources/kinds';

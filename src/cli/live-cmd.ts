@@ -7,7 +7,7 @@ import { ApiError, followEvents, getJson } from '../api/client';
 import { clientSocket } from '../util/socket-path';
 import type { AnalysisDoc, SessionDoc } from '../contract';
 import { UsageError } from '../util/usage-error';
-import { sessionMatcher } from './filter';
+import { sessionMatcher } from '../view/filter';
 import { clusterText } from '../tui/cluster';
 import { nodeRows } from '../tui/node';
 import { stageMedians } from '../tui/timeline';

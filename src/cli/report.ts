@@ -5,6 +5,8 @@
 import type { AnalysisDoc, GroupDoc, SessionDoc } from '../contract';
 import type { Evidence } from '../types';
 import { sanitizeForTerminal as safe } from '../util/sanitize';
+import { foldSymptoms } from '../view/symptoms';
+export { foldSymptoms };
 
 export interface ReportOptions {
   color: boolean;
@@ -72,33 +74,6 @@ export function isBad(s: SessionDoc): boolean {
 function ordinal(n: number): string {
   const t = n % 100;
   return `${n}${t >= 11 && t <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
-}
-
-/**
- * A session's symptoms as a person reads them: one line per pattern and title (the engine's
- * "(×N)" in a title becomes the count), none that repeats the root cause (same pattern, same title).
- */
-export function foldSymptoms(s: Pick<SessionDoc, 'symptoms' | 'rootCause'>): (SessionDoc['symptoms'][number] & { n: number })[] {
-  const out: (SessionDoc['symptoms'][number] & { n: number })[] = [];
-  const byKey = new Map<string, SessionDoc['symptoms'][number] & { n: number }>();
-  const bare = (t: string): string => t.replace(/ \(×\d+\)$/, '');
-  for (const y of s.symptoms) {
-    const m = / \(×(\d+)\)$/.exec(y.title);
-    const title = m ? y.title.slice(0, m.index) : y.title;
-    if (s.rootCause && y.pattern === s.rootCause.pattern && title === bare(s.rootCause.title)) continue;
-    const n = m ? Number(m[1]) : 1;
-    const key = `${y.pattern}\u0000${title}`;
-    const same = byKey.get(key);
-    if (same) {
-      same.n += n;
-      same.explained = same.explained || y.explained;
-    } else {
-      const f = { ...y, title, n };
-      byKey.set(key, f);
-      out.push(f);
-    }
-  }
-  return out;
 }
 
 function listNames(names: string[], max = 12): string {

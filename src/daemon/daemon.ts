@@ -15,7 +15,7 @@ import type { BatchReader } from '../sources/batch';
 import { DAEMON_NODE_FLAGS } from '../util/thread-priority';
 import { Tailer, type TailLine, type ResumePos } from '../sources/tailer';
 import { unreadableLogs } from '../sources/access-check';
-import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from '../store/spool';
+import { Spool, replaySpool, type SpoolBoundary, type DamagedLine } from '../sources/spool';
 import { StateDb } from '../store/state-db';
 import { ApiServer } from '../api/server';
 import { loadKb } from '../patterns/kb';

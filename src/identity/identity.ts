@@ -68,11 +68,8 @@ class TimedMap {
   }
 }
 
-export interface Subject {
-  mac?: string;
-  ip?: string;
-  node?: string;
-}
+export type { Subject } from '../types';
+import type { Subject } from '../types';
 
 export { usableName } from '../sources/node-name';
 

@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Subject } from '../identity/identity';
+import type { Subject } from '../types';
 import { normalizeIp, normalizeMac, isIpv4 } from './syslog-parse';
 
 /** Is this file (by name) one of the identity sources? */

@@ -9,7 +9,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SyslogReceiver, type ReceivedMessage, type ReceiverOptions, type Transport } from './syslog-receiver';
-import { Spool, type SpoolOptions } from '../store/spool';
+import { Spool, type SpoolOptions } from './spool';
 import { currentThreadId } from '../util/thread-priority';
 import { BatchBuilder, flagsOf } from './batch';
 

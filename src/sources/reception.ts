@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ReceiverStats, ListenerInfo, KernelDrops } from './syslog-receiver';
-import type { SpoolBoundary, SpoolStats } from '../store/spool';
+import type { SpoolBoundary, SpoolStats } from './spool';
 import type { ReceptionConfig, ReceptionHeap } from './reception-worker';
 import { BatchReader, type Batch } from './batch';
 

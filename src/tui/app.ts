@@ -20,7 +20,7 @@ import { EMPTY_QUERY, describeQuery, textMatcher, type Query } from './query';
 import { stageMedians } from './timeline';
 import { span, toBlessed, outcomeTone, type Line, type Tone } from './style';
 import { nameOf, outcomeWord, plural } from './format';
-import { sessionMatcher } from '../cli/filter';
+import { sessionMatcher } from '../view/filter';
 
 type View =
   | { kind: 'cluster'; list: VList }

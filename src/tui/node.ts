@@ -10,7 +10,7 @@ import { span, outcomeTone, wrapText, type Line } from './style';
 import { NONE, textRow, type Row, type RowTarget } from './row';
 import { clock, dateTime, displayLine, duration, isFailing, ms, nameOf, outcomeCell, outcomeWord, pad, plural } from './format';
 import { stepsOf } from './timeline';
-import { foldSymptoms } from '../cli/report';
+import { foldSymptoms } from '../view/symptoms';
 
 export interface NodeInput {
   session: SessionDoc;

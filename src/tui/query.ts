@@ -3,7 +3,7 @@
 // or one root-cause group).
 
 import type { SessionDoc } from '../contract';
-import { sessionMatcher } from '../cli/filter';
+import { sessionMatcher } from '../view/filter';
 
 export interface Query {
   text: string;

@@ -28,9 +28,9 @@ import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { gunzipOf } from '../sources/gunzip';
+import { gunzipOf } from './gunzip';
 import { pipeline } from 'node:stream/promises';
-import { atPart, formatCaptureLine, fromPart, parseCaptureLine, type CaptureRecord } from '../sources/capture-format';
+import { atPart, formatCaptureLine, fromPart, parseCaptureLine, type CaptureRecord } from './capture-format';
 export { formatCaptureLine, parseCaptureLine, type CaptureRecord };
 import { isPlainJsonAscii } from '../util/plain-ascii';
 
