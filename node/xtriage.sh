@@ -39,8 +39,9 @@
 #   xt_once STEP TIMEOUT CMD [ARG...]
 #       xt_run for a once-only step (otherpkgs, ospkgs, a site script): on a boot (phase
 #       postboot, not updatenode) it is skipped, with a line saying so, when its stamp
-#       (XTRIAGE_STAMPDIR, else /.statelite/persistent/NODE/var/lib/xtriage/once when that
-#       exists, else /var/lib/xtriage/once) holds the same key: a checksum of CMD and ARGs,
+#       (XTRIAGE_STAMPDIR, else statelite's persistent storage: the mount on
+#       /.statelite/persistent, or /.statelite/persistent/NODE when that exists, then
+#       var/lib/xtriage/once in it; else /var/lib/xtriage/once) holds the same key: a checksum of CMD and ARGs,
 #       CMD's text when it is a file, the OTHERPKG*/OSPKG* variables and those named in
 #       XTRIAGE_ONCE_VARS. Forced, and said so, under updatenode (UPDATENODE=1) or when
 #       XTRIAGE_FORCE is 1 or lists STEP. A success writes the stamp, a failure removes it.
@@ -113,7 +114,8 @@
 # OTHER VARIABLES: XTRIAGE_FAILFAST (1), XTRIAGE_KILL_GRACE (5), XTRIAGE_ERRLINES (5),
 # XTRIAGE_ECHO (1), XTRIAGE_HALT (1), XTRIAGE_XCATD_TRIES (2), XTRIAGE_UPDATENODE (from
 # UPDATENODE), XTRIAGE_RUNDIR (TMPDIR: where the stop mark goes), XTRIAGE_FORCE,
-# XTRIAGE_STAMPDIR, XTRIAGE_ONCE_VARS, TMPDIR (/tmp).
+# XTRIAGE_STAMPDIR, XTRIAGE_ONCE_VARS, XTRIAGE_STATELITE (/.statelite), XTRIAGE_MOUNTS
+# (/proc/self/mounts), TMPDIR (/tmp).
 #
 # NEVER BREAKS ITS CALLER: no redirection is put on a special builtin (a failed one exits a
 # dash or busybox script); every file it writes has a fallback; it splits words without the
@@ -918,13 +920,28 @@ xt__hash() {
 	fi
 }
 
-# Where stamps go: XTRIAGE_STAMPDIR, else statelite's persistent storage for this node when it
-# is mounted, else /var/lib/xtriage/once (in the image, or on disk).
+# Where stamps go: XTRIAGE_STAMPDIR, else statelite's persistent storage for this node, else
+# /var/lib/xtriage/once (in the image, or on disk). xCAT's statelite initrd (xcatroot in every
+# dracut module, genimage's init) mounts STATEMNT/NODE, the node's own directory, on
+# /.statelite/persistent itself: that mount is the node's storage. xCAT's docs call it
+# /.statelite/persistent/NODE (the server's view); that directory is used when it exists and
+# the mount is not already the node's own (XTRIAGE_STATELITE: /.statelite, for tests).
 xt__stampdir() {
 	if [ -n "${XTRIAGE_STAMPDIR:-}" ]; then
 		echo "$XTRIAGE_STAMPDIR"
-	elif [ -n "${NODE:-}" ] && [ -d "/.statelite/persistent/$NODE" ]; then
-		echo "/.statelite/persistent/$NODE/var/lib/xtriage/once"
+		return 0
+	fi
+	_xtq_sl=${XTRIAGE_STATELITE:-/.statelite}
+	_xtq_sl=${_xtq_sl%/}/persistent
+	_xtq_src=$(awk -v p="$_xtq_sl" '$2 == p { s = $1 } END { print s }' "${XTRIAGE_MOUNTS:-/proc/self/mounts}" 2>/dev/null)
+	_xtq_own=
+	if [ -n "$_xtq_src" ] && [ -n "${NODE:-}" ]; then
+		case $_xtq_src in */"$NODE" | */"$NODE"/) _xtq_own=1 ;; esac
+	fi
+	if [ -z "$_xtq_own" ] && [ -n "${NODE:-}" ] && [ -d "$_xtq_sl/$NODE" ]; then
+		echo "$_xtq_sl/$NODE/var/lib/xtriage/once"
+	elif [ -n "$_xtq_src" ]; then
+		echo "$_xtq_sl/var/lib/xtriage/once"
 	else
 		echo "$_xt_root/var/lib/xtriage/once"
 	fi

@@ -512,18 +512,34 @@ describe('static checks', () => {
     expect(r.status).toBe(0);
   });
 
-  test("xCAT's template engine leaves the library alone and fills in only kickstart-post.sh's marked directives", () => {
+  test('sh -n: every node/*.sh parses under bash, dash and busybox sh', () => {
+    const files = fs.readdirSync(path.join(ROOT, 'node')).filter((f) => f.endsWith('.sh'));
+    expect(files).toEqual(expect.arrayContaining(['xtriage.sh', 'kickstart-post.sh', 'post-xcat.sh', 'xcatdsklspost-hook.sh', 'dracut-xcatroot-hook.sh']));
+    const bad: string[] = [];
+    for (const sh of shells) {
+      for (const f of files) {
+        const r = spawnSync(sh.argv[0]!, [...sh.argv.slice(1), '-n', path.join(ROOT, 'node', f)], { encoding: 'utf8' });
+        if (r.status !== 0 || r.stderr) bad.push(`${sh.name} -n ${f}: ${r.status} ${r.stderr}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  test("xCAT's template engine leaves the library alone and fills in only the marked directives of kickstart-post.sh and post-xcat.sh", () => {
     // Template.pm substitutes #NAME# and #NAME:...# anywhere in an included file, comments too.
     const directive = /#[A-Z][A-Z0-9_]*[#:]/g;
     expect(fs.readFileSync(LIB, 'utf8').match(directive)).toBeNull();
-    const ks = fs.readFileSync(KS, 'utf8').split('\n');
-    const found = ks.flatMap((l, i) => ((l.match(directive) ?? []).length ? [`${i + 1}`] : []));
-    for (const n of found) {
-      const line = ks[Number(n) - 1]!;
-      const marked = ks.slice(Math.max(0, Number(n) - 12), Number(n)).some((x) => /# template:/.test(x));
-      expect({ line, marked }).toEqual({ line, marked: true });
+    for (const file of [KS, path.join(ROOT, 'node', 'post-xcat.sh')]) {
+      const ks = fs.readFileSync(file, 'utf8').split('\n');
+      const found = ks.flatMap((l, i) => ((l.match(directive) ?? []).length ? [`${i + 1}`] : []));
+      expect(found.length).toBeGreaterThan(5);
+      for (const n of found) {
+        const line = ks[Number(n) - 1]!;
+        const marked = ks.slice(Math.max(0, Number(n) - 12), Number(n)).some((x) => /# template:/.test(x));
+        expect({ file, line, marked }).toEqual({ file, line, marked: true });
+      }
+      expect(ks.join('\n')).toContain('#INCLUDE:/install/postscripts/xtriage.sh#');
     }
-    expect(ks.join('\n')).toContain('#INCLUDE:/install/postscripts/xtriage.sh#');
   });
 
   test('the patterns of node-library.yaml pass the example checker and match what the library really sends', async () => {

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { getJson } from '../../src/api/client';
+import { candidatePort } from './ports';
 
 export const DIST = path.join(__dirname, '..', '..', 'dist', 'bin');
 
@@ -13,11 +14,14 @@ export async function freePort(): Promise<number> {
   // A port free for both TCP and UDP on 127.0.0.1.
   for (;;) {
     const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const s = net.createServer();
+      s.once('error', () => resolve(-1));
+      s.listen(candidatePort(), '127.0.0.1', () => {
         const p = (s.address() as net.AddressInfo).port;
         s.close(() => resolve(p));
       });
     });
+    if (port < 0) continue;
     const ok = await new Promise<boolean>((resolve) => {
       const u = dgram.createSocket('udp4');
       u.once('error', () => resolve(false));

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { bindSomewhere } from './ports';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 // XTRIAGE_TEST_LIB runs the tests against another copy (e.g. an older one, to see them fail).
@@ -118,12 +119,22 @@ export interface Mn {
 }
 
 export async function listenUdp(): Promise<dgram.Socket> {
-  const u = dgram.createSocket('udp4');
-  await new Promise<void>((res, rej) => {
-    u.once('error', rej);
-    u.bind(0, '127.0.0.1', () => res());
-  });
-  return u;
+  return bindSomewhere(
+    (port) =>
+      new Promise<dgram.Socket | null>((res) => {
+        const u = dgram.createSocket('udp4');
+        u.once('error', () => {
+          u.close();
+          res(null);
+        });
+        u.bind(port, '127.0.0.1', () => res(u));
+      }),
+  );
+}
+
+/** A TCP server listening on 127.0.0.1 (in XT_TEST_PORTS when set). */
+export async function listenAny(server: net.Server): Promise<number> {
+  return bindSomewhere(async (port) => ((await listenTcp(server, port)) ? (server.address() as net.AddressInfo).port : null));
 }
 
 export async function listenTcp(server: net.Server, port: number): Promise<boolean> {
@@ -133,8 +144,17 @@ export async function listenTcp(server: net.Server, port: number): Promise<boole
   });
 }
 
-export async function startMn(): Promise<Mn> {
+/**
+ * `forwardTo`: every line received is also sent on, as it arrives, by UDP to that port on
+ * 127.0.0.1 (a real xtriaged), so a test sees both the exact lines and the diagnosis.
+ */
+export async function startMn(opts: { forwardTo?: number } = {}): Promise<Mn> {
   const lines: Rx[] = [];
+  const relay = opts.forwardTo ? dgram.createSocket('udp4') : null;
+  const receive = (rx: Rx): void => {
+    lines.push(rx);
+    relay?.send(Buffer.from(rx.text, 'latin1'), opts.forwardTo!, '127.0.0.1');
+  };
   const xcatd: string[] = [];
   const sockets = new Set<net.Socket>();
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -149,7 +169,7 @@ export async function startMn(): Promise<Mn> {
         while ((i = buf.indexOf('\n')) >= 0) {
           const text = buf.slice(0, i);
           buf = buf.slice(i + 1);
-          lines.push({ via: 'tcp', bytes: Buffer.byteLength(text, 'latin1'), text });
+          receive({ via: 'tcp', bytes: Buffer.byteLength(text, 'latin1'), text });
         }
       });
       c.on('error', () => undefined);
@@ -159,7 +179,7 @@ export async function startMn(): Promise<Mn> {
       udp.close();
       continue;
     }
-    udp.on('message', (m) => lines.push({ via: 'udp', bytes: m.length, text: m.toString('latin1') }));
+    udp.on('message', (m) => receive({ via: 'udp', bytes: m.length, text: m.toString('latin1') }));
     const monitor = net.createServer((c) => {
       sockets.add(c);
       c.write('ready\n');
@@ -175,8 +195,7 @@ export async function startMn(): Promise<Mn> {
       c.on('error', () => undefined);
       c.on('close', () => sockets.delete(c));
     });
-    await listenTcp(monitor, 0);
-    const iport = (monitor.address() as net.AddressInfo).port;
+    const iport = await listenAny(monitor);
     return {
       port,
       iport,
@@ -185,6 +204,7 @@ export async function startMn(): Promise<Mn> {
       close: async () => {
         for (const s of sockets) s.destroy();
         udp.close();
+        relay?.close();
         await Promise.all([new Promise((r) => syslogTcp.close(r)), new Promise((r) => monitor.close(r))]);
       },
     };
@@ -195,8 +215,7 @@ export async function startMn(): Promise<Mn> {
 /** A port nothing listens on (UDP and TCP). */
 export async function deadPort(): Promise<number> {
   const s = net.createServer();
-  await listenTcp(s, 0);
-  const p = (s.address() as net.AddressInfo).port;
+  const p = await listenAny(s);
   await new Promise((r) => s.close(r));
   return p;
 }
@@ -368,8 +387,8 @@ export async function startHttp(site: Site): Promise<{ port: number; close(): Pr
     if (body === undefined) res.writeHead(404).end('not found');
     else res.writeHead(200).end(body);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((r) => server.close(() => r())) };
+  const port = await listenAny(server);
+  return { port, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 export function mypostscript(postscripts: string[], postbootscripts: string[]): string {
