@@ -51,7 +51,7 @@ const STAGES: readonly (readonly string[])[] = [
   ['view'],
   // Presentation: the terminal UI (an API client).
   ['tui'],
-  // The demo's parts (cluster simulator, replayer, child daemon). They import only util; the
+  // The demo's parts (cluster simulator, replayer, child daemon). They import only util and sources (the capture format); the
   // `demo` command that drives them with the TUI is a CLI command (cli/demo-cmd.ts), so demo
   // comes before cli, not after it.
   ['demo'],
