@@ -4,7 +4,6 @@
 // spool keeps them), repeats of coalescing patterns fold into one entry.
 
 import type { LogRecord, Pattern, Rule } from '../types';
-import { STAGE_RANK } from '../types';
 import { Matcher } from '../patterns/match';
 import { Identity, usableName, type Subject } from '../identity/identity';
 import { byTime, evidenceOf, looksLikeError, type Entry } from './entry';
@@ -13,27 +12,13 @@ import type { CachedMachine, Diagnoser } from './diagnoser';
 import { expandNoderange } from '../util/noderange';
 import { readingOrder } from '../sources/mn-files';
 import { detach } from '../util/detach';
-import { freeze, frozenProgress, thaw, PatternTable, type FrozenMachine } from './frozen-machine';
+import { freeze, thaw, FROZEN, PatternTable, type FrozenMachine } from './frozen-machine';
+import { attributeFloating, isAnchor, progressOf } from './attribution';
+import { Copies, type DupCopy } from './copies';
+import { intern } from '../util/intern';
 
-/** The list of a frozen machine in `machines`: its lines are in `frozen` (see frozen-machine.ts). */
-const FROZEN: Entry[] = Object.freeze([]) as unknown as Entry[];
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
-interface DupCopy {
-  program: string;
-  message: string;
-  sec: number;
-  source: string;
-  rank: number;
-  /** The entry made of it (of a machine, or of the cluster list), once made. */
-  entry: Entry | null;
-  machine: string | null;
-  /** A node line of this text and second that named no machine, waiting to be attributed. */
-  floating: Entry | null;
-  /** The entry is in this frozen machine (entry is null meanwhile): thaw it to get the entry back. */
-  frozenIn?: string;
-}
-
 /**
  * A machine's entries past MAX_ENTRIES: the oldest non-milestone ones go (all milestones: the
  * oldest), EVICT_BATCH at a time so that a flood costs one pass per batch, not one per line.
@@ -60,19 +45,6 @@ function keptRecord(rec: LogRecord): LogRecord {
   return { ...rec, raw, message, source: intern(rec.source)!, from: intern(rec.from), host: intern(rec.host), program: intern(rec.program), node: intern(rec.node) };
 }
 
-/** Program, host, IP and file names repeat on every kept entry: one flat copy of each is shared. */
-const interned = new Map<string, string>();
-function intern(s: string | null): string | null {
-  if (s === null) return null;
-  let v = interned.get(s);
-  if (v === undefined) {
-    if (interned.size >= 200_000) interned.clear();
-    v = detach(s);
-    interned.set(v, v);
-  }
-  return v;
-}
-
 /** Unknown error lines kept per machine (and for the cluster). */
 const MAX_UNKNOWN = 40;
 /** Entries kept per machine; past this the oldest non-milestone entries go, this many at a time. */
@@ -80,44 +52,7 @@ const MAX_ENTRIES = 1500;
 const EVICT_BATCH = 100;
 /** Lines a machine repeats (not milestones) fold into an earlier entry seen this recently (per file). */
 const RECENT_PER_SOURCE = 128;
-/** Lines this close in time from two different files are the same line logged twice. */
-const DUP_WINDOW_S = 2;
-/** Copies remembered at most (the oldest quarter goes past it). */
-const MAX_COPIES = 200_000;
-/** A line that names no machine is attributed to MN activity this close in time (seconds). */
-const ATTRIB_WINDOW_S = 2;
 const MAX_FLOATING = 50_000;
-/** A node's request to xcatd (pattern id) → xcatd's line on receiving it, which names the node's IP. */
-const REPLIES: Record<string, string> = {
-  'post.firstboot-request': 'xcatd.monitor-connection',
-  'diskless.status-request': 'xcatd.monitor-connection',
-};
-const REPLY_IDS = new Set(Object.values(REPLIES));
-const REPLY_WINDOW_MS = 3000;
-/** Nameless lines this close, one after the other in a file, are one machine's run. */
-const RUN_GAP_MS = 5000;
-/** How long a machine counts as still at the stage it last reached, for attribution by stage. */
-const STAGE_WINDOW_MS = 10 * 60_000;
-const DISKLESS = new Set<string>(['netbooting', 'rootimg']);
-const DISKFUL = new Set<string>(['kickstart', 'installing', 'packages', 'postinstall', 'postscripts']);
-
-/** Only what the MN itself observed anchors a nameless node line to a machine, not another node line. */
-function isAnchor(e: Entry): boolean {
-  return e.rec.channel !== 'node';
-}
-
-/** A machine's milestones as (time, stage rank), and whether it took the diskless way: attribution by stage. */
-function progressOf(list: Entry[]): { ms: [number, number][]; diskless: boolean } {
-  const ms: [number, number][] = [];
-  let diskless = false;
-  for (const e of list) {
-    const m = e.pattern?.milestone;
-    if (!m) continue;
-    ms.push([e.rec.at, STAGE_RANK[m]]);
-    if (DISKLESS.has(m)) diskless = true;
-  }
-  return { ms, diskless };
-}
 
 /** A frozen session's timeline back as entries: indexes into its machine's thawed entries, or the entry itself. */
 function timelineEntries(items: (number | Entry)[], all: Entry[]): Entry[] {
@@ -168,22 +103,12 @@ export class Engine {
   /** Per machine, per source: recent non-milestone lines by text (their entry; its pattern must agree). */
   private readonly recent = new Map<string, Map<string, Map<string, Entry>>>();
   private readonly unknownCount = new Map<string, number>();
-  /**
-   * Recent lines of the xcatd/node channels by program+text, one copy per second (ascending):
-   * the copy kept, to spot the same line in another file.
-   */
-  private readonly dup = new Map<string, Map<string, DupCopy[]>>();
-  private readonly dupOrder: DupCopy[] = [];
-  /** Copies dropped from the front of dupOrder so far, and how many had been made at each expireCopies() call. */
-  private copiesForgotten = 0;
-  private readonly copyMarks: { at: number; made: number }[] = [];
-  /** The copy record of each machine entry that has one (freezing detaches it from the entry). */
-  private readonly copyOf = new Map<Entry, DupCopy>();
-  /** The copy duplicateOf() recorded for the line being fed (its first copy), or null. */
-  private firstCopy: DupCopy | null = null;
-  /** The copy of the line being fed's text and second (this line's or an earlier one's). */
-  private slot: DupCopy | null = null;
   /** Node lines that named no machine, waiting to be attributed (see attributeFloating). */
+  /** Copies of recent lines, to keep a line read twice once. */
+  private readonly copies = new Copies((key, gone) => {
+    const f = this.frozen.get(key);
+    if (f) f.copies = f.copies.filter((x) => !gone.has(x.copy as DupCopy));
+  });
   private readonly floating = new Set<Entry>();
   private attributed = new Map<string, string>();
   private seq = 0;
@@ -249,8 +174,7 @@ export class Engine {
     const n = this.linesOf.get(rec.source) ?? 0;
     this.linesOf.set(rec.source, n + 1);
     this.ord = n;
-    this.firstCopy = null;
-    this.slot = null;
+    this.copies.reset();
     // "Now" offline is the latest time the input itself states: a line without a time of its
     // own (raw console text) is placed at its file's mtime or its neighbour's, not a clock.
     if (rec.claimed !== null || rec.source === 'remote') {
@@ -265,7 +189,7 @@ export class Engine {
     const pattern = m ? m.pattern : null;
     const subjects = this.subjectsOf(rec, fields, pattern);
     if (rec.channel === 'node' || rec.channel === 'xcatd') {
-      const dup = this.duplicateOf(rec);
+      const dup = this.copies.find(rec);
       if (dup !== null) {
         // The same line from two files (or the network and a file): keep one, preferring the
         // copy that says which machine sent it.
@@ -292,14 +216,14 @@ export class Engine {
         // An installer that calls itself localhost: attributed later by what the MN saw then.
         if (this.floating.size >= MAX_FLOATING) this.floating.delete(this.floating.values().next().value!);
         this.floating.add(e);
-        const slot = this.slot as DupCopy | null; // set by duplicateOf() above
+        const slot = this.copies.slot; // set by copies.find() above
         if (slot) slot.floating = e;
         return;
       }
       // Lines about no machine matter when they are faults; progress lines about nobody do not.
       const fault = pattern ? pattern.severity !== 'info' : this.cluster.filter((x) => !x.pattern).length < MAX_UNKNOWN;
       if (fault) {
-        this.keptCopy(e, null);
+        this.copies.kept(e, null);
         this.cluster.push(e);
         if (this.cluster.length > MAX_ENTRIES) {
           // Evict warnings and unknown lines before errors.
@@ -315,7 +239,7 @@ export class Engine {
       // Only offline reads it (a fragment's file and its machines): no per-line work live.
       if (this.offline) this.noteSource(rec.source, key);
       const e = this.store(key, rec, pattern, fields, s);
-      if (e) this.keptCopy(e, key);
+      if (e) this.copies.kept(e, key);
     }
   }
 
@@ -374,17 +298,6 @@ export class Engine {
     return e;
   }
 
-  /** The entry just made holds the first copy of its line: remember it for preferEarlierFile(). */
-  private keptCopy(e: Entry, machine: string | null): void {
-    const c = this.firstCopy;
-    this.firstCopy = null;
-    if (c && !c.entry) {
-      c.entry = e;
-      c.machine = machine;
-      if (machine !== null) this.copyOf.set(e, c);
-    }
-  }
-
   /**
    * Another copy of a kept line. Offline reads files in readingOrder() and keeps the first copy
    * of a line found in two of them; live, copies arrive in any order, so a later copy from an
@@ -426,292 +339,9 @@ export class Engine {
     return s.mac || s.ip || s.node ? [s] : [];
   }
 
-  /** An earlier copy of this line from another source within the window, or null (and remembers this one). */
-  private duplicateOf(rec: LogRecord): DupCopy | null {
-    const sec = Math.floor(rec.at / 1000);
-    // By program, then text: no key string built per line (a flood repeats the same few texts).
-    const program = intern(rec.program ?? '')!;
-    let byText = this.dup.get(program);
-    if (!byText) this.dup.set(program, (byText = new Map()));
-    let list = byText.get(rec.message);
-    // Ascending by second (offline, a later file goes back in time): find the window by bisection.
-    let found: DupCopy | null = null;
-    const n = list?.length ?? 0;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list![mid]!.sec < sec - DUP_WINDOW_S) lo = mid + 1;
-      else hi = mid;
-    }
-    let at = n; // where a copy of this second goes: before the first later second
-    for (let i = lo; i < n; i++) {
-      const c = list![i]!;
-      if (c.sec > sec && at === n) at = i;
-      if (c.sec > sec + DUP_WINDOW_S) break;
-      if (c.sec === sec) this.slot = c;
-      if (!found && c.source !== rec.source) found = c; // the earliest second wins
-    }
-    if (found) return found;
-    if (!this.slot) {
-      // One flat copy of a text, shared by its copies of every second (the list's key).
-      const message = list?.length ? list[0]!.message : detach(rec.message);
-      if (!list) byText.set(message, (list = []));
-      const c: DupCopy = { program, message, sec, source: rec.source, rank: readingOrder(rec.source), entry: null, machine: null, floating: null };
-      list.splice(at, 0, c);
-      this.dupOrder.push(c);
-      this.firstCopy = c;
-      this.slot = c;
-      // Bounded: keep the most recent copies only.
-      if (this.dupOrder.length > MAX_COPIES) this.forgetOldestCopies(MAX_COPIES / 4);
-    }
-    return null;
-  }
-
-  /**
-   * Live: forget the copies made more than `ttlMs` before `now` (wall clock). Both copies of a
-   * line (a node's datagram, rsyslog's line in a file the tailer reads) arrive within the
-   * pipeline's lag of each other; a copy older than that only holds memory. Called periodically:
-   * each call marks how many copies had been made by then.
-   */
+  /** Live: forget line copies made more than `ttlMs` before `now` (see Copies.expire). */
   expireCopies(now: number, ttlMs: number): void {
-    this.copyMarks.push({ at: now, made: this.copiesForgotten + this.dupOrder.length });
-    let upTo = -1;
-    while (this.copyMarks.length && this.copyMarks[0]!.at <= now - ttlMs) upTo = this.copyMarks.shift()!.made;
-    const n = upTo - this.copiesForgotten;
-    if (n > 0) this.forgetOldestCopies(n);
-  }
-
-  /** Drops the n oldest copies; each text's list is filtered once (a text seen every second has thousands). */
-  private forgetOldestCopies(n: number): void {
-    const gone = new Set(this.dupOrder.splice(0, n));
-    this.copiesForgotten += gone.size;
-    const lists = new Map<DupCopy[], DupCopy>();
-    const frozenWith = new Set<string>();
-    for (const old of gone) {
-      if (old.entry && this.copyOf.get(old.entry) === old) this.copyOf.delete(old.entry);
-      // Gone for good: a frozen machine's thaw must not bring it back, nor keep it.
-      if (old.frozenIn !== undefined) frozenWith.add(old.frozenIn);
-      delete old.frozenIn;
-      const l = this.dup.get(old.program)?.get(old.message);
-      if (l && !lists.has(l)) lists.set(l, old);
-    }
-    for (const [l, any] of lists) {
-      const texts = this.dup.get(any.program)!;
-      const kept = l.filter((c) => !gone.has(c));
-      if (kept.length) texts.set(any.message, kept);
-      else texts.delete(any.message);
-      if (!texts.size) this.dup.delete(any.program);
-    }
-    for (const key of frozenWith) {
-      const f = this.frozen.get(key);
-      if (f) f.copies = f.copies.filter((x) => !gone.has(x.copy as DupCopy));
-    }
-  }
-
-  /**
-   * Node lines that name no machine (installer hostname `localhost`, no IP in a file) are given
-   * to the one machine the MN saw activity from within a couple of seconds (the 403 it served,
-   * the status it set when the node reported `failed`); when that is ambiguous they stay
-   * unattributed and are reported as such.
-   */
-  private attributeFloating(): { extra: Map<string, Entry[]>; left: Entry[] } {
-    const extra = new Map<string, Entry[]>();
-    const left: Entry[] = [];
-    if (!this.floating.size) return { extra, left };
-    const wanted = new Set<number>();
-    for (const f of this.floating) for (let d = -ATTRIB_WINDOW_S; d <= ATTRIB_WINDOW_S; d++) wanted.add(Math.floor(f.rec.at / 1000) + d);
-    const bySecond = new Map<number, { key: string; at: number }[]>();
-    const anchor = (key: string, at: number): void => {
-      const sec = Math.floor(at / 1000);
-      if (!wanted.has(sec)) return;
-      let l = bySecond.get(sec);
-      if (!l) bySecond.set(sec, (l = []));
-      l.push({ key, at });
-    };
-    for (const [key, list] of this.machines) {
-      const f = list === FROZEN ? this.frozen.get(key) : undefined;
-      if (f) for (const at of f.anchors) anchor(key, at);
-      for (const e of list) if (isAnchor(e)) anchor(key, e.rec.at);
-    }
-    const answered = this.attributeByReply(extra);
-    for (const f of this.floating) {
-      if (answered.has(f)) continue;
-      const sec = Math.floor(f.rec.at / 1000);
-      const best = new Map<string, number>();
-      for (let d = -ATTRIB_WINDOW_S; d <= ATTRIB_WINDOW_S; d++) {
-        for (const a of bySecond.get(sec + d) ?? []) {
-          const dist = Math.abs(a.at - f.rec.at);
-          if (dist < (best.get(a.key) ?? Infinity)) best.set(a.key, dist);
-        }
-      }
-      // Only an unambiguous moment counts: one machine within the window, seen within a second.
-      const ranked = [...best].sort((x, y) => x[1] - y[1]);
-      const [first, second] = ranked;
-      if (first && !second && first[1] <= 1000) {
-        let l = extra.get(first[0]);
-        if (!l) extra.set(first[0], (l = []));
-        l.push(f);
-      } else left.push(f);
-    }
-    return { extra, left: this.attributeByNeighbourhood(this.attributeByStage(left, extra), extra, answered) };
-  }
-
-  /**
-   * First, a node's request to xcatd (status on 3002) goes to the machine whose request xcatd
-   * logged first after it ("install monitor received a connection request from IP"): the MN
-   * answers in arrival order, so the nearest answer is this node's, even among busy neighbours.
-   */
-  private attributeByReply(extra: Map<string, Entry[]>): Map<Entry, string> {
-    const done = new Map<Entry, string>();
-    const asks = [...this.floating].filter((f) => f.pattern && REPLIES[f.pattern.id]);
-    if (!asks.length) return done;
-    const replies: { key: string; at: number; id: string }[] = [];
-    for (const [key, list] of this.machines) {
-      let named: number[] | null = null;
-      for (const e of list) {
-        if (!e.pattern || !REPLY_IDS.has(e.pattern.id)) continue;
-        // A machine that spoke under its own name just then made that request itself (its
-        // named lines' times, gathered only for machines xcatd answered).
-        named ??= list.filter((x) => x.rec.channel === 'node').map((x) => x.rec.at);
-        const spoke = (at: number): boolean => named!.some((t) => t <= at && at - t <= REPLY_WINDOW_MS);
-        if (!spoke(e.rec.at)) replies.push({ key, at: e.rec.at, id: e.pattern.id });
-        // A repeat folded into an earlier entry keeps its latest time.
-        if (e.count > 1 && !spoke(e.lastAt)) replies.push({ key, at: e.lastAt, id: e.pattern.id });
-      }
-    }
-    replies.sort((a, b) => a.at - b.at);
-    for (const f of asks) {
-      const want = REPLIES[f.pattern!.id]!;
-      // The answers in [the request, + the window]: from the first at or after it (bisection).
-      let lo = 0;
-      let hi = replies.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (replies[mid]!.at < f.rec.at) lo = mid + 1;
-        else hi = mid;
-      }
-      const near: typeof replies = [];
-      for (let i = lo; i < replies.length && replies[i]!.at - f.rec.at <= REPLY_WINDOW_MS; i++) if (replies[i]!.id === want) near.push(replies[i]!);
-      // The first answer, unless two machines were answered in that same first moment.
-      if (!near.length || near.some((r) => r.key !== near[0]!.key && r.at === near[0]!.at)) continue;
-      let l = extra.get(near[0]!.key);
-      if (!l) extra.set(near[0]!.key, (l = []));
-      l.push(f);
-      done.set(f, near[0]!.key);
-    }
-    return done;
-  }
-
-  /**
-   * Third chance, by what surrounds a line in its own file: the run of nameless lines that led
-   * up to a node's status request goes with the request. Offline, in a fragment (loose files), a
-   * file whose other lines all belong to one machine (a paste about one node) is that machine's;
-   * and a file that names no machine at all is one machine of its own (`file:`), so a fragment
-   * with no MAC, IP or name still gets a diagnosis. (A log tree or a live tail holds many
-   * machines' nameless lines: one named machine there says nothing about the others.)
-   */
-  private attributeByNeighbourhood(left: Entry[], extra: Map<string, Entry[]>, answered: Map<Entry, string>): Entry[] {
-    if (!left.length) return left;
-    const to = new Map<Entry, string>();
-    const give = (f: Entry, key: string): void => {
-      to.set(f, key);
-      let l = extra.get(key);
-      if (!l) extra.set(key, (l = []));
-      l.push(f);
-    };
-    for (const [key, list] of extra) for (const e of list) if (!to.has(e)) to.set(e, key);
-    // The nameless lines just before a node's status request in the same file, one after the
-    // other and seconds apart, are that node's %post leading up to it (its postscripts' results).
-    if (answered.size) {
-      const bySource = new Map<string, Entry[]>();
-      for (const f of this.floating) {
-        let l = bySource.get(f.rec.source);
-        if (!l) bySource.set(f.rec.source, (l = []));
-        l.push(f);
-      }
-      for (const list of bySource.values()) {
-        list.sort((a, b) => a.ord - b.ord);
-        for (let i = 0; i < list.length; i++) {
-          const key = answered.get(list[i]!);
-          if (key === undefined) continue;
-          for (let j = i - 1; j >= 0; j--) {
-            const e = list[j]!;
-            const next = list[j + 1]!;
-            if (next.ord - e.ord > 1 || next.rec.at - e.rec.at > RUN_GAP_MS || to.has(e)) break;
-            give(e, key);
-          }
-        }
-      }
-    }
-    const still: Entry[] = [];
-    const own = new Map<string, Entry[]>();
-    for (const f of left) {
-      if (to.has(f)) continue;
-      const keys = (this.sourceMachines.get(f.rec.source) ?? []).filter((k) => this.machines.has(k));
-      const n = this.sourceMachines.get(f.rec.source)?.length ?? 0;
-      if (keys.length === 1 && n < 3 && this.fragments) give(f, keys[0]!);
-      else if (n === 0 && this.offline) {
-        let l = own.get(f.rec.source);
-        if (!l) own.set(f.rec.source, (l = []));
-        l.push(f);
-      } else still.push(f);
-    }
-    for (const [source, list] of own) for (const f of list) give(f, `file:${source}`);
-    return still;
-  }
-
-  /**
-   * Second chance for a line that ends an attempt: the one machine that was at that stage of its
-   * install at that moment (diskless or diskful alike). Only a unique candidate counts.
-   */
-  private attributeByStage(left: Entry[], extra: Map<string, Entry[]>): Entry[] {
-    // Only lines that end an attempt (the installer's halts, a panic): they decide an outcome,
-    // and each node sends one, so a wrong match is unlikely; other lines stay unattributed.
-    const faults = left.filter((f) => f.pattern?.ends && (f.pattern.stage ?? f.pattern.milestone));
-    if (!faults.length) return left;
-    // Each machine's milestones (time, rank), in time order.
-    const progress: { key: string; ms: [number, number][]; diskless: boolean }[] = [];
-    for (const [key, list] of this.machines) {
-      const f = list === FROZEN ? this.frozen.get(key) : undefined;
-      const { ms, diskless } = f ? frozenProgress(f) : progressOf(list);
-      if (ms.length) progress.push({ key, ms: ms.sort((a, b) => a[0] - b[0]), diskless });
-    }
-    const still: Entry[] = [];
-    const done = new Set<Entry>();
-    for (const f of faults) {
-      const stage = (f.pattern!.stage ?? f.pattern!.milestone)!;
-      const R = STAGE_RANK[stage];
-      const family = DISKLESS.has(stage) ? true : DISKFUL.has(stage) ? false : null;
-      const t = f.rec.at + 1000;
-      let found: string | null = null;
-      let count = 0;
-      for (const m of progress) {
-        let rank = -1;
-        let when = 0;
-        for (const [at, r] of m.ms) {
-          if (at > t) break;
-          if (r >= rank) {
-            rank = r;
-            when = at;
-          }
-        }
-        if (family !== null && m.diskless !== family) continue;
-        if (rank >= R - 2 && rank <= R && t - when <= STAGE_WINDOW_MS) {
-          count++;
-          found = m.key;
-          if (count > 1) break;
-        }
-      }
-      if (count === 1 && found) {
-        let l = extra.get(found);
-        if (!l) extra.set(found, (l = []));
-        l.push(f);
-        done.add(f);
-      }
-    }
-    for (const f of left) if (!done.has(f)) still.push(f);
-    return still;
+    this.copies.expire(now, ttlMs);
   }
 
   /** Pending machines (known only by IP or name) may resolve to a MAC once a binding is learned. */
@@ -826,7 +456,7 @@ export class Engine {
   /** The analysis document at `now` (default: the latest time seen). */
   snapshot(now?: number, budgetMs?: number): AnalysisDoc {
     this.resolvePending();
-    const { extra, left } = this.attributeFloating();
+    const { extra, left } = attributeFloating({ floating: this.floating, machines: this.machines, frozen: this.frozen, sourceMachines: this.sourceMachines, fragments: this.fragments, offline: this.offline });
     let machines = this.machines;
     if (extra.size || this.attributed.size) {
       machines = new Map(this.machines);
@@ -923,12 +553,12 @@ export class Engine {
       const { frozen, index } = freeze(list, fold, this.patternTable, attribution);
       // Copy records of these lines must not keep the frozen entries alive: detached until thawed.
       for (const [e, i] of index) {
-        const c = this.copyOf.get(e);
+        const c = this.copies.copyOf.get(e);
         if (!c || c.entry !== e) continue;
         frozen.copies.push({ copy: c, index: i });
         c.entry = null;
         c.frozenIn = key;
-        this.copyOf.delete(e);
+        this.copies.copyOf.delete(e);
       }
       // Cached sessions point to their lines: by index from now on (their docs stay as they are).
       this.frozenTimelines.set(key, m.built.map((b) => ({ items: b.entries.map((e) => index.get(e) ?? e) })));
@@ -967,7 +597,7 @@ export class Engine {
       if (copy.frozenIn !== key) continue;
       copy.entry = all[index]!;
       delete copy.frozenIn;
-      this.copyOf.set(copy.entry, copy);
+      this.copies.copyOf.set(copy.entry, copy);
     }
   }
 
@@ -1032,6 +662,6 @@ export class Engine {
     let entries = 0;
     for (const l of this.machines.values()) entries += l.length;
     for (const f of this.frozen.values()) entries += f.count;
-    return { machines: this.machines.size, entries, cluster: this.cluster.length, frozen: this.frozen.size, freezes: this.freezes, thaws: this.thaws, copies: this.dupOrder.length };
+    return { machines: this.machines.size, entries, cluster: this.cluster.length, frozen: this.frozen.size, freezes: this.freezes, thaws: this.thaws, copies: this.copies.size };
   }
 }

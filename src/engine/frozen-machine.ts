@@ -9,6 +9,9 @@ import type { Channel, LogRecord, Pattern } from '../types';
 import type { Entry } from './entry';
 import type { Subject } from '../identity/identity';
 
+/** The list of a frozen machine in the engine's `machines`: its lines are in its FrozenMachine. */
+export const FROZEN: Entry[] = Object.freeze([]) as unknown as Entry[];
+
 export interface FrozenMachine {
   blob: Buffer;
   /** Entries in the machine's list. */
