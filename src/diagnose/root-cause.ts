@@ -1,0 +1,98 @@
+// A session's root cause: the earliest candidate no other candidate (or MN-side cause) explains;
+// the rest are its symptoms, marked explained when the cause accounts for them (Alertmanager-
+// style inhibition).
+
+import { type Built } from './attempts';
+import { type Candidate, causeDoc, evidenceList } from './candidates';
+
+const MAX_SYMPTOMS = 30;
+const SAME_MOMENT_MS = 1500;
+export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands: Candidate[]): void {
+  const cands = b.candidates;
+  b.root = null;
+  b.generic = null;
+  b.doc.rootCause = null;
+  b.doc.symptoms = [];
+  b.doc.unknownErrors = [];
+  if (!cands.length) return;
+  const roots: Candidate[] = [];
+  const symptoms: { c: Candidate; explained: boolean }[] = [];
+  // c is explained by an earlier candidate whose cause closure holds c's pattern. Lines of one
+  // second arrive in any order across files: a line that ends the attempt (xcatd's
+  // status=failed) may be read before the node's halt line that caused it, so for those look a
+  // moment ahead too. Two patterns that explain each other: the earlier line wins.
+  // By distinct pattern id (a looping machine has hundreds of candidates, a few dozen ids).
+  const firstAt = new Map<string, number>();
+  for (const x of cands) if (!firstAt.has(x.id) || x.at < firstAt.get(x.id)!) firstAt.set(x.id, x.at);
+  const explained = (c: Candidate): boolean => {
+    const mine = closure(c.id);
+    for (const [id, at] of firstAt) {
+      if (id === c.id || !closure(id).has(c.id)) continue;
+      if (mine.has(id) ? at < c.at : at <= c.at + (c.ends ? SAME_MOMENT_MS : 0)) return true;
+    }
+    return false;
+  };
+  for (const c of cands) {
+    const by = explained(c);
+    if (by || roots.length || c.generic) {
+      symptoms.push({ c, explained: by });
+      if (c.generic && !b.generic) b.generic = c;
+    } else roots.push(c);
+  }
+  let root = roots[0] ?? null;
+  // A cluster-wide cause that explains this root (and came before it) takes its place; so it
+  // does when only a generic status line says the attempt failed.
+  const r: Candidate | null = root ?? b.generic ?? null;
+  if (r) {
+    const cause = clusterCands.find((k) => k.at <= (r.at === Number.MAX_SAFE_INTEGER ? Infinity : r.at + 60_000) && closure(k.id).has(r.id));
+    if (cause) {
+      if (root) symptoms.unshift({ c: r, explained: true });
+      else for (const y of symptoms) if (y.c === r) y.explained = true;
+      root = cause;
+    }
+  }
+  b.root = root;
+  b.doc.rootCause = root ? causeDoc(root) : null;
+  const closed = root ? closure(root.id) : new Set<string>();
+  // Repeats of one symptom fold into one (the first line as evidence, the count in the title).
+  const folded: { c: Candidate; explained: boolean; n: number }[] = [];
+  const byKey = new Map<string, { c: Candidate; explained: boolean; n: number }>();
+  for (const y of symptoms) {
+    const key = `${y.c.id}\u0000${y.c.title}`;
+    const same = byKey.get(key);
+    if (same) same.n++;
+    else {
+      const f = { ...y, n: 1 };
+      byKey.set(key, f);
+      folded.push(f);
+    }
+  }
+  b.doc.symptoms = folded.slice(0, MAX_SYMPTOMS).map(({ c, explained, n }) => ({
+    pattern: c.id,
+    title: n > 1 ? `${c.title} (×${n})` : c.title,
+    evidence: c.entry ? evidenceList(c.entry) : [],
+    explained: explained || closed.has(c.id),
+  }));
+}
+
+/** Lines about no machine that a session's cause explains (xcatd refusing that node …) join its symptoms. */
+export function attachInhibited(built: Built[], cands: Candidate[], closure: (id: string) => Set<string>): void {
+  if (!cands.length) return;
+  const byRoot = new Map<string, Built[]>();
+  for (const b of built) {
+    if (!b.root) continue;
+    let l = byRoot.get(b.root.id);
+    if (!l) byRoot.set(b.root.id, (l = []));
+    l.push(b);
+  }
+  for (const c of cands) {
+    for (const [rootId, list] of byRoot) {
+      if (!closure(rootId).has(c.id)) continue;
+      for (const b of list) {
+        if (c.at < b.firstAt - 60_000 || c.at > b.lastAt + 300_000 || b.doc.symptoms.length >= MAX_SYMPTOMS) continue;
+        if (b.doc.symptoms.some((y) => y.pattern === c.id && y.evidence[0]?.line === c.entry?.rec.raw)) continue;
+        b.doc.symptoms.push({ pattern: c.id, title: c.title, evidence: c.entry ? evidenceList(c.entry) : [], explained: true });
+      }
+    }
+  }
+}
