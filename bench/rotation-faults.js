@@ -16,7 +16,7 @@
 //   gzip               mv + gzip + create while stopped, lines written to the old file first
 //
 // `node bench/rotation-faults.js` (dist/ built: `npm run build`); XT_BENCH_ROTATION_RUNS=N runs
-// each cell N times (default 1). Also used by test/rotation-restart.test.ts.
+// each cell N times (default 1). Also used by test/sources/tailer-restart.test.ts.
 'use strict';
 
 const fs = require('node:fs');

@@ -146,3 +146,32 @@ describe('src/ layout: imports follow the data flow', () => {
     expect(Object.keys(BACKWARD_ALLOWED).filter((k) => !backward.includes(k))).toEqual([]);
   });
 });
+
+describe('tests sit beside what they test', () => {
+  const TEST = path.join(__dirname);
+  const stages = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+
+  test('every stage folder of src/ has a test folder with a test named after one of its modules (src/x/y.ts ↔ test/x/y.test.ts)', () => {
+    const missing: string[] = [];
+    // bin/ holds the two entry points only; the cli/ tests run them as executables.
+    for (const stage of stages.filter((s) => s !== 'bin')) {
+      const dir = path.join(TEST, stage);
+      const tests = fs.existsSync(dir) ? walkTests(dir) : [];
+      const named = tests.filter((t) => fs.existsSync(path.join(SRC, path.relative(TEST, t).replace(/\.test\.ts$/, '.ts'))));
+      if (!named.length) missing.push(stage);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  test('no test file is left at the top of test/ but the ones about the whole tree', () => {
+    const top = fs.readdirSync(TEST).filter((f) => f.endsWith('.test.ts'));
+    expect(top.sort()).toEqual(['docs-refs.test.ts', 'layout.test.ts']);
+  });
+});
+
+function walkTests(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walkTests(p) : e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
