@@ -126,9 +126,12 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
     }
   }
   let program: RegExp | null = null;
-  if (obj.program !== undefined && obj.program !== null) {
+  if (obj.program !== undefined && obj.program !== null && typeof obj.program !== 'string') {
+    // A map or a list would become the regex "[object Object]" and match nothing, silently.
+    bad('program must be a string (a regex of the syslog tag)');
+  } else if (obj.program !== undefined && obj.program !== null) {
     try {
-      program = new RegExp(String(obj.program));
+      program = new RegExp(obj.program);
     } catch (e) {
       bad(`program regex does not compile: ${(e as Error).message}`);
     }

@@ -14,7 +14,7 @@ jest.setTimeout(120_000);
 
 interface RotationResult { style: string; signal: string; written: number; read: number; lost: number; duplicated: number; notices: string[] }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { runRotation } = require('../bench/rotation-faults.js') as { runRotation: (style: string, signal: string) => Promise<RotationResult> };
+const { runRotation } = require('../../bench/rotation-faults.js') as { runRotation: (style: string, signal: string) => Promise<RotationResult> };
 
 describe('a real daemon across a restart: each line exactly once, or a notice', () => {
   const cells: [string, string][] = [];
