@@ -139,7 +139,16 @@ function stoppedTcp(d) {
 function row(scenario, sent, ack, r, note = '') {
   const lost = ack === null ? null : Math.max(0, ack - r.spooled);
   const unread = sent === null ? null : Math.max(0, sent - Math.max(ack ?? 0, r.spooled));
-  return [scenario, L.fmtInt(sent), L.fmtInt(ack), L.fmtInt(r.spooled), L.fmtInt(lost), L.fmtInt(r.dup), L.fmtInt(unread), `${r.damaged ? `${r.damaged} damaged lines; ` : ''}${note}`];
+  return [
+    scenario,
+    L.fmtInt(sent),
+    L.fmtInt(ack),
+    L.fmtInt(r.spooled),
+    L.fmtInt(lost),
+    L.fmtInt(r.dup),
+    L.fmtInt(unread),
+    `${r.damaged ? `${r.damaged} damaged lines; ` : ''}${note}`,
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +171,15 @@ async function tcpBurst(rows) {
   const h = await health(d);
   await d.stop();
   const r = await readRun(path.join(d.dir, 'state'), 'burst');
-  rows.push(row(`TCP burst ${BURST_S} s, 1 connection`, res.sent, stoppedTcp(d), r, `spool dropped ${L.fmtInt(h?.spool?.dropped)}, write errors ${L.fmtInt(h?.spool?.writeErrors)}, paused for the spool ${L.fmtInt(h?.spool?.pressured)}×`));
+  rows.push(
+    row(
+      `TCP burst ${BURST_S} s, 1 connection`,
+      res.sent,
+      stoppedTcp(d),
+      r,
+      `spool dropped ${L.fmtInt(h?.spool?.dropped)}, write errors ${L.fmtInt(h?.spool?.writeErrors)}, paused for the spool ${L.fmtInt(h?.spool?.pressured)}×`,
+    ),
+  );
 }
 
 async function killDelays(rows) {
@@ -179,7 +196,15 @@ async function killDelays(rows) {
     await L.sleep(delay);
     await kill9(d);
     const r = await readRun(path.join(dir, 'state'), run);
-    rows.push(row(`kill -9 ${delay} ms after acknowledged`, res.sent, h?.receiver?.tcpReceived ?? null, r, delay < 20 ? 'inside the 20 ms window: may lose' : 'promise: lost 0'));
+    rows.push(
+      row(
+        `kill -9 ${delay} ms after acknowledged`,
+        res.sent,
+        h?.receiver?.tcpReceived ?? null,
+        r,
+        delay < 20 ? 'inside the 20 ms window: may lose' : 'promise: lost 0',
+      ),
+    );
   }
   // Mid-stream: acknowledged is the last /v1/health sample, ≥ 50 ms before the kill.
   L.note('kill -9 mid-stream');
@@ -193,7 +218,15 @@ async function killDelays(rows) {
   const res = await s.result;
   const r = await readRun(path.join(dir, 'state'), 'killstream');
   const ack = h?.receiver?.tcpReceived ?? null;
-  rows.push(row('kill -9 mid-stream (ack: sample 50 ms before)', res.sent, ack, r, `read after the sample and spooled: ${L.fmtInt(Math.max(0, r.spooled - (ack ?? 0)))}`));
+  rows.push(
+    row(
+      'kill -9 mid-stream (ack: sample 50 ms before)',
+      res.sent,
+      ack,
+      r,
+      `read after the sample and spooled: ${L.fmtInt(Math.max(0, r.spooled - (ack ?? 0)))}`,
+    ),
+  );
 }
 
 async function sigtermPaused(rows) {
@@ -211,7 +244,9 @@ async function sigtermPaused(rows) {
   const results = await Promise.all(senders.map((s) => s.result));
   const sent = results.reduce((a, x) => a + x.sent, 0);
   const r = await readRun(path.join(d.dir, 'state'), 'paused');
-  rows.push(row('SIGTERM under pause', sent, stoppedTcp(d), r, paused ? `paused at backlog ${L.fmtInt(h.backlog)}` : 'NOT PAUSED (flood too small): a plain SIGTERM'));
+  rows.push(
+    row('SIGTERM under pause', sent, stoppedTcp(d), r, paused ? `paused at backlog ${L.fmtInt(h.backlog)}` : 'NOT PAUSED (flood too small): a plain SIGTERM'),
+  );
 }
 
 async function diskFull(rows) {
@@ -244,7 +279,15 @@ async function diskFull(rows) {
   await d.stop();
   const failLines = (d.stderr().match(/spool: (write failed|writes still failing|rotation failed|cannot open a new file)/g) ?? []).length;
   const r = await readRun(path.join(mnt, 'state'), 'full');
-  rows.push(row('disk full 3 s, then space', res.sent, stoppedTcp(d), r, `held ${L.mb(during?.spool?.unwrittenBytes, 1)} while full; ${L.fmtInt(during?.spool?.writeErrors)} failed writes, ${failLines} log line(s)`));
+  rows.push(
+    row(
+      'disk full 3 s, then space',
+      res.sent,
+      stoppedTcp(d),
+      r,
+      `held ${L.mb(during?.spool?.unwrittenBytes, 1)} while full; ${L.fmtInt(during?.spool?.writeErrors)} failed writes, ${failLines} log line(s)`,
+    ),
+  );
 }
 
 async function main() {
@@ -257,15 +300,10 @@ async function main() {
       rows.push([step.name, '—', '—', '—', '—', '—', '—', `FAILED: ${e.message.split('\n')[0]}`]);
     }
   }
-  L.table(
-    'Reception under fault',
-    ['scenario', 'sent', 'acknowledged', 'spooled', 'lost', 'duplicated', 'unread', 'notes'],
-    rows,
-    [
-      'acknowledged: read off the socket and counted; lost: acknowledged, not in the spool; unread: sent, never read (in kernel buffers at exit)',
-      'promise: lost 0 except kill -9, which loses at most what was read in the last 20 ms (≤ 4 MiB)',
-    ],
-  );
+  L.table('Reception under fault', ['scenario', 'sent', 'acknowledged', 'spooled', 'lost', 'duplicated', 'unread', 'notes'], rows, [
+    'acknowledged: read off the socket and counted; lost: acknowledged, not in the spool; unread: sent, never read (in kernel buffers at exit)',
+    'promise: lost 0 except kill -9, which loses at most what was read in the last 20 ms (≤ 4 MiB)',
+  ]);
   const bad = rows.filter((r) => !/inside the 20 ms window|mid-stream|skipped|FAILED/.test(r[0] + r[7]) && r[4] !== '0' && r[4] !== '—');
   L.say('');
   L.say('Targets');

@@ -12,6 +12,10 @@ process.on('SIGUSR2', () => {
   }
   const m = process.memoryUsage();
   // Per V8 space (committed vs used): where the heap's total differs from what is live.
-  const spaces = Object.fromEntries(require('node:v8').getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
+  const spaces = Object.fromEntries(
+    require('node:v8')
+      .getHeapSpaceStatistics()
+      .map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]),
+  );
   process.stderr.write(`xtbench-mem: ${JSON.stringify({ ...m, spaces, gcMs: Date.now() - t0, gc: typeof global.gc === 'function' })}\n`);
 });

@@ -88,14 +88,26 @@ async function main() {
   await sub.ready;
 
   // Marker sockets, one per marker node.
-  const socks = await Promise.all(markers.map((ip) => new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, ip, () => resolve(s));
-  })));
+  const socks = await Promise.all(
+    markers.map(
+      (ip) =>
+        new Promise((resolve, reject) => {
+          const s = dgram.createSocket('udp4');
+          s.once('error', reject);
+          s.bind(0, ip, () => resolve(s));
+        }),
+    ),
+  );
   const send = (i, pri, text) => new Promise((r) => socks[i].send(`<${pri}>1 ${iso()} localhost xcat.deployment - - - ${text}`, d.port, '127.0.0.1', r));
 
-  const load = L.udpLoad({ port: d.port, rate: RATE, durationMs: SECONDS * 1000, sources: L.loopbackSources(SOURCES), procs: Math.max(1, Math.ceil(RATE / 40_000)), tails });
+  const load = L.udpLoad({
+    port: d.port,
+    rate: RATE,
+    durationMs: SECONDS * 1000,
+    sources: L.loopbackSources(SOURCES),
+    procs: Math.max(1, Math.ceil(RATE / 40_000)),
+    tails,
+  });
   await L.sleep(1500);
   // Give each marker node a running install (spread over ~1 s).
   for (let i = 0; i < MARKERS; i++) {
@@ -109,7 +121,10 @@ async function main() {
   const poll = dump
     ? setInterval(() => {
         const at = performance.now() - dump.start;
-        d.health().then((h) => dump.health.push({ at: Math.round(at), backlog: h.backlog, lagMs: h.lagMs, pending: h.pendingMachines, snapshotMs: h.snapshotMs }), () => undefined);
+        d.health().then(
+          (h) => dump.health.push({ at: Math.round(at), backlog: h.backlog, lagMs: h.lagMs, pending: h.pendingMachines, snapshotMs: h.snapshotMs }),
+          () => undefined,
+        );
       }, 250)
     : null;
   // Then fail them one at a time, spread over the rest of the load (leaving 2 s at the end).
@@ -130,7 +145,11 @@ async function main() {
   const h = await d.health();
   if (dump) {
     clearInterval(poll);
-    const markersOut = markers.map((ip) => ({ ip, sent: Math.round((sentAt.get(ip) ?? 0) - dump.start), ms: latency.has(ip) ? Math.round(latency.get(ip)) : null }));
+    const markersOut = markers.map((ip) => ({
+      ip,
+      sent: Math.round((sentAt.get(ip) ?? 0) - dump.start),
+      ms: latency.has(ip) ? Math.round(latency.get(ip)) : null,
+    }));
     require('node:fs').writeFileSync(process.env.XT_BENCH_LAT_DUMP, JSON.stringify({ markers: markersOut, health: dump.health }));
   }
   sub.close();
@@ -142,19 +161,21 @@ async function main() {
   L.table(
     'send → diagnosis in /v1/events (ms)',
     ['markers', 'seen', 'p50', 'p90', 'p99', 'max', 'mean', 'background sent/s', 'received', 'kernel drops', 'sessions'],
-    [[
-      MARKERS,
-      xs.length,
-      L.fmt(p(50), 0),
-      L.fmt(p(90), 0),
-      L.fmt(p(99), 0),
-      L.fmt(xs[xs.length - 1], 0),
-      L.fmt(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), 0),
-      L.fmtInt(loadResult.achieved),
-      L.fmtInt(h.received),
-      L.fmtInt(h.kernelDrops?.drops),
-      L.fmtInt(Object.values(h.sessions ?? {}).reduce((a, b) => a + b, 0)),
-    ]],
+    [
+      [
+        MARKERS,
+        xs.length,
+        L.fmt(p(50), 0),
+        L.fmt(p(90), 0),
+        L.fmt(p(99), 0),
+        L.fmt(xs[xs.length - 1], 0),
+        L.fmt(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), 0),
+        L.fmtInt(loadResult.achieved),
+        L.fmtInt(h.received),
+        L.fmtInt(h.kernelDrops?.drops),
+        L.fmtInt(Object.values(h.sessions ?? {}).reduce((a, b) => a + b, 0)),
+      ],
+    ],
     [
       `events received: ${L.fmtInt(events)} (${L.mb(eventBytes, 1)} of JSON); last snapshot took ${h.snapshotMs} ms`,
       'a marker not seen within 10 s after the load ended counts as missing (not in the percentiles)',
@@ -163,7 +184,9 @@ async function main() {
   L.say('');
   L.say('Targets');
   const ok = xs.length === MARKERS && p(99) < 250;
-  L.say(`  p99 < 250 ms at ${L.fmtInt(RATE)}/s: ${ok ? 'MET' : 'MISSED'} (p99 ${L.fmt(p(99), 0)} ms${xs.length < MARKERS ? `, ${MARKERS - xs.length} markers never diagnosed` : ''})`);
+  L.say(
+    `  p99 < 250 ms at ${L.fmtInt(RATE)}/s: ${ok ? 'MET' : 'MISSED'} (p99 ${L.fmt(p(99), 0)} ms${xs.length < MARKERS ? `, ${MARKERS - xs.length} markers never diagnosed` : ''})`,
+  );
 }
 
 if (require.main === module) {

@@ -9,7 +9,7 @@ const path = require('node:path');
 const net = require('node:net');
 const dgram = require('node:dgram');
 const http = require('node:http');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 
 const ROOT = path.join(__dirname, '..');
 // XT_BENCH_DIST: measure another build (e.g. a scratch copy with a candidate fix).
@@ -30,7 +30,10 @@ function envNum(name, def) {
 function envList(name, def) {
   const v = process.env[name];
   if (v === undefined || v === '') return def;
-  return v.split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x));
+  return v
+    .split(',')
+    .map((x) => Number(x.trim()))
+    .filter((x) => Number.isFinite(x));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -61,7 +64,11 @@ function table(title, headers, rows, notes = []) {
   const cells = [headers, ...rows].map((r) => r.map((c) => (c === null || c === undefined ? '—' : String(c))));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const right = headers.map((_, i) => rows.every((r) => typeof r[i] === 'number' || /^[-\d,.\s%×<>≥~]+(?:\s*\S{0,4})?$/.test(String(r[i] ?? ''))));
-  const line = (r) => r.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [];
   if (title) out.push('', title);
   out.push(line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '));
@@ -80,7 +87,10 @@ function note(line) {
 }
 
 function loadAvg() {
-  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }
 
 function machine() {
@@ -298,7 +308,10 @@ function udpDrops(port) {
 /** Host-wide Udp RcvbufErrors (/proc/net/snmp). */
 function rcvbufErrors() {
   try {
-    const lines = fs.readFileSync('/proc/net/snmp', 'latin1').split('\n').filter((l) => l.startsWith('Udp:'));
+    const lines = fs
+      .readFileSync('/proc/net/snmp', 'latin1')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
     const keys = lines[0].split(/\s+/);
     const vals = lines[1].split(/\s+/);
     return Number(vals[keys.indexOf('RcvbufErrors')]);
@@ -396,8 +409,26 @@ async function startDaemon(opts = {}) {
   // XT_BENCH_DAEMON_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir /tmp/prof" to profile the daemon under any benchmark.
   const extraArgs = (process.env.XT_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const unit = unitSettings();
-  const nodeArgs = [...unit.nodeArgs, ...extraArgs, ...(opts.nodeArgs ?? []), ...(opts.gcHook ? ['--expose-gc', '-r', path.join(__dirname, 'gc-hook.js')] : [])];
-  const args = [...nodeArgs, path.join(DIST, 'bin', 'xtriaged.js'), '--config', config, '--state', path.join(dir, 'state'), '--socket', socket, '--udp', `127.0.0.1:${port}`, '--tcp', `127.0.0.1:${port}`];
+  const nodeArgs = [
+    ...unit.nodeArgs,
+    ...extraArgs,
+    ...(opts.nodeArgs ?? []),
+    ...(opts.gcHook ? ['--expose-gc', '-r', path.join(__dirname, 'gc-hook.js')] : []),
+  ];
+  const args = [
+    ...nodeArgs,
+    path.join(DIST, 'bin', 'xtriaged.js'),
+    '--config',
+    config,
+    '--state',
+    path.join(dir, 'state'),
+    '--socket',
+    socket,
+    '--udp',
+    `127.0.0.1:${port}`,
+    '--tcp',
+    `127.0.0.1:${port}`,
+  ];
   if (opts.logs) args.push('--logs', opts.logs);
   // The environment, node flags and priority the shipped unit gives it (Environment=, ExecStart=
   // and Nice= of systemd/xtriaged.service; a negative Nice= only as root, as systemd sets it
@@ -530,14 +561,19 @@ async function udpLoad({ port, rate, durationMs, sources, procs, tails, host = '
     // The senders stand for remote nodes: on a 2-core box they would otherwise take 1.5 cores
     // from whichever receiver is measured (xtriaged or rsyslogd alike).
     if (SENDER_NICE) {
-      try { require('node:os').setPriority(child.pid, SENDER_NICE); } catch { /* not lowered */ }
+      try {
+        require('node:os').setPriority(child.pid, SENDER_NICE);
+      } catch {
+        /* not lowered */
+      }
     }
     kids.push(child);
   }
-  const once = (child) => new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (c) => reject(new Error(`sender exited ${c}`)));
-  });
+  const once = (child) =>
+    new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (c) => reject(new Error(`sender exited ${c}`)));
+    });
   const ready = kids.map((child, k) => {
     const p = once(child);
     child.send({ cmd: 'setup', cfg: { port, host, rate: rate / procs, durationMs, sources: sources.filter((_, i) => i % procs === k), tails } });
@@ -588,7 +624,43 @@ function percentile(sorted, p) {
 }
 
 module.exports = {
-  ROOT, DIST, envNum, envList, fmtInt, fmt, mb, pct, table, say, note, header, machine, loadAvg,
-  tmpDir, walkFiles, track, onCleanup, cleanupSync, sleep, run, childEnv, timeV, procStatus, procCpuS, HAVE_TIME,
-  freePort, nodeLineTails, loopbackSources, udpLoad, SENDER_NICE, udpDrops, rcvbufErrors, readSysctl, raiseRmemMax, getJson, startDaemon, pollHealth, percentile,
+  ROOT,
+  DIST,
+  envNum,
+  envList,
+  fmtInt,
+  fmt,
+  mb,
+  pct,
+  table,
+  say,
+  note,
+  header,
+  machine,
+  loadAvg,
+  tmpDir,
+  walkFiles,
+  track,
+  onCleanup,
+  cleanupSync,
+  sleep,
+  run,
+  childEnv,
+  timeV,
+  procStatus,
+  procCpuS,
+  HAVE_TIME,
+  freePort,
+  nodeLineTails,
+  loopbackSources,
+  udpLoad,
+  SENDER_NICE,
+  udpDrops,
+  rcvbufErrors,
+  readSysctl,
+  raiseRmemMax,
+  getJson,
+  startDaemon,
+  pollHealth,
+  percentile,
 };

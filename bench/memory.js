@@ -83,7 +83,8 @@ function shifted(c, map) {
             notBefore.set(who, at);
           } else {
             const dg = lastDatagram.get(who);
-            if (KEEP_ORDER && COARSE.has(ev.file) && dg !== undefined && Math.floor(at / 1000) <= Math.floor(dg / 1000)) at = (Math.floor(dg / 1000) + 1) * 1000;
+            if (KEEP_ORDER && COARSE.has(ev.file) && dg !== undefined && Math.floor(at / 1000) <= Math.floor(dg / 1000))
+              at = (Math.floor(dg / 1000) + 1) * 1000;
             notBefore.set(who, at + 1);
           }
         }
@@ -318,7 +319,9 @@ async function phase(nodes, rounds) {
     await feeder.round(cluster);
     const feedMs = Date.now() - f0;
     simMs += (cluster.end - cluster.start) * feeder.fraction;
-    L.note(`round ${r}: fed ${L.fmtInt(feeder.lines - before.lines)} MN lines + ${L.fmtInt(feeder.datagrams - before.datagrams)} datagrams in ${(feedMs / 1000).toFixed(0)} s; settling`);
+    L.note(
+      `round ${r}: fed ${L.fmtInt(feeder.lines - before.lines)} MN lines + ${L.fmtInt(feeder.datagrams - before.datagrams)} datagrams in ${(feedMs / 1000).toFixed(0)} s; settling`,
+    );
     const settleMs = await feeder.settle();
     await L.sleep(2500); // the kernel drop counter refreshes every 2 s
     // RSS right after the last line, then once the daemon froze the machines that went quiet
@@ -329,7 +332,11 @@ async function phase(nodes, rounds) {
     const st = L.procStatus(d.pid);
     const gc = await d.gcMemory();
     if (process.env.XT_BENCH_MEM_SPACES) {
-      L.note(`V8 spaces after GC (MiB committed/used): ${Object.entries(gc?.spaces ?? {}).map(([k, v]) => `${k} ${(v.size / 1048576).toFixed(0)}/${(v.used / 1048576).toFixed(0)}`).join(', ')}`);
+      L.note(
+        `V8 spaces after GC (MiB committed/used): ${Object.entries(gc?.spaces ?? {})
+          .map(([k, v]) => `${k} ${(v.size / 1048576).toFixed(0)}/${(v.used / 1048576).toFixed(0)}`)
+          .join(', ')}`,
+      );
       const rx = h.memory?.reception;
       if (rx) L.note(`reception thread heap ${L.mb(rx.totalBytes)} (used ${L.mb(rx.usedBytes)})`);
     }
@@ -371,7 +378,29 @@ async function phase(nodes, rounds) {
 function printPhase(title, { figures, base, h, feeder }) {
   L.table(
     title,
-    ['round', 'traffic', 'lines fed', 'feed+settle', 'lines/s', 'paused', 'sessions', 'machines', 'frozen', 'entries', 'RSS at last line', 'waited', 'RSS', 'peak RSS', 'after GC: heap used', 'heap total', 'external', 'RSS', 'heap/session', 'kernel drops', ''],
+    [
+      'round',
+      'traffic',
+      'lines fed',
+      'feed+settle',
+      'lines/s',
+      'paused',
+      'sessions',
+      'machines',
+      'frozen',
+      'entries',
+      'RSS at last line',
+      'waited',
+      'RSS',
+      'peak RSS',
+      'after GC: heap used',
+      'heap total',
+      'external',
+      'RSS',
+      'heap/session',
+      'kernel drops',
+      '',
+    ],
     figures.map((f) => [
       f.r,
       `${(f.simMs / 3600_000).toFixed(1)} h`,
@@ -393,7 +422,9 @@ function printPhase(title, { figures, base, h, feeder }) {
       L.mb(f.rssGc),
       f.heapGc && f.sessions ? `${(f.heapGc / f.sessions / 1024).toFixed(1)} KiB` : '—',
       L.fmtInt(f.drops),
-      [f.fraction < 1 ? `ONLY ${(100 * f.fraction).toFixed(0)} % FED in ${MAX_FEED_S} s` : '', f.settled ? '' : `NOT SETTLED in ${MAX_SETTLE_S} s`].filter(Boolean).join('; '),
+      [f.fraction < 1 ? `ONLY ${(100 * f.fraction).toFixed(0)} % FED in ${MAX_FEED_S} s` : '', f.settled ? '' : `NOT SETTLED in ${MAX_SETTLE_S} s`]
+        .filter(Boolean)
+        .join('; '),
     ]),
     [
       `traffic: simulated time fed so far; start RSS ${L.mb(base?.VmRSS)}; sessions by outcome at the end: ${JSON.stringify(h.sessions)}`,
@@ -405,7 +436,10 @@ function printPhase(title, { figures, base, h, feeder }) {
 }
 
 async function main() {
-  L.header('memory', `xtriaged RSS after a ${L.fmtInt(NODES)}-node install; ${ROUNDS} install rounds of ${L.fmtInt(REINSTALL_NODES)} nodes; fed at up to ${SPEED}× real time`);
+  L.header(
+    'memory',
+    `xtriaged RSS after a ${L.fmtInt(NODES)}-node install; ${ROUNDS} install rounds of ${L.fmtInt(REINSTALL_NODES)} nodes; fed at up to ${SPEED}× real time`,
+  );
   // As the shipped sysctl drop-in (systemd/99-xtriage-sysctl.conf) does; restored afterwards.
   const rm = L.raiseRmemMax(L.envNum('XT_BENCH_RMEM_MAX', 16 * 1024 * 1024));
   L.say(`    net.core.rmem_max: ${rm.before}${rm.changed ? ` raised to ${rm.during} for this run (restored afterwards)` : ' (unchanged)'}`);
@@ -416,7 +450,9 @@ async function main() {
     const f1 = p1.figures[0];
     const over = f1.rss !== null && f1.rss >= 500e6;
     const v1 = over ? 'MISSED' : f1.complete ? 'MET' : 'NOT SHOWN (install not fed completely in the time bound)';
-    verdicts.push(`  RSS after the ${L.fmtInt(NODES)}-node install < 500 MB: ${v1} (${(f1.rss / 1e6).toFixed(0)} MB once quiet machines froze, ${(f1.rssLastLine / 1e6).toFixed(0)} MB right after the last line; peak ${(f1.hwm / 1e6).toFixed(0)} MB, retained heap ${(f1.heapGc / 1e6).toFixed(0)} MB${f1.complete ? '' : `, after ${(100 * f1.fraction).toFixed(0)} % of the install`})`);
+    verdicts.push(
+      `  RSS after the ${L.fmtInt(NODES)}-node install < 500 MB: ${v1} (${(f1.rss / 1e6).toFixed(0)} MB once quiet machines froze, ${(f1.rssLastLine / 1e6).toFixed(0)} MB right after the last line; peak ${(f1.hwm / 1e6).toFixed(0)} MB, retained heap ${(f1.heapGc / 1e6).toFixed(0)} MB${f1.complete ? '' : `, after ${(100 * f1.fraction).toFixed(0)} % of the install`})`,
+    );
   }
   if (ROUNDS > 0) {
     const p2 = await phase(REINSTALL_NODES, ROUNDS);
@@ -427,7 +463,9 @@ async function main() {
       const z = fs2[fs2.length - 1];
       const per = (f) => (f.heapGc ?? 0) / Math.max(1, f.sessions);
       const growth = per(z) / Math.max(1, per(a));
-      verdicts.push(`  no growth with time, only with retained sessions: ${growth <= 1.25 ? 'MET' : 'MISSED'} (${(z.simMs / 3600_000).toFixed(1)} h of traffic: sessions ${a.sessions} → ${z.sessions} (×${(z.sessions / a.sessions).toFixed(2)}), retained heap ${(a.heapGc / 1e6).toFixed(0)} → ${(z.heapGc / 1e6).toFixed(0)} MB (×${(z.heapGc / a.heapGc).toFixed(2)}), per session ${(per(a) / 1024).toFixed(1)} → ${(per(z) / 1024).toFixed(1)} KiB; RSS ${(a.rss / 1e6).toFixed(0)} → ${(z.rss / 1e6).toFixed(0)} MB)`);
+      verdicts.push(
+        `  no growth with time, only with retained sessions: ${growth <= 1.25 ? 'MET' : 'MISSED'} (${(z.simMs / 3600_000).toFixed(1)} h of traffic: sessions ${a.sessions} → ${z.sessions} (×${(z.sessions / a.sessions).toFixed(2)}), retained heap ${(a.heapGc / 1e6).toFixed(0)} → ${(z.heapGc / 1e6).toFixed(0)} MB (×${(z.heapGc / a.heapGc).toFixed(2)}), per session ${(per(a) / 1024).toFixed(1)} → ${(per(z) / 1024).toFixed(1)} KiB; RSS ${(a.rss / 1e6).toFixed(0)} → ${(z.rss / 1e6).toFixed(0)} MB)`,
+      );
     }
   }
   L.say('');

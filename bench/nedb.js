@@ -7,11 +7,33 @@ const { StateDb } = require('../dist/store/state-db.js');
 
 function sessionDoc(i) {
   return {
-    id: `s${i.toString(16).padStart(8, '0')}`, mac: `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
-    ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`], node: `cn${String(i).padStart(5, '0')}`, outcome: i % 10 ? 'succeeded' : 'failed', stage: 'booted',
-    startedAt: '2026-11-24T10:00:00.000+00:00', endedAt: '2026-11-24T10:13:05.000+00:00',
-    rootCause: i % 10 ? null : { pattern: 'http.postscript-forbidden', title: 'httpd refused postscript `mlnx` (403)', remedy: 'chmod a+r /install/postscripts/mlnx', evidence: [{ at: '2026-11-24T10:10:20.000+00:00', source: 'httpd/access_log', line: `10.0.0.13 - - [24/Nov/2026:10:10:20 +0000] "GET /install/postscripts/mlnx HTTP/1.1" 403 199 "-" "curl/7.76.1"` }] },
-    symptoms: [], milestones: Array.from({ length: 16 }, (_, k) => ({ stage: `s${k}`, at: '2026-11-24T10:00:00.000+00:00' })), attempts: 1, unknownErrors: [],
+    id: `s${i.toString(16).padStart(8, '0')}`,
+    mac: `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+    ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+    node: `cn${String(i).padStart(5, '0')}`,
+    outcome: i % 10 ? 'succeeded' : 'failed',
+    stage: 'booted',
+    startedAt: '2026-11-24T10:00:00.000+00:00',
+    endedAt: '2026-11-24T10:13:05.000+00:00',
+    rootCause:
+      i % 10
+        ? null
+        : {
+            pattern: 'http.postscript-forbidden',
+            title: 'httpd refused postscript `mlnx` (403)',
+            remedy: 'chmod a+r /install/postscripts/mlnx',
+            evidence: [
+              {
+                at: '2026-11-24T10:10:20.000+00:00',
+                source: 'httpd/access_log',
+                line: `10.0.0.13 - - [24/Nov/2026:10:10:20 +0000] "GET /install/postscripts/mlnx HTTP/1.1" 403 199 "-" "curl/7.76.1"`,
+              },
+            ],
+          },
+    symptoms: [],
+    milestones: Array.from({ length: 16 }, (_, k) => ({ stage: `s${k}`, at: '2026-11-24T10:00:00.000+00:00' })),
+    attempts: 1,
+    unknownErrors: [],
   };
 }
 
@@ -32,7 +54,10 @@ async function main() {
   const saveMs = Date.now() - t;
   const stallSave = maxStall;
   // Every document updated again (a live cluster's sessions change), then compacted.
-  await db.save(docs.map((d) => ({ ...d, outcome: 'succeeded' })), []);
+  await db.save(
+    docs.map((d) => ({ ...d, outcome: 'succeeded' })),
+    [],
+  );
   maxStall = 0;
   last = Date.now();
   t = Date.now();

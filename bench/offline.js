@@ -172,7 +172,9 @@ async function main() {
   L.header('offline', `offline analysis on a generated ${L.fmtInt(NODES)}-node tree, with grep/cat baselines; memory against lines and nodes`);
   L.note(`generating ${NODES} nodes`);
   const t = await generated(NODES);
-  L.say(`    tree: ${L.fmtInt(t.files)} files, ${L.fmtInt(t.lines)} lines, ${L.mb(t.bytes)}; generated in ${(t.genMs / 1000).toFixed(1)} s (generator peak RSS ${L.mb(t.genRss)})`);
+  L.say(
+    `    tree: ${L.fmtInt(t.files)} files, ${L.fmtInt(t.lines)} lines, ${L.mb(t.bytes)}; generated in ${(t.genMs / 1000).toFixed(1)} s (generator peak RSS ${L.mb(t.genRss)})`,
+  );
 
   L.note('analyze() in a child process');
   const inproc = await analyzeInChild(t.dir);
@@ -194,23 +196,69 @@ async function main() {
       return JSON.parse(r.stdout.trim());
     });
   }
-  const matched = fs.readFileSync(grepOut, 'utf8').split('\n').reduce((a, l) => a + (Number(l.split(':').pop()) || 0), 0);
+  const matched = fs
+    .readFileSync(grepOut, 'utf8')
+    .split('\n')
+    .reduce((a, l) => a + (Number(l.split(':').pop()) || 0), 0);
 
   const rows = [
-    ['xtriage analyze() in-process', (inproc.ms / 1000).toFixed(2), L.fmtInt((inproc.lines * 1000) / inproc.ms), mbps(inproc.bytes, inproc.ms).toFixed(1), L.mb(inproc.hwm), `${L.fmtInt(inproc.sessions)} sessions; KB load ${inproc.kbMs.toFixed(0)} ms not counted`],
-    ['xtriage analyze DIR --json (CLI)', (cli.ms / 1000).toFixed(2), L.fmtInt((t.lines * 1000) / cli.ms), mbps(t.bytes, cli.ms).toFixed(1), L.mb(cli.maxRssBytes), `wall incl. start-up; exit ${cli.code}; user ${cli.userS ?? '—'} s sys ${cli.sysS ?? '—'} s`],
-    [`grep -rcE '${GREP_PATTERN}' (C.UTF-8)`, (grep.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / grep.ms), mbps(t.bytes, grep.ms).toFixed(0), '—', `${L.fmtInt(matched)} matching lines; best of 3`],
+    [
+      'xtriage analyze() in-process',
+      (inproc.ms / 1000).toFixed(2),
+      L.fmtInt((inproc.lines * 1000) / inproc.ms),
+      mbps(inproc.bytes, inproc.ms).toFixed(1),
+      L.mb(inproc.hwm),
+      `${L.fmtInt(inproc.sessions)} sessions; KB load ${inproc.kbMs.toFixed(0)} ms not counted`,
+    ],
+    [
+      'xtriage analyze DIR --json (CLI)',
+      (cli.ms / 1000).toFixed(2),
+      L.fmtInt((t.lines * 1000) / cli.ms),
+      mbps(t.bytes, cli.ms).toFixed(1),
+      L.mb(cli.maxRssBytes),
+      `wall incl. start-up; exit ${cli.code}; user ${cli.userS ?? '—'} s sys ${cli.sysS ?? '—'} s`,
+    ],
+    [
+      `grep -rcE '${GREP_PATTERN}' (C.UTF-8)`,
+      (grep.ms / 1000).toFixed(3),
+      L.fmtInt((t.lines * 1000) / grep.ms),
+      mbps(t.bytes, grep.ms).toFixed(0),
+      '—',
+      `${L.fmtInt(matched)} matching lines; best of 3`,
+    ],
     ['  same, LC_ALL=C', (grepLc.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / grepLc.ms), mbps(t.bytes, grepLc.ms).toFixed(0), '—', 'best of 3'],
     ['cat FILES > /dev/null', (cat.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / cat.ms), mbps(t.bytes, cat.ms).toFixed(0), '—', 'best of 3'],
-    ['node: UTF-8 decode, a string per line', (floor.lines.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / floor.lines.ms), mbps(t.bytes, floor.lines.ms).toFixed(0), '—', 'bench/node-floor.js lines; best of 3'],
-    ['node: same + one regex per line', (floor.regex.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / floor.regex.ms), mbps(t.bytes, floor.regex.ms).toFixed(0), '—', 'bench/node-floor.js regex; best of 3'],
+    [
+      'node: UTF-8 decode, a string per line',
+      (floor.lines.ms / 1000).toFixed(3),
+      L.fmtInt((t.lines * 1000) / floor.lines.ms),
+      mbps(t.bytes, floor.lines.ms).toFixed(0),
+      '—',
+      'bench/node-floor.js lines; best of 3',
+    ],
+    [
+      'node: same + one regex per line',
+      (floor.regex.ms / 1000).toFixed(3),
+      L.fmtInt((t.lines * 1000) / floor.regex.ms),
+      mbps(t.bytes, floor.regex.ms).toFixed(0),
+      '—',
+      'bench/node-floor.js regex; best of 3',
+    ],
   ];
-  L.table(`Throughput over the same ${L.fmtInt(t.lines)} lines (${L.mb(t.bytes)}, ${t.files} files; page cache warm)`, ['run', 'seconds', 'lines/s', 'MB/s', 'peak RSS', ''], rows);
+  L.table(
+    `Throughput over the same ${L.fmtInt(t.lines)} lines (${L.mb(t.bytes)}, ${t.files} files; page cache warm)`,
+    ['run', 'seconds', 'lines/s', 'MB/s', 'peak RSS', ''],
+    rows,
+  );
   const ratio = (a, b) => `${((100 * b) / a).toFixed(2)} %`;
-  L.table('xtriage as a share of the baselines\' speed', ['xtriage', 'vs grep', 'vs grep LC_ALL=C', 'vs cat'], [
-    ['analyze() in-process', ratio(inproc.ms, grep.ms), ratio(inproc.ms, grepLc.ms), ratio(inproc.ms, cat.ms)],
-    ['CLI (wall)', ratio(cli.ms, grep.ms), ratio(cli.ms, grepLc.ms), ratio(cli.ms, cat.ms)],
-  ]);
+  L.table(
+    "xtriage as a share of the baselines' speed",
+    ['xtriage', 'vs grep', 'vs grep LC_ALL=C', 'vs cat'],
+    [
+      ['analyze() in-process', ratio(inproc.ms, grep.ms), ratio(inproc.ms, grepLc.ms), ratio(inproc.ms, cat.ms)],
+      ['CLI (wall)', ratio(cli.ms, grep.ms), ratio(cli.ms, grepLc.ms), ratio(cli.ms, cat.ms)],
+    ],
+  );
 
   let linesRows = [];
   if (LINES_NODES > 0) {
@@ -223,9 +271,21 @@ async function main() {
       const r = await analyzeInChild(v.dir);
       linesRows.push({ v, r });
     }
-    L.table(`Memory against lines: ${L.fmtInt(LINES_NODES)} nodes, more package GETs per node`, ['lines', '×', 'MiB', 'sessions', 'seconds', 'lines/s', 'peak RSS', 'retained heap', 'RSS/line'], linesRows.map(({ v, r }) => [
-      L.fmtInt(r.lines), `${(r.lines / linesRows[0].r.lines).toFixed(2)}`, (r.bytes / 1048576).toFixed(0), L.fmtInt(r.sessions), (r.ms / 1000).toFixed(1), L.fmtInt((r.lines * 1000) / r.ms), L.mb(r.hwm), L.mb(r.heapGc), `${(r.hwm / r.lines).toFixed(0)} B`,
-    ]));
+    L.table(
+      `Memory against lines: ${L.fmtInt(LINES_NODES)} nodes, more package GETs per node`,
+      ['lines', '×', 'MiB', 'sessions', 'seconds', 'lines/s', 'peak RSS', 'retained heap', 'RSS/line'],
+      linesRows.map(({ r }) => [
+        L.fmtInt(r.lines),
+        `${(r.lines / linesRows[0].r.lines).toFixed(2)}`,
+        (r.bytes / 1048576).toFixed(0),
+        L.fmtInt(r.sessions),
+        (r.ms / 1000).toFixed(1),
+        L.fmtInt((r.lines * 1000) / r.ms),
+        L.mb(r.hwm),
+        L.mb(r.heapGc),
+        `${(r.hwm / r.lines).toFixed(0)} B`,
+      ]),
+    );
   }
 
   let scaleRows = [];
@@ -236,26 +296,46 @@ async function main() {
       const r = n === NODES ? inproc : await analyzeInChild(g.dir);
       scaleRows.push({ n, r });
     }
-    L.table('Memory against nodes (default generator mix)', ['nodes', 'lines', 'MiB', 'sessions', 'seconds', 'lines/s', 'peak RSS', 'retained heap', 'retained/session'], scaleRows.map(({ n, r }) => [
-      L.fmtInt(n), L.fmtInt(r.lines), (r.bytes / 1048576).toFixed(0), L.fmtInt(r.sessions), (r.ms / 1000).toFixed(1), L.fmtInt((r.lines * 1000) / r.ms), L.mb(r.hwm), L.mb(r.heapGc), r.heapGc ? `${(r.heapGc / r.sessions / 1024).toFixed(1)} KiB` : '—',
-    ]));
+    L.table(
+      'Memory against nodes (default generator mix)',
+      ['nodes', 'lines', 'MiB', 'sessions', 'seconds', 'lines/s', 'peak RSS', 'retained heap', 'retained/session'],
+      scaleRows.map(({ n, r }) => [
+        L.fmtInt(n),
+        L.fmtInt(r.lines),
+        (r.bytes / 1048576).toFixed(0),
+        L.fmtInt(r.sessions),
+        (r.ms / 1000).toFixed(1),
+        L.fmtInt((r.lines * 1000) / r.ms),
+        L.mb(r.hwm),
+        L.mb(r.heapGc),
+        r.heapGc ? `${(r.heapGc / r.sessions / 1024).toFixed(1)} KiB` : '—',
+      ]),
+    );
   }
 
   L.say('');
   L.say('Targets');
   const share = (100 * grep.ms) / inproc.ms;
-  L.say(`  ≥ 25 % of the grep baseline's speed: ${share >= 25 ? 'MET' : 'MISSED'} (analyze() ${share.toFixed(2)} %, CLI ${((100 * grep.ms) / cli.ms).toFixed(2)} % of grep -rcE; ${((100 * cat.ms) / inproc.ms).toFixed(2)} % of cat)`);
-  L.say(`    floor: Node decoding each line reaches ${((100 * grep.ms) / floor.lines.ms).toFixed(1)} % of grep, with one regex per line ${((100 * grep.ms) / floor.regex.ms).toFixed(1)} %`);
+  L.say(
+    `  ≥ 25 % of the grep baseline's speed: ${share >= 25 ? 'MET' : 'MISSED'} (analyze() ${share.toFixed(2)} %, CLI ${((100 * grep.ms) / cli.ms).toFixed(2)} % of grep -rcE; ${((100 * cat.ms) / inproc.ms).toFixed(2)} % of cat)`,
+  );
+  L.say(
+    `    floor: Node decoding each line reaches ${((100 * grep.ms) / floor.lines.ms).toFixed(1)} % of grep, with one regex per line ${((100 * grep.ms) / floor.regex.ms).toFixed(1)} %`,
+  );
   if (linesRows.length === 3) {
     const [a, , c] = linesRows;
     const grow = c.r.hwm / a.r.hwm;
     const growHeap = c.r.heapGc && a.r.heapGc ? c.r.heapGc / a.r.heapGc : null;
-    L.say(`  memory does not grow with lines: ${grow < 1.25 ? 'MET' : 'MISSED'} (${(c.r.lines / a.r.lines).toFixed(1)}× the lines: peak RSS ×${grow.toFixed(2)}, retained heap ×${growHeap?.toFixed(2) ?? '—'})`);
+    L.say(
+      `  memory does not grow with lines: ${grow < 1.25 ? 'MET' : 'MISSED'} (${(c.r.lines / a.r.lines).toFixed(1)}× the lines: peak RSS ×${grow.toFixed(2)}, retained heap ×${growHeap?.toFixed(2) ?? '—'})`,
+    );
   }
   if (scaleRows.length >= 2) {
     const a = scaleRows[0];
     const z = scaleRows[scaleRows.length - 1];
-    L.say(`  memory grows with sessions: ${(z.r.sessions / a.r.sessions).toFixed(1)}× the sessions → peak RSS ×${(z.r.hwm / a.r.hwm).toFixed(2)}, retained heap ×${z.r.heapGc && a.r.heapGc ? (z.r.heapGc / a.r.heapGc).toFixed(2) : '—'}`);
+    L.say(
+      `  memory grows with sessions: ${(z.r.sessions / a.r.sessions).toFixed(1)}× the sessions → peak RSS ×${(z.r.hwm / a.r.hwm).toFixed(2)}, retained heap ×${z.r.heapGc && a.r.heapGc ? (z.r.heapGc / a.r.heapGc).toFixed(2) : '—'}`,
+    );
   }
 }
 

@@ -35,7 +35,10 @@ function spooled(state) {
   const dir = path.join(state, 'mnlog');
   let names;
   try {
-    names = fs.readdirSync(dir).filter((n) => /\.jsonl(\.gz)?$/.test(n)).sort();
+    names = fs
+      .readdirSync(dir)
+      .filter((n) => /\.jsonl(\.gz)?$/.test(n))
+      .sort();
   } catch {
     return [];
   }
@@ -202,7 +205,9 @@ async function main() {
   const line = (cells) => cells.map((c, i) => (i < 2 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ');
   process.stdout.write(`${line(head)}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
-  process.stdout.write('lost: written and never read; a loss must come with a notice (delete-unread: 20 lines written to a file deleted while stopped cannot be read).\n');
+  process.stdout.write(
+    'lost: written and never read; a loss must come with a notice (delete-unread: 20 lines written to a file deleted while stopped cannot be read).\n',
+  );
 }
 
 module.exports = { runRotation, STYLES, SIGNALS, spooled };

@@ -24,7 +24,19 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 
 const ALL = ['offline', 'udp', 'tcp', 'latency', 'memory', 'nedb', 'tui', 'order', 'rotation', 'faults', 'watch'];
-const FILES = { offline: 'offline.js', udp: 'udp.js', tcp: 'tcp.js', latency: 'latency.js', memory: 'memory.js', nedb: 'nedb.js', tui: 'tui.js', order: 'order.js', rotation: 'rotation-faults.js', faults: 'faults.js', watch: 'watch.js' };
+const FILES = {
+  offline: 'offline.js',
+  udp: 'udp.js',
+  tcp: 'tcp.js',
+  latency: 'latency.js',
+  memory: 'memory.js',
+  nedb: 'nedb.js',
+  tui: 'tui.js',
+  order: 'order.js',
+  rotation: 'rotation-faults.js',
+  faults: 'faults.js',
+  watch: 'watch.js',
+};
 /** Upper bound per benchmark (a hung one is killed, the others still run). */
 const LIMIT_S = { offline: 600, udp: 600, tcp: 300, latency: 180, memory: 900, nedb: 300, tui: 300, order: 300, rotation: 300, faults: 600, watch: 600 };
 
@@ -67,11 +79,18 @@ async function main() {
   }
   const list = wanted.length ? wanted : ALL;
   const cpus = os.cpus();
-  process.stdout.write(`xtriage benchmarks ${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(
+    `xtriage benchmarks ${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n`,
+  );
   const t0 = Date.now();
   const results = [];
   for (const name of list) results.push(await runOne(name));
-  process.stdout.write(`\n=== done in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${results.map((r) => `${r.name} ${r.s.toFixed(0)} s${r.code ? ` (exit ${r.code})` : ''}`).join(', ')}\n`);
+  process.stdout.write(
+    `\n=== done in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${results.map((r) => `${r.name} ${r.s.toFixed(0)} s${r.code ? ` (exit ${r.code})` : ''}`).join(', ')}\n`,
+  );
   process.exit(results.some((r) => r.code !== 0 && r.code !== null) ? 1 : 0);
 }
 

@@ -75,7 +75,11 @@ function go() {
 }
 
 process.on('message', (m) => {
-  if (m.cmd === 'setup') setup(m.cfg).then(() => process.send({ ready: true }), (e) => process.send({ error: e.message }));
+  if (m.cmd === 'setup')
+    setup(m.cfg).then(
+      () => process.send({ ready: true }),
+      (e) => process.send({ error: e.message }),
+    );
   else if (m.cmd === 'go') go();
 });
 process.on('disconnect', () => process.exit(0));

@@ -22,10 +22,11 @@ async function main() {
   const tails = L.nodeLineTails();
   const d = await L.startDaemon();
   const kids = [];
-  const once = (child) => new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (c) => reject(new Error(`tcp sender exited ${c}`)));
-  });
+  const once = (child) =>
+    new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (c) => reject(new Error(`tcp sender exited ${c}`)));
+    });
   for (let k = 0; k < CONNS; k++) {
     const child = L.track(fork(path.join(__dirname, 'tcp-sender.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const count = Math.floor(TOTAL / CONNS) + (k < TOTAL % CONNS ? 1 : 0);
@@ -104,22 +105,38 @@ async function main() {
   const maxBacklog = Math.max(0, ...samples.map((s) => s.backlog));
   L.table(
     'TCP into xtriaged',
-    ['messages', 'bytes', 'conns', 'senders done', 'all received', 'received/s', 'peak 1 s', 'all parsed', 'parsed/s', 'max backlog', 'backlog dropped', 'CPU', 'peak RSS'],
-    [[
-      L.fmtInt(sent),
-      L.mb(bytes),
-      CONNS,
-      `${((sendDone - t0) / 1000).toFixed(1)} s`,
-      allReceivedAt ? `${recvS.toFixed(1)} s` : 'no',
-      L.fmtInt(h.received / recvS),
-      L.fmtInt(peak),
-      drainedAt ? `${drainS.toFixed(1)} s` : 'no',
-      L.fmtInt(h.parsed / drainS),
-      L.fmtInt(maxBacklog),
-      L.fmtInt(h.backlogDropped),
-      `${((100 * (cpu1 - cpu0)) / drainS).toFixed(0)} %`,
-      L.mb(maxRss),
-    ]],
+    [
+      'messages',
+      'bytes',
+      'conns',
+      'senders done',
+      'all received',
+      'received/s',
+      'peak 1 s',
+      'all parsed',
+      'parsed/s',
+      'max backlog',
+      'backlog dropped',
+      'CPU',
+      'peak RSS',
+    ],
+    [
+      [
+        L.fmtInt(sent),
+        L.mb(bytes),
+        CONNS,
+        `${((sendDone - t0) / 1000).toFixed(1)} s`,
+        allReceivedAt ? `${recvS.toFixed(1)} s` : 'no',
+        L.fmtInt(h.received / recvS),
+        L.fmtInt(peak),
+        drainedAt ? `${drainS.toFixed(1)} s` : 'no',
+        L.fmtInt(h.parsed / drainS),
+        L.fmtInt(maxBacklog),
+        L.fmtInt(h.backlogDropped),
+        `${((100 * (cpu1 - cpu0)) / drainS).toFixed(0)} %`,
+        L.mb(maxRss),
+      ],
+    ],
     [
       `received ${L.fmtInt(h.received)} (health), framing errors ${h.receiver?.framingErrors ?? '—'}, truncated ${h.receiver?.truncated ?? '—'}`,
       'received/s: messages read off the connections (framed, spooled, queued) per second from go to the last one; parsed/s: through the engine, go → backlog drained',

@@ -24,7 +24,23 @@ const N = argN > 0 ? Number(process.argv[argN + 1]) : 10_000;
 // ---------------------------------------------------------------------------------------------
 // Server side (child process)
 
-const STAGES = ['poweron', 'dhcp', 'bootloader', 'bootscript', 'kernel', 'initrd', 'kickstart', 'installing', 'packages', 'postinstall', 'postscripts', 'booting', 'postbooting', 'postbootscripts', 'booted'];
+const STAGES = [
+  'poweron',
+  'dhcp',
+  'bootloader',
+  'bootscript',
+  'kernel',
+  'initrd',
+  'kickstart',
+  'installing',
+  'packages',
+  'postinstall',
+  'postscripts',
+  'booting',
+  'postbooting',
+  'postbootscripts',
+  'booted',
+];
 
 function synthesize(n) {
   const t0 = Date.parse('2026-11-24T10:00:00Z');
@@ -32,9 +48,33 @@ function synthesize(n) {
   const mac = (i) => `52:54:${[i >> 24, i >> 16, i >> 8, i].map((x) => (x & 255).toString(16).padStart(2, '0')).join(':')}`;
   const sessions = [];
   const groups = [
-    { pattern: 'http.postscript-forbidden', title: 'httpd refused postscript `mlnx` (403)', remedy: 'chmod a+r /install/postscripts/mlnx', evidence: [], sessions: [], nodes: [], scope: 'cluster' },
-    { pattern: 'dhcp.no-free-leases', title: 'dhcpd has no address on ens5 (MAC not registered)', remedy: 'makedhcp', evidence: [], sessions: [], nodes: [], scope: 'cluster' },
-    { pattern: 'http.initrd-missing', title: 'Initrd of rhels9.4-x86_64-install-gpu missing on the MN (404)', remedy: 'nodeset', evidence: [], sessions: [], nodes: [], scope: 'cluster' },
+    {
+      pattern: 'http.postscript-forbidden',
+      title: 'httpd refused postscript `mlnx` (403)',
+      remedy: 'chmod a+r /install/postscripts/mlnx',
+      evidence: [],
+      sessions: [],
+      nodes: [],
+      scope: 'cluster',
+    },
+    {
+      pattern: 'dhcp.no-free-leases',
+      title: 'dhcpd has no address on ens5 (MAC not registered)',
+      remedy: 'makedhcp',
+      evidence: [],
+      sessions: [],
+      nodes: [],
+      scope: 'cluster',
+    },
+    {
+      pattern: 'http.initrd-missing',
+      title: 'Initrd of rhels9.4-x86_64-install-gpu missing on the MN (404)',
+      remedy: 'nodeset',
+      evidence: [],
+      sessions: [],
+      nodes: [],
+      scope: 'cluster',
+    },
   ];
   for (let i = 0; i < n; i++) {
     const name = `cn${String(i + 1).padStart(5, '0')}`;
@@ -44,7 +84,11 @@ function synthesize(n) {
     const reached = outcome === 'succeeded' ? STAGES.length : 3 + (i % 9);
     const milestones = STAGES.slice(0, reached).map((stage, k) => ({ stage, at: iso(start + k * 40_000 + (i % 7) * 1000) }));
     const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    const ev = { at: iso(start + 600_000), source: 'httpd/access_log', line: `${ip} - - [24/Nov/2026:10:10:20 +0000] "GET /install/postscripts/mlnx HTTP/1.1" 403 199 "-" "curl/7.76.1"` };
+    const ev = {
+      at: iso(start + 600_000),
+      source: 'httpd/access_log',
+      line: `${ip} - - [24/Nov/2026:10:10:20 +0000] "GET /install/postscripts/mlnx HTTP/1.1" 403 199 "-" "curl/7.76.1"`,
+    };
     const s = {
       id: `s${i.toString(16).padStart(11, '0')}`,
       mac: mac(i),
@@ -54,7 +98,10 @@ function synthesize(n) {
       stage: milestones[milestones.length - 1].stage,
       startedAt: iso(start),
       endedAt: outcome === 'running' || outcome === 'stalled' ? null : iso(start + reached * 40_000),
-      rootCause: outcome === 'failed' || outcome === 'looping' ? { pattern: groups[i % 3].pattern, title: groups[i % 3].title, remedy: groups[i % 3].remedy, evidence: [ev] } : null,
+      rootCause:
+        outcome === 'failed' || outcome === 'looping'
+          ? { pattern: groups[i % 3].pattern, title: groups[i % 3].title, remedy: groups[i % 3].remedy, evidence: [ev] }
+          : null,
       symptoms: outcome === 'failed' ? [{ pattern: 'post.download-failed', title: 'failed to download postscripts', evidence: [ev], explained: true }] : [],
       milestones,
       attempts: outcome === 'looping' ? 3 : 1,
@@ -74,7 +121,16 @@ async function serve() {
   const doc = synthesize(N);
   const byId = new Map(doc.sessions.map((s) => [s.id, s]));
   const timeline = (s) =>
-    s.milestones.map((m) => ({ at: m.at, source: 'messages', line: `${m.at} mn01 something: ${m.stage} for ${s.node}`, pattern: `x.${m.stage}`, severity: 'info', stage: m.stage, count: 1, lastAt: null }));
+    s.milestones.map((m) => ({
+      at: m.at,
+      source: 'messages',
+      line: `${m.at} mn01 something: ${m.stage} for ${s.node}`,
+      pattern: `x.${m.stage}`,
+      severity: 'info',
+      stage: m.stage,
+      count: 1,
+      lastAt: null,
+    }));
   let received = 0;
   const api = new ApiServer(
     {
@@ -144,7 +200,8 @@ async function client() {
           const t = performance.now();
           const r = orig.apply(this, a);
           const d = performance.now() - t;
-          if (d > 5 || name === 'mediansNow') console.log(`    (${name} ${d.toFixed(1)} ms, version ${this.store.version}, ${this.store.sessions.size} sessions)`);
+          if (d > 5 || name === 'mediansNow')
+            console.log(`    (${name} ${d.toFixed(1)} ms, version ${this.store.version}, ${this.store.sessions.size} sessions)`);
           return r;
         };
       }
@@ -205,7 +262,9 @@ async function client() {
     filt.push(await press('\r'));
     filt.push(await press('\x1b'));
     let s = stats(filt);
-    console.log(`  key ${'/ filter typing'.padEnd(20)} median ${ms(s.median)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  (${s.n} presses, each re-filters every session)`);
+    console.log(
+      `  key ${'/ filter typing'.padEnd(20)} median ${ms(s.median)}  p95 ${ms(s.p95)}  max ${ms(s.max)}  (${s.n} presses, each re-filters every session)`,
+    );
     all.push(...filt);
     // Expand the largest group (thousands of rows), open a node, back.
     await press('g');
@@ -245,7 +304,19 @@ async function client() {
     const runs = [];
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'b', '-x', '160', '-y', '48', `'${process.execPath}' '${path.join(DIST, 'bin', 'xtriage.js')}' --socket '${socket}'`);
+      tmux(
+        '-f',
+        '/dev/null',
+        'new-session',
+        '-d',
+        '-s',
+        'b',
+        '-x',
+        '160',
+        '-y',
+        '48',
+        `'${process.execPath}' '${path.join(DIST, 'bin', 'xtriage.js')}' --socket '${socket}'`,
+      );
       for (;;) {
         const screen = tmux('capture-pane', '-p', '-t', 'b');
         if (new RegExp(`${N} sessions`).test(screen) && /ROOT CAUSES/.test(screen)) break;
@@ -256,7 +327,9 @@ async function client() {
       tmux('kill-session', '-t', 'b');
     }
     const s = stats(runs);
-    console.log(`Real binary in tmux 160×48, \`xtriage --socket …\` to ${N.toLocaleString('en-US')} sessions on screen: median ${ms(s.median)}, max ${ms(s.max)} (${s.n} runs, includes node start-up)`);
+    console.log(
+      `Real binary in tmux 160×48, \`xtriage --socket …\` to ${N.toLocaleString('en-US')} sessions on screen: median ${ms(s.median)}, max ${ms(s.max)} (${s.n} runs, includes node start-up)`,
+    );
   } finally {
     try {
       execFileSync('tmux', ['-L', server, 'kill-server'], { stdio: 'ignore' });

@@ -28,7 +28,10 @@ const RATES = L.envList('XT_BENCH_UDP_RATES', [20_000, 50_000, 100_000, 150_000]
 const SECONDS = L.envNum('XT_BENCH_UDP_SECONDS', 10);
 const SOURCES = L.envNum('XT_BENCH_UDP_SOURCES', 200);
 const RMEM = L.envNum('XT_BENCH_RMEM_MAX', 16 * 1024 * 1024);
-const RSYSLOG = (process.env.XT_BENCH_RSYSLOG ?? 'stock,8m').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
+const RSYSLOG = (process.env.XT_BENCH_RSYSLOG ?? 'stock,8m')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s && s !== 'none');
 const procsFor = (rate) => L.envNum('XT_BENCH_UDP_PROCS', Math.min(4, Math.max(1, Math.ceil(rate / 40_000))));
 
 function rsyslogdPath() {
@@ -221,8 +224,12 @@ async function main() {
   const variants = bin ? RSYSLOG : [];
   if (!bin) L.say('    rsyslogd not found: xtriaged only');
   const rm = L.raiseRmemMax(RMEM);
-  L.say(`    net.core.rmem_max: ${rm.before}${rm.changed ? ` raised to ${rm.during} for this run (restored afterwards)` : ' (unchanged)'}; net.core.rmem_default ${L.readSysctl('net.core.rmem_default')}`);
-  L.say(`    messages: RFC 5424 node lines (${tails.length} distinct xcat.deployment texts from the generator), mean ${avgBytes.toFixed(0)} B; rsyslogd ${bin ? rsyslogVersion(bin) : '—'} variants: ${variants.join(', ') || 'none'}`);
+  L.say(
+    `    net.core.rmem_max: ${rm.before}${rm.changed ? ` raised to ${rm.during} for this run (restored afterwards)` : ' (unchanged)'}; net.core.rmem_default ${L.readSysctl('net.core.rmem_default')}`,
+  );
+  L.say(
+    `    messages: RFC 5424 node lines (${tails.length} distinct xcat.deployment texts from the generator), mean ${avgBytes.toFixed(0)} B; rsyslogd ${bin ? rsyslogVersion(bin) : '—'} variants: ${variants.join(', ') || 'none'}`,
+  );
 
   const results = [];
   for (const rate of RATES) {
@@ -253,7 +260,16 @@ async function main() {
   ]);
   L.table(
     'UDP loss (lost = sent − received; kernel drops from /proc/net/udp for the receiving port)',
-    ['rate/s', 'xt sent/s', 'xt sent', 'xt received', 'xt lost', 'xt loss', 'xt kdrops', ...variants.flatMap((v) => [`rs-${v} sent/s`, `rs-${v} lost`, `rs-${v} loss`])],
+    [
+      'rate/s',
+      'xt sent/s',
+      'xt sent',
+      'xt received',
+      'xt lost',
+      'xt loss',
+      'xt kdrops',
+      ...variants.flatMap((v) => [`rs-${v} sent/s`, `rs-${v} lost`, `rs-${v} loss`]),
+    ],
     rows,
     [
       `sender: ${SOURCES} sources (127.0.0.1…), ${RATES.map((r) => `${r / 1000}k: ${procsFor(r)} proc`).join(', ')}; "(short)": the sender did not reach the rate (2 cores shared with the receiver); sender processes at nice ${L.SENDER_NICE} (XT_BENCH_SENDER_NICE), the same for every receiver`,
@@ -286,7 +302,10 @@ async function main() {
     L.table(
       'rsyslogd',
       ['rate/s', ...variants.flatMap((v) => [`${v} received`, `${v} kdrops`, `${v} CPU`])],
-      results.map(({ rate, rs }) => [L.fmtInt(rate), ...variants.flatMap((v) => [L.fmtInt(rs[v].received), L.fmtInt(rs[v].kernelDrops), rs[v].cpuPct === null ? '—' : `${rs[v].cpuPct.toFixed(0)} %`])]),
+      results.map(({ rate, rs }) => [
+        L.fmtInt(rate),
+        ...variants.flatMap((v) => [L.fmtInt(rs[v].received), L.fmtInt(rs[v].kernelDrops), rs[v].cpuPct === null ? '—' : `${rs[v].cpuPct.toFixed(0)} %`]),
+      ]),
     );
   }
 
@@ -298,12 +317,16 @@ async function main() {
   if (r100) L.say(`  nothing lost at 100k/s: ${verdict(r100.xt.lost <= 0)} (${L.fmtInt(r100.xt.lost)} lost, ${L.pct(r100.xt.lost, r100.xt.send.sent, 3)})`);
   for (const v of variants) {
     const worse = results.filter(({ xt, rs }) => xt.lost / xt.send.sent > rs[v].lost / rs[v].send.sent && xt.lost > 0);
-    L.say(`  less loss than rsyslogd ${v} at every rate: ${verdict(!worse.length)}${worse.length ? ` (more at ${worse.map((w) => `${w.rate / 1000}k`).join(', ')})` : ''}`);
+    L.say(
+      `  less loss than rsyslogd ${v} at every rate: ${verdict(!worse.length)}${worse.length ? ` (more at ${worse.map((w) => `${w.rate / 1000}k`).join(', ')})` : ''}`,
+    );
   }
   const best = Math.max(0, ...results.map((r) => r.xt.sustained ?? r.xt.parsedDuringSend ?? 0));
   const drained = results.every((r) => r.xt.drainMs !== null && r.xt.backlogDropped === 0);
   L.say(`  ≥ 50k lines/s through the pipeline: ${verdict(best >= 50_000)} (best ${L.fmtInt(best)}/s)`);
-  L.say(`  backlog bounded and drained: ${verdict(drained)} (max ${L.fmtInt(Math.max(...results.map((r) => r.xt.maxBacklog)))}, dropped from backlog ${L.fmtInt(results.reduce((a, r) => a + r.xt.backlogDropped, 0))})`);
+  L.say(
+    `  backlog bounded and drained: ${verdict(drained)} (max ${L.fmtInt(Math.max(...results.map((r) => r.xt.maxBacklog)))}, dropped from backlog ${L.fmtInt(results.reduce((a, r) => a + r.xt.backlogDropped, 0))})`,
+  );
 }
 
 if (require.main === module) {

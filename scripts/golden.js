@@ -61,8 +61,14 @@ async function one(name, paths) {
   for (const d of fs.readdirSync(real).sort()) {
     const dir = path.join(real, d);
     if (!fs.existsSync(path.join(dir, 'case.yaml'))) continue;
-    const files = fs.readdirSync(dir).filter((f) => !/^(?:case\.yaml|lsdef.*\.txt|README.*)$/.test(f)).sort();
-    await one(`real-${d}`, files.map((f) => path.join(dir, f)));
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => !/^(?:case\.yaml|lsdef.*\.txt|README.*)$/.test(f))
+      .sort();
+    await one(
+      `real-${d}`,
+      files.map((f) => path.join(dir, f)),
+    );
   }
   await one('examples-sample-cluster', [path.join(root, 'examples', 'sample-cluster', 'log')]);
   process.stdout.write(`wrote ${fs.readdirSync(out).length} analyses to ${out}\n`);

@@ -77,7 +77,15 @@ export function findMnFiles(root: string, warn: (m: string) => void, identity: s
           // A file of no known name is read when its lines parse as a log (a node's xcat.log, a
           // remote host's file, a console saved by hand); anything else in a bundle is not a log.
           const kind = sniffFile(full, 0.5);
-          if (kind && kind !== 'capture') found.push({ rel: tail, kind, base: tail, age: 0, node: kind === 'text' || kind === 'console' ? nodeOfFileName(tail) : null, abs: full } as MnFile & { abs: string });
+          if (kind && kind !== 'capture')
+            found.push({
+              rel: tail,
+              kind,
+              base: tail,
+              age: 0,
+              node: kind === 'text' || kind === 'console' ? nodeOfFileName(tail) : null,
+              abs: full,
+            } as MnFile & { abs: string });
         }
       }
     }
@@ -91,12 +99,12 @@ export function findMnFiles(root: string, warn: (m: string) => void, identity: s
  * first lines parse as a log. Compressed files are judged by name (a `.gz` of no known name: text).
  */
 function sniffFile(file: string, need: number, dated?: (t: number) => void): FileKind | 'capture' | null {
-  if (/\.(?:gz|xz|bz2)$/.test(file)) return need > 0 ? kindByName(file) : kindByName(file) ?? 'text';
+  if (/\.(?:gz|xz|bz2)$/.test(file)) return need > 0 ? kindByName(file) : (kindByName(file) ?? 'text');
   let lines: string[] | null;
   try {
     lines = windowLines(file, 64 * 1024, 'head');
   } catch {
-    return need > 0 ? null : kindByName(file) ?? 'text'; // reported when read
+    return need > 0 ? null : (kindByName(file) ?? 'text'); // reported when read
   }
   if (!lines) return null;
   const s = sniff(lines, file);
@@ -293,7 +301,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   const engine = new Engine(opts.kb, diagnose);
   engine.offline = true;
   const identityFiles = [...(opts.identity ?? [])];
-  const inputs: { file: MnFile & { abs: string } | null; capture: string | null }[] = [];
+  const inputs: { file: (MnFile & { abs: string }) | null; capture: string | null }[] = [];
   let readable = 0;
   /** A tree, a bundle or a capture: an MN's logs, not a fragment (see Engine.fragments). */
   let wholeLogs = false;
@@ -445,16 +453,20 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     } else if (i.capture) {
       const reader = new LineReader('remote', 'remote', Date.now());
       let bad = 0;
-      const r = await readLines(i.capture, (line) => {
-        if (!line.trim()) return;
-        const c = parseCaptureLine(line);
-        if (typeof c === 'string') {
-          bad++;
-          return;
-        }
-        const rec = reader.read(c.msg, c.at, c.from);
-        if (rec) engine.feed(rec);
-      }, onBytes);
+      const r = await readLines(
+        i.capture,
+        (line) => {
+          if (!line.trim()) return;
+          const c = parseCaptureLine(line);
+          if (typeof c === 'string') {
+            bad++;
+            return;
+          }
+          const rec = reader.read(c.msg, c.at, c.from);
+          if (rec) engine.feed(rec);
+        },
+        onBytes,
+      );
       if (r.error) opts.warn(`${i.capture}: ${r.error}`);
       if (bad) opts.warn(`${i.capture}: ${bad} damaged line(s) skipped`);
       if (!r.error || r.lines) filesRead++;
@@ -463,7 +475,8 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     }
   }
   // Every input was binary or could not be read at all: that is no input (exit 2), not "nothing wrong".
-  if (inputs.length && !gaveText) throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
+  if (inputs.length && !gaveText)
+    throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
   const doc = engine.snapshot(opts.now);
   addSilentFragments(doc, engine, fragmentFiles);
   return { doc, engine, filesRead, linesRead, bytesRead: done };

@@ -59,7 +59,13 @@ class KeyProblem extends Error {}
 export function groupExists(name: string): boolean {
   if (/^\d+$/.test(name)) return true;
   try {
-    if (fs.readFileSync('/etc/group', 'utf8').split('\n').some((l) => l.split(':')[0] === name)) return true;
+    if (
+      fs
+        .readFileSync('/etc/group', 'utf8')
+        .split('\n')
+        .some((l) => l.split(':')[0] === name)
+    )
+      return true;
   } catch {
     /* no /etc/group: ask NSS */
   }
@@ -103,9 +109,7 @@ export function defaults(): DaemonConfig {
   };
 }
 
-type Kind =
-  | 'path' | 'pathOrNull' | 'paths' | 'listen' | 'relays' | 'nice' | 'mode' | 'stringOrNull' | 'hooks'
-  | 'bytes' | 'count' | 'seconds' | 'scale';
+type Kind = 'path' | 'pathOrNull' | 'paths' | 'listen' | 'relays' | 'nice' | 'mode' | 'stringOrNull' | 'hooks' | 'bytes' | 'count' | 'seconds' | 'scale';
 /**
  * Every key, its kind and, for numbers, its range. Values outside it are refused at load (file,
  * line, key): a 0 idle timeout or a 0 spool budget would break reception, not tune it.
@@ -175,7 +179,9 @@ export function loadConfigFile(file: string, base: DaemonConfig, opts: { checkSy
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new ConfigError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(e.pos[0]).line : 0)}: ${e.message.split('\n')[0]}`).join('\n'));
+    throw new ConfigError(
+      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(e.pos[0]).line : 0)}: ${e.message.split('\n')[0]}`).join('\n'),
+    );
   }
   const cfg: DaemonConfig = { ...base };
   if (doc.contents === null) return cfg;
@@ -225,7 +231,8 @@ export function loadConfigFile(file: string, base: DaemonConfig, opts: { checkSy
         break;
       case 'stringOrNull':
         if (v !== null && (typeof v !== 'string' || !v.trim())) fail('expected a name or null');
-        if (opts.checkSystem && spec!.field === 'socketGroup' && typeof v === 'string' && !groupExists(v)) fail(`group "${v}" does not exist (create it: groupadd -r ${v}; the packages do)`);
+        if (opts.checkSystem && spec!.field === 'socketGroup' && typeof v === 'string' && !groupExists(v))
+          fail(`group "${v}" does not exist (create it: groupadd -r ${v}; the packages do)`);
         set(v);
         break;
       case 'paths':
@@ -283,9 +290,11 @@ export function loadConfigFile(file: string, base: DaemonConfig, opts: { checkSy
         for (const h of v as Record<string, unknown>[]) {
           if (!h || typeof h !== 'object' || typeof h.command !== 'string' || !h.command.trim()) fail('each hook needs `command`');
           for (const k of Object.keys(h)) if (!['command', 'timeout', 'on'].includes(k)) fail(`unknown hook key "${k}" (known: command, timeout, on)`);
-          if (h.timeout !== undefined && (typeof h.timeout !== 'number' || !(h.timeout > 0) || h.timeout > 3600)) fail('hook "timeout" must be a number of seconds from >0 to 3600');
+          if (h.timeout !== undefined && (typeof h.timeout !== 'number' || !(h.timeout > 0) || h.timeout > 3600))
+            fail('hook "timeout" must be a number of seconds from >0 to 3600');
           const on = (Array.isArray(h.on) ? h.on : h.on === undefined ? ['failed', 'stalled', 'looping'] : [h.on]) as unknown[];
-          for (const o of on) if (!['failed', 'stalled', 'looping'].includes(o as string)) fail(`hook "on" value "${String(o)}" is not failed, stalled or looping`);
+          for (const o of on)
+            if (!['failed', 'stalled', 'looping'].includes(o as string)) fail(`hook "on" value "${String(o)}" is not failed, stalled or looping`);
           hooks.push({ command: h.command as string, timeoutS: typeof h.timeout === 'number' ? h.timeout : 10, on: on as HookConfig['on'] });
         }
         set(hooks);
@@ -296,7 +305,9 @@ export function loadConfigFile(file: string, base: DaemonConfig, opts: { checkSy
   // Across keys.
   if (cfg.spoolMaxTotalBytes < cfg.spoolMaxFileBytes) {
     const key = lineOf.has('spoolMaxTotalBytes') ? 'spoolMaxTotalBytes' : 'spoolMaxFileBytes';
-    problems.push(`${file}:${lineOf.get(key) ?? 0}: key "${key}": spoolMaxTotalBytes (${cfg.spoolMaxTotalBytes}) is below spoolMaxFileBytes (${cfg.spoolMaxFileBytes})`);
+    problems.push(
+      `${file}:${lineOf.get(key) ?? 0}: key "${key}": spoolMaxTotalBytes (${cfg.spoolMaxTotalBytes}) is below spoolMaxFileBytes (${cfg.spoolMaxFileBytes})`,
+    );
   }
   if (problems.length) throw new ConfigError(problems.join('\n'));
   cfg.origins = { ...base.origins };

@@ -13,20 +13,9 @@
  * - console:   console logs (consoles/*, goconserver/nodes/*), ANSI stripped
  * - syslog:    any other MN syslog line (systemd, kernel, named, httpd start-up …)
  */
-export type Channel =
-  | 'dhcpd'
-  | 'tftpd'
-  | 'http'
-  | 'httperror'
-  | 'xcatd'
-  | 'node'
-  | 'commands'
-  | 'console'
-  | 'syslog';
+export type Channel = 'dhcpd' | 'tftpd' | 'http' | 'httperror' | 'xcatd' | 'node' | 'commands' | 'console' | 'syslog';
 
-export const CHANNELS: readonly Channel[] = [
-  'dhcpd', 'tftpd', 'http', 'httperror', 'xcatd', 'node', 'commands', 'console', 'syslog',
-];
+export const CHANNELS: readonly Channel[] = ['dhcpd', 'tftpd', 'http', 'httperror', 'xcatd', 'node', 'commands', 'console', 'syslog'];
 
 /** One log line, normalised. Never mutated after creation. */
 export interface LogRecord {

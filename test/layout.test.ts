@@ -149,7 +149,10 @@ describe('src/ layout: imports follow the data flow', () => {
 
 describe('tests sit beside what they test', () => {
   const TEST = path.join(__dirname);
-  const stages = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  const stages = fs
+    .readdirSync(SRC, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
 
   test('every stage folder of src/ has a test folder with a test named after one of its modules (src/x/y.ts ↔ test/x/y.test.ts)', () => {
     const missing: string[] = [];

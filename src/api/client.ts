@@ -35,7 +35,10 @@ function describe(socket: string, e: NodeJS.ErrnoException): ApiError {
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') return new ApiError(`xtriaged is not running (no daemon at ${socket})`, 'down');
   if (e.code === 'EACCES' || e.code === 'EPERM') {
     const group = groupOf(socket);
-    return new ApiError(`permission denied: add yourself to group ${group} (usermod -aG ${group} ${os.userInfo().username}, then log in again) to use ${socket}`, 'denied');
+    return new ApiError(
+      `permission denied: add yourself to group ${group} (usermod -aG ${group} ${os.userInfo().username}, then log in again) to use ${socket}`,
+      'denied',
+    );
   }
   return new ApiError(`cannot reach xtriaged at ${socket}: ${e.message}`, 'down');
 }

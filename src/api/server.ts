@@ -62,7 +62,9 @@ export class ApiServer {
     }
     const mode = this.opts.mode ?? 0o660;
     if (!Number.isInteger(mode) || mode < 0 || mode > 0o770 || mode & 0o007) {
-      throw new Error(`socket mode ${Number.isInteger(mode) ? `0${mode.toString(8)}` : String(mode)} for ${socket} is not allowed (owner and group bits only, e.g. 0660)`);
+      throw new Error(
+        `socket mode ${Number.isInteger(mode) ? `0${mode.toString(8)}` : String(mode)} for ${socket} is not allowed (owner and group bits only, e.g. 0660)`,
+      );
     }
     const server = http.createServer((req, res) => this.handle(req, res));
     server.keepAliveTimeout = 5000;

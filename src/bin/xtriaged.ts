@@ -63,7 +63,8 @@ async function main(): Promise<number> {
   try {
     const file = values.config as string | undefined;
     if (file) cfg = loadConfigFile(file, cfg, { checkSystem: true });
-    else if (fs.existsSync('/etc/xtriage/xtriaged.yaml') && process.getuid?.() === 0) cfg = loadConfigFile('/etc/xtriage/xtriaged.yaml', cfg, { checkSystem: true });
+    else if (fs.existsSync('/etc/xtriage/xtriaged.yaml') && process.getuid?.() === 0)
+      cfg = loadConfigFile('/etc/xtriage/xtriaged.yaml', cfg, { checkSystem: true });
   } catch (e) {
     if (e instanceof ConfigError) {
       const lines = e.message.split('\n');
@@ -83,8 +84,8 @@ async function main(): Promise<number> {
     return 2;
   }
   cfg.origins = { ...cfg.origins };
-  if (values.udp) (cfg.udp = values.udp as string[]), (cfg.origins.udp = 'flag --udp');
-  if (values.tcp) (cfg.tcp = values.tcp as string[]), (cfg.origins.tcp = 'flag --tcp');
+  if (values.udp) ((cfg.udp = values.udp as string[]), (cfg.origins.udp = 'flag --udp'));
+  if (values.tcp) ((cfg.tcp = values.tcp as string[]), (cfg.origins.tcp = 'flag --tcp'));
   if (values.logs) cfg.logs = values.logs as string;
   if (values.state) cfg.state = values.state as string;
   if (values.socket) cfg.socket = values.socket as string;

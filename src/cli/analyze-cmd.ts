@@ -40,7 +40,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     process.stdout.write(ANALYZE_HELP);
     return 0;
   }
-  if (!positionals.length && !values.capture.length) throw new UsageError('analyze needs a PATH (log directory, xcatsnap tarball, log file, - for standard input, or capture file) or --capture FILE');
+  if (!positionals.length && !values.capture.length)
+    throw new UsageError('analyze needs a PATH (log directory, xcatsnap tarball, log file, - for standard input, or capture file) or --capture FILE');
   let now: number | undefined;
   if (values.now !== undefined) {
     const t = parseIso(values.now) ?? (/^\d+$/.test(values.now) ? Number(values.now) * 1000 : null);

@@ -123,12 +123,19 @@ export async function demoCommand(argv: string[]): Promise<number> {
     return `${r.done ? 'replay finished' : `${pct}%`} (${duration(Math.min(r.elapsedS, r.totalS))} of ${duration(r.totalS)}: ${duration(simS)} of cluster time at ×${compression.toFixed(compression < 10 ? 1 : 0)}) · ${fmt(r.counters.datagrams)} datagrams from ${perNode ? 'the nodes’ own 127.0.x.y addresses' : 'the nodes (via a loopback relay)'} · ${fmt(r.counters.lines)} MN lines appended`;
   };
   const banner = (): Line => {
-    if (d.proc.exitCode !== null || d.proc.signalCode !== null) return [span(' DEMO ', 'alert'), span(` the demo's xtriaged exited: ${d.tail()} (log: ${d.logFile})`, 'error')];
+    if (d.proc.exitCode !== null || d.proc.signalCode !== null)
+      return [span(' DEMO ', 'alert'), span(` the demo's xtriaged exited: ${d.tail()} (log: ${d.logFile})`, 'error')];
     if (replayError) return [span(' DEMO ', 'alert'), span(` the replay failed: ${(replayError as Error).message}`, 'error')];
     return [span(' DEMO ', 'alert'), span(` ${plan.cluster.nodes.length} generated nodes: ${progress()}${r.done ? ' — q quits' : ''}`)];
   };
   const story = (): string =>
-    ['What the demo planted (compare with what xtriage found):', ...plan.story.map((s) => `  ${s}`), values.keep ? `Kept: ${dir} (xtriaged.log, state/, log/)` : ''].filter(Boolean).join('\n') + '\n';
+    [
+      'What the demo planted (compare with what xtriage found):',
+      ...plan.story.map((s) => `  ${s}`),
+      values.keep ? `Kept: ${dir} (xtriaged.log, state/, log/)` : '',
+    ]
+      .filter(Boolean)
+      .join('\n') + '\n';
 
   if (tui) {
     let code = 0;
@@ -155,7 +162,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.stderr.write(`xtriage demo: daemon at ${d.socket} (try \`xtriage status --socket ${d.socket}\` or \`xtriage --socket ${d.socket}\` in another terminal)\n`);
+  process.stderr.write(
+    `xtriage demo: daemon at ${d.socket} (try \`xtriage status --socket ${d.socket}\` or \`xtriage --socket ${d.socket}\` in another terminal)\n`,
+  );
   const ticker = setInterval(() => process.stderr.write(`xtriage demo: ${progress()}\n`), 10_000);
   try {
     await replaying;
@@ -167,7 +176,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
       const doc = await getJson<AnalysisDoc>(d.socket, '/v1/sessions', 60_000);
       const health = await getJson<Health>(d.socket, '/v1/health').catch(() => null);
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-      const lines = clusterText({ sessions: new Map(doc.sessions.map((s) => [s.id, s])), groups: doc.groups, health, rate: null, unknownErrors: doc.unknownErrors });
+      const lines = clusterText({
+        sessions: new Map(doc.sessions.map((s) => [s.id, s])),
+        groups: doc.groups,
+        health,
+        rate: null,
+        unknownErrors: doc.unknownErrors,
+      });
       process.stdout.write(`${lines.map((l) => toAnsi(l, { color })).join('\n')}\n\n${story()}`);
     }
   } catch (e) {

@@ -90,7 +90,12 @@ export function pickSessions(doc: AnalysisDoc, spec: string): SessionDoc[] {
 }
 
 export async function showCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { ...SOCKET_OPT, json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: { ...SOCKET_OPT, json: { type: 'boolean', default: false } },
+  });
   if (values.help) {
     process.stdout.write(SHOW_HELP);
     return 0;
@@ -121,7 +126,11 @@ export async function showCommand(argv: string[]): Promise<number> {
   details.forEach((d, i) => {
     if (i) process.stdout.write('\n');
     const rows = nodeRows({ session: d, detail: d, medians, open: 'all', width, now: Date.now() }).filter((r) => r.key !== 'loghint' && r.key !== 'b6');
-    print(rows.map((r) => r.render()), color, Number.isFinite(width) ? width : undefined);
+    print(
+      rows.map((r) => r.render()),
+      color,
+      Number.isFinite(width) ? width : undefined,
+    );
   });
   return 0;
 }
@@ -147,7 +156,7 @@ function watchLine(s: SessionDoc, before: SessionDoc | undefined): Line {
   ];
   if (!before) line.push(span(' new'));
   else if (before.outcome !== s.outcome) line.push(span(` was ${before.outcome.toUpperCase()}`));
-  if (s.rootCause && (s.outcome !== 'running' && s.outcome !== 'succeeded')) line.push(span(' — '), span(s.rootCause.title));
+  if (s.rootCause && s.outcome !== 'running' && s.outcome !== 'succeeded') line.push(span(' — '), span(s.rootCause.title));
   else if (s.stall) line.push(span(` — no progress after ${s.stall.last ?? 'the start'}`));
   return line;
 }
@@ -192,7 +201,10 @@ export async function watchCommand(argv: string[]): Promise<number> {
     known.delete(id);
     if (!before) return;
     if (values.json) out(JSON.stringify({ event: 'removed', id }));
-    else out(toAnsi([span(`${localClock()}  `), span('REMOVED  ', 'bold'), span(` ${pad(nameOf(before), 12)}  session ${id} replaced by a newer one`)], { color }));
+    else
+      out(
+        toAnsi([span(`${localClock()}  `), span('REMOVED  ', 'bold'), span(` ${pad(nameOf(before), 12)}  session ${id} replaced by a newer one`)], { color }),
+      );
   };
   return new Promise<number>((resolve) => {
     let lost = false;

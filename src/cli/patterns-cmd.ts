@@ -63,7 +63,9 @@ function testCmd(argv: string[]): number {
   const examples = own.reduce((n, p) => n + p.examples.length + p.counterexamples.length, 0);
   for (const p of problems) process.stdout.write(`${safe(p)}\n`);
   const ruleCount = kb.rules.filter((r) => files.has(r.file)).length;
-  process.stdout.write(`${files.size} file(s), ${own.length} pattern(s), ${ruleCount} rule(s), ${examples} example line(s): ${problems.length ? `${problems.length} problem(s)` : 'all good'}\n`);
+  process.stdout.write(
+    `${files.size} file(s), ${own.length} pattern(s), ${ruleCount} rule(s), ${examples} example line(s): ${problems.length ? `${problems.length} problem(s)` : 'all good'}\n`,
+  );
   return problems.length ? 1 : 0;
 }
 
@@ -119,7 +121,9 @@ async function tryCmd(argv: string[]): Promise<number> {
       const m = tryPattern(p, rec);
       if (m) {
         matched++;
-        const fields = Object.entries(m.fields).map(([k, v]) => `${k}=${safe(v, 200)}`).join(' ');
+        const fields = Object.entries(m.fields)
+          .map(([k, v]) => `${k}=${safe(v, 200)}`)
+          .join(' ');
         process.stdout.write(`${lineNo}: MATCH ${p.id}${fields ? `  ${fields}` : ''}\n    ${safe(rec.raw, 300)}\n`);
         return;
       }
@@ -127,7 +131,9 @@ async function tryCmd(argv: string[]): Promise<number> {
     for (const { p, lit } of prefixes) {
       if (p.sources.includes(rec.channel) && lit.length >= 4 && rec.message.includes(lit)) {
         near++;
-        process.stdout.write(`${lineNo}: near  ${p.id}: starts like it ("${safe(lit, 60)}") but the rest does not match\n    message: ${safe(rec.message, 300)}\n`);
+        process.stdout.write(
+          `${lineNo}: near  ${p.id}: starts like it ("${safe(lit, 60)}") but the rest does not match\n    message: ${safe(rec.message, 300)}\n`,
+        );
         return;
       }
     }
@@ -138,7 +144,11 @@ async function tryCmd(argv: string[]): Promise<number> {
   } else {
     if (!logFile) throw new UsageError('patterns try needs a LOG-FILE or --line TEXT');
     if (!fs.existsSync(logFile)) throw new UsageError(`${logFile}: no such file`);
-    const k = kind ?? classify(path.basename(logFile))?.kind ?? classify(logFile.split(path.sep).slice(-2).join('/'))?.kind ?? fileKindOf(undefined, mine[0]!.sources[0]!)!;
+    const k =
+      kind ??
+      classify(path.basename(logFile))?.kind ??
+      classify(logFile.split(path.sep).slice(-2).join('/'))?.kind ??
+      fileKindOf(undefined, mine[0]!.sources[0]!)!;
     const reader = new LineReader(k, path.basename(logFile), fs.statSync(logFile).mtimeMs, k === 'console' ? path.basename(logFile) : null);
     const r = await readLines(logFile, (line) => check(k === 'remote' ? reader.read(line, Date.now(), null) : reader.read(line), ++n));
     if (r.error) process.stderr.write(`xtriage: ${logFile}: ${r.error}\n`);
@@ -152,13 +162,22 @@ function listCmd(argv: string[]): number {
   const kb = loadKb(values.patterns);
   for (const p of kb.problems) process.stderr.write(`xtriage: ${safe(p)}\n`);
   const rows = [
-    ...kb.patterns.map((p) => ({ id: p.id, what: `${p.severity}`, stage: p.stage ?? p.milestone ?? '-', src: p.sources.join(','), file: p.file, line: p.line })),
+    ...kb.patterns.map((p) => ({
+      id: p.id,
+      what: `${p.severity}`,
+      stage: p.stage ?? p.milestone ?? '-',
+      src: p.sources.join(','),
+      file: p.file,
+      line: p.line,
+    })),
     ...kb.rules.map((r) => ({ id: r.id, what: `rule:${r.kind}`, stage: r.after.join(',') || '-', src: '-', file: r.file, line: r.line })),
   ].sort((a, b) => a.id.localeCompare(b.id));
   const w = Math.max(...rows.map((r) => r.id.length), 2);
   for (const r of rows) {
     const over = kb.overridden.get(r.id);
-    process.stdout.write(`${r.id.padEnd(w)}  ${r.what.padEnd(12)} ${r.stage.padEnd(16)} ${r.src.padEnd(14)} ${r.file}:${r.line}${over ? `  (overrides ${over.join(', ')})` : ''}\n`);
+    process.stdout.write(
+      `${r.id.padEnd(w)}  ${r.what.padEnd(12)} ${r.stage.padEnd(16)} ${r.src.padEnd(14)} ${r.file}:${r.line}${over ? `  (overrides ${over.join(', ')})` : ''}\n`,
+    );
   }
   process.stdout.write(`${kb.patterns.length} patterns, ${kb.rules.length} rules\n`);
   return 0;

@@ -25,7 +25,10 @@ export function outcomeLabel(o: string): string {
 }
 
 function shortTime(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d{3}/, '').replace(/([+-]\d{2}:\d{2}|Z)$/, '');
+  return iso
+    .replace('T', ' ')
+    .replace(/\.\d{3}/, '')
+    .replace(/([+-]\d{2}:\d{2}|Z)$/, '');
 }
 
 function nameOf(s: SessionDoc): string {
@@ -92,7 +95,9 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
   const colourOf: Record<string, string> = { failed: '1;31', looping: '1;35', stalled: '1;33', unknown: '1;33', running: '36', succeeded: '32' };
   const counts = new Map<string, number>();
   for (const s of doc.sessions) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
-  const summary = OUTCOME_ORDER.filter((o) => counts.get(o)).map((o) => c(colourOf[o]!, `${counts.get(o)} ${o}`)).join(', ');
+  const summary = OUTCOME_ORDER.filter((o) => counts.get(o))
+    .map((o) => c(colourOf[o]!, `${counts.get(o)} ${o}`))
+    .join(', ');
   out.push(`${c('1', 'xtriage')}: ${doc.sessions.length} session${doc.sessions.length === 1 ? '' : 's'}${summary ? ` — ${summary}` : ''}`);
 
   const byId = new Map(doc.sessions.map((s) => [s.id, s]));
@@ -105,7 +110,11 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
     return lines;
   };
   const remedyLines = (remedy: string, indent: string): string[] =>
-    remedy ? safe(remedy, 1000).split(/(?<=\.) +/).map((l, i) => `${indent}${i === 0 ? c('1', 'remedy   ') : '         '}${l}`) : [];
+    remedy
+      ? safe(remedy, 1000)
+          .split(/(?<=\.) +/)
+          .map((l, i) => `${indent}${i === 0 ? c('1', 'remedy   ') : '         '}${l}`)
+      : [];
 
   const inShownGroup = new Set<string>();
   // Shared means two nodes or more; an MN-side fault that hit one node (or none yet) is told apart.
@@ -131,7 +140,9 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
     for (const s of failing) {
       // A machine known by its MAC (or IP) only is named by it once.
       const name = nameOf(s);
-      const ids = [s.mac === name ? null : (s.mac ?? '-'), s.ips[0] === name && s.ips.length === 1 ? null : s.ips.join(',') || '-'].filter((x): x is string => x !== null);
+      const ids = [s.mac === name ? null : (s.mac ?? '-'), s.ips[0] === name && s.ips.length === 1 ? null : s.ips.join(',') || '-'].filter(
+        (x): x is string => x !== null,
+      );
       const head = `${c(colourOf[s.outcome]!, outcomeLabel(s.outcome).padEnd(8))} ${c('1', safe(name))}  ${ids.map((x) => `${safe(x)}  `).join('')}stage ${s.stage}${s.attempts > 1 ? `, ${s.attempts} attempts` : ''}  (started ${shortTime(s.startedAt)})`;
       out.push('', head);
       if (s.loop) out.push(`    ${c('1', 'loop     ')}${s.loop.attempts} attempts, each ending at: ${s.loop.breaks.join(' → ')}`);
@@ -152,7 +163,9 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
         out.push(`    ${c('1', 'symptoms')}`);
         for (const y of symptoms.slice(0, 8)) {
           const ev = y.evidence[0];
-          out.push(`      - ${safe(y.title)}${y.n > 1 ? ` ×${y.n}` : ''}${y.explained ? c('2', ' (explained)') : ''}${ev ? c('2', `  ${shortTime(ev.at)} ${safe(ev.source)}`) : ''}`);
+          out.push(
+            `      - ${safe(y.title)}${y.n > 1 ? ` ×${y.n}` : ''}${y.explained ? c('2', ' (explained)') : ''}${ev ? c('2', `  ${shortTime(ev.at)} ${safe(ev.source)}`) : ''}`,
+          );
         }
         if (symptoms.length > 8) out.push(`      … ${symptoms.length - 8} more`);
       }
@@ -169,7 +182,9 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
       const nth = all.indexOf(s) + 1;
       const cause = s.rootCause ? `${safe(s.rootCause.title)}  ${c('2', `[${safe(s.rootCause.pattern)}]`)}` : s.outcome;
       const ok = all.findIndex((x, i) => i > nth - 1 && x.outcome === 'succeeded') + 1;
-      out.push(`  ${c('1', safe(nameOf(s)))} succeeded on its ${ordinal(ok)} attempt; the ${ordinal(nth)} ${s.outcome === 'failed' ? 'failed' : s.outcome === 'stalled' ? 'stalled' : `was ${s.outcome}`} (${shortTime(s.startedAt)}): ${cause}`);
+      out.push(
+        `  ${c('1', safe(nameOf(s)))} succeeded on its ${ordinal(ok)} attempt; the ${ordinal(nth)} ${s.outcome === 'failed' ? 'failed' : s.outcome === 'stalled' ? 'stalled' : `was ${s.outcome}`} (${shortTime(s.startedAt)}): ${cause}`,
+      );
       const ev = s.rootCause?.evidence[0];
       if (ev) out.push(`      ${c('2', `${shortTime(ev.at)}  ${safe(ev.source)}`)}  ${cut(safe(ev.line), 40)}`);
     }
@@ -190,7 +205,11 @@ export function renderReport(doc: AnalysisDoc, opts: ReportOptions): string {
     out.push('', `${c(colourOf.running!, 'RUNNING')}   ${running.length}: ${listNames(running.map((s) => `${nameOf(s)}(${s.stage})`))}`);
   }
   const ok = doc.sessions.filter((s) => s.outcome === 'succeeded');
-  if (ok.length) out.push('', `${c(colourOf.succeeded!, 'SUCCEEDED')} ${ok.length}: ${listNames(ok.map(nameOf).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })))}`);
+  if (ok.length)
+    out.push(
+      '',
+      `${c(colourOf.succeeded!, 'SUCCEEDED')} ${ok.length}: ${listNames(ok.map(nameOf).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })))}`,
+    );
 
   if (doc.unknownErrors.length) {
     out.push('', c('1;4', 'UNRECOGNISED ERROR LINES (no pattern knows them)'));
@@ -213,10 +232,17 @@ function renderGroup(
   remedyLines: (r: string, indent: string) => string[],
 ): string[] {
   const out: string[] = [''];
-  const names = g.sessions.map((id) => byId.get(id)).filter((s): s is SessionDoc => !!s).map(nameOf);
+  const names = g.sessions
+    .map((id) => byId.get(id))
+    .filter((s): s is SessionDoc => !!s)
+    .map(nameOf);
   for (const n of g.nodes) if (!names.includes(n)) names.push(n);
   const count = g.sessions.length;
-  const who = count ? `${count} node${count === 1 ? '' : 's'}` : g.nodes.length ? `${g.nodes.length} node${g.nodes.length === 1 ? '' : 's'}, none booted yet` : 'MN-side, no node affected yet';
+  const who = count
+    ? `${count} node${count === 1 ? '' : 's'}`
+    : g.nodes.length
+      ? `${g.nodes.length} node${g.nodes.length === 1 ? '' : 's'}, none booted yet`
+      : 'MN-side, no node affected yet';
   out.push(`${c('1;31', '✗')} ${c('1', who)}: ${safe(g.title)}  ${c('2', `[${safe(g.pattern)}]`)}`);
   if (names.length) out.push(`    ${c('1', 'nodes    ')}${safe(names.slice(0, 16).join(' '))}${names.length > 16 ? ` … (+${names.length - 16} more)` : ''}`);
   if (g.evidence.length) out.push(`    ${c('1', 'evidence')}`, ...evidenceLines(g.evidence, '      '));

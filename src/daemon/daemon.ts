@@ -68,7 +68,8 @@ export class Daemon {
     mn: (l) => this.feedMn(l),
     error: (e) => {
       this.feedErrors++;
-      if (this.feedErrors <= 10 || this.feedErrors % 1000 === 0) this.log(`internal error on a line, skipped (${this.feedErrors} so far): ${(e as Error).stack ?? String(e)}`);
+      if (this.feedErrors <= 10 || this.feedErrors % 1000 === 0)
+        this.log(`internal error on a line, skipped (${this.feedErrors} so far): ${(e as Error).stack ?? String(e)}`);
     },
     sliced: (waiting) => {
       if (waiting < TCP_RESUME_AT) this.receiver?.resume();
@@ -95,7 +96,10 @@ export class Daemon {
   private unreadable = new Map<string, string>();
   private accessTimer: NodeJS.Timeout | null = null;
   private freezeTimer: NodeJS.Timeout | null = null;
-  private readonly freezer = new Freezer(() => this.engine, (l) => this.log(l));
+  private readonly freezer = new Freezer(
+    () => this.engine,
+    (l) => this.log(l),
+  );
   private replaying = true;
   private readonly startedAt = Date.now();
   private kbProblems: string[] = [];
@@ -187,7 +191,9 @@ export class Daemon {
       // V8's helper threads serve the reception thread too, and are lowered with the analysis.
       const missing = DAEMON_NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
       if (this.priority.tid() !== null && missing.length) {
-        this.log(`note: node was started without ${missing.join(' ')} (the unit passes it): in a flood the reception thread's garbage collections can wait for V8 helper threads running at the analysis priority, and datagrams be lost`);
+        this.log(
+          `note: node was started without ${missing.join(' ')} (the unit passes it): in a flood the reception thread's garbage collections can wait for V8 helper threads running at the analysis priority, and datagrams be lost`,
+        );
       }
     } catch (e) {
       await this.api.close();
@@ -195,7 +201,10 @@ export class Daemon {
       throw new DaemonStartError((e as Error).message);
     }
     for (const l of this.receiver.listeners()) {
-      const buf = l.transport === 'udp' ? ` receive buffer asked ${l.recvBufferRequested} granted ${l.recvBufferGranted}${l.rmemMax !== undefined ? ` (net.core.rmem_max ${l.rmemMax})` : ''}` : '';
+      const buf =
+        l.transport === 'udp'
+          ? ` receive buffer asked ${l.recvBufferRequested} granted ${l.recvBufferGranted}${l.rmemMax !== undefined ? ` (net.core.rmem_max ${l.rmemMax})` : ''}`
+          : '';
       this.log(`listening ${l.transport} ${l.address}:${l.port}${buf}`);
     }
     await this.replay();
@@ -239,7 +248,10 @@ export class Daemon {
   private async replay(): Promise<void> {
     const t0 = Date.now();
     let n = 0;
-    const replayOpts = { onDamaged: (d: DamagedLine) => this.log(`spool: damaged line ${d.file}:${d.line}: ${d.reason}`), onNotice: (l: string) => this.log(l) };
+    const replayOpts = {
+      onDamaged: (d: DamagedLine) => this.log(`spool: damaged line ${d.file}:${d.line}: ${d.reason}`),
+      onNotice: (l: string) => this.log(l),
+    };
     for await (const r of replaySpool(this.spoolEnd!, replayOpts)) {
       this.feedRemote({ at: r.at, from: r.from, msg: r.msg, transport: 'udp' });
       if (++n % 50_000 === 0) await new Promise((res) => setImmediate(res));
@@ -373,7 +385,8 @@ export class Daemon {
       now = new Map([[logs, (e as Error).message]]);
     }
     for (const [p, why] of now) {
-      if (this.unreadable.get(p) !== why) this.log(`cannot read ${p}: ${why}; its lines are not read (run as a user who can read it; the unit gives CAP_DAC_READ_SEARCH)`);
+      if (this.unreadable.get(p) !== why)
+        this.log(`cannot read ${p}: ${why}; its lines are not read (run as a user who can read it; the unit gives CAP_DAC_READ_SEARCH)`);
     }
     for (const p of this.unreadable.keys()) if (!now.has(p)) this.log(`${p} can be read again`);
     this.unreadable = now;
@@ -478,7 +491,9 @@ export class Daemon {
     const sp = this.receiver?.spool();
     if (r && sp) {
       // What this run took and kept, for the journal (the spool holds it; a restart replays it).
-      this.log(`reception stopped: received ${r.udpReceived + r.tcpReceived} (udp ${r.udpReceived}, tcp ${r.tcpReceived}), spooled ${sp.written} of ${sp.appended}, udp dropped ${r.udpDropped} (spool full), spool dropped ${sp.dropped}`);
+      this.log(
+        `reception stopped: received ${r.udpReceived + r.tcpReceived} (udp ${r.udpReceived}, tcp ${r.tcpReceived}), spooled ${sp.written} of ${sp.appended}, udp dropped ${r.udpDropped} (spool full), spool dropped ${sp.dropped}`,
+      );
     }
     await this.tailer?.close();
     await this.mnSpool.close();

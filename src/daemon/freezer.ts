@@ -55,7 +55,8 @@ export class Freezer {
       this.lastCompact = now;
       this.compactions++;
       const c = compactHeap();
-      if (c) this.log(`heap compacted after freezing machines: ${Math.round(c.before / 1048576)} → ${Math.round(c.after / 1048576)} MiB in ${Math.round(c.ms)} ms`);
+      if (c)
+        this.log(`heap compacted after freezing machines: ${Math.round(c.before / 1048576)} → ${Math.round(c.after / 1048576)} MiB in ${Math.round(c.ms)} ms`);
     }
   }
 }

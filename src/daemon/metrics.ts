@@ -32,10 +32,20 @@ export function prometheusText(m: MetricsInput): string {
   metric('xtriage_unknown_errors_total', 'counter', 'Error-looking lines no pattern matched.', [['', m.counters.unknown]]);
   metric('xtriage_backlog', 'gauge', 'Lines waiting for the engine.', [['', m.backlog]]);
   const outcomes = ['running', 'succeeded', 'failed', 'stalled', 'looping'];
-  metric('xtriage_sessions', 'gauge', 'Provisioning sessions by outcome.', outcomes.map((o) => [`{outcome="${o}"}`, m.sessions[o] ?? 0]));
+  metric(
+    'xtriage_sessions',
+    'gauge',
+    'Provisioning sessions by outcome.',
+    outcomes.map((o) => [`{outcome="${o}"}`, m.sessions[o] ?? 0]),
+  );
   const causes = new Map<string, number>();
   for (const s of m.doc.sessions) if (s.rootCause) causes.set(s.rootCause.pattern, (causes.get(s.rootCause.pattern) ?? 0) + 1);
-  metric('xtriage_root_causes', 'gauge', 'Sessions by root-cause pattern.', [...causes].map(([p, n]) => [`{pattern="${p.replace(/["\\\n]/g, '_')}"}`, n]));
+  metric(
+    'xtriage_root_causes',
+    'gauge',
+    'Sessions by root-cause pattern.',
+    [...causes].map(([p, n]) => [`{pattern="${p.replace(/["\\\n]/g, '_')}"}`, n]),
+  );
   metric('xtriage_unreadable_paths', 'gauge', 'Files and directories of the logs tree that cannot be read.', [['', m.unreadable]]);
   metric('xtriage_snapshot_seconds', 'gauge', 'Time the last diagnosis took.', [['', m.snapshotMs / 1000]]);
   return `${lines.join('\n')}\n`;

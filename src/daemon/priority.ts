@@ -42,7 +42,9 @@ export class AnalysisPriority {
     // Both settings count steps below the reception thread (whose nice is the service's, -5 in the unit).
     if (!ok && !on && !this.niceBackWarned) {
       this.niceBackWarned = true;
-      this.log(`analysis threads stay at nice ${this.nice ?? '?'} after a flood: going back to ${this.cfg.analysisNice} steps below the reception thread is not permitted (the unit's LimitNICE= or CAP_SYS_NICE allows it)`);
+      this.log(
+        `analysis threads stay at nice ${this.nice ?? '?'} after a flood: going back to ${this.cfg.analysisNice} steps below the reception thread is not permitted (the unit's LimitNICE= or CAP_SYS_NICE allows it)`,
+      );
     }
   }
 

@@ -27,9 +27,27 @@ export async function startChildDaemon(dir: string, logs: string, timeoutMs = 30
   // An explicit config keeps the site's /etc/xtriage/xtriaged.yaml (and its hooks) out of the demo.
   const config = path.join(dir, 'demo.yaml');
   // Cluster time runs compressed: stall limits shrink with it, so a stalled node shows as stalled.
-  fs.writeFileSync(config, `# xtriage demo: embedded defaults, private state, socket and ports\nhooks: []\nstallScale: ${stallScale}\nidentityFiles: ${JSON.stringify(identityFiles)}\n`);
+  fs.writeFileSync(
+    config,
+    `# xtriage demo: embedded defaults, private state, socket and ports\nhooks: []\nstallScale: ${stallScale}\nidentityFiles: ${JSON.stringify(identityFiles)}\n`,
+  );
   // node's flags as the unit starts it (systemd/xtriaged.service).
-  const args = [...DAEMON_NODE_FLAGS, bin, '--config', config, '--state', path.join(dir, 'state'), '--socket', socket, '--udp', '127.0.0.1:0', '--tcp', '127.0.0.1:0', '--logs', logs];
+  const args = [
+    ...DAEMON_NODE_FLAGS,
+    bin,
+    '--config',
+    config,
+    '--state',
+    path.join(dir, 'state'),
+    '--socket',
+    socket,
+    '--udp',
+    '127.0.0.1:0',
+    '--tcp',
+    '127.0.0.1:0',
+    '--logs',
+    logs,
+  ];
   // The generated MN files are stamped in UTC, as the MN's rsyslog would in that zone.
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
   const out = fs.createWriteStream(logFile);

@@ -54,7 +54,16 @@ export function identityOf(machine: string): IdentityKind {
   return machine.startsWith('file:') ? 'file' : machine.startsWith('node:') ? 'name' : machine.startsWith('ip:') ? 'ip' : 'mac';
 }
 
-export function buildMachine(machine: string, entries: Entry[], identity: Identity, rules: Rule[], loopRules: Rule[], now: number, scale: number, fragments: boolean): MachineResult {
+export function buildMachine(
+  machine: string,
+  entries: Entry[],
+  identity: Identity,
+  rules: Rule[],
+  loopRules: Rule[],
+  now: number,
+  scale: number,
+  fragments: boolean,
+): MachineResult {
   const built: Built[] = [];
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
   const kind = identityOf(machine);
@@ -67,12 +76,13 @@ export function buildMachine(machine: string, entries: Entry[], identity: Identi
   // Attempts with nothing beyond MN preparation are not sessions (yet): their errors are cluster facts.
   // A lease renewal (a BMC, a booted OS: REQUEST/ACK, no DISCOVER) is no provisioning attempt:
   // it takes power, a fresh DHCP DISCOVER, a boot file, or an error.
-  const real = attempts.filter((a) =>
-    fragment ||
-    a.entries.some((e) => {
-      const m = e.pattern?.milestone;
-      return (m && (STAGE_RANK[m] >= STAGE_RANK.bootloader || m === 'power' || m === 'poweron')) || isError(e) || isNodeFault(e);
-    }),
+  const real = attempts.filter(
+    (a) =>
+      fragment ||
+      a.entries.some((e) => {
+        const m = e.pattern?.milestone;
+        return (m && (STAGE_RANK[m] >= STAGE_RANK.bootloader || m === 'power' || m === 'poweron')) || isError(e) || isNodeFault(e);
+      }),
   );
   let name: string | null | undefined;
   const nameOfMachine = (): string | null =>
@@ -96,12 +106,7 @@ export function buildMachine(machine: string, entries: Entry[], identity: Identi
   let i = 0;
   while (i < real.length) {
     let j = i;
-    while (
-      j + 1 < real.length &&
-      real[j + 1]!.openedBy === 'node' &&
-      facts[j]!.end?.pattern?.ends !== 'succeeded' &&
-      facts[j]!.stage !== 'booted'
-    ) j++;
+    while (j + 1 < real.length && real[j + 1]!.openedBy === 'node' && facts[j]!.end?.pattern?.ends !== 'succeeded' && facts[j]!.stage !== 'booted') j++;
     const run = real.slice(i, j + 1);
     const runFacts = facts.slice(i, j + 1);
     const next = real[j + 1];
@@ -151,7 +156,8 @@ export function movedOnAfter(err: Entry, entries: Entry[]): boolean {
   }
   const swallowed = inStep !== undefined && boundary?.fields.rc === '0' && boundary.fields.script === inStep ? boundary : undefined;
   return entries.some(
-    (x) => x !== err && x !== swallowed && x.pattern && x.pattern.severity === 'info' && (x.pattern.stage !== null || x.fields.rc === '0') && byTime(err, x) < 0,
+    (x) =>
+      x !== err && x !== swallowed && x.pattern && x.pattern.severity === 'info' && (x.pattern.stage !== null || x.fields.rc === '0') && byTime(err, x) < 0,
   );
 }
 
@@ -202,7 +208,15 @@ export function stallDoc(s: StallInfo | null): SessionDoc['stall'] {
   return { last: s.last, next: s.next, waitedS: s.waitedS, normalS: s.normalS, open: s.open ? evidenceOf(s.open) : null };
 }
 
-export function baseDoc(machine: string, mac: string | null, entries: Entry[], f: AttemptFacts, name: string | null, outcome: Outcome, endedAt: number | null): SessionDoc {
+export function baseDoc(
+  machine: string,
+  mac: string | null,
+  entries: Entry[],
+  f: AttemptFacts,
+  name: string | null,
+  outcome: Outcome,
+  endedAt: number | null,
+): SessionDoc {
   return {
     id: sessionId(machine, f.start),
     mac,
@@ -281,8 +295,7 @@ export function buildOne(
     // A fragment's warning the node carried past (genesis without BOOTIF, then an address) is no lead.
     if (!candidates.length && v.outcome !== 'running') {
       for (const e of f.warnings) if (v.outcome !== 'unknown' || !movedOnAfter(e, a.entries)) candidates.push(patternCandidate(e, extra));
-    }
-    else if (candidates.length) {
+    } else if (candidates.length) {
       const ids = new Set(candidates.map((c) => c.id));
       for (const e of f.warnings) if (e.pattern!.explains.some((id) => ids.has(id))) candidates.push(patternCandidate(e, extra));
     }
@@ -337,7 +350,10 @@ export function buildLoop(
   for (const e of [...context.filter(isError), ...runFacts.flatMap((f) => f.errors)]) candidates.push(patternCandidate(e, extra));
   for (const f of runFacts) for (const h of f.absent) candidates.push(ruleCandidate(h.rule, h.entry.rec.at, h.entry, extra));
   // The highest stage the restarted attempts reached says where each one breaks.
-  const broken = runFacts.slice(0, -1).map((f) => f.stage).filter((s): s is Stage => s !== null);
+  const broken = runFacts
+    .slice(0, -1)
+    .map((f) => f.stage)
+    .filter((s): s is Stage => s !== null);
   const top = broken.sort((x, y) => STAGE_RANK[y] - STAGE_RANK[x])[0] ?? null;
   const rule = loopRules.find((r) => top !== null && r.after.includes(top)) ?? loopRules.find((r) => r.after.length === 0) ?? null;
   const lastEntryOfFirst = run[0]!.entries[run[0]!.entries.length - 1] ?? null;

@@ -156,5 +156,13 @@ export function causeDoc(c: Candidate): Cause {
   const ev = c.entry ? evidenceList(c.entry) : [];
   if (c.why) ev.unshift(evidenceOf(c.why));
   const title = c.why ? `${c.title}: ${c.why.rec.message.trim().slice(0, 160)}` : c.title;
-  return { pattern: c.id, recognised: true, title, remedy: c.remedy, meaning: c.meaning || undefined, severity: c.severity, evidence: ev.slice(0, MAX_EVIDENCE) };
+  return {
+    pattern: c.id,
+    recognised: true,
+    title,
+    remedy: c.remedy,
+    meaning: c.meaning || undefined,
+    severity: c.severity,
+    evidence: ev.slice(0, MAX_EVIDENCE),
+  };
 }

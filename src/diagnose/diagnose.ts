@@ -39,7 +39,8 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       now >= m.deadline ||
       m.rulesVersion !== rules ||
       (m.identityGeneration !== identity.generation && m.built.some((b) => b.doc.node === null))
-    ) stale.push(machine);
+    )
+      stale.push(machine);
     else if (now >= m.refreshAt) restalled.add(machine);
   }
   if (input.budgetMs !== undefined && stale.length > 1) {
@@ -55,7 +56,16 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const fresh = new Map<string, MachineResult>();
   for (const machine of stale) {
     if (fresh.size && performance.now() > until) break;
-    const m = buildMachine(machine, input.thaw ? input.thaw(machine) : machines.get(machine)!, identity, rules, loopRules, now, input.stallScale ?? 1, input.fragments === true);
+    const m = buildMachine(
+      machine,
+      input.thaw ? input.thaw(machine) : machines.get(machine)!,
+      identity,
+      rules,
+      loopRules,
+      now,
+      input.stallScale ?? 1,
+      input.fragments === true,
+    );
     m.identityGeneration = identity.generation;
     cache?.set(machine, m);
     fresh.set(machine, m);
@@ -143,7 +153,8 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
           pattern: 'unknown',
           recognised: false,
           title: `An error the install carried past: ${carried.rec.message.slice(0, 160)}`,
-          remedy: 'The input shows no outcome. Check whether the step that printed this line did its work (xtriage show); teach xtriage with a local pattern (xtriage patterns try) if the line matters.',
+          remedy:
+            'The input shows no outcome. Check whether the step that printed this line did its work (xtriage show); teach xtriage with a local pattern (xtriage patterns try) if the line matters.',
           severity: 'warning',
           evidence: [evidenceOf(carried)],
         };
@@ -180,7 +191,11 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
 
   // A sessionless line that a session's root cause explains is that cause's symptom, not a group.
   const inhibited = (c: Candidate): boolean => built.some((b) => b.root && b.root.at <= c.at + 60_000 && closure(b.root.id).has(c.id));
-  const groups = buildGroups(built, orphanErrors, clusterCands.filter((c) => !inhibited(c)));
+  const groups = buildGroups(
+    built,
+    orphanErrors,
+    clusterCands.filter((c) => !inhibited(c)),
+  );
   attachInhibited(redo, clusterCands, closure);
   const sorted = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
   const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));

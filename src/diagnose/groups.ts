@@ -31,17 +31,24 @@ export function buildGroups(built: Built[], orphans: { entry: Entry; node: strin
     }
     if (session && !g.sessions.includes(session.doc.id)) g.sessions.push(session.doc.id);
     if (node && !g.nodes.includes(node)) g.nodes.push(node);
-    if (c.entry && g.evidence.length < MAX_EVIDENCE && !g.evidence.some((e) => e.line === c.entry!.rec.raw) && (!session || g.sessions.length <= MAX_EVIDENCE)) {
+    if (
+      c.entry &&
+      g.evidence.length < MAX_EVIDENCE &&
+      !g.evidence.some((e) => e.line === c.entry!.rec.raw) &&
+      (!session || g.sessions.length <= MAX_EVIDENCE)
+    ) {
       if (g.scope === 'cluster' && session) g.evidence.push(evidenceOf(c.entry));
     }
   };
   for (const b of built) if (b.root) add(b.root, b, b.doc.node);
   for (const o of orphans) add(patternCandidate(o.entry, o.node ? { node: o.node } : {}), null, o.node);
   for (const c of clusterCands) if (!groups.has(groupKey(c))) add(c, null, null);
-  return [...groups.values()]
-    // A cause shared by two sessions or more; an MN-side fault (scope cluster), whoever it hit;
-    // a node's fault seen before the node had a session. Not: one node's own cause.
-    .filter((g) => g.sessions.length >= 2 || g.scope === 'cluster' || (g.sessions.length === 0 && g.nodes.length > 0))
-    .sort((a, b) => b.sessions.length - a.sessions.length || b.nodes.length - a.nodes.length || a.firstAt - b.firstAt)
-    .map(({ firstAt: _f, ...g }) => g);
+  return (
+    [...groups.values()]
+      // A cause shared by two sessions or more; an MN-side fault (scope cluster), whoever it hit;
+      // a node's fault seen before the node had a session. Not: one node's own cause.
+      .filter((g) => g.sessions.length >= 2 || g.scope === 'cluster' || (g.sessions.length === 0 && g.nodes.length > 0))
+      .sort((a, b) => b.sessions.length - a.sessions.length || b.nodes.length - a.nodes.length || a.firstAt - b.firstAt)
+      .map(({ firstAt: _f, ...g }) => g)
+  );
 }

@@ -22,7 +22,9 @@ function powerAt(s: SessionDoc): number | null {
 
 /** A named node that was powered on and got no further (no DHCP). */
 function isSilentNode(s: SessionDoc): boolean {
-  return s.node !== null && s.mac === null && NEVER_GOT_AN_ADDRESS.has(s.stage) && (s.outcome === 'stalled' || s.outcome === 'running' || s.outcome === 'failed');
+  return (
+    s.node !== null && s.mac === null && NEVER_GOT_AN_ADDRESS.has(s.stage) && (s.outcome === 'stalled' || s.outcome === 'running' || s.outcome === 'failed')
+  );
 }
 
 /** A MAC xCAT does not know (no name) that asked dhcpd and got nothing. */

@@ -170,7 +170,7 @@ export function factsOf(a: Attempt, rules: Rule[]): AttemptFacts {
     // line placed here by inference (its neighbours, xcatd's answer) does not bring the lines
     // before it along, so their absence proves nothing.
     const inferred = !e.subject.mac && !e.subject.ip && !e.subject.node;
-    for (const r of inferred ? [] : absentWhen.get(p.id) ?? []) {
+    for (const r of inferred ? [] : (absentWhen.get(p.id) ?? [])) {
       if (r.without && !milestones.has(r.without)) absent.push({ rule: r, entry: e });
     }
   }
@@ -199,7 +199,9 @@ export function unrecovered(a: Attempt, errors: Entry[]): Entry[] {
       if (r !== null && r > rankAtErr) rankAtErr = r;
     }
     const errRank = Math.max(rankAtErr, rankOf(err) ?? -1);
-    return !a.entries.some((x) => x.rec.at >= err.rec.at && x !== err && (rankOf(x) ?? -1) > errRank && x.pattern?.severity !== 'error' && x.pattern?.severity !== 'critical');
+    return !a.entries.some(
+      (x) => x.rec.at >= err.rec.at && x !== err && (rankOf(x) ?? -1) > errRank && x.pattern?.severity !== 'error' && x.pattern?.severity !== 'critical',
+    );
   });
 }
 

@@ -152,5 +152,4 @@ export class Copies {
     }
     for (const key of frozenWith) this.forgottenFrozen(key, gone);
   }
-
 }

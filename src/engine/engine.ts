@@ -17,7 +17,6 @@ import { attributeFloating, isAnchor, progressOf } from './attribution';
 import { Copies, type DupCopy } from './copies';
 import { intern } from '../util/intern';
 
-
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
 /**
  * A machine's entries past MAX_ENTRIES: the oldest non-milestone ones go (all milestones: the
@@ -42,7 +41,16 @@ function keptRecord(rec: LogRecord): LogRecord {
   const raw = detach(rec.raw);
   const i = rec.message.length ? rec.raw.lastIndexOf(rec.message) : -1;
   const message = i >= 0 ? raw.slice(i, i + rec.message.length) : detach(rec.message);
-  return { ...rec, raw, message, source: intern(rec.source)!, from: intern(rec.from), host: intern(rec.host), program: intern(rec.program), node: intern(rec.node) };
+  return {
+    ...rec,
+    raw,
+    message,
+    source: intern(rec.source)!,
+    from: intern(rec.from),
+    host: intern(rec.host),
+    program: intern(rec.program),
+    node: intern(rec.node),
+  };
 }
 
 /** Unknown error lines kept per machine (and for the cluster). */
@@ -331,7 +339,7 @@ export class Engine {
     const s: Subject = {};
     if (fields.mac) s.mac = fields.mac;
     const fromOk = rec.channel === 'http' || rec.channel === 'node' || rec.channel === 'httperror' || rec.channel === 'console';
-    const ip = fields.ip ?? (fromOk ? rec.from ?? undefined : undefined);
+    const ip = fields.ip ?? (fromOk ? (rec.from ?? undefined) : undefined);
     if (ip) s.ip = ip;
     // A DHCP client hostname in a lease line (`(cn11)`, sent back as xCAT's host-name option) names it too.
     const node = usableName(fields.node ?? (pattern?.binds ? fields.host : undefined) ?? rec.node ?? (rec.channel === 'node' ? rec.host : null));
@@ -456,7 +464,14 @@ export class Engine {
   /** The analysis document at `now` (default: the latest time seen). */
   snapshot(now?: number, budgetMs?: number): AnalysisDoc {
     this.resolvePending();
-    const { extra, left } = attributeFloating({ floating: this.floating, machines: this.machines, frozen: this.frozen, sourceMachines: this.sourceMachines, fragments: this.fragments, offline: this.offline });
+    const { extra, left } = attributeFloating({
+      floating: this.floating,
+      machines: this.machines,
+      frozen: this.frozen,
+      sourceMachines: this.sourceMachines,
+      fragments: this.fragments,
+      offline: this.offline,
+    });
     let machines = this.machines;
     if (extra.size || this.attributed.size) {
       machines = new Map(this.machines);
@@ -510,22 +525,20 @@ export class Engine {
     let entries = this.timelines.get(id);
     if (!entries) return null;
     if (entries === FROZEN) entries = this.frozenTimeline(id) ?? [];
-    return [...entries]
-      .sort(byTime)
-      .map((e) => ({
-        ...evidenceOf(e),
-        pattern: e.pattern?.id ?? null,
-        severity: e.pattern?.severity ?? (e.pattern ? null : 'unknown'),
-        stage: e.pattern?.milestone ?? null,
-        count: e.count,
-        lastAt: e.count > 1 ? new Date(e.lastAt).toISOString() : null,
-      }));
+    return [...entries].sort(byTime).map((e) => ({
+      ...evidenceOf(e),
+      pattern: e.pattern?.id ?? null,
+      severity: e.pattern?.severity ?? (e.pattern ? null : 'unknown'),
+      stage: e.pattern?.milestone ?? null,
+      count: e.count,
+      lastAt: e.count > 1 ? new Date(e.lastAt).toISOString() : null,
+    }));
   }
 
   /** All entries of one machine key (for timelines). */
   entriesOf(key: string): Entry[] {
     const f = this.frozen.get(key);
-    return f ? thaw(f, this.patternTable, intern).list : this.machines.get(key) ?? [];
+    return f ? thaw(f, this.patternTable, intern).list : (this.machines.get(key) ?? []);
   }
 
   /** A machine's list, thawed first if it was frozen; undefined for an unknown machine. */
@@ -561,7 +574,10 @@ export class Engine {
         this.copies.copyOf.delete(e);
       }
       // Cached sessions point to their lines: by index from now on (their docs stay as they are).
-      this.frozenTimelines.set(key, m.built.map((b) => ({ items: b.entries.map((e) => index.get(e) ?? e) })));
+      this.frozenTimelines.set(
+        key,
+        m.built.map((b) => ({ items: b.entries.map((e) => index.get(e) ?? e) })),
+      );
       for (const b of m.built) {
         this.frozenSessions.set(b.doc.id, key);
         b.entries = FROZEN;
@@ -662,6 +678,14 @@ export class Engine {
     let entries = 0;
     for (const l of this.machines.values()) entries += l.length;
     for (const f of this.frozen.values()) entries += f.count;
-    return { machines: this.machines.size, entries, cluster: this.cluster.length, frozen: this.frozen.size, freezes: this.freezes, thaws: this.thaws, copies: this.copies.size };
+    return {
+      machines: this.machines.size,
+      entries,
+      cluster: this.cluster.length,
+      frozen: this.frozen.size,
+      freezes: this.freezes,
+      thaws: this.thaws,
+      copies: this.copies.size,
+    };
   }
 }

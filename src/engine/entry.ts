@@ -30,17 +30,12 @@ export interface Entry {
  * the files and the network interleave.
  */
 export function byTime(a: Entry, b: Entry): number {
-  return (
-    a.rec.at - b.rec.at ||
-    a.rank - b.rank ||
-    (a.rec.source === b.rec.source ? 0 : a.rec.source < b.rec.source ? -1 : 1) ||
-    a.ord - b.ord ||
-    a.seq - b.seq
-  );
+  return a.rec.at - b.rec.at || a.rank - b.rank || (a.rec.source === b.rec.source ? 0 : a.rec.source < b.rec.source ? -1 : 1) || a.ord - b.ord || a.seq - b.seq;
 }
 
 /** Error-looking text: what makes an unmatched line worth showing as an unknown error. */
-const ERROR_WORDS = /\b(?:error|errors? occurred|failed|failure|fatal|panic|cannot|can't|could not|couldn't|unable to|denied|refused|timed? ?out|not found|no such file|no space left|segfault|traceback|exception|abort(?:ed|ing)?)\b/i;
+const ERROR_WORDS =
+  /\b(?:error|errors? occurred|failed|failure|fatal|panic|cannot|can't|could not|couldn't|unable to|denied|refused|timed? ?out|not found|no such file|no space left|segfault|traceback|exception|abort(?:ed|ing)?)\b/i;
 /** A command's usage text: it was called wrong (xcat-core #253: `Usage: grep [OPTION]... PATTERN`). */
 const USAGE = /^Usage: \S+ \[/;
 const NONZERO_EXIT = /\b(?:return(?:ed)? with|exit(?:ed)?(?: with)?(?: code| status)?|rc[=:]) ?(?:[1-9]\d*|-\d+)\b/i;

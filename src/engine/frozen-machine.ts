@@ -68,7 +68,20 @@ export class PatternTable {
   }
 }
 
-type RecTuple = [number, number | null, string, Channel, string | null, string | null, string | null, number | null, number | null, string | number, string, string | null];
+type RecTuple = [
+  number,
+  number | null,
+  string,
+  Channel,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  number | null,
+  string | number,
+  string,
+  string | null,
+];
 type EntryTuple = [number, number, number, number, number, number, Record<string, string>, Subject, RecTuple];
 
 function recTuple(r: LogRecord): RecTuple {
@@ -100,12 +113,7 @@ function recOf(t: RecTuple, intern: (s: string | null) => string | null): LogRec
  * Freeze `list` with its fold state. Entries the fold state points to that are no longer in the
  * list (evicted, still taking repeats) are kept too, so thawing restores that exactly.
  */
-export function freeze(
-  list: Entry[],
-  fold: FoldState,
-  patterns: PatternTable,
-  attribution: Attribution,
-): { frozen: FrozenMachine; index: Map<Entry, number> } {
+export function freeze(list: Entry[], fold: FoldState, patterns: PatternTable, attribution: Attribution): { frozen: FrozenMachine; index: Map<Entry, number> } {
   const index = new Map<Entry, number>();
   const all: Entry[] = [];
   const add = (e: Entry): number => {
@@ -146,7 +154,12 @@ export function freeze(
 
 /** The entries (list order, then the evicted ones the fold state kept), and the fold state. */
 export function thaw(f: FrozenMachine, patterns: PatternTable, intern: (s: string | null) => string | null): { list: Entry[]; all: Entry[]; fold: FoldState } {
-  const o = JSON.parse(zlib.inflateRawSync(f.blob).toString('utf8')) as { n: number; entries: EntryTuple[]; recent: [string, [string | null, number][]][]; last: number };
+  const o = JSON.parse(zlib.inflateRawSync(f.blob).toString('utf8')) as {
+    n: number;
+    entries: EntryTuple[];
+    recent: [string, [string | null, number][]][];
+    last: number;
+  };
   const all: Entry[] = o.entries.map((t) => ({
     seq: t[0],
     rank: t[1],

@@ -61,7 +61,9 @@ export function checkExamples(patterns: Pattern[]): string[] {
         continue;
       }
       if (!p.sources.includes(rec.channel)) {
-        problems.push(`${where(ex.yamlLine)}example reads as channel ${rec.channel}, not one of [${p.sources.join(', ')}] (message: ${JSON.stringify(rec.message)})`);
+        problems.push(
+          `${where(ex.yamlLine)}example reads as channel ${rec.channel}, not one of [${p.sources.join(', ')}] (message: ${JSON.stringify(rec.message)})`,
+        );
         continue;
       }
       const own = tryPattern(p, rec);

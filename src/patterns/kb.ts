@@ -9,10 +9,6 @@ export const SHIPPED_PATTERNS = path.join(__dirname, '..', '..', 'patterns');
 export const LOCAL_PATTERNS = process.env.XTRIAGE_PATTERNS_D ?? '/etc/xtriage/patterns.d';
 
 export function loadKb(extra: string[] = [], opts: { shipped?: boolean; local?: boolean } = {}): LoadedKb {
-  const paths = [
-    ...(opts.shipped === false ? [] : [SHIPPED_PATTERNS]),
-    ...(opts.local === false ? [] : [LOCAL_PATTERNS]),
-    ...extra,
-  ];
+  const paths = [...(opts.shipped === false ? [] : [SHIPPED_PATTERNS]), ...(opts.local === false ? [] : [LOCAL_PATTERNS]), ...extra];
   return loadKnowledgeBase({ paths, optional: [LOCAL_PATTERNS] });
 }

@@ -13,12 +13,30 @@ import { requiredLiteral } from './literal';
 const SEVERITIES: Severity[] = ['info', 'warning', 'error', 'critical'];
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
 const PATTERN_KEYS = new Set([
-  'id', 'sources', 'program', 'regex', 'milestone', 'stage', 'severity', 'scope', 'ends', 'opens', 'binds', 'coalesce', 'generic',
-  'groupBy', 'priority', 'awaits', 'title', 'meaning', 'remedy', 'explains', 'examples', 'counterexamples',
+  'id',
+  'sources',
+  'program',
+  'regex',
+  'milestone',
+  'stage',
+  'severity',
+  'scope',
+  'ends',
+  'opens',
+  'binds',
+  'coalesce',
+  'generic',
+  'groupBy',
+  'priority',
+  'awaits',
+  'title',
+  'meaning',
+  'remedy',
+  'explains',
+  'examples',
+  'counterexamples',
 ]);
-const RULE_KEYS = new Set([
-  'id', 'kind', 'after', 'expects', 'limit', 'when', 'without', 'severity', 'scope', 'title', 'meaning', 'remedy', 'explains',
-]);
+const RULE_KEYS = new Set(['id', 'kind', 'after', 'expects', 'limit', 'when', 'without', 'severity', 'scope', 'title', 'meaning', 'remedy', 'explains']);
 
 export interface LoadedFile {
   file: string;
@@ -170,8 +188,14 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
   let awaits: Pattern['awaits'] = null;
   if (obj.awaits !== undefined && obj.awaits !== null) {
     const a = obj.awaits as Record<string, unknown>;
-    const ids = typeof a?.pattern === 'string' ? [a.pattern] : Array.isArray(a?.pattern) && a.pattern.every((x) => typeof x === 'string') ? (a.pattern as string[]) : null;
-    if (typeof a !== 'object' || !ids || !ids.length || (a.key !== undefined && typeof a.key !== 'string')) bad('awaits must be {pattern: ID or [IDs], key: FIELD} (key optional)');
+    const ids =
+      typeof a?.pattern === 'string'
+        ? [a.pattern]
+        : Array.isArray(a?.pattern) && a.pattern.every((x) => typeof x === 'string')
+          ? (a.pattern as string[])
+          : null;
+    if (typeof a !== 'object' || !ids || !ids.length || (a.key !== undefined && typeof a.key !== 'string'))
+      bad('awaits must be {pattern: ID or [IDs], key: FIELD} (key optional)');
     else awaits = { patterns: ids, key: typeof a.key === 'string' ? a.key : null };
   }
   const priority = obj.priority ?? 0;
@@ -192,7 +216,7 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
       if (e.fields && typeof e.fields === 'object') for (const [k, v] of Object.entries(e.fields)) fields[k] = String(v);
       examples.push({
         line: e.line,
-        source: typeof e.file === "string" ? e.file : undefined,
+        source: typeof e.file === 'string' ? e.file : undefined,
         fields: e.fields ? fields : undefined,
         yamlLine,
         ...(typeof e.program === 'string' ? { program: e.program } : {}),

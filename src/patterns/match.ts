@@ -12,7 +12,6 @@ import { TRACE_PROGRAM } from '../records/line-reader';
 const MEMO_MAX = 20_000;
 const MEMO_TEXT_MAX = 1024;
 
-
 export class Matcher {
   private readonly byChannel = new Map<Channel, Pattern[]>();
   /**

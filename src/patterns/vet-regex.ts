@@ -26,7 +26,8 @@ export function vetRegex(source: string): string | null {
     if (c === ')') {
       const g = stack.pop();
       const next = source[i + 1];
-      const quantified = next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d+,\}/.test(source.slice(i + 1)) && !/^\{\d+\}/.test(source.slice(i + 1)));
+      const quantified =
+        next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d+,\}/.test(source.slice(i + 1)) && !/^\{\d+\}/.test(source.slice(i + 1)));
       if (g?.hasQuant && quantified) return 'nested quantifiers such as (a+)+ are not allowed';
       if (g?.hasQuant && stack.length) stack[stack.length - 1]!.hasQuant = true;
       continue;

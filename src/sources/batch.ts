@@ -110,7 +110,12 @@ export class BatchReader {
     const i = this.i++;
     const f = b.flags[i]!;
     const end = this.off + b.lens[i]!;
-    const m: ReceivedMessage = { at: b.at[i]!, from: b.froms[b.fromIdx[i]!]!, msg: this.bytes.toString('utf8', this.off, end), transport: f & 1 ? 'tcp' : 'udp' };
+    const m: ReceivedMessage = {
+      at: b.at[i]!,
+      from: b.froms[b.fromIdx[i]!]!,
+      msg: this.bytes.toString('utf8', this.off, end),
+      transport: f & 1 ? 'tcp' : 'udp',
+    };
     this.off = end;
     if (f & 2) m.truncated = true;
     return m;

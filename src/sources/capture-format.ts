@@ -56,4 +56,3 @@ export function parseCaptureLine(line: string): CaptureRecord | string {
   if (at === null) return 'bad "at" time';
   return typeof r.resume === 'string' ? { at, from: r.from, msg: r.msg, resume: r.resume } : { at, from: r.from, msg: r.msg };
 }
-

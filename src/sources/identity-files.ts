@@ -11,7 +11,9 @@ import { normalizeIp, normalizeMac, isIpv4 } from './syslog-parse';
 /** Is this file (by name) one of the identity sources? */
 export function isIdentityFile(rel: string): boolean {
   const base = path.posix.basename(rel);
-  return /(?:^|\/)etc\/hosts$/.test(rel) || base === 'hosts' || base === 'dhcpd.leases' || base === 'kea-leases4.csv' || base === 'mac.csv' || base === 'hosts.csv';
+  return (
+    /(?:^|\/)etc\/hosts$/.test(rel) || base === 'hosts' || base === 'dhcpd.leases' || base === 'kea-leases4.csv' || base === 'mac.csv' || base === 'hosts.csv'
+  );
 }
 
 function csvFields(line: string): string[] {
@@ -66,7 +68,10 @@ export function parseIdentity(name: string, text: string): Subject[] {
   }
   if (base === 'mac.csv' || base === 'hosts.csv') {
     const lines = text.split('\n');
-    const header = (lines[0] ?? '').replace(/^#/, '').split(',').map((h) => h.trim());
+    const header = (lines[0] ?? '')
+      .replace(/^#/, '')
+      .split(',')
+      .map((h) => h.trim());
     const col = (n: string): number => header.indexOf(n);
     for (const line of lines.slice(1)) {
       if (!line.trim() || line.startsWith('#')) continue;

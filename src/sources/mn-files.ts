@@ -17,8 +17,6 @@ export interface MnFile {
   node: string | null;
 }
 
-
-
 /** Classify a path relative to a log root; null for files xtriage does not read. */
 export function classify(rel: string): MnFile | null {
   const norm = rel.split(path.sep).join('/');
@@ -63,7 +61,6 @@ export function readingOrder(source: string): number {
  */
 export function orderFiles(files: MnFile[]): MnFile[] {
   return [...files].sort(
-    (a, b) =>
-      ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.base.localeCompare(b.base) || b.age - a.age || a.rel.localeCompare(b.rel),
+    (a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.base.localeCompare(b.base) || b.age - a.age || a.rel.localeCompare(b.rel),
   );
 }

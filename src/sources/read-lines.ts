@@ -24,11 +24,7 @@ function isBinary(buf: Buffer): boolean {
   return nul > 8 || (n > 0 && nul / n > 0.01);
 }
 
-export async function readLines(
-  file: string,
-  onLine: (line: string) => void,
-  onBytes?: (n: number) => void,
-): Promise<ReadResult> {
+export async function readLines(file: string, onLine: (line: string) => void, onBytes?: (n: number) => void): Promise<ReadResult> {
   const gz = /\.gz$/.test(file);
   const result: ReadResult = { lines: 0, bytes: 0, error: null, binary: false };
   const decoder = new StringDecoder('utf8');

@@ -138,12 +138,8 @@ function clip(s: string): string {
  * (not JSON, missing fields, a torn last line, a truncated gzip stream) are reported through
  * onDamaged and skipped; nothing throws except failing to open the file.
  */
-export async function* readCapture(
-  file: string,
-  opts: ReadCaptureOptions = {},
-): AsyncGenerator<CaptureRecord & { line: number }> {
-  const damaged = (line: number, reason: string, text: string): void =>
-    opts.onDamaged?.({ file, line, reason, text: clip(text) });
+export async function* readCapture(file: string, opts: ReadCaptureOptions = {}): AsyncGenerator<CaptureRecord & { line: number }> {
+  const damaged = (line: number, reason: string, text: string): void => opts.onDamaged?.({ file, line, reason, text: clip(text) });
   // One open: a file removed after this point is still read whole (ENOENT only comes from here).
   const fh = await fsp.open(file, 'r');
   let gz = false;
@@ -198,7 +194,10 @@ export async function* readCapture(
           damaged(lineNo, `line longer than ${MAX_LINE} bytes`, Buffer.concat([...parts, chunk.subarray(i, Math.min(stop, i + 200))]).toString('utf8'));
           parts = [];
           partLen = 0;
-          if (nl < 0) { skipping = true; break; }
+          if (nl < 0) {
+            skipping = true;
+            break;
+          }
           i = nl + 1;
           continue;
         }
@@ -260,7 +259,11 @@ function stampOf(t: number): string {
 async function fsyncDir(dir: string): Promise<void> {
   try {
     const h = await fsp.open(dir, 'r');
-    try { await h.sync(); } finally { await h.close(); }
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
   } catch {
     /* some filesystems refuse: not fatal */
   }
@@ -272,7 +275,10 @@ async function listSpool(dir: string): Promise<{ files: SpoolFile[]; tmps: strin
   const plain = new Set<string>();
   const tmps: string[] = [];
   for (const n of names) {
-    if (n.endsWith('.gz.tmp')) { tmps.push(n); continue; }
+    if (n.endsWith('.gz.tmp')) {
+      tmps.push(n);
+      continue;
+    }
     const m = FILE.exec(n);
     if (!m) continue;
     const stem = m[1]!;
@@ -373,8 +379,16 @@ export class Spool {
   /** A record was cut by a failed write and could not be cut off the file: start the next write on a new line. */
   private needNewline = false;
   private counters = {
-    appended: 0, written: 0, bytesWritten: 0, dropped: 0, writeErrors: 0,
-    rotations: 0, compressed: 0, removed: 0, repairedBytes: 0, pressured: 0,
+    appended: 0,
+    written: 0,
+    bytesWritten: 0,
+    dropped: 0,
+    writeErrors: 0,
+    rotations: 0,
+    compressed: 0,
+    removed: 0,
+    repairedBytes: 0,
+    pressured: 0,
   };
 
   private constructor(opts: SpoolOptions) {
@@ -563,12 +577,14 @@ export class Spool {
     // garbage collection under a flood (2M messages framed and spooled: scavenges 1.96 → 0.08 s).
     if (this.flushQueued) return this.chain;
     this.flushQueued = true;
-    this.chain = this.chain.then(() => {
-      this.flushQueued = false;
-      return this.writePending();
-    }).catch((err: Error) => {
-      this.failed(err, 'rotation failed');
-    });
+    this.chain = this.chain
+      .then(() => {
+        this.flushQueued = false;
+        return this.writePending();
+      })
+      .catch((err: Error) => {
+        this.failed(err, 'rotation failed');
+      });
     return this.chain;
   }
 
@@ -585,7 +601,9 @@ export class Spool {
       this.lastFailNotice = now;
       this.failuresSinceNotice = 0;
       this.failuresTotal = 1;
-      this.notice(`spool: ${what}: ${this.lastError}; ${mib(this.unwritten())} held in memory, retried every ${RETRY_MS} ms (past ${mib(this.o.maxPendingBytes)} TCP is paused and UDP datagrams are dropped and counted)`);
+      this.notice(
+        `spool: ${what}: ${this.lastError}; ${mib(this.unwritten())} held in memory, retried every ${RETRY_MS} ms (past ${mib(this.o.maxPendingBytes)} TCP is paused and UDP datagrams are dropped and counted)`,
+      );
       return;
     }
     this.failuresSinceNotice++;
@@ -593,8 +611,12 @@ export class Spool {
   }
 
   private failNotice(now: number): void {
-    const dropped = this.droppedSinceNotice ? `; dropped the oldest ${this.droppedSinceNotice} records (past ${mib(2 * this.o.maxPendingBytes)} in memory)` : '';
-    this.notice(`spool: writes still failing after ${Math.round((now - this.failingSince) / 1000)} s: ${this.lastError} (${this.failuresSinceNotice} more failures; ${mib(this.unwritten())} held in memory${dropped})`);
+    const dropped = this.droppedSinceNotice
+      ? `; dropped the oldest ${this.droppedSinceNotice} records (past ${mib(2 * this.o.maxPendingBytes)} in memory)`
+      : '';
+    this.notice(
+      `spool: writes still failing after ${Math.round((now - this.failingSince) / 1000)} s: ${this.lastError} (${this.failuresSinceNotice} more failures; ${mib(this.unwritten())} held in memory${dropped})`,
+    );
     this.lastFailNotice = now;
     this.failuresSinceNotice = 0;
     this.droppedSinceNotice = 0;
@@ -604,7 +626,9 @@ export class Spool {
     if (!this.failing) return;
     this.failing = false;
     const dropped = this.droppedSinceNotice ? `; ${this.droppedSinceNotice} records dropped since the last notice` : '';
-    this.notice(`spool: writes succeed again after ${this.failuresTotal} failures in ${((Date.now() - this.failingSince) / 1000).toFixed(1)} s: what was held in memory is written${dropped}`);
+    this.notice(
+      `spool: writes succeed again after ${this.failuresTotal} failures in ${((Date.now() - this.failingSince) / 1000).toFixed(1)} s: what was held in memory is written${dropped}`,
+    );
     this.droppedSinceNotice = 0;
   }
 
@@ -708,7 +732,10 @@ export class Spool {
     this.counters.dropped += n;
     const first = this.droppedSinceNotice === 0 && this.counters.dropped === n;
     this.droppedSinceNotice += n;
-    if (first) this.notice(`spool: dropped the oldest ${n} records: writes fail (${this.lastError}) and ${mib(2 * this.o.maxPendingBytes)} are held in memory (counted in dropped)`);
+    if (first)
+      this.notice(
+        `spool: dropped the oldest ${n} records: writes fail (${this.lastError}) and ${mib(2 * this.o.maxPendingBytes)} are held in memory (counted in dropped)`,
+      );
   }
 
   private async startFile(): Promise<void> {
@@ -764,7 +791,11 @@ export class Spool {
           { signal: ac.signal },
         );
         const h = await fsp.open(tmp, 'r');
-        try { await h.sync(); } finally { await h.close(); }
+        try {
+          await h.sync();
+        } finally {
+          await h.close();
+        }
         await fsp.rename(tmp, dst);
         await fsyncDir(this.o.dir);
         await fsp.rm(src, { force: true });
@@ -782,9 +813,11 @@ export class Spool {
   }
 
   private enqueueRetention(): Promise<void> {
-    this.chain = this.chain.then(() => this.retention()).catch((err: Error) => {
-      this.notice(`spool: retention failed: ${err.message}`);
-    });
+    this.chain = this.chain
+      .then(() => this.retention())
+      .catch((err: Error) => {
+        this.notice(`spool: retention failed: ${err.message}`);
+      });
     return this.chain;
   }
 
@@ -798,7 +831,9 @@ export class Spool {
         const size = (await fsp.stat(this.file(f.stem, f.gz))).size;
         sized.push({ f, size });
         total += size;
-      } catch { /* gone meanwhile */ }
+      } catch {
+        /* gone meanwhile */
+      }
     }
     let count = sized.length;
     for (const { f, size } of sized) {

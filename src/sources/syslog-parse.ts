@@ -41,7 +41,10 @@ function readStructuredData(s: string): { originIp: string | null; rest: string 
     let inQuote = false;
     for (; j < s.length; j++) {
       const c = s[j];
-      if (c === '\\') { j++; continue; }
+      if (c === '\\') {
+        j++;
+        continue;
+      }
       if (c === '"') inQuote = !inQuote;
       else if (c === ']' && !inQuote) break;
     }
@@ -120,7 +123,17 @@ export function parseSyslog(input: string, years: YearTracker): SyslogFields {
 
 /** The xCAT template's severity word (cluster.log / computes.log) → syslog severity. */
 export const SEVERITY_WORDS: Record<string, number> = {
-  EMERG: 0, PANIC: 0, ALERT: 1, CRIT: 2, ERR: 3, ERROR: 3, WARNING: 4, WARN: 4, NOTICE: 5, INFO: 6, DEBUG: 7,
+  EMERG: 0,
+  PANIC: 0,
+  ALERT: 1,
+  CRIT: 2,
+  ERR: 3,
+  ERROR: 3,
+  WARNING: 4,
+  WARN: 4,
+  NOTICE: 5,
+  INFO: 6,
+  DEBUG: 7,
 };
 
 export function isIpv4(s: string): boolean {

@@ -189,7 +189,10 @@ export function unwrapOrigin(msg: string): { ip: string; inner: string } | null 
     let inQuote = false;
     for (; j < msg.length; j++) {
       const c = msg.charCodeAt(j);
-      if (c === 0x5c /* \ */ && inQuote) { j++; continue; }
+      if (c === 0x5c /* \ */ && inQuote) {
+        j++;
+        continue;
+      }
       if (c === 0x22 /* " */) inQuote = !inQuote;
       else if (c === 0x5d /* ] */ && !inQuote) break;
     }
@@ -279,7 +282,10 @@ export class Framer {
       switch (this.state) {
         case 'start': {
           const c = chunk[i]!;
-          if (c === LF || c === NUL) { i++; break; } // empty frame / stray delimiter
+          if (c === LF || c === NUL) {
+            i++;
+            break;
+          } // empty frame / stray delimiter
           if (c >= 0x31 && c <= 0x39) {
             this.state = 'count';
             this.count = c - 0x30;
@@ -363,7 +369,10 @@ export class Framer {
           let end = chunk.indexOf(LF, i);
           const nul = chunk.indexOf(NUL, i);
           if (nul >= 0 && (end < 0 || nul < end)) end = nul;
-          if (end < 0) { i = n; break; }
+          if (end < 0) {
+            i = n;
+            break;
+          }
           i = end + 1;
           this.state = 'start';
           break;
@@ -376,7 +385,10 @@ export class Framer {
   end(): void {
     if (this.state === 'lf' && this.size > 0) this.emit(this.take(), false);
     else if (this.state === 'octet' && this.size > 0) this.emit(trimIncompleteUtf8(this.take()), true);
-    else if (this.state === 'count') { this.fallbackToLf(); this.emit(this.take(), false); }
+    else if (this.state === 'count') {
+      this.fallbackToLf();
+      this.emit(this.take(), false);
+    }
     this.parts = [];
     this.size = 0;
     this.state = 'start';
@@ -412,11 +424,14 @@ function compressV6(groups: string[]): string {
   // Longest run of zeros → ::
   let best = -1;
   let bestLen = 0;
-  for (let k = 0; k < 8; ) {
+  for (let k = 0; k < 8;) {
     if (groups[k] === '0') {
       let e = k;
       while (e < 8 && groups[e] === '0') e++;
-      if (e - k > bestLen && e - k > 1) { best = k; bestLen = e - k; }
+      if (e - k > bestLen && e - k > 1) {
+        best = k;
+        bestLen = e - k;
+      }
       k = e;
     } else k++;
   }
@@ -521,7 +536,10 @@ export class CountedNotice {
   private last = 0;
   private text = '';
 
-  constructor(private readonly out: (line: string) => void, private readonly everyMs = 10_000) {}
+  constructor(
+    private readonly out: (line: string) => void,
+    private readonly everyMs = 10_000,
+  ) {}
 
   hit(text: string, now = Date.now()): void {
     this.n++;
@@ -544,16 +562,22 @@ export class CountedNotice {
 
 function errText(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'EADDRINUSE': return 'address already in use (EADDRINUSE)';
-    case 'EACCES': return 'permission denied (EACCES: ports below 1024 need root or CAP_NET_BIND_SERVICE)';
-    case 'EADDRNOTAVAIL': return 'address not available on this host (EADDRNOTAVAIL)';
-    case 'EAFNOSUPPORT': return 'address family not supported (EAFNOSUPPORT: IPv6 disabled?)';
-    default: return err.code ? `${err.message.replace(/\s+/g, ' ')}` : String(err.message);
+    case 'EADDRINUSE':
+      return 'address already in use (EADDRINUSE)';
+    case 'EACCES':
+      return 'permission denied (EACCES: ports below 1024 need root or CAP_NET_BIND_SERVICE)';
+    case 'EADDRNOTAVAIL':
+      return 'address not available on this host (EADDRNOTAVAIL)';
+    case 'EAFNOSUPPORT':
+      return 'address family not supported (EAFNOSUPPORT: IPv6 disabled?)';
+    default:
+      return err.code ? `${err.message.replace(/\s+/g, ' ')}` : String(err.message);
   }
 }
 
 export class SyslogReceiver {
-  private readonly opts: Required<Omit<ReceiverOptions, 'onNotice' | 'onBytes' | 'udpGate' | 'udp' | 'tcp' | 'trustedRelays'>> & Pick<ReceiverOptions, 'onNotice' | 'onBytes' | 'udpGate'>;
+  private readonly opts: Required<Omit<ReceiverOptions, 'onNotice' | 'onBytes' | 'udpGate' | 'udp' | 'tcp' | 'trustedRelays'>> &
+    Pick<ReceiverOptions, 'onNotice' | 'onBytes' | 'udpGate'>;
   private readonly trusted: (ip: string) => boolean;
   private readonly udpSockets: { socket: dgram.Socket; info: ListenerInfo }[] = [];
   private readonly servers: { server: net.Server; info: ListenerInfo }[] = [];
@@ -573,8 +597,18 @@ export class SyslogReceiver {
   private readonly refusedNotice: CountedNotice;
   private readonly evictedNotice: CountedNotice;
   private readonly counters: Omit<ReceiverStats, 'connectionsOpen' | 'paused'> = {
-    udpReceived: 0, tcpReceived: 0, bytes: 0, truncated: 0, empty: 0, relayed: 0, originIgnored: 0,
-    framingErrors: 0, udpDropped: 0, connectionsTotal: 0, connectionsRefused: 0, connectionsTimedOut: 0,
+    udpReceived: 0,
+    tcpReceived: 0,
+    bytes: 0,
+    truncated: 0,
+    empty: 0,
+    relayed: 0,
+    originIgnored: 0,
+    framingErrors: 0,
+    udpDropped: 0,
+    connectionsTotal: 0,
+    connectionsRefused: 0,
+    connectionsTimedOut: 0,
     connectionsEvicted: 0,
   };
 
@@ -681,9 +715,15 @@ export class SyslogReceiver {
     }
     if (drainMs > 0) await this.drain(drainMs);
     for (const { socket } of this.udpSockets) {
-      waits.push(new Promise<void>((res) => {
-        try { socket.close(() => res()); } catch { res(); }
-      }));
+      waits.push(
+        new Promise<void>((res) => {
+          try {
+            socket.close(() => res());
+          } catch {
+            res();
+          }
+        }),
+      );
     }
     for (const c of this.conns) {
       c.framer.end();
@@ -766,7 +806,11 @@ export class SyslogReceiver {
           recvBufferSize: this.opts.recvBufferSize,
         });
         const onError = (err: NodeJS.ErrnoException): void => {
-          try { socket.close(); } catch { /* not bound */ }
+          try {
+            socket.close();
+          } catch {
+            /* not bound */
+          }
           reject(Object.assign(new Error(`cannot listen on udp ${spec}: ${errText(err)}`), { code: err.code }));
         };
         socket.once('error', onError);
@@ -787,13 +831,25 @@ export class SyslogReceiver {
             const cut = buf.length > this.opts.maxMessage;
             // libuv gives IPv4 senders in dotted form already: only IPv6 (v4-mapped) needs normalising.
             const sender = rinfo.address;
-            this.deliver(cut ? trimIncompleteUtf8(buf.subarray(0, this.opts.maxMessage)) : buf, sender.includes(':') ? normalizeIp(sender) : sender, 'udp', cut);
+            this.deliver(
+              cut ? trimIncompleteUtf8(buf.subarray(0, this.opts.maxMessage)) : buf,
+              sender.includes(':') ? normalizeIp(sender) : sender,
+              'udp',
+              cut,
+            );
           });
           const a = socket.address();
           let granted: number | undefined;
-          try { granted = socket.getRecvBufferSize(); } catch { granted = undefined; }
+          try {
+            granted = socket.getRecvBufferSize();
+          } catch {
+            granted = undefined;
+          }
           const info: ListenerInfo = {
-            transport: 'udp', spec, address: a.address, port: a.port,
+            transport: 'udp',
+            spec,
+            address: a.address,
+            port: a.port,
             family: a.family === 'IPv6' ? 'IPv6' : 'IPv4',
             recvBufferRequested: this.opts.recvBufferSize,
           };
@@ -862,15 +918,21 @@ export class SyslogReceiver {
       const own = (c: Conn): boolean => c.peer === peer;
       const v = leastRecent(own, true) ?? (trusted ? leastRecent(own, false) : null);
       if (!v) {
-        this.refusedNotice.hit(`tcp ${spec}: refused connections from ${peer}: it has ${n} open (tcpMaxConnectionsPerSource), none idle for ${Math.round(this.opts.evictIdleMs / 1000)} s`);
+        this.refusedNotice.hit(
+          `tcp ${spec}: refused connections from ${peer}: it has ${n} open (tcpMaxConnectionsPerSource), none idle for ${Math.round(this.opts.evictIdleMs / 1000)} s`,
+        );
         return false;
       }
       this.evict(v, `${peer} reached tcpMaxConnectionsPerSource (${this.opts.maxConnectionsPerSource})`);
     }
     if (this.conns.size >= this.opts.maxConnections) {
-      const v = leastRecent(() => true, true) ?? (trusted ? leastRecent((c) => !c.trusted, false) ?? leastRecent((c) => c.peer === peer, false) ?? leastRecent(() => true, false) : null);
+      const v =
+        leastRecent(() => true, true) ??
+        (trusted ? (leastRecent((c) => !c.trusted, false) ?? leastRecent((c) => c.peer === peer, false) ?? leastRecent(() => true, false)) : null);
       if (!v) {
-        this.refusedNotice.hit(`tcp ${spec}: refused connections: ${this.conns.size} open (tcpMaxConnections), none idle for ${Math.round(this.opts.evictIdleMs / 1000)} s`);
+        this.refusedNotice.hit(
+          `tcp ${spec}: refused connections: ${this.conns.size} open (tcpMaxConnections), none idle for ${Math.round(this.opts.evictIdleMs / 1000)} s`,
+        );
         return false;
       }
       this.evict(v, `${this.conns.size} connections open (tcpMaxConnections) and ${trusted ? 'a trusted relay' : peer} connected`);
@@ -881,7 +943,9 @@ export class SyslogReceiver {
   /** Close a connection to make room: what its peer already sent is still read for EVICT_GRACE_MS, then it is closed. */
   private evict(c: Conn, why: string): void {
     this.counters.connectionsEvicted++;
-    this.evictedNotice.hit(`tcp: closed the connection from ${c.peer} idle longest (no complete message for ${Math.round((Date.now() - c.lastFrame) / 1000)} s) to make room: ${why}`);
+    this.evictedNotice.hit(
+      `tcp: closed the connection from ${c.peer} idle longest (no complete message for ${Math.round((Date.now() - c.lastFrame) / 1000)} s) to make room: ${why}`,
+    );
     this.forget(c);
     const s = c.socket;
     if (this.grace.size >= MAX_GRACE) {
@@ -951,7 +1015,9 @@ export class SyslogReceiver {
       conn.framer.end();
       socket.end();
     });
-    socket.on('error', () => { /* ECONNRESET etc.: 'close' follows */ });
+    socket.on('error', () => {
+      /* ECONNRESET etc.: 'close' follows */
+    });
     socket.on('close', () => {
       this.forget(conn);
     });

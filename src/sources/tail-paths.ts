@@ -7,10 +7,16 @@ import * as path from 'node:path';
 
 /** The fixed MN files, relative to the logs directory. */
 export const MN_FILES: readonly string[] = [
-  'messages', 'syslog',
-  'xcat/cluster.log', 'xcat/computes.log', 'xcat/commands.log',
-  'httpd/access_log', 'apache2/access_log', 'apache2/access.log',
-  'httpd/error_log', 'apache2/error.log',
+  'messages',
+  'syslog',
+  'xcat/cluster.log',
+  'xcat/computes.log',
+  'xcat/commands.log',
+  'httpd/access_log',
+  'apache2/access_log',
+  'apache2/access.log',
+  'httpd/error_log',
+  'apache2/error.log',
 ];
 /** Directories whose every (non-rotated) file is tailed. */
 export const MN_DIRS: readonly string[] = ['consoles', 'goconserver/nodes'];

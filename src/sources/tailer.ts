@@ -148,8 +148,21 @@ interface Tracked {
 
 function newReader(st: fs.Stats, pos: number, skipping = false): Reader {
   return {
-    fd: null, dev: st.dev, ino: st.ino, btime: st.birthtimeMs || 0, pos, parts: [], partLen: 0,
-    skipping, mtime: st.mtimeMs, lastGrowth: Date.now(), lastUse: Date.now(), fp: null, fpLen: 0, head: null, size: st.size,
+    fd: null,
+    dev: st.dev,
+    ino: st.ino,
+    btime: st.birthtimeMs || 0,
+    pos,
+    parts: [],
+    partLen: 0,
+    skipping,
+    mtime: st.mtimeMs,
+    lastGrowth: Date.now(),
+    lastUse: Date.now(),
+    fp: null,
+    fpLen: 0,
+    head: null,
+    size: st.size,
   };
 }
 
@@ -196,7 +209,14 @@ export class Tailer {
   private sweeping: Promise<void> | null = null;
   private idleWaiters: (() => void)[] = [];
   private counters = {
-    lines: 0, bytes: 0, truncatedLines: 0, rotations: 0, truncations: 0, lostTails: 0, lostBytes: 0, stateWrites: 0,
+    lines: 0,
+    bytes: 0,
+    truncatedLines: 0,
+    rotations: 0,
+    truncations: 0,
+    lostTails: 0,
+    lostBytes: 0,
+    stateWrites: 0,
   };
 
   private constructor(opts: TailerOptions) {
@@ -911,7 +931,11 @@ export class Tailer {
     if (grew) {
       r.lastGrowth = Date.now();
       r.lastUse = r.lastGrowth;
-      try { r.mtime = (await r.fd.stat()).mtimeMs; } catch { /* closed under us */ }
+      try {
+        r.mtime = (await r.fd.stat()).mtimeMs;
+      } catch {
+        /* closed under us */
+      }
       this.scheduleSave();
     }
   }

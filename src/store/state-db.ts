@@ -37,7 +37,9 @@ export class StateDb {
     // Owner and group only, whatever the umask (NeDB's defaults are 0755 and 0644).
     const modes = { dirMode: 0o750, fileMode: 0o640 };
     const make = (): Datastore<StoredSession> =>
-      Datastore.create({ filename: file, autoload: false, corruptAlertThreshold: 0.1, modes } as Parameters<typeof Datastore.create>[0]) as Datastore<StoredSession>;
+      Datastore.create({ filename: file, autoload: false, corruptAlertThreshold: 0.1, modes } as Parameters<
+        typeof Datastore.create
+      >[0]) as Datastore<StoredSession>;
     let db = make();
     try {
       await db.load();

@@ -79,7 +79,9 @@ export class App extends EventEmitter {
   run(): Promise<number> {
     return new Promise((resolve) => {
       this.done = resolve;
-      this.screen.on('keypress', (ch: string | undefined, key: { full?: string; name?: string; sequence?: string; meta?: boolean } | undefined) => this.guard(() => this.onKey(ch, key)));
+      this.screen.on('keypress', (ch: string | undefined, key: { full?: string; name?: string; sequence?: string; meta?: boolean } | undefined) =>
+        this.guard(() => this.onKey(ch, key)),
+      );
       this.screen.on('resize', () => this.guard(() => this.refreshView()));
       this.store.on('change', (c: Changed) => this.guard(() => this.onData(c)));
       this.store.start();
@@ -138,7 +140,12 @@ export class App extends EventEmitter {
       }
     }
     // Health and connection news only touch the header; lists are rebuilt when their data moved.
-    const relevant = v.kind === 'cluster' ? c.all || c.groups || c.ids.size > 0 : v.kind === 'help' ? false : c.all || c.ids.has(v.id) || (v.kind === 'node' && c.ids.size > 0);
+    const relevant =
+      v.kind === 'cluster'
+        ? c.all || c.groups || c.ids.size > 0
+        : v.kind === 'help'
+          ? false
+          : c.all || c.ids.has(v.id) || (v.kind === 'node' && c.ids.size > 0);
     if (relevant) this.refreshView();
     else this.draw();
     if (c.all) this.mediansNow();
@@ -155,13 +162,16 @@ export class App extends EventEmitter {
     const stale = this.medians.version !== this.store.version;
     if (stale && !this.mediansIdle) {
       const wait = Math.max(20, 2000 - (Date.now() - this.medians.at));
-      this.mediansIdle = setTimeout(() => {
-        this.mediansIdle = null;
-        this.guard(() => {
-          this.medians = { version: this.store.version, at: Date.now(), map: stageMedians(this.store.sessions.values()) };
-          if (this.view.kind === 'node') this.refreshView();
-        });
-      }, this.medians.at ? wait : 20);
+      this.mediansIdle = setTimeout(
+        () => {
+          this.mediansIdle = null;
+          this.guard(() => {
+            this.medians = { version: this.store.version, at: Date.now(), map: stageMedians(this.store.sessions.values()) };
+            if (this.view.kind === 'node') this.refreshView();
+          });
+        },
+        this.medians.at ? wait : 20,
+      );
     }
     return this.medians.map;
   }
@@ -191,7 +201,10 @@ export class App extends EventEmitter {
         }
       } else v.list.setRows([]);
     } else {
-      v.list.setRows(helpRows({ term: this.choice.term, terminal: this.choice.terminal ?? this.choice.term, color: this.choice.color, socket: this.opts.socket }), focusKey);
+      v.list.setRows(
+        helpRows({ term: this.choice.term, terminal: this.choice.terminal ?? this.choice.term, color: this.choice.color, socket: this.opts.socket }),
+        focusKey,
+      );
     }
     this.draw();
   }
@@ -203,7 +216,11 @@ export class App extends EventEmitter {
     const st = this.store;
     if (!st.connected) {
       const why = st.problem?.message ?? 'connecting to xtriaged…';
-      return [span(' ✖ '), span(why, 'alert'), span(st.loaded ? ' — reconnecting every second; showing the last data received' : ' — retrying every second', 'bold')];
+      return [
+        span(' ✖ '),
+        span(why, 'alert'),
+        span(st.loaded ? ' — reconnecting every second; showing the last data received' : ' — retrying every second', 'bold'),
+      ];
     }
     if (st.problem) return [span(' ✖ '), span(st.problem.message, 'alert'), span(' — r retries', 'bold')];
     if (!st.loaded) return [span('loading sessions from the daemon…', 'bold')];
@@ -267,7 +284,12 @@ export class App extends EventEmitter {
       this.header.height = hh;
       this.body.top = hh;
     }
-    this.header.setContent(head.slice(0, hh).map((l) => toBlessed(l, { color: this.choice.color, width: w })).join('\n'));
+    this.header.setContent(
+      head
+        .slice(0, hh)
+        .map((l) => toBlessed(l, { color: this.choice.color, width: w }))
+        .join('\n'),
+    );
     const v = this.view;
     v.list.draw(v.kind === 'cluster' ? ' ' : '');
     this.footer.setContent(toBlessed(this.footerLine(), { color: this.choice.color, width: w, selected: !this.prompt.active }));
@@ -331,7 +353,8 @@ export class App extends EventEmitter {
       case 'toggle':
         return this.enter(true);
       case 'log':
-        if (v.kind === 'node') return this.push({ kind: 'log', list: new VList(this.body, this.choice.color), id: v.id, filter: '', open: new Set(), focus: null, last: v.last });
+        if (v.kind === 'node')
+          return this.push({ kind: 'log', list: new VList(this.body, this.choice.color), id: v.id, filter: '', open: new Set(), focus: null, last: v.last });
         return;
       case 'back':
         return this.back();
@@ -446,7 +469,8 @@ export class App extends EventEmitter {
       if (r === 'submit') this.prompt.close();
       this.refreshView();
       v.list.home();
-      if (r === 'submit' && v.kind === 'cluster' && this.query.text) this.flash(`${plural(this.clusterShown, 'session')} ${this.clusterShown === 1 ? 'matches' : 'match'} /${this.query.text} (Esc clears)`);
+      if (r === 'submit' && v.kind === 'cluster' && this.query.text)
+        this.flash(`${plural(this.clusterShown, 'session')} ${this.clusterShown === 1 ? 'matches' : 'match'} /${this.query.text} (Esc clears)`);
       return this.draw();
     }
     if (r === 'cancel') {
@@ -489,7 +513,12 @@ export class App extends EventEmitter {
         return;
       case 'group': {
         const groups = this.clusterRows.groups(this.store, this.store.version);
-        if (!groups.some((g) => g.n === c.n)) return this.flash(groups.length ? `no group ${c.n}: groups are numbered 1 to ${groups.length}` : 'no root cause is shared by several nodes (no groups)', 'error', 6000);
+        if (!groups.some((g) => g.n === c.n))
+          return this.flash(
+            groups.length ? `no group ${c.n}: groups are numbered 1 to ${groups.length}` : 'no root cause is shared by several nodes (no groups)',
+            'error',
+            6000,
+          );
         this.toCluster();
         this.query = { ...this.query, group: c.n, outcome: null };
         this.refreshView();

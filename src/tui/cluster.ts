@@ -6,7 +6,22 @@ import type { AnalysisDoc, GroupDoc, SessionDoc } from '../contract';
 import type { Health } from './store';
 import { span, outcomeTone, type Line } from './style';
 import { textRow, type Row } from './row';
-import { clock, compareNames, countOutcomes, displayLine, duration, isFailing, ms, nameOf, OUTCOME_RANK, OUTCOMES, outcomeCell, outcomeWord, pad, plural } from './format';
+import {
+  clock,
+  compareNames,
+  countOutcomes,
+  displayLine,
+  duration,
+  isFailing,
+  ms,
+  nameOf,
+  OUTCOME_RANK,
+  OUTCOMES,
+  outcomeCell,
+  outcomeWord,
+  pad,
+  plural,
+} from './format';
 import { describeQuery, textMatcher, type Query } from './query';
 
 export interface ClusterData {
@@ -24,7 +39,11 @@ function unknownLines(data: ClusterData): Line[] {
   if (!list.length) return [];
   const out: Line[] = [[span('UNRECOGNISED ERROR LINES', 'heading'), span(`  ${list.length} template${list.length === 1 ? '' : 's'}, no pattern knows them`)]];
   for (const u of list.slice(0, 10)) {
-    out.push([span(`  ${String(u.count).padStart(5)}×  `, 'bold'), span(`${u.failingSessions} failing / ${u.succeededSessions} succeeded  `, 'dim'), span(displayLine(u.example.line))]);
+    out.push([
+      span(`  ${String(u.count).padStart(5)}×  `, 'bold'),
+      span(`${u.failingSessions} failing / ${u.succeededSessions} succeeded  `, 'dim'),
+      span(displayLine(u.example.line)),
+    ]);
   }
   return out;
 }
@@ -163,7 +182,10 @@ export class ClusterRows {
     const names = new Map<SessionDoc, string>();
     const list = [...data.sessions.values()];
     for (const s of list) names.set(s, nameOf(s));
-    this.sorted = list.sort((a, b) => (OUTCOME_RANK[a.outcome] ?? 9) - (OUTCOME_RANK[b.outcome] ?? 9) || compareNames(names.get(a)!, names.get(b)!) || a.startedAt.localeCompare(b.startedAt));
+    this.sorted = list.sort(
+      (a, b) =>
+        (OUTCOME_RANK[a.outcome] ?? 9) - (OUTCOME_RANK[b.outcome] ?? 9) || compareNames(names.get(a)!, names.get(b)!) || a.startedAt.localeCompare(b.startedAt),
+    );
     this.numbered = numberGroups(data.groups);
   }
 
@@ -226,7 +248,13 @@ export class ClusterRows {
       const g = ng.g;
       if (g.remedy) groupRows.push(textRow(`gr:${ng.key}`, [span('      remedy   ', 'bold'), span(g.remedy)]));
       for (const [i, e] of g.evidence.slice(0, 3).entries()) {
-        groupRows.push(textRow(`ge:${ng.key}:${i}`, [span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(displayLine(e.line))]));
+        groupRows.push(
+          textRow(`ge:${ng.key}:${i}`, [
+            span(i ? '               ' : '      evidence ', 'bold'),
+            span(`${clock(e.at)} ${e.source}  `, 'dim'),
+            span(displayLine(e.line)),
+          ]),
+        );
       }
       const list = members.map((id) => data.sessions.get(id)).filter((s): s is SessionDoc => !!s);
       list.sort((a, b) => compareNames(nameOf(a), nameOf(b)));
@@ -247,7 +275,8 @@ export class ClusterRows {
       }
     }
     if (groupRows.length) {
-      if (groupRows[0]!.key !== 'h:mnside') rows.push(textRow('h:groups', [span('ROOT CAUSES SHARED BY SEVERAL NODES', 'heading'), span('  largest first · Enter expands')]));
+      if (groupRows[0]!.key !== 'h:mnside')
+        rows.push(textRow('h:groups', [span('ROOT CAUSES SHARED BY SEVERAL NODES', 'heading'), span('  largest first · Enter expands')]));
       rows.push(...groupRows);
       rows.push(textRow('blank:1', []));
     }
@@ -298,11 +327,17 @@ export function clusterText(data: ClusterData, now = Date.now()): Line[] {
       out.push([], [span('MN-SIDE FAULTS', 'heading'), span('  one node or none yet')]);
     }
     out.push(groupLine(ng, g.sessions.length, true));
-    const names = g.sessions.map((id) => data.sessions.get(id)).filter((s): s is SessionDoc => !!s).map(nameOf).sort(compareNames);
+    const names = g.sessions
+      .map((id) => data.sessions.get(id))
+      .filter((s): s is SessionDoc => !!s)
+      .map(nameOf)
+      .sort(compareNames);
     for (const n of g.nodes) if (!names.includes(n)) names.push(n);
     for (const id of g.sessions) inGroup.add(id);
-    if (names.length) out.push([span('      nodes    ', 'bold'), span(names.slice(0, 24).join(' ') + (names.length > 24 ? ` … (+${names.length - 24} more)` : ''))]);
-    for (const [i, e] of g.evidence.slice(0, 2).entries()) out.push([span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(displayLine(e.line))]);
+    if (names.length)
+      out.push([span('      nodes    ', 'bold'), span(names.slice(0, 24).join(' ') + (names.length > 24 ? ` … (+${names.length - 24} more)` : ''))]);
+    for (const [i, e] of g.evidence.slice(0, 2).entries())
+      out.push([span(i ? '               ' : '      evidence ', 'bold'), span(`${clock(e.at)} ${e.source}  `, 'dim'), span(displayLine(e.line))]);
     if (g.remedy) out.push([span('      remedy   ', 'bold'), span(g.remedy)]);
   }
   const rows = new ClusterRows();

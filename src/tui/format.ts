@@ -39,7 +39,10 @@ export function clock(iso: string | null | undefined): string {
 /** `YYYY-MM-DD HH:MM:SS` of an ISO 8601 time. */
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '-';
-  return iso.replace('T', ' ').replace(/\.\d+/, '').replace(/([+-]\d\d:\d\d|Z)$/, '');
+  return iso
+    .replace('T', ' ')
+    .replace(/\.\d+/, '')
+    .replace(/([+-]\d\d:\d\d|Z)$/, '');
 }
 
 export function ms(iso: string | null | undefined): number {

@@ -31,8 +31,14 @@ export function helpRows(info: HelpInfo): Row[] {
   for (const c of COMMANDS) add(`c:${c.name}`, [span(`  ${pad(c.name, 14)}`, 'bold'), span(c.help)]);
   add('b2', [], false);
   add('h:screens', [span('SCREENS', 'heading')], false);
-  add('s:cluster', [span('  Cluster       ', 'bold'), span('counts by outcome, reception health, root causes shared by several nodes (largest first), then the other nodes')]);
-  add('s:node', [span('  Node          ', 'bold'), span('root cause with evidence and remedy, symptoms (folded), other attempts, timeline with slow stages marked')]);
+  add('s:cluster', [
+    span('  Cluster       ', 'bold'),
+    span('counts by outcome, reception health, root causes shared by several nodes (largest first), then the other nodes'),
+  ]);
+  add('s:node', [
+    span('  Node          ', 'bold'),
+    span('root cause with evidence and remedy, symptoms (folded), other attempts, timeline with slow stages marked'),
+  ]);
   add('s:log', [span('  Log           ', 'bold'), span('every kept line of the session from every source, by time; e/E jump between errors')]);
   add('b3', [], false);
   add('h:outcomes', [span('OUTCOMES', 'heading'), span('  the word is always shown; colour only repeats it')], false);

@@ -63,7 +63,13 @@ export function logRows(input: LogInput): Row[] {
       // Unfolded: the raw line as received, header and all.
       const pieces = wrapText(t.line, Math.max(20, width - indent - 1));
       pieces.forEach((p, k) => rows.push(textRow(`l:${i}:w${k}`, [span(' '.repeat(indent)), span(p, 'bold')])));
-      if (t.pattern) rows.push(textRow(`l:${i}:p`, [span(' '.repeat(indent)), span(`pattern ${t.pattern}, severity ${t.severity ?? '-'}${t.stage ? `, milestone ${t.stage}` : ''}`, 'dim')]));
+      if (t.pattern)
+        rows.push(
+          textRow(`l:${i}:p`, [
+            span(' '.repeat(indent)),
+            span(`pattern ${t.pattern}, severity ${t.severity ?? '-'}${t.stage ? `, milestone ${t.stage}` : ''}`, 'dim'),
+          ]),
+        );
     }
   });
   if (!rows.length) rows.push(textRow('none', [span(timeline.length ? `  (no line contains "${input.filter}")` : '  (no lines kept for this session)')]));

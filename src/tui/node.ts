@@ -59,10 +59,20 @@ export function nodeRows(input: NodeInput): Row[] {
   };
 
   // Identity
-  text('title', [span(outcomeWord(s.outcome), outcomeTone(s.outcome)), span('  '), span(nameOf(s), 'bold'), span(`   stage ${s.stage}`), span(s.attempts > 1 ? `   ${s.attempts} attempts` : '')]);
+  text('title', [
+    span(outcomeWord(s.outcome), outcomeTone(s.outcome)),
+    span('  '),
+    span(nameOf(s), 'bold'),
+    span(`   stage ${s.stage}`),
+    span(s.attempts > 1 ? `   ${s.attempts} attempts` : ''),
+  ]);
   text('ids', [span(`  name ${s.node ?? '(unknown)'}   mac ${s.mac ?? '(unknown)'}   ip ${s.ips.join(', ') || '(unknown)'}   session ${s.id}`)]);
   const end = s.endedAt ? ms(s.endedAt) : input.now;
-  text('times', [span(`  started ${dateTime(s.startedAt)}   ${s.endedAt ? `ended ${dateTime(s.endedAt)}` : 'not ended'}   ${s.endedAt ? 'took' : 'open for'} ${duration((end - ms(s.startedAt)) / 1000)}`)]);
+  text('times', [
+    span(
+      `  started ${dateTime(s.startedAt)}   ${s.endedAt ? `ended ${dateTime(s.endedAt)}` : 'not ended'}   ${s.endedAt ? 'took' : 'open for'} ${duration((end - ms(s.startedAt)) / 1000)}`,
+    ),
+  ]);
   blank('b1');
 
   // Root cause first.
@@ -107,7 +117,13 @@ export function nodeRows(input: NodeInput): Row[] {
     });
     if (open) {
       symptoms.forEach((y, i) => {
-        text(`sy:${i}`, [span('  - '), span(y.title), span(y.n > 1 ? ` ×${y.n}` : '', 'bold'), span(y.explained ? '  (explained by the root cause)' : '  (not explained)', y.explained ? 'dim' : 'warn'), span(`  [${y.pattern}]`, 'dim')]);
+        text(`sy:${i}`, [
+          span('  - '),
+          span(y.title),
+          span(y.n > 1 ? ` ×${y.n}` : '', 'bold'),
+          span(y.explained ? '  (explained by the root cause)' : '  (not explained)', y.explained ? 'dim' : 'warn'),
+          span(`  [${y.pattern}]`, 'dim'),
+        ]);
         if (y.evidence.length) evidenceRows(`sy:${i}:ev`, y.evidence.slice(0, 2), '    ', 'line');
       });
     }
@@ -117,7 +133,11 @@ export function nodeRows(input: NodeInput): Row[] {
     const open = isOpen('unknown');
     rows.push({
       key: 'fold:unknown',
-      render: () => [span(`${open ? '▾' : '▸'} UNRECOGNISED ERROR LINES`, 'heading'), span(` ${s.unknownErrors.length}`), span(open ? '' : '  (Enter shows them)')],
+      render: () => [
+        span(`${open ? '▾' : '▸'} UNRECOGNISED ERROR LINES`, 'heading'),
+        span(` ${s.unknownErrors.length}`),
+        span(open ? '' : '  (Enter shows them)'),
+      ],
       selectable: true,
       target: { kind: 'fold', key: 'unknown' },
     });
@@ -132,7 +152,12 @@ export function nodeRows(input: NodeInput): Row[] {
     for (const o of others) {
       rows.push({
         key: `oa:${o.id}`,
-        render: () => [span('  '), span(outcomeCell(o.outcome), outcomeTone(o.outcome)), span(` started ${dateTime(o.startedAt)}  stage ${pad(o.stage, 14)} `), span(o.rootCause ?? '')],
+        render: () => [
+          span('  '),
+          span(outcomeCell(o.outcome), outcomeTone(o.outcome)),
+          span(` started ${dateTime(o.startedAt)}  stage ${pad(o.stage, 14)} `),
+          span(o.rootCause ?? ''),
+        ],
         selectable: true,
         target: { kind: 'session', id: o.id },
         error: isFailing(o.outcome),
@@ -154,7 +179,11 @@ export function nodeRows(input: NodeInput): Row[] {
   if (!s.endedAt && steps.length && (s.outcome === 'running' || s.outcome === 'stalled')) {
     const last = steps[steps.length - 1]!;
     const waited = (input.now - ms(last.at)) / 1000;
-    text('tl:wait', [span(`  ${' '.repeat(8)}  `), span(pad(s.stall?.next ? `… ${s.stall.next}` : '…', 16), 'dim'), span(`waiting ${duration(waited)}`, s.outcome === 'stalled' ? 'stalled' : undefined)]);
+    text('tl:wait', [
+      span(`  ${' '.repeat(8)}  `),
+      span(pad(s.stall?.next ? `… ${s.stall.next}` : '…', 16), 'dim'),
+      span(`waiting ${duration(waited)}`, s.outcome === 'stalled' ? 'stalled' : undefined),
+    ]);
   }
   if (!detail) {
     blank('b6');
@@ -165,4 +194,3 @@ export function nodeRows(input: NodeInput): Row[] {
   }
   return rows;
 }
-

@@ -104,6 +104,11 @@ export class Prompt {
   }
 
   line(): Line {
-    return [span(this.kind ?? '', 'bold'), span(this.text), span('█'), span(this.kind === '/' ? '   Enter keeps the filter · Esc cancels' : '   Enter runs · Esc cancels', 'dim')];
+    return [
+      span(this.kind ?? '', 'bold'),
+      span(this.text),
+      span('█'),
+      span(this.kind === '/' ? '   Enter keeps the filter · Esc cancels' : '   Enter runs · Esc cancels', 'dim'),
+    ];
   }
 }

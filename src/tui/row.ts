@@ -4,11 +4,7 @@
 import type { Line } from './style';
 
 export type RowTarget =
-  | { kind: 'session'; id: string }
-  | { kind: 'group'; key: string }
-  | { kind: 'fold'; key: string }
-  | { kind: 'logline'; index: number }
-  | { kind: 'none' };
+  { kind: 'session'; id: string } | { kind: 'group'; key: string } | { kind: 'fold'; key: string } | { kind: 'logline'; index: number } | { kind: 'none' };
 
 export interface Row {
   /** Stable identity, so the cursor stays on the same thing when the data changes. */

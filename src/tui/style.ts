@@ -6,20 +6,7 @@
 
 import { sanitizeForBlessed, sanitizeForTerminal } from '../util/sanitize';
 
-export type Tone =
-  | 'failed'
-  | 'looping'
-  | 'stalled'
-  | 'running'
-  | 'succeeded'
-  | 'bold'
-  | 'dim'
-  | 'heading'
-  | 'error'
-  | 'warn'
-  | 'match'
-  | 'slow'
-  | 'alert';
+export type Tone = 'failed' | 'looping' | 'stalled' | 'running' | 'succeeded' | 'bold' | 'dim' | 'heading' | 'error' | 'warn' | 'match' | 'slow' | 'alert';
 
 export interface Span {
   text: string;
@@ -165,7 +152,12 @@ export function toBlessed(line: Line, opts: RenderOptions & { selected?: boolean
     if (t.bold) open.push('bold');
     if (t.underline) open.push('underline');
     if (t.inverse) open.push('inverse');
-    out += open.length ? `${open.map((o) => `{${o}}`).join('')}${text}${open.reverse().map((o) => `{/${o}}`).join('')}` : text;
+    out += open.length
+      ? `${open.map((o) => `{${o}}`).join('')}${text}${open
+          .reverse()
+          .map((o) => `{/${o}}`)
+          .join('')}`
+      : text;
   }
   if ((opts.pad || opts.selected) && opts.width !== undefined && cells < opts.width) out += ' '.repeat(opts.width - cells);
   return opts.selected ? `{inverse}${out}{/inverse}` : out;

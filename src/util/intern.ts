@@ -14,4 +14,3 @@ export function intern(s: string | null): string | null {
   }
   return v;
 }
-

@@ -31,7 +31,10 @@ export function currentThreadId(): number | null {
  */
 function othersAndTarget(keep: number | null, by: number): { tids: number[]; want: number } | null {
   try {
-    const tids = fs.readdirSync('/proc/self/task').map(Number).filter((t) => t !== keep);
+    const tids = fs
+      .readdirSync('/proc/self/task')
+      .map(Number)
+      .filter((t) => t !== keep);
     return { tids, want: Math.min(19, os.getPriority(keep ?? process.pid) + by) };
   } catch {
     return null;

@@ -28,4 +28,3 @@ export function foldSymptoms(s: Pick<SessionDoc, 'symptoms' | 'rootCause'>): (Se
   }
   return out;
 }
-

@@ -10,8 +10,20 @@ import { getJson } from '../../src/api/client';
 import type { AnalysisDoc, SessionDoc } from '../../src/contract';
 
 const session: SessionDoc = {
-  id: 'cn01-1', mac: '52:54:00:00:00:01', ips: ['10.0.0.11'], node: 'cn01', identity: 'mac', outcome: 'failed', stage: 'postscripts',
-  startedAt: '2026-11-24T10:00:00+00:00', endedAt: '2026-11-24T10:20:00+00:00', rootCause: null, symptoms: [], milestones: [], attempts: 1, unknownErrors: [],
+  id: 'cn01-1',
+  mac: '52:54:00:00:00:01',
+  ips: ['10.0.0.11'],
+  node: 'cn01',
+  identity: 'mac',
+  outcome: 'failed',
+  stage: 'postscripts',
+  startedAt: '2026-11-24T10:00:00+00:00',
+  endedAt: '2026-11-24T10:20:00+00:00',
+  rootCause: null,
+  symptoms: [],
+  milestones: [],
+  attempts: 1,
+  unknownErrors: [],
 };
 const doc: AnalysisDoc = { sessions: [session], groups: [], unknownErrors: [] };
 const source: ApiSource = {

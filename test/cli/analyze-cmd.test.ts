@@ -10,7 +10,11 @@ import { DIST } from '../helpers/daemon';
 jest.setTimeout(60_000);
 
 function xtriage(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), ...args], { encoding: 'utf8', input, env: { ...process.env, TZ: 'UTC', XTRIAGE_PATTERNS_D: '/nonexistent' } });
+  const r = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), ...args], {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, TZ: 'UTC', XTRIAGE_PATTERNS_D: '/nonexistent' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -69,7 +73,9 @@ describe('xtriage analyze', () => {
     expect(cn02.rootCause!.evidence[0]!.line).toBe(ACCESS[2]);
     expect(cn02.rootCause!.evidence[0]!.source).toBe('httpd/access_log');
     for (const s of doc.sessions) {
-      expect(Object.keys(s)).toEqual(expect.arrayContaining(['id', 'mac', 'ips', 'node', 'outcome', 'stage', 'startedAt', 'endedAt', 'rootCause', 'symptoms', 'milestones']));
+      expect(Object.keys(s)).toEqual(
+        expect.arrayContaining(['id', 'mac', 'ips', 'node', 'outcome', 'stage', 'startedAt', 'endedAt', 'rootCause', 'symptoms', 'milestones']),
+      );
       expect(s.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:[+-]\d\d:\d\d|Z)$/);
     }
     expect(doc.groups.some((g) => g.sessions.includes(cn02.id) && g.title.includes('mysite_tuning'))).toBe(true);
@@ -127,7 +133,9 @@ describe('xtriage analyze', () => {
     const empty = xtriage(['analyze', emptyDir, '--json']);
     expect(empty.status).toBe(2);
     expect(empty.stdout).toBe('');
-    expect(empty.stderr).toBe(`xtriage: nothing could be read: ${emptyDir}: no log file in it (nothing named or read like messages, xcat/, httpd/, consoles/)\n`);
+    expect(empty.stderr).toBe(
+      `xtriage: nothing could be read: ${emptyDir}: no log file in it (nothing named or read like messages, xcat/, httpd/, consoles/)\n`,
+    );
 
     const root = tmp();
     makeTree(root);
@@ -137,7 +145,10 @@ describe('xtriage analyze', () => {
     fs.writeFileSync(path.join(root, 'messages-20261124.gz'), gz.subarray(0, gz.length - 20));
     fs.mkdirSync(path.join(root, 'consoles'));
     fs.writeFileSync(path.join(root, 'consoles', 'cn09'), Buffer.alloc(4096, 0));
-    fs.appendFileSync(path.join(root, 'messages'), `Nov 24 10:05:00 mn01 app[1]: ${'y'.repeat(10 * 1024 * 1024)}\nNov 24 10:05:01 mn01 dhcpd[1234]: DHCPACK on 10.0.0.13 to 52:54:00:aa:bb:03 via ens4\n`);
+    fs.appendFileSync(
+      path.join(root, 'messages'),
+      `Nov 24 10:05:00 mn01 app[1]: ${'y'.repeat(10 * 1024 * 1024)}\nNov 24 10:05:01 mn01 dhcpd[1234]: DHCPACK on 10.0.0.13 to 52:54:00:aa:bb:03 via ens4\n`,
+    );
     const r = xtriage(['analyze', root, '--json']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/messages-20261124\.gz: .*(?:unexpected end|Z_BUF_ERROR|incorrect|invalid)/i);
@@ -153,7 +164,11 @@ describe('xtriage analyze', () => {
     makeTree(root);
     const cap = path.join(root, 'capture-20261124-100000.jsonl');
     const lines = [
-      { at: '2026-11-24T10:10:21.000+00:00', from: '10.0.0.12', msg: '<163>1 2026-11-24T10:10:21.000000+00:00 localhost xcat.deployment - - - failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...' },
+      {
+        at: '2026-11-24T10:10:21.000+00:00',
+        from: '10.0.0.12',
+        msg: '<163>1 2026-11-24T10:10:21.000000+00:00 localhost xcat.deployment - - - failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...',
+      },
     ];
     fs.writeFileSync(cap, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{not json\n`);
     const r = xtriage(['analyze', root, '--capture', cap, '--json']);
@@ -169,11 +184,14 @@ describe('xtriage analyze', () => {
     fs.mkdirSync(path.join(root, 'xcat'));
     fs.writeFileSync(path.join(root, 'messages'), 'Nov 24 10:00:43 mn01 dhcpd[1234]: DHCPACK on 10.0.0.16 to 52:54:00:aa:bb:06 via ens4\n');
     fs.mkdirSync(path.join(root, 'httpd'));
-    fs.writeFileSync(path.join(root, 'httpd/access_log'), [
-      '10.0.0.16 - - [24/Nov/2026:10:00:46 +0000] "GET /tftpboot/xcat/xnba/nodes/cn06 HTTP/1.1" 200 500 "-" "iPXE"',
-      '10.0.0.16 - - [24/Nov/2026:10:00:47 +0000] "GET /tftpboot/xcat/osimage/rhels8.8-x86_64-install-compute/vmlinuz HTTP/1.1" 200 11020584 "-" "iPXE"',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(root, 'httpd/access_log'),
+      [
+        '10.0.0.16 - - [24/Nov/2026:10:00:46 +0000] "GET /tftpboot/xcat/xnba/nodes/cn06 HTTP/1.1" 200 500 "-" "iPXE"',
+        '10.0.0.16 - - [24/Nov/2026:10:00:47 +0000] "GET /tftpboot/xcat/osimage/rhels8.8-x86_64-install-compute/vmlinuz HTTP/1.1" 200 11020584 "-" "iPXE"',
+        '',
+      ].join('\n'),
+    );
     const running = JSON.parse(xtriage(['analyze', root, '--json', '--now', '2026-11-24T10:01:00Z']).stdout) as AnalysisDoc;
     expect(running.sessions[0]!.outcome).toBe('running');
     const r = xtriage(['analyze', root, '--json', '--now', '2026-11-24T10:30:00Z']);
@@ -222,7 +240,10 @@ describe('xtriage analyze', () => {
     expect(bad.stderr).toMatch(/--as: unknown kind "nonsense"/);
     // A fragment of a clean run that stops before any end: no alarm, and not "succeeded" either.
     const mid = path.join(root, 'xcat.log');
-    fs.writeFileSync(mid, ['Thu Jan 14 05:41:10 EST 2016 Running postscript: syslog', 'Thu Jan 14 05:41:15 EST 2016 postscript syncfiles return with 0', ''].join('\n'));
+    fs.writeFileSync(
+      mid,
+      ['Thu Jan 14 05:41:10 EST 2016 Running postscript: syslog', 'Thu Jan 14 05:41:15 EST 2016 postscript syncfiles return with 0', ''].join('\n'),
+    );
     const u = xtriage(['analyze', mid, '--json']);
     expect(u.status).toBe(0);
     expect((JSON.parse(u.stdout) as AnalysisDoc).sessions.map((x) => x.outcome)).toEqual(['unknown']);
@@ -240,11 +261,14 @@ describe('xtriage analyze', () => {
     expect(s).toMatchObject({ outcome: 'unknown', rootCause: null, note: '2 lines of boot.txt, none that says how provisioning went' });
     expect(xtriage(['analyze', boot]).stdout).toContain('2 lines of boot.txt, none that says how provisioning went');
     const cut = path.join(root, 'computes.log');
-    fs.writeFileSync(cut, [
-      'computes.log:Nov 27 06:20:02 bybc0609 xcat.deployment.postscript INFO postscript end...: syslog return with 0',
-      'computes.log:Nov 27 06:20:02 bybc0609 xcat.deployment.postscript INFO postscript start..: remoteshell',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      cut,
+      [
+        'computes.log:Nov 27 06:20:02 bybc0609 xcat.deployment.postscript INFO postscript end...: syslog return with 0',
+        'computes.log:Nov 27 06:20:02 bybc0609 xcat.deployment.postscript INFO postscript start..: remoteshell',
+        '',
+      ].join('\n'),
+    );
     const c = xtriage(['analyze', cut, '--json']);
     expect(c.status).toBe(0);
     const [t] = (JSON.parse(c.stdout) as AnalysisDoc).sessions;
@@ -257,11 +281,14 @@ describe('xtriage analyze', () => {
     makeTree(root);
     fs.mkdirSync(path.join(root, 'remote'));
     // A node's own xcat.log copied into the tree under its name (date(1) stamps, newer level-and-tag form).
-    fs.writeFileSync(path.join(root, 'remote', 'cn03.log'), [
-      'Tue Nov 24 10:05:07 UTC 2026 [info]: xcat.deployment.postscript: Running postscript: mysite_tuning',
-      'Tue Nov 24 10:05:09 UTC 2026 [info]: xcat.deployment.postscript: postscript mysite_tuning return with 3',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(root, 'remote', 'cn03.log'),
+      [
+        'Tue Nov 24 10:05:07 UTC 2026 [info]: xcat.deployment.postscript: Running postscript: mysite_tuning',
+        'Tue Nov 24 10:05:09 UTC 2026 [info]: xcat.deployment.postscript: postscript mysite_tuning return with 3',
+        '',
+      ].join('\n'),
+    );
     fs.writeFileSync(path.join(root, 'remote', 'notes.txt'), 'call Bob about the rack\nfailed to order coffee\n');
     const doc = JSON.parse(xtriage(['analyze', root, '--json']).stdout) as AnalysisDoc;
     const cn03 = doc.sessions.find((x) => x.node === 'cn03')!;
@@ -367,7 +394,13 @@ describe('xtriage analyze', () => {
         expect([name, r.stderr]).toEqual([name, '']);
         expect(r.status).toBe(1);
         const doc = JSON.parse(r.stdout) as AnalysisDoc;
-        results.set(name, doc.sessions.map((s) => `${s.node} ${s.outcome} ${s.rootCause?.pattern ?? '-'}`).sort().join('\n'));
+        results.set(
+          name,
+          doc.sessions
+            .map((s) => `${s.node} ${s.outcome} ${s.rootCause?.pattern ?? '-'}`)
+            .sort()
+            .join('\n'),
+        );
       }
       expect(results.get('snap.tar.gz')).toMatch(/cn02 failed http\.postscript-forbidden/);
       expect(new Set(results.values()).size).toBe(1);
@@ -379,7 +412,10 @@ describe('xtriage analyze', () => {
       fs.mkdirSync(path.join(big, 'snap2', 'var', 'log', 'consoles'), { recursive: true });
       makeTree(path.join(big, 'snap2', 'var', 'log'));
       let x = 12345;
-      const noise = Array.from({ length: 40_000 }, () => ((x = (x * 1103515245 + 12345) & 0x7fffffff), `Loading ${x.toString(36)} ${(x >> 7).toString(36)}`)).join('\n');
+      const noise = Array.from(
+        { length: 40_000 },
+        () => ((x = (x * 1103515245 + 12345) & 0x7fffffff), `Loading ${x.toString(36)} ${(x >> 7).toString(36)}`),
+      ).join('\n');
       fs.writeFileSync(path.join(big, 'snap2', 'var', 'log', 'consoles', 'zz-cn09'), noise);
       const file = path.join(root, 'cut.tar.gz');
       const t = spawnSync('tar', ['-czf', file, '-C', big, 'snap2/var/log/xcat', 'snap2/var/log/httpd', 'snap2/var/log/messages', 'snap2/var/log/consoles']);

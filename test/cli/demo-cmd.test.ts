@@ -8,7 +8,11 @@ import { DIST } from '../helpers/daemon';
 jest.setTimeout(60_000);
 
 test('demo --no-tui replays a cluster into a private daemon and reports what it found', () => {
-  const r = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), 'demo', '--no-tui', '--speed', '40', '--nodes', '16'], { encoding: 'utf8', timeout: 50_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), 'demo', '--no-tui', '--speed', '40', '--nodes', '16'], {
+    encoding: 'utf8',
+    timeout: 50_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   expect(r.status).toBe(0);
   const sock = /daemon at (\S+\/xtriaged\.sock)/.exec(r.stderr)?.[1];
   expect(sock).toBeDefined();

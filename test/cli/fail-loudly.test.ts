@@ -31,7 +31,11 @@ describe('config: every value checked at load, with file, line and key', () => {
   const cases: [string, string, RegExp][] = [
     ['a bad port', 'udp: ["127.0.0.1:70000"]', /:3: key "udp": bad listen address "127\.0\.0\.1:70000": bad port/],
     ['a port that is not a number', 'tcp: "127.0.0.1:syslog"', /:3: key "tcp": .*bad port/],
-    ['a host name where an address belongs', 'tcp: ["mn01.cluster:5514"]', /:3: key "tcp": .*"mn01\.cluster" is not an IP address \(a host name is never resolved/],
+    [
+      'a host name where an address belongs',
+      'tcp: ["mn01.cluster:5514"]',
+      /:3: key "tcp": .*"mn01\.cluster" is not an IP address \(a host name is never resolved/,
+    ],
     ['a bad trusted-relay prefix', 'trustedRelays: ["10.0.0.0/33"]', /:3: key "trustedRelays": bad trusted relay "10\.0\.0\.0\/33": bad prefix/],
     ['a relay given by name', 'trustedRelays: [sn01]', /:3: key "trustedRelays": bad trusted relay "sn01"/],
     ['a bad recvBufferBytes', 'recvBufferBytes: 99999999999', /:3: key "recvBufferBytes": 99999999999 is above the maximum 2147483647/],
@@ -39,7 +43,11 @@ describe('config: every value checked at load, with file, line and key', () => {
     ['tcpIdleTimeoutS: 0', 'tcpIdleTimeoutS: 0', /:3: key "tcpIdleTimeoutS": 0 is below the minimum 1 s/],
     ['spoolMaxTotalBytes: 0', 'spoolMaxTotalBytes: 0', /:3: key "spoolMaxTotalBytes": 0 is below the minimum/],
     ['tcpMaxConnections: 0', 'tcpMaxConnections: 0', /:3: key "tcpMaxConnections": 0 is below the minimum 1/],
-    ['a spool total below one file', 'spoolMaxFileBytes: 67108864\nspoolMaxTotalBytes: 33554432', /:4: key "spoolMaxTotalBytes": spoolMaxTotalBytes \(33554432\) is below spoolMaxFileBytes/],
+    [
+      'a spool total below one file',
+      'spoolMaxFileBytes: 67108864\nspoolMaxTotalBytes: 33554432',
+      /:4: key "spoolMaxTotalBytes": spoolMaxTotalBytes \(33554432\) is below spoolMaxFileBytes/,
+    ],
     ['stallScale: 0', 'stallScale: 0', /:3: key "stallScale": 0 is below the minimum/],
     ['socketMode: 79', 'socketMode: 79', /:3: key "socketMode": "79" is not an octal mode/],
     ['socketMode with world bits', 'socketMode: "0666"', /:3: key "socketMode": mode 0666 gives other users access/],
@@ -59,7 +67,11 @@ describe('config: every value checked at load, with file, line and key', () => {
 
   test('flags are checked the same way', () => {
     const dir = tmp();
-    const r = spawnSync(process.execPath, [XTRIAGED, '--state', path.join(dir, 's'), '--socket', path.join(dir, 'sock'), '--udp', 'mn01:514', '--tcp', '127.0.0.1:0'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [XTRIAGED, '--state', path.join(dir, 's'), '--socket', path.join(dir, 'sock'), '--udp', 'mn01:514', '--tcp', '127.0.0.1:0'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toMatch(/^xtriaged: refusing to start: flag --udp: bad listen address "mn01:514": "mn01" is not an IP address/);
   });
@@ -153,7 +165,10 @@ describe('a session store that cannot be opened is fatal: exit ≠ 0, one line n
     const r = start(state, dir);
     expect(r.status).toBe(1);
     expect(r.stderr).not.toMatch(/kept running|\n\s+at /);
-    const cannot = r.stderr.trim().split('\n').filter((l) => /cannot start/.test(l));
+    const cannot = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => /cannot start/.test(l));
     expect(cannot).toEqual([`xtriaged: cannot start: state database ${path.join(state, 'db', 'sessions.db')} is not a regular file`]);
     expect(r.stderr).not.toMatch(/ready: /);
   });
@@ -176,9 +191,12 @@ describe('a session store that cannot be opened is fatal: exit ≠ 0, one line n
     const r = start(state, dir, asUser);
     expect(r.status).toBe(1);
     expect(r.stderr).not.toMatch(/kept running|\n\s+at /);
-    expect(r.stderr.trim().split('\n').filter((l) => /cannot start/.test(l))).toEqual([
-      `xtriaged: cannot start: state database ${db} cannot be opened for reading and writing (EACCES)`,
-    ]);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => /cannot start/.test(l)),
+    ).toEqual([`xtriaged: cannot start: state database ${db} cannot be opened for reading and writing (EACCES)`]);
   });
 });
 

@@ -142,7 +142,10 @@ test('watch: one line per change as it happens, to a pipe; --json likewise', asy
   expect(text.out).not.toMatch(/\x1b/);
   const json = await run(true);
   expect(json.code).toBe(0);
-  const events = json.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; session?: { mac: string } });
+  const events = json.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; session?: { mac: string } });
   expect(events.some((e) => e.event === 'session' && e.session?.mac === '52:54:00:05:00:28')).toBe(true);
 });
 
@@ -203,7 +206,9 @@ test('a socket without permission: "permission denied: add yourself to group xtr
     delete e.XTRIAGE_SOCKET;
     const r = spawnSync(process.execPath, [CLI, 'status'], { encoding: 'utf8', env: e, uid: 65534, gid: 65534, timeout: 20_000 });
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^xtriage: permission denied: add yourself to group xtriage \\(usermod -aG xtriage \\S+, then log in again\\) to use ${d.socket}\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^xtriage: permission denied: add yourself to group xtriage \\(usermod -aG xtriage \\S+, then log in again\\) to use ${d.socket}\n$`),
+    );
     expect(r.status).toBe(1);
     return;
   }

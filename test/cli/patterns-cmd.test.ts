@@ -56,39 +56,53 @@ describe('xtriage patterns test', () => {
   test('try: matches with fields, and near misses', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xtp-'));
     const log = path.join(dir, 'computes.log');
-    fs.writeFileSync(log, [
-      'Nov 24 18:15:17 cn09 lustre_mount: ERR  mount.lustre: mount 10.0.0.5@o2ib:/scratch at /scratch failed: No such file or directory',
-      'Nov 24 18:15:18 cn09 lustre_mount: ERR  mount.lustre: mount 10.0.0.5@o2ib:/scratch at /scratch was refused',
-      'Nov 24 18:15:19 cn09 sshd[1]: Accepted publickey for root',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      log,
+      [
+        'Nov 24 18:15:17 cn09 lustre_mount: ERR  mount.lustre: mount 10.0.0.5@o2ib:/scratch at /scratch failed: No such file or directory',
+        'Nov 24 18:15:18 cn09 lustre_mount: ERR  mount.lustre: mount 10.0.0.5@o2ib:/scratch at /scratch was refused',
+        'Nov 24 18:15:19 cn09 sshd[1]: Accepted publickey for root',
+        '',
+      ].join('\n'),
+    );
     const r = xtriage(['patterns', 'try', path.join(KB, 'site', 'lustre.yaml'), log]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('1: MATCH site.lustre-mount-failed  target=10.0.0.5@o2ib:/scratch mountpoint=/scratch reason=No such file or directory');
     expect(r.stdout).toMatch(/2: near {2}site\.lustre-mount-failed: starts like it/);
     expect(r.stdout).toContain('3 line(s): 1 matched, 1 nearly matched');
-    const one = xtriage(['patterns', 'try', path.join(KB, 'site', 'lustre.yaml'), '--line', 'Nov 24 18:15:17 cn09 lustre_mount: ERR  mount.lustre: mount a at /b failed: x']);
+    const one = xtriage([
+      'patterns',
+      'try',
+      path.join(KB, 'site', 'lustre.yaml'),
+      '--line',
+      'Nov 24 18:15:17 cn09 lustre_mount: ERR  mount.lustre: mount a at /b failed: x',
+    ]);
     expect(one.stdout).toContain('MATCH site.lustre-mount-failed');
   });
 
   test('list shows where each pattern comes from, and local overrides', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xtp-'));
-    fs.writeFileSync(path.join(dir, 'override.yaml'), [
-      'patterns:',
-      '  - id: tftp.no-options',
-      '    sources: [tftpd]',
-      "    regex: '^tftp: client does not accept options$'",
-      '    severity: info',
-      '    priority: 20',
-      '    title: site says this is fine',
-      '    examples:',
-      "      - line: 'Nov 24 10:00:43 mn01 in.tftpd[2345]: tftp: client does not accept options'",
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'override.yaml'),
+      [
+        'patterns:',
+        '  - id: tftp.no-options',
+        '    sources: [tftpd]',
+        "    regex: '^tftp: client does not accept options$'",
+        '    severity: info',
+        '    priority: 20',
+        '    title: site says this is fine',
+        '    examples:',
+        "      - line: 'Nov 24 10:00:43 mn01 in.tftpd[2345]: tftp: client does not accept options'",
+        '',
+      ].join('\n'),
+    );
     fs.writeFileSync(path.join(dir, 'zz-broken.yaml'), 'patterns: [ {id: x\n');
     const r = xtriage(['patterns', 'list'], { XTRIAGE_PATTERNS_D: dir });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`tftp\\.no-options .*${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/override\\.yaml:2 {2}\\(overrides .*patterns/tftp\\.yaml:\\d+\\)`));
+    expect(r.stdout).toMatch(
+      new RegExp(`tftp\\.no-options .*${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/override\\.yaml:2 {2}\\(overrides .*patterns/tftp\\.yaml:\\d+\\)`),
+    );
     expect(r.stdout).toMatch(/^xcatd\.status-failed /m); // the shipped base is still there
     expect(r.stderr).toMatch(/zz-broken\.yaml:\d+: YAML/);
   });
@@ -103,7 +117,10 @@ describe('unknown errors', () => {
     for (const f of ['xcat/computes.log', 'xcat/cluster.log']) {
       const p = path.join(dir, f);
       // rsyslog puts only `xcat*` tags into cluster.log: the site script's line is in computes.log alone.
-      const siteLine = f === 'xcat/computes.log' ? 'cn09 lustre_mount: ERR  mount.lustre: mount 10.0.0.5@o2ib:/scratch at /scratch failed: No such file or directory' : 'cn09 xcat: INFO  ready';
+      const siteLine =
+        f === 'xcat/computes.log'
+          ? 'cn09 lustre_mount: ERR  mount.lustre: mount 10.0.0.5@o2ib:/scratch at /scratch failed: No such file or directory'
+          : 'cn09 xcat: INFO  ready';
       const text = fs
         .readFileSync(p, 'utf8')
         .replace(/cn09 xcat: ERR {2}dnf -y install munge slurm-slurmd failed\./g, siteLine)

@@ -32,8 +32,17 @@ function session(over: Partial<SessionDoc> & { id: string }): SessionDoc {
   };
 }
 
-const CAUSE = { pattern: 'http.postscript-forbidden', title: 'httpd refused postscript `mlnx` (403)', remedy: 'chmod a+r it.', evidence: [ev('GET /install/postscripts/mlnx 403')] };
-const HALT = { pattern: 'node.post-download-failed', title: '%post could not download the postscripts; the install halted', evidence: [ev('failed to download postscripts')] };
+const CAUSE = {
+  pattern: 'http.postscript-forbidden',
+  title: 'httpd refused postscript `mlnx` (403)',
+  remedy: 'chmod a+r it.',
+  evidence: [ev('GET /install/postscripts/mlnx 403')],
+};
+const HALT = {
+  pattern: 'node.post-download-failed',
+  title: '%post could not download the postscripts; the install halted',
+  evidence: [ev('failed to download postscripts')],
+};
 
 const cn01 = session({
   id: 's1',
@@ -80,21 +89,63 @@ describe('symptoms', () => {
     ]);
     expect(text.find((l) => /SYMPTOMS/.test(l))).toMatch(/SYMPTOMS 2/);
     // "1 line kept", not "1 lines kept".
-    const one = { ...cn01, timeline: [{ at: '2026-11-24T10:20:00+00:00', source: 'messages', line: 'x', pattern: null, severity: null, stage: null, count: 1, lastAt: null }], otherAttempts: [] };
-    const hint = nodeRows({ session: cn01, detail: one, medians: new Map(), open: 'all', width: 100, now: 0 }).map((r) => plainText(r.render(100))).find((l) => /kept for this session/.test(l));
+    const one = {
+      ...cn01,
+      timeline: [{ at: '2026-11-24T10:20:00+00:00', source: 'messages', line: 'x', pattern: null, severity: null, stage: null, count: 1, lastAt: null }],
+      otherAttempts: [],
+    };
+    const hint = nodeRows({ session: cn01, detail: one, medians: new Map(), open: 'all', width: 100, now: 0 })
+      .map((r) => plainText(r.render(100)))
+      .find((l) => /kept for this session/.test(l));
     expect(hint).toMatch(/^ {2}1 line kept for this session/);
   });
 });
 
 describe('the report, top to bottom', () => {
-  const lost = session({ id: 's2', mac: 'ac:1f:6b:a1:49:f5', ips: ['10.0.1.32'], outcome: 'stalled', stage: 'dhcp', rootCause: { pattern: 'stall.dhcp', title: 'Got an address, never fetched its boot loader (21m)', remedy: '', evidence: [] } });
-  const cn09 = session({ id: 's3', node: 'cn09', mac: '52:54:00:00:00:09', ips: ['10.0.0.19'], rootCause: { pattern: 'post.ps-missing', title: 'Postscript x does not exist', remedy: 'Put it there.', evidence: [ev('x does NOT exist')] } });
-  const cn05a = session({ id: 's4', node: 'cn05', mac: '52:54:00:00:00:05', rootCause: { pattern: 'post.ps-failed-ng', title: 'Postscript site_tuning failed with exit code 2', remedy: '', evidence: [ev('return with 2')] } });
-  const cn05b = session({ id: 's5', node: 'cn05', mac: '52:54:00:00:00:05', outcome: 'succeeded', stage: 'booted', startedAt: '2026-11-24T10:20:00+00:00', endedAt: '2026-11-24T10:40:00+00:00' });
+  const lost = session({
+    id: 's2',
+    mac: 'ac:1f:6b:a1:49:f5',
+    ips: ['10.0.1.32'],
+    outcome: 'stalled',
+    stage: 'dhcp',
+    rootCause: { pattern: 'stall.dhcp', title: 'Got an address, never fetched its boot loader (21m)', remedy: '', evidence: [] },
+  });
+  const cn09 = session({
+    id: 's3',
+    node: 'cn09',
+    mac: '52:54:00:00:00:09',
+    ips: ['10.0.0.19'],
+    rootCause: { pattern: 'post.ps-missing', title: 'Postscript x does not exist', remedy: 'Put it there.', evidence: [ev('x does NOT exist')] },
+  });
+  const cn05a = session({
+    id: 's4',
+    node: 'cn05',
+    mac: '52:54:00:00:00:05',
+    rootCause: { pattern: 'post.ps-failed-ng', title: 'Postscript site_tuning failed with exit code 2', remedy: '', evidence: [ev('return with 2')] },
+  });
+  const cn05b = session({
+    id: 's5',
+    node: 'cn05',
+    mac: '52:54:00:00:00:05',
+    outcome: 'succeeded',
+    stage: 'booted',
+    startedAt: '2026-11-24T10:20:00+00:00',
+    endedAt: '2026-11-24T10:40:00+00:00',
+  });
   const ok = ['cn12', 'cn2', 'cn10', 'cn1'].map((n, i) => session({ id: `ok${i}`, node: n, outcome: 'succeeded', stage: 'booted' }));
   const doc: AnalysisDoc = {
     sessions: [lost, cn09, cn05a, cn05b, ...ok],
-    groups: [{ pattern: 'post.ps-missing', title: 'Postscript x does not exist', remedy: 'Put it there.', evidence: [ev('x does NOT exist')], sessions: ['s3'], nodes: ['cn09'], scope: 'cluster' }],
+    groups: [
+      {
+        pattern: 'post.ps-missing',
+        title: 'Postscript x does not exist',
+        remedy: 'Put it there.',
+        evidence: [ev('x does NOT exist')],
+        sessions: ['s3'],
+        nodes: ['cn09'],
+        scope: 'cluster',
+      },
+    ],
     unknownErrors: [],
   };
   const report = renderReport(doc, { color: false, width: 200 });
@@ -113,7 +164,9 @@ describe('the report, top to bottom', () => {
   });
 
   test('a node whose last attempt succeeded is history, not a node that did not provision', () => {
-    expect(report).toMatch(/RECOVERED \(a later attempt succeeded\)\n {2}cn05 succeeded on its 2nd attempt; the 1st failed \(2026-11-24 10:00:00\): Postscript site_tuning failed with exit code 2/);
+    expect(report).toMatch(
+      /RECOVERED \(a later attempt succeeded\)\n {2}cn05 succeeded on its 2nd attempt; the 1st failed \(2026-11-24 10:00:00\): Postscript site_tuning failed with exit code 2/,
+    );
     const notProvisioned = report.split('NODES THAT DID NOT PROVISION')[1]!.split('RECOVERED')[0]!;
     expect(notProvisioned).not.toMatch(/cn05/);
   });
@@ -132,7 +185,14 @@ describe('the report, top to bottom', () => {
 });
 
 test('a fragment with no outcome shows the error it carried past as its lead, and is no alarm', () => {
-  const lead = { pattern: 'unknown', recognised: false, severity: 'warning' as const, title: 'An error the install carried past: line 140: perl: command not found', remedy: '', evidence: [ev('line 140: perl: command not found', undefined, 'xcat.log')] };
+  const lead = {
+    pattern: 'unknown',
+    recognised: false,
+    severity: 'warning' as const,
+    title: 'An error the install carried past: line 140: perl: command not found',
+    remedy: '',
+    evidence: [ev('line 140: perl: command not found', undefined, 'xcat.log')],
+  };
   const frag = session({ id: 'f1', node: 'cn30', outcome: 'unknown', stage: 'postinstall', rootCause: lead });
   const doc: AnalysisDoc = { sessions: [frag], groups: [], unknownErrors: [] };
   const report = renderReport(doc, { color: false, width: 200 });
@@ -145,8 +205,23 @@ test('a fragment with no outcome shows the error it carried past as its lead, an
 });
 
 describe('node rows', () => {
-  const stalled = session({ id: 'r1', node: 'cn07', mac: '52:54:00:00:00:07', ips: ['10.0.0.17'], outcome: 'stalled', stage: 'postbootscripts', rootCause: { pattern: 'stall.x', title: 'Postbootscripts started, the node never reported booted (26m)', remedy: '', evidence: [] } });
-  const macOnly = session({ id: 'r2', mac: 'ac:1f:6b:a1:49:f5', ips: ['10.0.1.32'], outcome: 'stalled', stage: 'dhcp', rootCause: { pattern: 'stall.dhcp', title: 'Got an address, never fetched its boot loader (21m)', remedy: '', evidence: [] } });
+  const stalled = session({
+    id: 'r1',
+    node: 'cn07',
+    mac: '52:54:00:00:00:07',
+    ips: ['10.0.0.17'],
+    outcome: 'stalled',
+    stage: 'postbootscripts',
+    rootCause: { pattern: 'stall.x', title: 'Postbootscripts started, the node never reported booted (26m)', remedy: '', evidence: [] },
+  });
+  const macOnly = session({
+    id: 'r2',
+    mac: 'ac:1f:6b:a1:49:f5',
+    ips: ['10.0.1.32'],
+    outcome: 'stalled',
+    stage: 'dhcp',
+    rootCause: { pattern: 'stall.dhcp', title: 'Got an address, never fetched its boot loader (21m)', remedy: '', evidence: [] },
+  });
 
   test('at 80 columns the cause keeps at least 30 of them: IP, then MAC, then the stage go first', () => {
     for (const [s, nameW] of [
@@ -165,7 +240,9 @@ describe('node rows', () => {
   });
 
   test('at 200 columns everything is there, the MAC-only machine still named once', () => {
-    expect(plainText(sessionLine(stalled, { nameW: 6, inGroup: false, width: 200 }))).toMatch(/cn07 {4}52:54:00:00:00:07 {2}10\.0\.0\.17 +postbootscripts +Postbootscripts started/);
+    expect(plainText(sessionLine(stalled, { nameW: 6, inGroup: false, width: 200 }))).toMatch(
+      /cn07 {4}52:54:00:00:00:07 {2}10\.0\.0\.17 +postbootscripts +Postbootscripts started/,
+    );
     const m = plainText(sessionLine(macOnly, { nameW: 17, inGroup: false, width: 200 }));
     expect(m.split('ac:1f:6b:a1:49:f5')).toHaveLength(2);
     expect(m).toMatch(/10\.0\.1\.32 +dhcp +Got an address/);
@@ -174,9 +251,9 @@ describe('node rows', () => {
 
 describe('log lines', () => {
   test('an RFC 5424 header (priority, time, structured data) is dropped, the message kept', () => {
-    expect(displayLine('<166>1 2026-11-24T10:20:00.123+00:00 localhost xcat.deployment - - [timeQuality tzKnown="1" isSynced="0"] running postscript mlnx')).toBe(
-      'xcat.deployment: running postscript mlnx',
-    );
+    expect(
+      displayLine('<166>1 2026-11-24T10:20:00.123+00:00 localhost xcat.deployment - - [timeQuality tzKnown="1" isSynced="0"] running postscript mlnx'),
+    ).toBe('xcat.deployment: running postscript mlnx');
     expect(displayLine('<163>1 2026-11-24T10:20:00Z cn07 mysite 4242 - - \uFEFFERROR it broke')).toBe('cn07 mysite[4242]: ERROR it broke');
     // Relayed: the node's own line is the MSG.
     expect(displayLine('<13>1 2026-11-24T10:20:00Z mn01 - - - [origin ip="10.0.0.17"] <13>Nov 24 10:20:00 cn07 root: hello')).toBe('cn07 root: hello');
@@ -184,9 +261,13 @@ describe('log lines', () => {
   });
 
   test("a file's syslog date goes (the time column has it); other lines are kept as they are", () => {
-    expect(displayLine('Nov 24 10:00:41 mn01 dhcpd[1234]: DHCPDISCOVER from 52:54:00:aa:bb:01 via ens4')).toBe('mn01 dhcpd[1234]: DHCPDISCOVER from 52:54:00:aa:bb:01 via ens4');
+    expect(displayLine('Nov 24 10:00:41 mn01 dhcpd[1234]: DHCPDISCOVER from 52:54:00:aa:bb:01 via ens4')).toBe(
+      'mn01 dhcpd[1234]: DHCPDISCOVER from 52:54:00:aa:bb:01 via ens4',
+    );
     // rsyslog's RSYSLOG_FileFormat (high-precision ISO stamps) likewise.
-    expect(displayLine('2026-12-07T09:44:22.477000+00:00 mn01 xcat[2485]: xcatd: received a connection request')).toBe('mn01 xcat[2485]: xcatd: received a connection request');
+    expect(displayLine('2026-12-07T09:44:22.477000+00:00 mn01 xcat[2485]: xcatd: received a connection request')).toBe(
+      'mn01 xcat[2485]: xcatd: received a connection request',
+    );
     const access = '10.0.0.11 - - [24/Nov/2026:10:00:46 +0000] "GET /x HTTP/1.1" 200 500 "-" "iPXE"';
     expect(displayLine(access)).toBe(access);
     expect(displayLine('<not a header')).toBe('<not a header');

@@ -69,11 +69,15 @@ describe('unreadable logs', () => {
     if (ROOT_RUN) fs.chownSync(state, NOBODY, NOBODY);
     socket = path.join(state, 'xtriaged.sock');
     const port = await freePort();
-    proc = spawn(process.execPath, [path.join(DIST, 'xtriaged.js'), '--state', state, '--socket', socket, '--udp', `127.0.0.1:${port}`, '--tcp', `127.0.0.1:${port}`, '--logs', logs], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, TZ: 'UTC', HOME: state },
-      ...(ROOT_RUN ? { uid: NOBODY, gid: NOBODY } : {}),
-    });
+    proc = spawn(
+      process.execPath,
+      [path.join(DIST, 'xtriaged.js'), '--state', state, '--socket', socket, '--udp', `127.0.0.1:${port}`, '--tcp', `127.0.0.1:${port}`, '--logs', logs],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, TZ: 'UTC', HOME: state },
+        ...(ROOT_RUN ? { uid: NOBODY, gid: NOBODY } : {}),
+      },
+    );
     proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     await until('ready', () => /^xtriaged: ready: /m.test(err) || proc.exitCode !== null, 20_000);
     if (proc.exitCode !== null) throw new Error(`xtriaged exited: ${err}`);
@@ -92,23 +96,34 @@ describe('unreadable logs', () => {
   test('at start: each unreadable file and directory is named in the log before ready, and counted', async () => {
     const before = err.slice(0, err.indexOf('xtriaged: ready: '));
     const named = before.split('\n').filter((l) => l.includes('cannot read '));
-    expect(named.map((l) => /cannot read (\S+):/.exec(l)![1]).sort()).toEqual([path.join(logs, 'consoles', 'cn01'), path.join(logs, 'messages'), path.join(logs, 'xcat')].sort());
+    expect(named.map((l) => /cannot read (\S+):/.exec(l)![1]).sort()).toEqual(
+      [path.join(logs, 'consoles', 'cn01'), path.join(logs, 'messages'), path.join(logs, 'xcat')].sort(),
+    );
     for (const l of named) expect(l).toMatch(/: permission denied \(EACCES\); its lines are not read/);
     const h = await health();
     expect(h.unreadable.count).toBe(3);
     expect(h.unreadable.paths.map((p) => p.path)).toContain(path.join(logs, 'messages'));
     expect(await get(socket, '/metrics')).toMatch(/^xtriage_unreadable_paths 3$/m);
     // The health line of the TUI's cluster screen (and of `xtriage status`) says so first.
-    const st = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), 'status', '--socket', socket], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
+    const st = spawnSync(process.execPath, [path.join(DIST, 'xtriage.js'), 'status', '--socket', socket], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 20_000,
+    });
     expect(st.stdout.split('\n')[1]).toMatch(/^cannot read 3 log paths \(journalctl -u xtriaged\)  reception: /);
   });
 
   test('on change: a file made readable and one made unreadable are both said, and the count follows', async () => {
     fs.chmodSync(path.join(logs, 'messages'), 0o644);
     lock(path.join(logs, 'consoles', 'cn02'));
-    await until('the change to be logged', () => err.includes(`${path.join(logs, 'messages')} can be read again`) && err.includes(`cannot read ${path.join(logs, 'consoles', 'cn02')}:`));
+    await until(
+      'the change to be logged',
+      () => err.includes(`${path.join(logs, 'messages')} can be read again`) && err.includes(`cannot read ${path.join(logs, 'consoles', 'cn02')}:`),
+    );
     const h = await health();
-    expect(h.unreadable.paths.map((p) => p.path).sort()).toEqual([path.join(logs, 'consoles', 'cn01'), path.join(logs, 'consoles', 'cn02'), path.join(logs, 'xcat')].sort());
+    expect(h.unreadable.paths.map((p) => p.path).sort()).toEqual(
+      [path.join(logs, 'consoles', 'cn01'), path.join(logs, 'consoles', 'cn02'), path.join(logs, 'xcat')].sort(),
+    );
     expect(h.unreadable.count).toBe(3);
     // Said once per change, not at every check.
     await new Promise((r) => setTimeout(r, 3500));
@@ -127,7 +142,9 @@ describe('configuration problems', () => {
     const file = path.join(dir, 'xtriaged.yaml');
     fs.writeFileSync(
       file,
-      ['# site config', 'udp: ["mn01:514"]', `state: ${dir}/state`, 'socketGroup: no-such-group-h18', 'tcpIdleTimeoutS: 0', 'socketMode: "0666"', ''].join('\n'),
+      ['# site config', 'udp: ["mn01:514"]', `state: ${dir}/state`, 'socketGroup: no-such-group-h18', 'tcpIdleTimeoutS: 0', 'socketMode: "0666"', ''].join(
+        '\n',
+      ),
     );
     const r = spawnSync(process.execPath, [path.join(DIST, 'xtriaged.js'), '--config', file], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(2);

@@ -22,7 +22,10 @@ test('a console-only machine: the same session live and offline, its panic the c
     const now = new Date();
     const stamp = (s: number): string => {
       const t = new Date(now.getTime() - 60_000 + s * 1000);
-      const day = t.toString().slice(0, 10).replace(/ 0(\d)$/, '  $1');
+      const day = t
+        .toString()
+        .slice(0, 10)
+        .replace(/ 0(\d)$/, '  $1');
       return `[${day} ${t.toTimeString().slice(0, 8)} ${t.getFullYear()}]`;
     };
     const lines = [
@@ -40,7 +43,10 @@ test('a console-only machine: the same session live and offline, its panic the c
       await new Promise((r) => setTimeout(r, 200));
     }
     const { doc: offline } = await analyze({ paths: [logs], captures: [], kb: loadKb([], { local: false }), warn: () => {} });
-    const pick = (doc: AnalysisDoc) => doc.sessions.filter((s) => s.node === 'cn99').map((s) => ({ id: s.id, identity: s.identity, outcome: s.outcome, cause: s.rootCause?.pattern, line: s.rootCause?.evidence[0]?.line }));
+    const pick = (doc: AnalysisDoc) =>
+      doc.sessions
+        .filter((s) => s.node === 'cn99')
+        .map((s) => ({ id: s.id, identity: s.identity, outcome: s.outcome, cause: s.rootCause?.pattern, line: s.rootCause?.evidence[0]?.line }));
     expect(pick(live!)).toEqual(pick(offline));
     expect(pick(offline)[0]).toMatchObject({ identity: 'name', outcome: 'failed', cause: 'console.emergency-shell' });
     expect(pick(offline)[0]!.line).not.toContain('\r');

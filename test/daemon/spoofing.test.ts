@@ -68,10 +68,14 @@ beforeAll(async () => {
   d = await startDaemon({ dir, extra: ['--config', cfg] });
   // The victims install cleanly, each from its own address, naming itself.
   for (const [name, ip] of Object.entries(VICTIMS)) {
-    await sendUdp(d.port, [
-      `<14>${bsd(at(0))} ${name} xtriage: INFO step=otherpkgs event=start phase=postboot timeout=1800`,
-      `<14>${bsd(at(5))} ${name} xtriage: INFO step=otherpkgs event=end phase=postboot result=ok rc=0 dur=5.00s timeout=1800`,
-    ], ip);
+    await sendUdp(
+      d.port,
+      [
+        `<14>${bsd(at(0))} ${name} xtriage: INFO step=otherpkgs event=start phase=postboot timeout=1800`,
+        `<14>${bsd(at(5))} ${name} xtriage: INFO step=otherpkgs event=end phase=postboot result=ok rc=0 dur=5.00s timeout=1800`,
+      ],
+      ip,
+    );
   }
   const clean = await waitSessions((doc) => Object.keys(VICTIMS).every((n) => doc.sessions.some((s) => s.node === n)), 600);
   for (const n of Object.keys(VICTIMS)) before[n] = clean.sessions.filter((s) => s.node === n).map((s) => s.outcome);
@@ -82,12 +86,20 @@ beforeAll(async () => {
   // 2. RFC 5424 over TCP, HOSTNAME cn06.
   await sendTcp(d.port, [`<11>1 ${iso(at(11))} cn06 xtriage - - - ${FAILED('rfc5424')}`], ATTACKER);
   // 3. RFC 5424 with its own origin element, from an address that is not a trusted relay.
-  await sendTcp(d.port, [`<11>1 ${iso(at(12))} cn05 xtriage - - [origin ip="${VICTIMS.cn05}"] <11>${bsd(at(12))} cn05 xtriage: ${FAILED('untrusted-origin')}`], ATTACKER);
+  await sendTcp(
+    d.port,
+    [`<11>1 ${iso(at(12))} cn05 xtriage - - [origin ip="${VICTIMS.cn05}"] <11>${bsd(at(12))} cn05 xtriage: ${FAILED('untrusted-origin')}`],
+    ATTACKER,
+  );
   // 4. Through the trusted relay: the attacker's datagram names cn05 as its HOSTNAME.
   await sendTcp(d.port, [relayed(ATTACKER, `<11>${bsd(at(13))} cn05 xtriage: ${FAILED('relayed')}`)], RELAY);
   // 5. Through the trusted relay, a nested origin: the attacker's datagram is itself an RFC 5424
   //    message with [origin ip=cn05's address] around a line from "cn05".
-  await sendTcp(d.port, [relayed(ATTACKER, `<11>1 ${iso(at(14))} cn05 rsyslogd - - [origin ip="${VICTIMS.cn05}"] <11>${bsd(at(14))} cn05 xtriage: ${FAILED('nested')}`)], RELAY);
+  await sendTcp(
+    d.port,
+    [relayed(ATTACKER, `<11>1 ${iso(at(14))} cn05 rsyslogd - - [origin ip="${VICTIMS.cn05}"] <11>${bsd(at(14))} cn05 xtriage: ${FAILED('nested')}`)],
+    RELAY,
+  );
   // Everything arrived and was diagnosed.
   await waitSessions(() => true, 1500);
 }, 60_000);
@@ -112,7 +124,10 @@ async function waitSessions(ok: (doc: AnalysisDoc) => boolean, settleMs = 0): Pr
 async function captured(): Promise<{ from: string; msg: string }[]> {
   const spool = path.join(d.state, 'spool');
   const out: { from: string; msg: string }[] = [];
-  for (const f of fs.readdirSync(spool).filter((x) => /\.jsonl(\.gz)?$/.test(x)).sort()) {
+  for (const f of fs
+    .readdirSync(spool)
+    .filter((x) => /\.jsonl(\.gz)?$/.test(x))
+    .sort()) {
     for await (const r of readCapture(path.join(spool, f))) out.push({ from: r.from, msg: r.msg });
   }
   return out;
@@ -159,7 +174,7 @@ describe('reception: the sender address, or one level of a trusted relay, is `fr
 });
 
 describe('the engine: a payload hostname never moves a line to another machine', () => {
-  test('cn06 is not failed and its timeline has none of the attacker\'s lines (RFC 3164, RFC 5424)', async () => {
+  test("cn06 is not failed and its timeline has none of the attacker's lines (RFC 3164, RFC 5424)", async () => {
     const v = await victimSessions('cn06');
     expect(v.sessions.map((s) => s.outcome)).toEqual(before.cn06);
     expect(v.sessions.map((s) => s.outcome)).not.toContain('failed');
@@ -167,7 +182,7 @@ describe('the engine: a payload hostname never moves a line to another machine',
     expect(v.lines.filter((l) => /spoofed/.test(l.line))).toEqual([]);
   });
 
-  test('cn05 is not failed and its timeline has none of the attacker\'s lines (own origin, relayed, nested origin)', async () => {
+  test("cn05 is not failed and its timeline has none of the attacker's lines (own origin, relayed, nested origin)", async () => {
     const v = await victimSessions('cn05');
     expect(v.sessions.map((s) => s.outcome)).toEqual(before.cn05);
     expect(v.sessions.map((s) => s.outcome)).not.toContain('failed');
@@ -189,6 +204,7 @@ describe('the engine: a payload hostname never moves a line to another machine',
       const one = await getJson<{ timeline: { line: string }[] }>(d.socket, `/v1/sessions/${encodeURIComponent(s.id)}`);
       lines.push(...one.timeline.map((l) => l.line));
     }
-    for (const tag of ['rfc3164', 'rfc5424', 'untrusted-origin', 'relayed', 'nested']) expect([tag, lines.some((l) => l.includes(`spoofed ${tag}`))]).toEqual([tag, true]);
+    for (const tag of ['rfc3164', 'rfc5424', 'untrusted-origin', 'relayed', 'nested'])
+      expect([tag, lines.some((l) => l.includes(`spoofed ${tag}`))]).toEqual([tag, true]);
   });
 });

@@ -41,14 +41,21 @@ test('an MN-side fault no node line shows is a group of its own (exit 1 material
 
 test('an unknown error line that a succeeded session printed too is noise: neither a cause nor listed', () => {
   const noise = 'Nov 24 01:40:00 NODE xcat.deployment: ERR  frobnicator: widget table not found';
-  const ok = entriesFrom([...start('cn02'), noise.replace('NODE', 'cn02'), 'Nov 24 01:50:00 mn01 xcat[2692]: INFO xcat.updatestatus - cn02: changing status=booted']);
+  const ok = entriesFrom([
+    ...start('cn02'),
+    noise.replace('NODE', 'cn02'),
+    'Nov 24 01:50:00 mn01 xcat[2692]: INFO xcat.updatestatus - cn02: changing status=booted',
+  ]);
   const bad = entriesFrom([
     ...start('cn03'),
     noise.replace('NODE', 'cn03'),
     'Nov 24 01:45:00 cn03 xcat.deployment: ERR  gizmo: flux capacitor exploded',
     'Nov 24 01:50:00 mn01 xcat[2692]: INFO xcat.updatestatus - cn03: changing status=failed',
   ]);
-  const machines = new Map([['52:54:00:00:00:02', ok], ['52:54:00:00:00:03', bad]]);
+  const machines = new Map([
+    ['52:54:00:00:00:02', ok],
+    ['52:54:00:00:00:03', bad],
+  ]);
   const { doc } = diagnose({ ...base, machines, cluster: [] });
   expect(doc.sessions.map((s) => s.outcome).sort()).toEqual(['failed', 'succeeded']);
   const s3 = doc.sessions.find((s) => s.outcome === 'failed')!;
@@ -61,7 +68,10 @@ test('an unknown error line that a succeeded session printed too is noise: neith
 test('live: a cached machine whose lines did not change is not rebuilt; one whose lines changed is', () => {
   const cn04 = entriesFrom([...start('cn04'), 'Nov 24 01:50:00 mn01 xcat[2692]: INFO xcat.updatestatus - cn04: changing status=booted']);
   const cn05 = entriesFrom(start('cn05'));
-  const machines = new Map([['52:54:00:00:00:04', cn04], ['52:54:00:00:00:05', cn05]]);
+  const machines = new Map([
+    ['52:54:00:00:00:04', cn04],
+    ['52:54:00:00:00:05', cn05],
+  ]);
   const cache = new Map<string, CachedMachine>();
   const first = diagnose({ ...base, machines, cluster: [], cache, changed: new Set(machines.keys()) });
   expect([...first.rebuilt].sort()).toEqual(['52:54:00:00:00:04', '52:54:00:00:00:05']);

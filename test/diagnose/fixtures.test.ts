@@ -18,9 +18,7 @@ interface Expected {
 }
 
 const root = path.join(__dirname, '..', 'fixtures');
-const fixtures = fs.existsSync(root)
-  ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'expected.json')))
-  : [];
+const fixtures = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'expected.json'))) : [];
 const kb = loadKb([], { local: false });
 
 export function latestSession(doc: AnalysisDoc, node: string, mac?: string): SessionDoc | undefined {
@@ -41,7 +39,7 @@ describe('fixture corpus', () => {
         paths: [path.join(dir, 'log')],
         captures: [],
         kb,
-        now: exp.now ?? exp.end ? parseIso((exp.now ?? exp.end)!) ?? undefined : undefined,
+        now: (exp.now ?? exp.end) ? (parseIso((exp.now ?? exp.end)!) ?? undefined) : undefined,
         warn: (m) => warnings.push(m),
       });
       const problems: string[] = [];
@@ -51,10 +49,14 @@ describe('fixture corpus', () => {
           problems.push(`${n.node}: no session`);
           continue;
         }
-        if (s.outcome !== n.outcome) problems.push(`${n.node}: outcome ${s.outcome}, expected ${n.outcome} (root: ${s.rootCause?.pattern} ${s.rootCause?.title})`);
+        if (s.outcome !== n.outcome)
+          problems.push(`${n.node}: outcome ${s.outcome}, expected ${n.outcome} (root: ${s.rootCause?.pattern} ${s.rootCause?.title})`);
         if (n.rootCause) {
           const line = s.rootCause?.evidence[0]?.line ?? '';
-          if (!line.includes(n.rootCause.match)) problems.push(`${n.node}: root cause line ${JSON.stringify(line)} (${s.rootCause?.pattern}), expected one containing ${JSON.stringify(n.rootCause.match)}`);
+          if (!line.includes(n.rootCause.match))
+            problems.push(
+              `${n.node}: root cause line ${JSON.stringify(line)} (${s.rootCause?.pattern}), expected one containing ${JSON.stringify(n.rootCause.match)}`,
+            );
         } else if (n.rootCause === null && s.rootCause) {
           problems.push(`${n.node}: unexpected root cause ${s.rootCause.pattern}`);
         }

@@ -28,7 +28,10 @@ test(`generated 300-node clusters, seeds ${SEEDS.join(', ')}: outcome ≥ 99 % e
       const { doc } = await analyze({ paths: [path.join(dir, 'log')], captures: [], kb, now: cluster.end.getTime(), warn: () => undefined });
       const s = score(doc, truth.nodes as unknown as TruthNode[]);
       const outcomePct = (100 * s.outcomeRight) / s.nodes;
-      lines.push(`seed ${seed}: ${s.nodes} nodes, outcome ${outcomePct.toFixed(1)} %, root-cause line ${s.rootRight}/${s.failing}`, ...s.misses.map((m) => `  ${m}`));
+      lines.push(
+        `seed ${seed}: ${s.nodes} nodes, outcome ${outcomePct.toFixed(1)} %, root-cause line ${s.rootRight}/${s.failing}`,
+        ...s.misses.map((m) => `  ${m}`),
+      );
       expect(s.cleanReportedFailed).toEqual([]);
       expect(outcomePct).toBeGreaterThanOrEqual(99);
       failing += s.failing;

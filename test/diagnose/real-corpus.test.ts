@@ -30,7 +30,10 @@ interface Case {
 }
 
 const root = path.join(__dirname, '..', 'fixtures', 'real');
-const names = fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'case.yaml'))).sort();
+const names = fs
+  .readdirSync(root)
+  .filter((d) => fs.existsSync(path.join(root, d, 'case.yaml')))
+  .sort();
 const kb = loadKb([], { local: false });
 /** Context an admin would not feed to the analyser (xCAT object tables). */
 const CONTEXT_ONLY = /^(?:case\.yaml|lsdef.*\.txt|README.*)$/;
@@ -41,10 +44,13 @@ const CONTEXT_ONLY = /^(?:case\.yaml|lsdef.*\.txt|README.*)$/;
  * shrinks.
  */
 const KNOWN_MISSES: Record<string, string> = {
-  'docs-hierarchy-xdcp-sn-offline': "an xdcp transcript, not a provision: the service node's ssh refusal is a real error; that the copy went through the backup SN only the last line implies",
-  'docs-kvm-faq-vm-nic-link-not-ready': "one bare kernel line, 'link is not ready', that every boot logs before the link comes up: claiming it would alarm on clean boots",
+  'docs-hierarchy-xdcp-sn-offline':
+    "an xdcp transcript, not a provision: the service node's ssh refusal is a real error; that the copy went through the backup SN only the last line implies",
+  'docs-kvm-faq-vm-nic-link-not-ready':
+    "one bare kernel line, 'link is not ready', that every boot logs before the link comes up: claiming it would alarm on clean boots",
   'docs-manual-discovery-undef-node': 'only a nodediscoverls table (undef columns): a table is not a log',
-  'xcat-core-2746-ubuntu1404-diskless-mypostscript-404': "the thread states no cause; the 404 on mypostscript.<node> is xcatdsklspost's first try before getpostscript.awk (the node's own next line says so), and the excerpt ends mid-postbootscripts",
+  'xcat-core-2746-ubuntu1404-diskless-mypostscript-404':
+    "the thread states no cause; the 404 on mypostscript.<node> is xcatdsklspost's first try before getpostscript.awk (the node's own next line says so), and the excerpt ends mid-postbootscripts",
 };
 
 /** Raised as the corpus score rises (never lowered to make a change pass). */
@@ -58,13 +64,16 @@ export function sessionOf(doc: AnalysisDoc, c: Case): SessionDoc | undefined {
     if (mine.length) return mine.find((s) => s.outcome === c.outcome) ?? mine[mine.length - 1];
   }
   const bad = byStart.filter((s) => s.outcome !== 'succeeded' && s.outcome !== 'running');
-  return (c.outcome === 'succeeded' ? undefined : bad.find((s) => s.outcome === c.outcome) ?? bad[0]) ?? byStart[byStart.length - 1];
+  return (c.outcome === 'succeeded' ? undefined : (bad.find((s) => s.outcome === c.outcome) ?? bad[0])) ?? byStart[byStart.length - 1];
 }
 
 async function run(name: string): Promise<{ c: Case; doc: AnalysisDoc; exit: number }> {
   const dir = path.join(root, name);
   const c = parse(fs.readFileSync(path.join(dir, 'case.yaml'), 'utf8')) as Case;
-  const files = fs.readdirSync(dir).filter((f) => !CONTEXT_ONLY.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => !CONTEXT_ONLY.test(f))
+    .sort();
   let doc: AnalysisDoc = { sessions: [], groups: [], unknownErrors: [] };
   // Each file as the admin would give it; several files of one case are analysed together.
   const forced = new Set(Object.values(c.files ?? {}));
@@ -83,7 +92,11 @@ describe('real corpus', () => {
       expect(c.source).toMatch(/^https:\/\//);
       expect(['failed', 'succeeded', 'stalled', 'looping', 'unknown']).toContain(c.outcome);
       if (c.rootCause) {
-        const text = fs.readdirSync(path.join(root, n)).filter((f) => f !== 'case.yaml').map((f) => fs.readFileSync(path.join(root, n, f), 'utf8')).join('\n');
+        const text = fs
+          .readdirSync(path.join(root, n))
+          .filter((f) => f !== 'case.yaml')
+          .map((f) => fs.readFileSync(path.join(root, n, f), 'utf8'))
+          .join('\n');
         expect(text).toContain(c.rootCause);
       }
     }
@@ -113,9 +126,21 @@ describe('real corpus', () => {
       results.push({ name, outcomeOk, rootOk, confidence: c.confidence, shown: !c.notShown, threadOk: s?.outcome === c.outcome });
       // Never "nothing wrong here" on a node that failed; never an alarm on a clean provision.
       const failing = c.outcome === 'failed' || c.outcome === 'looping' || c.outcome === 'stalled';
-      const holds = c.notShown ? outcomeOk : failing ? exit === 1 && doc.sessions.length + doc.groups.length > 0 : c.outcome === 'succeeded' ? exit === 0 : true;
+      const holds = c.notShown
+        ? outcomeOk
+        : failing
+          ? exit === 1 && doc.sessions.length + doc.groups.length > 0
+          : c.outcome === 'succeeded'
+            ? exit === 0
+            : true;
       if (KNOWN_MISSES[name]) expect({ name, holds, known: KNOWN_MISSES[name] }).toEqual({ name, holds: false, known: KNOWN_MISSES[name] });
-      else expect({ name, exit, sessions: doc.sessions.map((x) => `${x.outcome} ${x.rootCause?.pattern ?? ''}`), holds }).toEqual({ name, exit, sessions: expect.any(Array), holds: true });
+      else
+        expect({ name, exit, sessions: doc.sessions.map((x) => `${x.outcome} ${x.rootCause?.pattern ?? ''}`), holds }).toEqual({
+          name,
+          exit,
+          sessions: expect.any(Array),
+          holds: true,
+        });
     });
   }
 
@@ -131,7 +156,9 @@ describe('real corpus', () => {
         `root-cause line right ${withRoot.filter((r) => r.rootOk).length}/${withRoot.length} (${(rc * 100).toFixed(0)} %); ` +
         `lines show no outcome: ${apart.filter((r) => r.outcomeOk).length}/${apart.length} answered unknown; ` +
         `the thread's own outcome over all cases: ${results.filter((r) => (r.shown ? r.outcomeOk : r.threadOk)).length}/${results.length}`,
-      ...results.filter((r) => !r.outcomeOk || r.rootOk === false).map((r) => `  miss ${r.name}: ${r.outcomeOk ? '' : 'outcome '}${r.rootOk === false ? 'root-cause' : ''}`),
+      ...results
+        .filter((r) => !r.outcomeOk || r.rootOk === false)
+        .map((r) => `  miss ${r.name}: ${r.outcomeOk ? '' : 'outcome '}${r.rootOk === false ? 'root-cause' : ''}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (process.env.XT_CORPUS_SCORE) fs.writeFileSync(process.env.XT_CORPUS_SCORE, JSON.stringify({ outcome: o, rootCause: rc, results }, null, 1));

@@ -53,9 +53,10 @@ test('the bundled sample: every node right against truth.json, earlier attempts 
 // A git checkout, a `cp` or a package install gives the files today's mtime (or 1970): the
 // November stamps without a year must still be November of the year the access_log states, or
 // every machine splits in two (86 sessions instead of 43, seen on an RPM-installed copy).
-test('the sample gives the same diagnosis whatever its files\' modification times', async () => {
+test("the sample gives the same diagnosis whatever its files' modification times", async () => {
   const kb = loadKb([], { local: false });
-  const essence = (d: Awaited<ReturnType<typeof analyze>>['doc']): string[] => d.sessions.map((s) => `${s.mac ?? s.node} ${s.outcome} ${s.startedAt} ${s.rootCause?.evidence[0]?.line ?? ''}`).sort();
+  const essence = (d: Awaited<ReturnType<typeof analyze>>['doc']): string[] =>
+    d.sessions.map((s) => `${s.mac ?? s.node} ${s.outcome} ${s.startedAt} ${s.rootCause?.evidence[0]?.line ?? ''}`).sort();
   const want = essence((await analyze({ paths: [path.join(dir, 'log')], captures: [], kb, warn: () => {} })).doc);
   for (const when of [Date.UTC(2029, 1, 1), 86_400_000]) {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-sample-'));
@@ -69,7 +70,10 @@ test('the sample gives the same diagnosis whatever its files\' modification time
         }
       };
       walk(copy);
-      expect({ when: new Date(when).toISOString(), sessions: essence((await analyze({ paths: [copy], captures: [], kb, warn: () => {} })).doc) }).toEqual({ when: new Date(when).toISOString(), sessions: want });
+      expect({ when: new Date(when).toISOString(), sessions: essence((await analyze({ paths: [copy], captures: [], kb, warn: () => {} })).doc) }).toEqual({
+        when: new Date(when).toISOString(),
+        sessions: want,
+      });
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
     }

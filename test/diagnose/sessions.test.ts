@@ -13,7 +13,10 @@ const INSTALL = [
   'Nov 24 01:42:22 cn43 xcat.deployment: INFO  Executing post.xcat to prepare for firstbooting ...',
   'Nov 24 01:43:06 cn43 xcat.deployment.postscript: INFO  postscript start..: site_tuning',
 ];
-const FAILED = ['Nov 24 01:43:16 cn43 xcat.deployment.postscript: INFO  postscript end...: site_tuning return with 2', 'Nov 24 01:43:20 mn01 xcat[2692]: INFO xcat.updatestatus - cn43: changing status=failed'];
+const FAILED = [
+  'Nov 24 01:43:16 cn43 xcat.deployment.postscript: INFO  postscript end...: site_tuning return with 2',
+  'Nov 24 01:43:20 mn01 xcat[2692]: INFO xcat.updatestatus - cn43: changing status=failed',
+];
 const AGAIN = [
   'Nov 24 02:10:05 mn01 xcat[3103]: INFO xCAT: Allowing rinstall to cn43 osimage=rhels7.9-x86_64-install-compute for root from localhost',
   'Nov 24 02:10:09 mn01 xcat[3103]: INFO xcat.updatestatus - cn43: changing status=powering-on',

@@ -17,7 +17,9 @@ const kb = loadKnowledgeBase({ paths: [PATTERNS] });
 
 async function treeRecords(dir: string): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
-  for (const f of findMnFiles(dir, (m) => { throw new Error(m); })) {
+  for (const f of findMnFiles(dir, (m) => {
+    throw new Error(m);
+  })) {
     const abs = path.join(dir, f.rel);
     const reader = new LineReader(f.kind, f.rel, fs.statSync(abs).mtimeMs, f.node);
     await readLines(abs, (line) => {
@@ -86,7 +88,9 @@ test('an error on a running machine is diagnosed before routine lines of many ot
   expect(e.pendingMachines).toBe(0);
   // Routine progress on 29 machines, then the failure of the last one.
   for (const ip of ips.slice(0, 29)) e.feed(line(T + 2000, ip, 166, 'Executing post.xcat to prepare for firstbooting ...'));
-  e.feed(line(T + 3000, ips[29]!, 163, 'failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...'));
+  e.feed(
+    line(T + 3000, ips[29]!, 163, 'failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...'),
+  );
   expect(e.pendingMachines).toBe(30);
   const doc = e.snapshot(T + 4000, 0);
   expect(e.pendingMachines).toBe(29);

@@ -86,7 +86,10 @@ test.each(SEEDS)('a generated cluster (seed %i), live and offline, gives one dia
     }
     // Offline, on what the daemon received: its capture spool and the same tree.
     const spoolDir = path.join(d.state, 'spool');
-    const captures = fs.readdirSync(spoolDir).filter((f) => /\.jsonl(\.gz)?$/.test(f)).map((f) => path.join(spoolDir, f));
+    const captures = fs
+      .readdirSync(spoolDir)
+      .filter((f) => /\.jsonl(\.gz)?$/.test(f))
+      .map((f) => path.join(spoolDir, f));
     await d.stop('SIGTERM');
     const offline = (await analyze({ paths: [logs], captures, kb: loadKb([], { local: false }), now: Date.parse(at), warn: () => undefined })).doc;
     expect(live.sessions.length).toBeGreaterThan(30);

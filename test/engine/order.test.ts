@@ -21,8 +21,8 @@ function records(): { cluster: LogRecord[]; remote: LogRecord[] } {
   const cluster = read(cl, [
     'Nov 25 15:30:00 mn01 xcat[4101]: INFO xCAT: Allowing rinstall to cn17 osimage=rhels9.4-x86_64-install-compute for root from localhost',
     'Nov 25 15:30:01 mn01 xcat[4133]: INFO xcat.updatestatus - cn17: changing status=installing',
-    'Nov 25 15:40:00 mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn\'t be correlated to a node (domain mismatch?)',
-    'Nov 25 15:42:00 mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn\'t be correlated to a node (domain mismatch?)',
+    "Nov 25 15:40:00 mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn't be correlated to a node (domain mismatch?)",
+    "Nov 25 15:42:00 mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn't be correlated to a node (domain mismatch?)",
   ]);
   const rm = new LineReader('remote', 'remote', T);
   // A milestone the node sends between the two repeats (by time).
@@ -39,11 +39,16 @@ test('a repeated line folds the same whether another file logs in between or not
   for (const r of [cluster[0]!, cluster[1]!, cluster[2]!, remote[0]!, cluster[3]!]) interleaved.feed(r);
   const a = fileByFile.snapshot(T + 600_000);
   const b = interleaved.snapshot(T + 600_000);
-  const cn17 = (d: typeof a) => d.sessions.filter((s) => s.node === 'cn17').map((s) => ({ root: s.rootCause?.pattern, symptoms: s.symptoms.map((y) => y.pattern) }));
+  const cn17 = (d: typeof a) =>
+    d.sessions.filter((s) => s.node === 'cn17').map((s) => ({ root: s.rootCause?.pattern, symptoms: s.symptoms.map((y) => y.pattern) }));
   expect(cn17(a).length).toBeGreaterThan(0);
   expect(cn17(b)).toEqual(cn17(a));
   // And the repeat is counted on one entry, not shown as a symptom of itself.
-  expect(cn17(b).flatMap((s) => s.symptoms).filter((p) => p === 'xcatd.getpostscript-uncorrelated')).toEqual([]);
+  expect(
+    cn17(b)
+      .flatMap((s) => s.symptoms)
+      .filter((p) => p === 'xcatd.getpostscript-uncorrelated'),
+  ).toEqual([]);
 });
 
 test('a repeated line about a node named before its MAC is known folds as if the MAC had been known', () => {
@@ -59,8 +64,8 @@ test('a repeated line about a node named before its MAC is known folds as if the
     'Nov 25 15:20:01 mn01 dhcpd[1886]: DHCPACK on 10.0.1.20 to ac:1f:6b:46:94:39 (cn17) via ens4',
     'Nov 25 15:20:02 mn01 in.tftpd[3041]: RRQ from 10.0.1.20 filename xcat/xnba.kpxe',
   ]);
-  const repeats = ['15:25:55', '15:26:06', '15:26:20'].map(
-    (t) => cl.read(`Nov 25 ${t} mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn't be correlated to a node (domain mismatch?)`)!,
+  const repeats = ['15:25:55', '15:26:06', '15:26:20'].map((t) =>
+    cl.read(`Nov 25 ${t} mn01 xcat[34112]: ERR Received getpostscript from cn17.oldcluster.net, which couldn't be correlated to a node (domain mismatch?)`)!,
   );
   const failed = cl.read('Nov 25 15:28:05 mn01 xcat[2426]: INFO xcat.updatestatus - cn17: changing status=failed')!;
   const offline = new Engine(kb, diagnose);
@@ -70,7 +75,10 @@ test('a repeated line about a node named before its MAC is known folds as if the
   live.snapshot(T + 600_000); // diagnosed while cn17 is known by name only
   for (const r of [...dhcp, repeats[1]!, repeats[2]!, failed]) live.feed(r);
   const view = (e: Engine) =>
-    e.snapshot(T + 3600_000).sessions.filter((s) => s.node === 'cn17').map((s) => ({ mac: s.mac, outcome: s.outcome, root: s.rootCause?.title, symptoms: s.symptoms.map((y) => y.title) }));
+    e
+      .snapshot(T + 3600_000)
+      .sessions.filter((s) => s.node === 'cn17')
+      .map((s) => ({ mac: s.mac, outcome: s.outcome, root: s.rootCause?.title, symptoms: s.symptoms.map((y) => y.title) }));
   expect(view(offline)).toHaveLength(1);
   expect(view(offline)[0]!.mac).toBe('ac:1f:6b:46:94:39');
   expect(view(offline)[0]!.root).toContain('×3');

@@ -53,12 +53,25 @@ if (typeof afterAll === 'function') {
   });
 }
 
-export async function startDaemon(opts: { dir?: string; logs?: string | null; port?: number; extra?: string[]; nodeArgs?: string[] } = {}): Promise<RunningDaemon> {
+export async function startDaemon(
+  opts: { dir?: string; logs?: string | null; port?: number; extra?: string[]; nodeArgs?: string[] } = {},
+): Promise<RunningDaemon> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'xtd-'));
   const port = opts.port ?? (await freePort());
   const state = path.join(dir, 'state');
   const socket = path.join(dir, 'xtriaged.sock');
-  const args = [...(opts.nodeArgs ?? []), path.join(DIST, 'xtriaged.js'), '--state', state, '--socket', socket, '--udp', `127.0.0.1:${port}`, '--tcp', `127.0.0.1:${port}`];
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    path.join(DIST, 'xtriaged.js'),
+    '--state',
+    state,
+    '--socket',
+    socket,
+    '--udp',
+    `127.0.0.1:${port}`,
+    '--tcp',
+    `127.0.0.1:${port}`,
+  ];
   if (opts.logs) args.push('--logs', opts.logs);
   args.push(...(opts.extra ?? []));
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TZ: 'UTC' } });

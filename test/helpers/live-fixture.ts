@@ -60,7 +60,10 @@ export function liveFixture(now = Date.now()): Fixture {
   // cn01, cn02: the shared postscript 403, then the node's own complaint (a symptom).
   for (const [i, n] of [cn01, cn02].entries()) {
     access.push(`${n.ip} - - [${clf(now - 50_000 + i * 1000)}] "GET /install/postscripts/mlnx HTTP/1.1" 403 199 "-" "curl/7.76.1"`);
-    udp.push({ from: n.ip, msg: `<163>1 ${iso(now - 49_000)} localhost xcat.deployment - - - failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...` });
+    udp.push({
+      from: n.ip,
+      msg: `<163>1 ${iso(now - 49_000)} localhost xcat.deployment - - - failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...`,
+    });
   }
   // cn03 goes all the way.
   access.push(`${cn03.ip} - - [${clf(now - 45_000)}] "GET /install/postscripts/syslog HTTP/1.1" 200 6120 "-" "curl/7.76.1"`);

@@ -16,7 +16,6 @@ export const KS = path.join(ROOT, 'node', 'kickstart-post.sh');
 export const PATTERNS = path.join(ROOT, 'patterns');
 export const SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-
 export function which(cmd: string, p = SYS_PATH): string | null {
   for (const d of p.split(':')) {
     const f = path.join(d, cmd);
@@ -78,27 +77,27 @@ export function busyboxDir(dir: string, without: string[]): string {
 }
 
 export function useShells(): void {
-beforeAll(() => {
-  for (const s of ['bash', 'dash', 'busybox']) {
-    if (!which(s)) throw new Error(`${s} is not installed: apt-get install -y bash dash busybox`);
-  }
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-node-'));
-  const sysDirs = SYS_PATH.split(':');
-  shells = [
-    { name: 'bash', argv: [which('bash')!], path: SYS_PATH, pathNoLogger: linkDir(path.join(work, 'bin-nolog'), sysDirs, ['logger']) },
-    { name: 'dash', argv: [which('dash')!], path: SYS_PATH, pathNoLogger: path.join(work, 'bin-nolog') },
-    {
-      name: 'busybox',
-      argv: [which('busybox')!, 'sh'],
-      path: busyboxDir(path.join(work, 'bb'), []),
-      pathNoLogger: busyboxDir(path.join(work, 'bb-nolog'), ['logger']),
-    },
-  ];
-});
+  beforeAll(() => {
+    for (const s of ['bash', 'dash', 'busybox']) {
+      if (!which(s)) throw new Error(`${s} is not installed: apt-get install -y bash dash busybox`);
+    }
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-node-'));
+    const sysDirs = SYS_PATH.split(':');
+    shells = [
+      { name: 'bash', argv: [which('bash')!], path: SYS_PATH, pathNoLogger: linkDir(path.join(work, 'bin-nolog'), sysDirs, ['logger']) },
+      { name: 'dash', argv: [which('dash')!], path: SYS_PATH, pathNoLogger: path.join(work, 'bin-nolog') },
+      {
+        name: 'busybox',
+        argv: [which('busybox')!, 'sh'],
+        path: busyboxDir(path.join(work, 'bb'), []),
+        pathNoLogger: busyboxDir(path.join(work, 'bb-nolog'), ['logger']),
+      },
+    ];
+  });
 
-afterAll(() => {
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
+  afterAll(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -262,7 +261,12 @@ export async function run(sh: Shell, script: string, env: Record<string, string>
 }
 
 /** Runs a command without blocking the event loop (the test's servers must keep answering). */
-export function spawnAsync(argv: string[], env: Record<string, string>, cwd: string, limitMs = 25_000): Promise<{ status: number | null; stdout: string; stderr: string; hung: boolean; ms: number }> {
+export function spawnAsync(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  limitMs = 25_000,
+): Promise<{ status: number | null; stdout: string; stderr: string; hung: boolean; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -349,7 +353,9 @@ export async function eachShell(body: (sh: Shell, i: number) => Promise<void>): 
 /** expect(), with the shell and context in the message. */
 export function check(cond: boolean, what: string, r?: Run, extra?: unknown): void {
   if (cond) return;
-  const ctx = r ? `\n--- exit ${r.code} in ${r.ms} ms\n--- stdout (tail)\n${r.stdout.slice(-1500)}\n--- stderr (tail)\n${r.stderr.slice(-1500)}\n--- node.log (tail)\n${r.log.slice(-3000)}` : '';
+  const ctx = r
+    ? `\n--- exit ${r.code} in ${r.ms} ms\n--- stdout (tail)\n${r.stdout.slice(-1500)}\n--- stderr (tail)\n${r.stderr.slice(-1500)}\n--- node.log (tail)\n${r.log.slice(-3000)}`
+    : '';
   throw new Error(`${what}${extra !== undefined ? `\n--- ${JSON.stringify(extra, null, 1).slice(0, 3000)}` : ''}${ctx}`);
 }
 
@@ -378,9 +384,11 @@ export async function startHttp(site: Site): Promise<{ port: number; close(): Pr
         return;
       }
       const rows = [...names].map((n) => `<tr><td><a href="${n}">${n}</a></td></tr>`).join('\n');
-      res.writeHead(200, { 'content-type': 'text/html' }).end(
-        `<html><body><h1>Index of ${url}</h1><table><tr><th><a href="?C=N;O=D">Name</a></th></tr>\n<tr><td><a href="/install/">Parent Directory</a></td></tr>\n${rows}\n</table></body></html>\n`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(
+          `<html><body><h1>Index of ${url}</h1><table><tr><th><a href="?C=N;O=D">Name</a></th></tr>\n<tr><td><a href="/install/">Parent Directory</a></td></tr>\n${rows}\n</table></body></html>\n`,
+        );
       return;
     }
     const body = site.files[url];
@@ -463,7 +471,16 @@ export async function runKickstart(sh: Shell, site: Site, mn: Mn, name: string):
     delete env.XTRIAGE_IPORT;
     const x = await spawnAsync([...sh.argv, KS], env, dir);
     const logf = path.join(root, 'var/log/xtriage/node.log');
-    const r: Run = { sh, dir, log: fs.existsSync(logf) ? fs.readFileSync(logf, 'latin1') : '', code: x.status, stdout: x.stdout, stderr: x.stderr, ms: x.ms, hung: x.hung };
+    const r: Run = {
+      sh,
+      dir,
+      log: fs.existsSync(logf) ? fs.readFileSync(logf, 'latin1') : '',
+      code: x.status,
+      stdout: x.stdout,
+      stderr: x.stderr,
+      ms: x.ms,
+      hung: x.hung,
+    };
     await new Promise((res) => setTimeout(res, 300));
     return { ...r, root };
   } finally {
@@ -507,7 +524,10 @@ export function renderLikeXcat(text: string, files: Record<string, string>, vars
   const includefile = (f: string): string =>
     files[f] === undefined
       ? `#INCLUDEBAD:cannot open ${f}#`
-      : files[f]!.replace(/\n$/, '').split('\n').map((l) => (/^\s*(#|$)/.test(l) ? l : l.replace(/\s+$/, ''))).join('\n');
+      : files[f]!.replace(/\n$/, '')
+          .split('\n')
+          .map((l) => (/^\s*(#|$)/.test(l) ? l : l.replace(/\s+$/, '')))
+          .join('\n');
   const v = (k: string): string => vars[k] ?? '';
   let done = false;
   while (!done) {
@@ -525,4 +545,3 @@ export function renderLikeXcat(text: string, files: Record<string, string>, vars
   }
   return text;
 }
-

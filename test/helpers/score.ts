@@ -35,7 +35,10 @@ export function score(doc: AnalysisDoc, truth: TruthNode[]): Score {
       out.failing++;
       const line = s?.rootCause?.evidence[0]?.line ?? '';
       if (line.includes(t.rootCause.match)) out.rootRight++;
-      else out.misses.push(`${t.node} (${t.kind}): root ${s?.rootCause?.pattern ?? '-'} ${JSON.stringify(line.slice(0, 140))}, expected ${JSON.stringify(t.rootCause.match)}`);
+      else
+        out.misses.push(
+          `${t.node} (${t.kind}): root ${s?.rootCause?.pattern ?? '-'} ${JSON.stringify(line.slice(0, 140))}, expected ${JSON.stringify(t.rootCause.match)}`,
+        );
     }
   }
   return out;

@@ -28,7 +28,7 @@ for (const [name, cmd] of SHELLS) {
       const script = [
         `. ${LIB}`,
         'xt_init',
-        "xt_run lustre-setup 10 sh -c 'echo \"mounting /scratch\"; echo \"mount.lustre: \\\"10.0.0.5@o2ib:/scratch\\\" refused\" >&2; exit 3'",
+        'xt_run lustre-setup 10 sh -c \'echo "mounting /scratch"; echo "mount.lustre: \\"10.0.0.5@o2ib:/scratch\\" refused" >&2; exit 3\'',
         'xt_run slow-step 1 sleep 30',
         'exit 0',
       ].join('\n');
@@ -55,8 +55,15 @@ for (const [name, cmd] of SHELLS) {
       expect(s.outcome).toBe('failed');
       expect(s.rootCause!.title).toMatch(/lustre-setup/);
       expect(s.rootCause!.evidence[0]!.line).toContain('mount.lustre: \\"10.0.0.5@o2ib:/scratch\\" refused');
-      const hung = await waitFor<AnalysisDoc>(d.socket, '/v1/sessions', (x) => x.sessions.some((y) => y.symptoms.some((z) => z.pattern === 'xtriage.step-hung')), 5000).catch(() => doc);
-      expect(hung.sessions.flatMap((y) => y.symptoms.map((z) => `${z.pattern} ${z.title}`))).toEqual(expect.arrayContaining([expect.stringMatching(/^xtriage\.step-hung .*slow-step/)]));
+      const hung = await waitFor<AnalysisDoc>(
+        d.socket,
+        '/v1/sessions',
+        (x) => x.sessions.some((y) => y.symptoms.some((z) => z.pattern === 'xtriage.step-hung')),
+        5000,
+      ).catch(() => doc);
+      expect(hung.sessions.flatMap((y) => y.symptoms.map((z) => `${z.pattern} ${z.title}`))).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^xtriage\.step-hung .*slow-step/)]),
+      );
     } finally {
       await d.stop('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

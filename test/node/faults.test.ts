@@ -5,7 +5,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { LIB, baseEnv, check, deadPort, eachShell, events, processesWith, run, spawnAsync, startMn, tmpFor, unescape, until, useShells, which } from '../helpers/node-lib';
+import {
+  LIB,
+  baseEnv,
+  check,
+  deadPort,
+  eachShell,
+  events,
+  processesWith,
+  run,
+  spawnAsync,
+  startMn,
+  tmpFor,
+  unescape,
+  until,
+  useShells,
+  which,
+} from '../helpers/node-lib';
 
 jest.setTimeout(90_000);
 useShells();
@@ -56,9 +72,17 @@ describe('the library never breaks its caller', () => {
         // Fail-fast and its stop mark with the same unwritable parent.
         const env = { ...baseEnv(sh, dir, mn), XTRIAGE_LOG: bad, XTRIAGE_STOPFILE: path.join(notADir(dir) + 'x', 'stop') };
         fs.writeFileSync(path.join(dir, 'a-filex'), '');
-        const r = await run(sh, 'xt_run ok 5 echo fine; echo "rc1=$?"\nxt_run bad 5 false; echo "rc2=$?"\nxt_run later 5 true; echo "rc3=$?"\necho reached-the-end', env);
+        const r = await run(
+          sh,
+          'xt_run ok 5 echo fine; echo "rc1=$?"\nxt_run bad 5 false; echo "rc2=$?"\nxt_run later 5 true; echo "rc3=$?"\necho reached-the-end',
+          env,
+        );
         check(r.code === 0 && r.stdout.includes('reached-the-end'), 'the caller is not exited', r);
-        check(r.stdout.includes('rc1=0') && r.stdout.includes('rc2=1') && r.stdout.includes('rc3=125'), 'results right; the stop holds in this shell without its file', r);
+        check(
+          r.stdout.includes('rc1=0') && r.stdout.includes('rc2=1') && r.stdout.includes('rc3=125'),
+          'results right; the stop holds in this shell without its file',
+          r,
+        );
         const fb = path.join(dir, 'xtriage-node.log');
         const log = fs.existsSync(fb) ? fs.readFileSync(fb, 'latin1') : '';
         check(log.includes(`cannot write ${bad}`) && log.includes('out| fine'), 'the fallback log says so and has the output', r, log.slice(-1500));
@@ -83,13 +107,34 @@ describe('the library never breaks its caller', () => {
           const dir = tmpFor(`tmpfs-${sh.name}`);
           const t = path.join(dir, 'tmp');
           const env = { ...baseEnv(sh, dir, mn), TMPDIR: t, T: t, ...(logInside ? { XTRIAGE_LOG: path.join(t, 'log', 'node.log') } : {}) };
-          const r = await run(sh, 'xt_run say-hello 5 echo hello; echo "rc=$?"\nxt_run fails 5 sh -c "echo why >&2; exit 3"; echo "rc2=$?"\necho end', env, 25_000, onTmpfs(t, opts, setup), dir);
+          const r = await run(
+            sh,
+            'xt_run say-hello 5 echo hello; echo "rc=$?"\nxt_run fails 5 sh -c "echo why >&2; exit 3"; echo "rc2=$?"\necho end',
+            env,
+            25_000,
+            onTmpfs(t, opts, setup),
+            dir,
+          );
           check(r.code === 0 && r.stdout.includes('end'), `${label}: the caller goes on`, r);
-          check(/^hello$/m.test(r.stdout) && r.stdout.includes('rc=0') && r.stdout.includes('rc2=3'), `${label}: the echo ran and passed; the failure keeps its status`, r);
+          check(
+            /^hello$/m.test(r.stdout) && r.stdout.includes('rc=0') && r.stdout.includes('rc2=3'),
+            `${label}: the echo ran and passed; the failure keeps its status`,
+            r,
+          );
           await until(() => events(mn).filter((e) => e.event === 'end').length >= 2);
           const ends = events(mn).filter((e) => e.event === 'end');
-          check(ends[0]?.result === 'ok' && ends[1]?.result === 'failed' && unescape(ends[1]!.err ?? '') === 'why', `${label}: end lines, with the reason`, r, mn.lines);
-          check(events(mn).filter((e) => e.event === 'failfast').length === 1 && events(mn).find((e) => e.event === 'failfast')!.step === 'fails', `${label}: one fail-fast, for the real failure`, r, mn.lines);
+          check(
+            ends[0]?.result === 'ok' && ends[1]?.result === 'failed' && unescape(ends[1]!.err ?? '') === 'why',
+            `${label}: end lines, with the reason`,
+            r,
+            mn.lines,
+          );
+          check(
+            events(mn).filter((e) => e.event === 'failfast').length === 1 && events(mn).find((e) => e.event === 'failfast')!.step === 'fails',
+            `${label}: one fail-fast, for the real failure`,
+            r,
+            mn.lines,
+          );
         } finally {
           await mn.close();
         }
@@ -113,13 +158,41 @@ describe('the library never breaks its caller', () => {
         const mount = which('mount')!;
         const mounts = [ro, '/tmp', '/dev/shm', '/run'].map((m) => `${mount} -t tmpfs -o ro,size=16k none '${m}'`).join(' && ');
         const bind = `if [ -n "$BBDIR" ]; then ${mount} --bind "$BBDIR" /mnt || exit 97; PATH=/mnt; export PATH; fi`;
-        const wrap = [UNSHARE!, '-rm', '/bin/sh', '-c', `f=$(eval echo "\\\${$#}"); s=$(cat '${LIB}'; echo; sed 1d "$f") || exit 98; ${bind}; ${mounts} || exit 99; n=$(($# - 1)); i=0; for a; do i=$((i+1)); [ $i -le $n ] && set -- "$@" "$a"; done; shift $n; shift; exec "$@" -c "$s"`, 'sh'];
-        const r = await run(sh, 'xt_run say 5 echo said-it; echo "rc=$?"\nxt_run bad 5 sh -c "echo broke >&2; exit 6"; echo "rc2=$?"\nxt_run later 5 true; echo "rc3=$?"\necho end', env, 30_000, wrap, dir);
-        check(r.code === 0 && /^said-it$/m.test(r.stdout) && r.stdout.includes('rc=0') && r.stdout.includes('rc2=6') && r.stdout.includes('rc3=125') && r.stdout.includes('end'), 'the caller goes on, results right, the output reaches it', r);
+        const wrap = [
+          UNSHARE!,
+          '-rm',
+          '/bin/sh',
+          '-c',
+          `f=$(eval echo "\\\${$#}"); s=$(cat '${LIB}'; echo; sed 1d "$f") || exit 98; ${bind}; ${mounts} || exit 99; n=$(($# - 1)); i=0; for a; do i=$((i+1)); [ $i -le $n ] && set -- "$@" "$a"; done; shift $n; shift; exec "$@" -c "$s"`,
+          'sh',
+        ];
+        const r = await run(
+          sh,
+          'xt_run say 5 echo said-it; echo "rc=$?"\nxt_run bad 5 sh -c "echo broke >&2; exit 6"; echo "rc2=$?"\nxt_run later 5 true; echo "rc3=$?"\necho end',
+          env,
+          30_000,
+          wrap,
+          dir,
+        );
+        check(
+          r.code === 0 &&
+            /^said-it$/m.test(r.stdout) &&
+            r.stdout.includes('rc=0') &&
+            r.stdout.includes('rc2=6') &&
+            r.stdout.includes('rc3=125') &&
+            r.stdout.includes('end'),
+          'the caller goes on, results right, the output reaches it',
+          r,
+        );
         check(r.stderr.includes('logging here instead') && r.stderr.includes('no writable directory'), 'the log is on stderr and says why', r);
         await until(() => events(mn).some((e) => e.event === 'failfast'));
         const ends = events(mn).filter((e) => e.event === 'end');
-        check(ends[0]?.result === 'ok' && ends[1]?.result === 'failed' && /output not kept/.test(ends[1]?.err ?? ''), 'end lines reach the MN, err says the output was not kept', r, mn.lines);
+        check(
+          ends[0]?.result === 'ok' && ends[1]?.result === 'failed' && /output not kept/.test(ends[1]?.err ?? ''),
+          'end lines reach the MN, err says the output was not kept',
+          r,
+          mn.lines,
+        );
         check(JSON.stringify(mn.xcatd) === '["installstatus failed"]', 'xcatd told without a file for its answer', r, mn.xcatd);
       } finally {
         await mn.close();
@@ -169,7 +242,12 @@ describe('the library never breaks its caller', () => {
         const r = await run(sh, script, baseEnv(sh, dir, mn));
         await until(() => mn.lines.length >= 5);
         check(r.stdout.includes('n=3') && r.stdout.includes('rc=0'), "the step sees the caller's IFS", r);
-        check(r.stdout.includes('rc2=124') && processesWith(needle).length === 0, 'the hung function step is killed with its children', r, processesWith(needle));
+        check(
+          r.stdout.includes('rc2=124') && processesWith(needle).length === 0,
+          'the hung function step is killed with its children',
+          r,
+          processesWith(needle),
+        );
         check(r.stdout.includes('ifs=[,]') && r.stdout.includes('still-noglob'), "the caller's IFS and -f are left as they were", r);
         check(mn.lines.length === 5 && events(mn).some((e) => e.msg === 'with IFS=,'), 'every line reached the MN', r, mn.lines);
       } finally {
@@ -184,8 +262,16 @@ describe('the library never breaks its caller', () => {
       const mn = await startMn();
       try {
         const dir = tmpFor(`noclobber-${sh.name}`);
-        const r = await run(sh, 'set -C\nxt_run a 5 echo one; echo "rc=$?"\nxt_run b 5 echo two; echo "rc2=$?"\nxt_run c 5 false; echo "rc3=$?"\nxt_run d 5 true; echo "rc4=$?"', baseEnv(sh, dir, mn));
-        check(['rc=0', 'rc2=0', 'rc3=1', 'rc4=125'].every((s) => r.stdout.includes(s)), 'results right', r);
+        const r = await run(
+          sh,
+          'set -C\nxt_run a 5 echo one; echo "rc=$?"\nxt_run b 5 echo two; echo "rc2=$?"\nxt_run c 5 false; echo "rc3=$?"\nxt_run d 5 true; echo "rc4=$?"',
+          baseEnv(sh, dir, mn),
+        );
+        check(
+          ['rc=0', 'rc2=0', 'rc3=1', 'rc4=125'].every((s) => r.stdout.includes(s)),
+          'results right',
+          r,
+        );
         await until(() => mn.xcatd.length >= 1);
         check(JSON.stringify(mn.xcatd) === '["installstatus failed"]', 'xcatd told', r, mn.xcatd);
       } finally {
@@ -244,7 +330,12 @@ describe('fail-fast: one decision per install or boot', () => {
           check(!fs.existsSync(path.join(dir, 'ps2-ran')), `${label}: ps2's step did not run`, x);
           check(ev.filter((e) => e.event === 'failfast').length === 1, `${label}: one failfast line`, x, mn.lines);
           if (updatenode) {
-            check(mn.xcatd.length === 0 && ev.find((e) => e.event === 'failfast')!.xcatd === 'off', 'updatenode: xcatd not told installstatus failed (xcatd=off)', x, [mn.xcatd, mn.lines]);
+            check(
+              mn.xcatd.length === 0 && ev.find((e) => e.event === 'failfast')!.xcatd === 'off',
+              'updatenode: xcatd not told installstatus failed (xcatd=off)',
+              x,
+              [mn.xcatd, mn.lines],
+            );
             check(x.log.includes('updatenode'), 'updatenode: the local log says why', x);
           } else {
             check(JSON.stringify(mn.xcatd) === '["installstatus failed"]', 'install: xcatd told once', x, mn.xcatd);
@@ -262,7 +353,12 @@ describe('minor faults', () => {
     await eachShell(async (sh, i) => {
       const dir = tmpFor(`orphans-${sh.name}`);
       const t = 9764 + i;
-      const r = await run(sh, `n=0; while [ $n -lt 200 ]; do xt_run s$n ${t} true || echo "bad $n"; n=$((n+1)); done; echo done`, { ...baseEnv(sh, dir, null), XTRIAGE_ECHO: '0' }, 80_000);
+      const r = await run(
+        sh,
+        `n=0; while [ $n -lt 200 ]; do xt_run s$n ${t} true || echo "bad $n"; n=$((n+1)); done; echo done`,
+        { ...baseEnv(sh, dir, null), XTRIAGE_ECHO: '0' },
+        80_000,
+      );
       // A watchdog ends at most a second after its step (it polls); then nothing of the script
       // may remain: no watchdog (a fork of the script's shell) and no sleep of its timeout.
       await new Promise((res) => setTimeout(res, 1500));
@@ -277,7 +373,14 @@ describe('minor faults', () => {
     if (!canNet) throw new Error('unshare -rn and ip (veth) are needed for an MN that drops packets');
     await eachShell(async (sh) => {
       const dir = tmpFor(`drop-${sh.name}`);
-      const env = { ...baseEnv(sh, dir, null), MASTER_IP: BLACKHOLE, XTRIAGE_PORT: '514', XTRIAGE_IPORT: '3002', XTRIAGE_NET_TIMEOUT: '2', XTRIAGE_VIA: 'nc-tcp' };
+      const env = {
+        ...baseEnv(sh, dir, null),
+        MASTER_IP: BLACKHOLE,
+        XTRIAGE_PORT: '514',
+        XTRIAGE_IPORT: '3002',
+        XTRIAGE_NET_TIMEOUT: '2',
+        XTRIAGE_VIA: 'nc-tcp',
+      };
       const script = 'i=0; while [ $i -lt 8 ]; do xt_log info "line $i"; i=$((i+1)); done; echo done';
       const r = await run(sh, script, env, 60_000, onBlackhole(), dir);
       check(r.stdout.includes('done'), 'ran', r);
@@ -299,12 +402,12 @@ describe('minor faults', () => {
     });
   });
 
-  test('NUL bytes in a failing step\'s stderr are escaped, not dropped', async () => {
+  test("NUL bytes in a failing step's stderr are escaped, not dropped", async () => {
     await eachShell(async (sh) => {
       const mn = await startMn();
       try {
         const dir = tmpFor(`nul-${sh.name}`);
-        const r = await run(sh, "XTRIAGE_FAILFAST=0 xt_run nul 5 sh -c \"printf 'a\\\\000b\\\\n' >&2; exit 1\"", baseEnv(sh, dir, mn));
+        const r = await run(sh, 'XTRIAGE_FAILFAST=0 xt_run nul 5 sh -c "printf \'a\\\\000b\\\\n\' >&2; exit 1"', baseEnv(sh, dir, mn));
         await until(() => events(mn).some((e) => e.event === 'end'));
         const end = events(mn).find((e) => e.event === 'end');
         check(end?.err === 'a\\x00b', 'err keeps the NUL as \\x00', r, mn.lines);
@@ -326,13 +429,25 @@ describe('output while it runs (issue 16 point 3)', () => {
         const r = await run(sh, `xt_run slow 60 sh -c 'echo first-line; echo to-stderr >&2; ${needle}'`, env, 3_000);
         check(r.hung, 'the script was killed mid-step', r);
         const logdir = path.join(dir, 'log');
-        const kept = fs.readdirSync(logdir).filter((d) => d.startsWith('xtriage.')).flatMap((d) => fs.readdirSync(path.join(logdir, d)).map((f) => path.join(logdir, d, f)));
+        const kept = fs
+          .readdirSync(logdir)
+          .filter((d) => d.startsWith('xtriage.'))
+          .flatMap((d) => fs.readdirSync(path.join(logdir, d)).map((f) => path.join(logdir, d, f)));
         const text = kept.map((f) => `${path.basename(f)}: ${fs.readFileSync(f, 'utf8')}`).join('');
         check(/1-slow\.out: first-line\n/.test(text) && /1-slow\.err: to-stderr\n/.test(text), 'the output is on disk next to the log as written', r, text);
         for (const p of processesWith(needle)) process.kill(p, 'SIGKILL');
         const again = await run(sh, 'xt_init', env);
-        check(again.log.includes('step=slow did not end') && again.log.includes('  out| first-line') && again.log.includes('  err| to-stderr'), 'the next run puts it into node.log', again);
-        check(fs.readdirSync(logdir).every((d) => !d.startsWith('xtriage.')), 'and removes the leftovers', again, fs.readdirSync(logdir));
+        check(
+          again.log.includes('step=slow did not end') && again.log.includes('  out| first-line') && again.log.includes('  err| to-stderr'),
+          'the next run puts it into node.log',
+          again,
+        );
+        check(
+          fs.readdirSync(logdir).every((d) => !d.startsWith('xtriage.')),
+          'and removes the leftovers',
+          again,
+          fs.readdirSync(logdir),
+        );
       } finally {
         for (const p of processesWith(needle)) process.kill(p, 'SIGKILL');
       }

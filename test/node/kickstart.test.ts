@@ -9,7 +9,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AnalysisDoc } from '../../src/diagnose/diagnose';
 import { startDaemon, waitFor } from '../helpers/daemon';
-import { baseSite, kickstartIncludes, kickstartVariables, mypostscript, renderLikeXcat, spawnAsync, startHttp, startMn, tmpFor, useShells, which, type Site } from '../helpers/node-lib';
+import {
+  baseSite,
+  kickstartIncludes,
+  kickstartVariables,
+  mypostscript,
+  renderLikeXcat,
+  spawnAsync,
+  startHttp,
+  startMn,
+  tmpFor,
+  useShells,
+  which,
+  type Site,
+} from '../helpers/node-lib';
 
 jest.setTimeout(120_000);
 useShells();
@@ -57,7 +70,12 @@ async function install(dir: string, site: Site, syslogPort: number, iport: numbe
 describe('the whole RHEL 9 kickstart %post, rendered as xCAT does, against a real httpd, xcatd listener and xtriaged', () => {
   const cases: [string, (s: Site) => void, RegExp, string][] = [
     ['a postscript httpd refuses (403)', (s) => s.forbidden.push('/install/postscripts/mysite'), /^Step ps-download failed/, 'xtriage.step-failed'],
-    ['a postscript that exits non-zero', (s) => (s.files['/tftpboot/mypostscripts/mypostscript.cn01'] = mypostscript(['syslog', 'mysite', 'remoteshell'], ['otherpkgs'])), /^Step mysite failed with exit code 2/, 'xtriage.step-failed'],
+    [
+      'a postscript that exits non-zero',
+      (s) => (s.files['/tftpboot/mypostscripts/mypostscript.cn01'] = mypostscript(['syslog', 'mysite', 'remoteshell'], ['otherpkgs'])),
+      /^Step mysite failed with exit code 2/,
+      'xtriage.step-failed',
+    ],
     [
       'a postscript that hangs',
       (s) => {
@@ -81,7 +99,9 @@ describe('the whole RHEL 9 kickstart %post, rendered as xCAT does, against a rea
         expect({ status: first.status, fast: first.ms < 30_000 }).toEqual({ status: 1, fast: true });
         expect(mn.xcatd).toEqual(['installstatus failed']);
         // The diagnosis, from the lines xtriaged received.
-        const doc = await waitFor<AnalysisDoc>(d.socket, '/v1/sessions', (x) => x.sessions.some((s) => s.rootCause?.pattern === pattern || s.symptoms.some((y) => y.pattern === pattern)));
+        const doc = await waitFor<AnalysisDoc>(d.socket, '/v1/sessions', (x) =>
+          x.sessions.some((s) => s.rootCause?.pattern === pattern || s.symptoms.some((y) => y.pattern === pattern)),
+        );
         const s = doc.sessions.find((x) => x.rootCause?.pattern === pattern || x.symptoms.some((y) => y.pattern === pattern))!;
         const named = [s.rootCause, ...s.symptoms].filter((x) => x && x.pattern === pattern).map((x) => x!.title);
         expect({ outcome: s.outcome, named: named.some((t) => title.test(t)) }).toEqual({ outcome: 'failed', named: true });

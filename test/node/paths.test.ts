@@ -15,7 +15,11 @@ describe('xt_once: run once unless asked', () => {
       const mn = await startMn();
       try {
         const dir = tmpFor(`once-${sh.name}`);
-        fs.writeFileSync(path.join(dir, 'otherpkgs'), '#!/bin/sh\n[ -z "$FAILME" ] || { echo "repo down" >&2; exit 1; }\necho "installing $OTHERPKGS1" >>installs.log\n', { mode: 0o755 });
+        fs.writeFileSync(
+          path.join(dir, 'otherpkgs'),
+          '#!/bin/sh\n[ -z "$FAILME" ] || { echo "repo down" >&2; exit 1; }\necho "installing $OTHERPKGS1" >>installs.log\n',
+          { mode: 0o755 },
+        );
         const base = { ...baseEnv(sh, dir, mn), XTRIAGE_STAMPDIR: path.join(dir, 'stamps'), OTHERPKGS1: 'pkgA' };
         const once = 'xt_once otherpkgs 30 ./otherpkgs; echo "rc=$?"';
         const runs: [string, Record<string, string>, boolean, RegExp][] = [
@@ -23,7 +27,12 @@ describe('xt_once: run once unless asked', () => {
           ['second boot, same inputs', {}, false, /once-only step skipped: the same inputs were already applied/],
           ['new package list', { OTHERPKGS1: 'pkgA,pkgB' }, true, /once-only step runs: not applied yet/],
           ['updatenode -P otherpkgs', { OTHERPKGS1: 'pkgA,pkgB', UPDATENODE: '1' }, true, /once-only step runs: forced by updatenode/],
-          ['XTRIAGE_FORCE', { OTHERPKGS1: 'pkgA,pkgB', XTRIAGE_FORCE: 'ospkgs,otherpkgs' }, true, /once-only step runs: forced by XTRIAGE_FORCE=ospkgs,otherpkgs/],
+          [
+            'XTRIAGE_FORCE',
+            { OTHERPKGS1: 'pkgA,pkgB', XTRIAGE_FORCE: 'ospkgs,otherpkgs' },
+            true,
+            /once-only step runs: forced by XTRIAGE_FORCE=ospkgs,otherpkgs/,
+          ],
           ['failed run', { OTHERPKGS1: 'pkgA,pkgB', XTRIAGE_FORCE: 'otherpkgs', FAILME: '1', XTRIAGE_FAILFAST: '0' }, false, /forced/],
           ['boot after the failure', { OTHERPKGS1: 'pkgA,pkgB' }, true, /once-only step runs: not applied yet/],
           ['install (phase post)', { OTHERPKGS1: 'pkgA,pkgB', XTRIAGE_PHASE: 'post' }, true, /once-only step runs: an install runs it/],
@@ -33,7 +42,9 @@ describe('xt_once: run once unless asked', () => {
           mn.lines.length = 0;
           const r = await run(sh, once, { ...base, ...env });
           await until(() => events(mn).some((e) => e.event === 'log'));
-          const now = fs.existsSync(path.join(dir, 'installs.log')) ? fs.readFileSync(path.join(dir, 'installs.log'), 'utf8').split('\n').filter(Boolean).length : 0;
+          const now = fs.existsSync(path.join(dir, 'installs.log'))
+            ? fs.readFileSync(path.join(dir, 'installs.log'), 'utf8').split('\n').filter(Boolean).length
+            : 0;
           check(now === installs + (ran ? 1 : 0), `${label}: ${ran ? 'runs' : 'does not install'}`, r);
           installs = now;
           const msg = events(mn).find((e) => e.event === 'log' && e.step === 'otherpkgs')?.msg ?? '';
@@ -128,9 +139,16 @@ describe("the run_ps hook for xcatdsklspost's mypostscript (diskless, statelite,
         // Boot 1: all fine.
         let r = await boot(['syslog', 'otherpkgs']);
         await until(() => events(mn).filter((e) => e.event === 'end').length >= 2);
-        let ends = events(mn).filter((e) => e.event === 'end').map((e) => `${e.step}:${e.result}`);
+        let ends = events(mn)
+          .filter((e) => e.event === 'end')
+          .map((e) => `${e.step}:${e.result}`);
         check(JSON.stringify(ends) === '["syslog:ok","otherpkgs:ok"]', 'boot 1: each postbootscript is a step', undefined, { ends, r });
-        check(r.log.includes('out| syslog set up') && r.log.includes('out| installing pkgA'), "boot 1: the scripts' output is in node.log", undefined, r.log.slice(-2000));
+        check(
+          r.log.includes('out| syslog set up') && r.log.includes('out| installing pkgA'),
+          "boot 1: the scripts' output is in node.log",
+          undefined,
+          r.log.slice(-2000),
+        );
         check(fs.readFileSync(path.join(dir, 'status.log'), 'utf8') === 'installstatus booted\n', 'boot 1: booted', undefined, r);
         // Boot 2: otherpkgs is skipped (same inputs); a failing script stops the one after it.
         mn.lines.length = 0;
@@ -138,9 +156,22 @@ describe("the run_ps hook for xcatdsklspost's mypostscript (diskless, statelite,
         await until(() => events(mn).some((e) => e.event === 'failfast'));
         const ev = events(mn);
         ends = ev.filter((e) => e.event === 'end').map((e) => `${e.step}:${e.result}`);
-        check(JSON.stringify(ends) === '["syslog:ok","mount-scratch:failed"]', 'boot 2: otherpkgs skipped, mount-scratch failed, never not run', undefined, { ends, lines: mn.lines });
-        check(ev.some((e) => e.step === 'otherpkgs' && /skipped/.test(e.msg ?? '')), 'boot 2: the skip is said', undefined, mn.lines);
-        check(ev.find((e) => e.step === 'mount-scratch' && e.event === 'end')?.err === 'mount: /scratch: no such device', 'boot 2: the reason', undefined, mn.lines);
+        check(JSON.stringify(ends) === '["syslog:ok","mount-scratch:failed"]', 'boot 2: otherpkgs skipped, mount-scratch failed, never not run', undefined, {
+          ends,
+          lines: mn.lines,
+        });
+        check(
+          ev.some((e) => e.step === 'otherpkgs' && /skipped/.test(e.msg ?? '')),
+          'boot 2: the skip is said',
+          undefined,
+          mn.lines,
+        );
+        check(
+          ev.find((e) => e.step === 'mount-scratch' && e.event === 'end')?.err === 'mount: /scratch: no such device',
+          'boot 2: the reason',
+          undefined,
+          mn.lines,
+        );
         check(!fs.existsSync(path.join(dir, 'never-ran')), 'boot 2: the script after the failure did not run', undefined, r);
         check(fs.readFileSync(path.join(dir, 'installs.log'), 'utf8') === 'x\n', 'otherpkgs installed once', undefined, r);
         check(fs.readFileSync(path.join(dir, 'status.log'), 'utf8').endsWith('installstatus failed\n'), "boot 2: xCAT's own report says failed", undefined, r);
@@ -188,9 +219,19 @@ describe("the run_ps hook for xcatdsklspost's mypostscript (diskless, statelite,
         const second = await spawnAsync([bash, `${ms}.post`], env, dir);
         check(second.status === 0, 'second boot ran', undefined, second);
         await until(() => events(mn).some((e) => /skipped/.test(e.msg ?? '')));
-        const ends = events(mn).filter((e) => e.event === 'end').map((e) => `${e.step}:${e.phase}:${e.result}`);
-        check(JSON.stringify(ends) === '["syslog:post:ok","otherpkgs:postboot:ok"]', 'postscripts in %post, postbootscripts at first boot', undefined, { ends, lines: mn.lines });
-        check(events(mn).some((e) => e.step === 'otherpkgs' && e.phase === 'postboot' && /once-only step skipped/.test(e.msg ?? '')), 'skipped at the next boot', undefined, mn.lines);
+        const ends = events(mn)
+          .filter((e) => e.event === 'end')
+          .map((e) => `${e.step}:${e.phase}:${e.result}`);
+        check(JSON.stringify(ends) === '["syslog:post:ok","otherpkgs:postboot:ok"]', 'postscripts in %post, postbootscripts at first boot', undefined, {
+          ends,
+          lines: mn.lines,
+        });
+        check(
+          events(mn).some((e) => e.step === 'otherpkgs' && e.phase === 'postboot' && /once-only step skipped/.test(e.msg ?? '')),
+          'skipped at the next boot',
+          undefined,
+          mn.lines,
+        );
         const log = fs.readFileSync(path.join(dir, 'node.log'), 'latin1');
         check(log.includes('out| syslog set up') && log.includes('out| installing pkgA'), 'output in node.log', undefined, log.slice(-1500));
       } finally {
@@ -238,22 +279,47 @@ describe('the dracut xcatroot hook (initrd: the root image download)', () => {
           ].join('\n'),
         );
         fs.writeFileSync(path.join(mod, 'install.netboot'), '#!/bin/sh\ninst "$moddir/xcatroot" "/sbin/xcatroot"\n');
-        const h = await spawnAsync([which('bash')!, path.join(ROOT, 'node', 'dracut-xcatroot-hook.sh'), mod, path.join(ROOT, 'node', 'xtriage.sh')], { PATH: process.env.PATH! }, dir);
+        const h = await spawnAsync(
+          [which('bash')!, path.join(ROOT, 'node', 'dracut-xcatroot-hook.sh'), mod, path.join(ROOT, 'node', 'xtriage.sh')],
+          { PATH: process.env.PATH! },
+          dir,
+        );
         check(h.status === 0, 'hook ran', undefined, h);
-        check(fs.readFileSync(path.join(mod, 'install.netboot'), 'utf8').includes('inst "$moddir/xtriage.sh" "/lib/xtriage.sh"'), 'the library goes into the initrd', undefined, h);
+        check(
+          fs.readFileSync(path.join(mod, 'install.netboot'), 'utf8').includes('inst "$moddir/xtriage.sh" "/lib/xtriage.sh"'),
+          'the library goes into the initrd',
+          undefined,
+          h,
+        );
         // In the initrd /lib/dracut-lib.sh and /lib/xtriage.sh exist; here they are files of the test.
         fs.writeFileSync(path.join(dir, 'dracut-lib.sh'), `getarg() { tr ' ' '\\n' <'${path.join(dir, 'cmdline')}' | sed -n "s/^$1//p" | head -n 1; }\n`);
-        const root = fs.readFileSync(path.join(mod, 'xcatroot'), 'utf8').replaceAll('/lib/dracut-lib.sh', path.join(dir, 'dracut-lib.sh')).replaceAll('/lib/xtriage.sh', path.join(mod, 'xtriage.sh'));
+        const root = fs
+          .readFileSync(path.join(mod, 'xcatroot'), 'utf8')
+          .replaceAll('/lib/dracut-lib.sh', path.join(dir, 'dracut-lib.sh'))
+          .replaceAll('/lib/xtriage.sh', path.join(mod, 'xtriage.sh'));
         fs.writeFileSync(path.join(dir, 'xcatroot'), root);
         const env = baseEnv(sh, dir, mn);
         delete (env as Record<string, string>).MASTER_IP;
-        fs.writeFileSync(path.join(dir, 'cmdline'), `imgurl=http://127.0.0.1:${port}/install/netboot/rhels9/x86_64/compute/rootimg.cpio.gz XCAT=127.0.0.1:3001 NODE=cn01\n`);
+        fs.writeFileSync(
+          path.join(dir, 'cmdline'),
+          `imgurl=http://127.0.0.1:${port}/install/netboot/rhels9/x86_64/compute/rootimg.cpio.gz XCAT=127.0.0.1:3001 NODE=cn01\n`,
+        );
         const r = await spawnAsync([...sh.argv, path.join(dir, 'xcatroot')], env, dir);
         check(r.status === 0 && r.stdout.includes('got rootimg.cpio.gz'), 'the image arrived on the second try', undefined, r);
         await until(() => events(mn).filter((e) => e.event === 'end').length >= 2);
         const ends = events(mn).filter((e) => e.event === 'end');
-        check(ends.length === 2 && ends.every((e) => e.step === 'rootimg-download' && e.phase === 'initrd'), 'two tries, each a step of phase initrd', undefined, mn.lines);
-        check(ends[0]!.result === 'failed' && /404/.test(ends[0]!.err ?? '') && ends[1]!.result === 'ok', 'the first try failed with the 404, the second passed', undefined, mn.lines);
+        check(
+          ends.length === 2 && ends.every((e) => e.step === 'rootimg-download' && e.phase === 'initrd'),
+          'two tries, each a step of phase initrd',
+          undefined,
+          mn.lines,
+        );
+        check(
+          ends[0]!.result === 'failed' && /404/.test(ends[0]!.err ?? '') && ends[1]!.result === 'ok',
+          'the first try failed with the 404, the second passed',
+          undefined,
+          mn.lines,
+        );
         check(!events(mn).some((e) => e.event === 'failfast') && mn.xcatd.length === 0, 'no fail-fast: xcatroot retries', undefined, mn.lines);
       } finally {
         await new Promise((r) => server.close(r));

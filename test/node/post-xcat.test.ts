@@ -19,7 +19,26 @@ import * as path from 'node:path';
 import type { AnalysisDoc } from '../../src/diagnose/diagnose';
 import type { SessionDetail } from '../../src/tui/store';
 import { startDaemon, waitFor } from '../helpers/daemon';
-import { baseSite, events, kickstartVariables, LIB, mypostscript, renderLikeXcat, ROOT, shells, spawnAsync, startHttp, startMn, tmpFor, unescape, until, useShells, which, type Mn, type Site } from '../helpers/node-lib';
+import {
+  baseSite,
+  events,
+  kickstartVariables,
+  LIB,
+  mypostscript,
+  renderLikeXcat,
+  ROOT,
+  shells,
+  spawnAsync,
+  startHttp,
+  startMn,
+  tmpFor,
+  unescape,
+  until,
+  useShells,
+  which,
+  type Mn,
+  type Site,
+} from '../helpers/node-lib';
 
 jest.setTimeout(240_000);
 useShells();
@@ -27,7 +46,9 @@ useShells();
 const PX = path.join(ROOT, 'node', 'post-xcat.sh');
 
 type Shape = 'rhel7' | 'sles' | 'ubuntu' | 'dash' | 'busybox';
-const SHAPES: Shape[] = (['rhel7', 'sles', 'ubuntu', 'dash', 'busybox'] as Shape[]).filter((s) => !process.env.XT_PX_SHAPES || process.env.XT_PX_SHAPES.split(',').includes(s));
+const SHAPES: Shape[] = (['rhel7', 'sles', 'ubuntu', 'dash', 'busybox'] as Shape[]).filter(
+  (s) => !process.env.XT_PX_SHAPES || process.env.XT_PX_SHAPES.split(',').includes(s),
+);
 const OS: Record<Shape, string> = { rhel7: 'rhels7.9', sles: 'sle15.4', ubuntu: 'ubuntu22.04', dash: 'rhels7.9', busybox: 'rhels7.9' };
 
 /** What xCAT's template engine includes: our post.xcat, the library, the distro's common parts. */
@@ -85,7 +106,13 @@ function render(shape: Shape, dir: string, iport: number, httpPort: number): { f
   return { file, argv: [which('bash')!, file] };
 }
 
-async function install(shape: Shape, dir: string, site: Site, mn: Mn, tmp: string): Promise<{ status: number | null; ms: number; stderr: string; httpPort: number }> {
+async function install(
+  shape: Shape,
+  dir: string,
+  site: Site,
+  mn: Mn,
+  tmp: string,
+): Promise<{ status: number | null; ms: number; stderr: string; httpPort: number }> {
   const web = await startHttp(site);
   try {
     const { argv } = render(shape, dir, mn.iport, web.port);
@@ -132,8 +159,22 @@ async function install(shape: Shape, dir: string, site: Site, mn: Mn, tmp: strin
 }
 
 const cases: [string, (s: Site) => void, RegExp, string, string, RegExp][] = [
-  ['a postscript httpd refuses (403)', (s) => s.forbidden.push('/install/postscripts/mysite'), /^Step ps-download failed/, 'xtriage.step-failed', 'ps-download', /^(?=[\s\S]*403:? Forbidden)[\s\S]*GET http:\/\/127\.0\.0\.1:\d+\/install\/postscripts\/mysite failed/],
-  ['a postscript that exits non-zero', (s) => (s.files['/tftpboot/mypostscripts/mypostscript.cn01'] = mypostscript(['syslog', 'mysite', 'remoteshell'], ['otherpkgs'])), /^Step mysite failed with exit code 2/, 'xtriage.step-failed', 'mysite', /^mysite: \/dev\/sdz: No such device$/],
+  [
+    'a postscript httpd refuses (403)',
+    (s) => s.forbidden.push('/install/postscripts/mysite'),
+    /^Step ps-download failed/,
+    'xtriage.step-failed',
+    'ps-download',
+    /^(?=[\s\S]*403:? Forbidden)[\s\S]*GET http:\/\/127\.0\.0\.1:\d+\/install\/postscripts\/mysite failed/,
+  ],
+  [
+    'a postscript that exits non-zero',
+    (s) => (s.files['/tftpboot/mypostscripts/mypostscript.cn01'] = mypostscript(['syslog', 'mysite', 'remoteshell'], ['otherpkgs'])),
+    /^Step mysite failed with exit code 2/,
+    'xtriage.step-failed',
+    'mysite',
+    /^mysite: \/dev\/sdz: No such device$/,
+  ],
   [
     'a postscript that hangs',
     (s) => {
@@ -147,7 +188,7 @@ const cases: [string, (s: Site) => void, RegExp, string, string, RegExp][] = [
   ],
 ];
 
-describe("post.xcat rebuilt on the library (RHEL 7, SLES, Ubuntu): rendered as xCAT does, against a real httpd, xcatd listener and xtriaged", () => {
+describe('post.xcat rebuilt on the library (RHEL 7, SLES, Ubuntu): rendered as xCAT does, against a real httpd, xcatd listener and xtriaged', () => {
   for (const [label, breakIt, title, pattern, step, why] of cases) {
     test(`${label}: ${SHAPES.join(', ')}`, async () => {
       const failures: string[] = [];
@@ -170,11 +211,16 @@ describe("post.xcat rebuilt on the library (RHEL 7, SLES, Ubuntu): rendered as x
           const ev = events(mn);
           ctx.lines = mn.lines.map((l) => l.text);
           const end = ev.find((e) => e.step === step && e.event === 'end');
-          expect({ result: end?.result, why: why.test(unescape(end?.err ?? '')) }).toEqual({ result: pattern === 'xtriage.step-hung' ? 'hung' : 'failed', why: true });
+          expect({ result: end?.result, why: why.test(unescape(end?.err ?? '')) }).toEqual({
+            result: pattern === 'xtriage.step-hung' ? 'hung' : 'failed',
+            why: true,
+          });
           expect(ev.filter((e) => e.event === 'failfast').length).toBe(1);
           expect(ev.filter((e) => e.step === 'remoteshell' || e.step === 'xcatd-next')).toEqual([]);
           // The diagnosis, from the lines xtriaged received.
-          const doc = await waitFor<AnalysisDoc>(d.socket, '/v1/sessions', (x) => x.sessions.some((s) => s.rootCause?.pattern === pattern || s.symptoms.some((y) => y.pattern === pattern)));
+          const doc = await waitFor<AnalysisDoc>(d.socket, '/v1/sessions', (x) =>
+            x.sessions.some((s) => s.rootCause?.pattern === pattern || s.symptoms.some((y) => y.pattern === pattern)),
+          );
           const s = doc.sessions.find((x) => x.rootCause?.pattern === pattern || x.symptoms.some((y) => y.pattern === pattern))!;
           const named = [s.rootCause, ...s.symptoms].filter((x) => x && x.pattern === pattern).map((x) => x!.title);
           expect({ outcome: s.outcome, named: named.some((t) => title.test(t)) }).toEqual({ outcome: 'failed', named: true });
@@ -186,12 +232,28 @@ describe("post.xcat rebuilt on the library (RHEL 7, SLES, Ubuntu): rendered as x
           expect(mn.xcatd).toEqual(['installstatus failed', 'next']);
           await until(() => events(mn).some((e) => e.step === 'xcatd-next' && e.event === 'end'), 3000);
           ctx.lines2 = mn.lines.map((l) => l.text);
-          const ends = events(mn).filter((e) => e.event === 'end').map((e) => `${e.step}:${e.result}`);
-          expect(ends).toEqual(['preflight:ok', 'xcatinfo:ok', 'ps-download:ok', 'ps-mypostscript:ok', 'mypostscript-gen:ok', 'firstboot-setup:ok', 'syslog:ok', 'remoteshell:ok', 'mypostscript:ok', 'boot-console:ok', 'xcatd-next:ok']);
+          const ends = events(mn)
+            .filter((e) => e.event === 'end')
+            .map((e) => `${e.step}:${e.result}`);
+          expect(ends).toEqual([
+            'preflight:ok',
+            'xcatinfo:ok',
+            'ps-download:ok',
+            'ps-mypostscript:ok',
+            'mypostscript-gen:ok',
+            'firstboot-setup:ok',
+            'syslog:ok',
+            'remoteshell:ok',
+            'mypostscript:ok',
+            'boot-console:ok',
+            'xcatd-next:ok',
+          ]);
           // The node's final status: xcatd was told `next` after the failure, and xtriaged's
           // timeline of the node ends with that step (its outcome stays the first run's: only a
           // new PXE/DHCP start opens a new attempt there).
-          const det = await waitFor<SessionDetail>(d.socket, `/v1/sessions/${s.id}`, (x) => /step=xcatd-next event=end phase=post result=ok/.test(x.timeline[x.timeline.length - 1]?.line ?? ''));
+          const det = await waitFor<SessionDetail>(d.socket, `/v1/sessions/${s.id}`, (x) =>
+            /step=xcatd-next event=end phase=post result=ok/.test(x.timeline[x.timeline.length - 1]?.line ?? ''),
+          );
           expect(det.timeline.filter((t) => /event=failfast/.test(t.line)).length).toBe(1);
           // The node's log keeps both runs; the generated files are xCAT's.
           const log = fs.readFileSync(path.join(root, 'var/log/xtriage/node.log'), 'latin1');
@@ -209,8 +271,18 @@ describe("post.xcat rebuilt on the library (RHEL 7, SLES, Ubuntu): rendered as x
             info: fs.readFileSync(path.join(root, 'opt/xcat/xcatinfo'), 'utf8'),
             installpost: fs.existsSync(path.join(root, 'opt/xcat/xcatinstallpost')),
             // xCAT's own lines (scriptlib's msgutil_r, bash only) in xcat.log, where the template sends them
-            xcatlog: shape === 'dash' || shape === 'busybox' || /msgutil_r info: finished firstboot preparation/.test(fs.readFileSync(path.join(root, 'var/log/xcat/xcat.log'), 'utf8')),
-          }).toEqual({ ps: ['run_ps postscript syslog', 'run_ps postscript remoteshell'], pbs: ['run_ps postbootscript otherpkgs'], hooked: true, info: `XCATSERVER=127.0.0.1\nINSTALLDIR=/install\nHTTPPORT=${again.httpPort}\n`, installpost: true, xcatlog: true });
+            xcatlog:
+              shape === 'dash' ||
+              shape === 'busybox' ||
+              /msgutil_r info: finished firstboot preparation/.test(fs.readFileSync(path.join(root, 'var/log/xcat/xcat.log'), 'utf8')),
+          }).toEqual({
+            ps: ['run_ps postscript syslog', 'run_ps postscript remoteshell'],
+            pbs: ['run_ps postbootscript otherpkgs'],
+            hooked: true,
+            info: `XCATSERVER=127.0.0.1\nINSTALLDIR=/install\nHTTPPORT=${again.httpPort}\n`,
+            installpost: true,
+            xcatlog: true,
+          });
         } catch (e) {
           failures.push(`[${shape}] ${(e as Error).message}\n--- ${JSON.stringify(ctx, null, 1).slice(0, 6000)}`);
         } finally {

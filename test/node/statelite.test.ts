@@ -100,7 +100,14 @@ describe('statelite: the once-only stamp in persistent storage', () => {
             `${bash} '${ms}'`,
           ].join('\n');
           fs.writeFileSync(path.join(img, 'boot.sh'), script);
-          const env: Record<string, string> = { ...baseEnv(sh, dir, mn), TMPDIR: path.join(img, 'tmp'), XTRIAGE_LIB: path.join(post, 'xtriage.sh'), XTRIAGE_STATELITE: path.join(img, '.statelite'), XTRIAGE_LOG: path.join(dir, 'node.log'), XT_BOOT: label };
+          const env: Record<string, string> = {
+            ...baseEnv(sh, dir, mn),
+            TMPDIR: path.join(img, 'tmp'),
+            XTRIAGE_LIB: path.join(post, 'xtriage.sh'),
+            XTRIAGE_STATELITE: path.join(img, '.statelite'),
+            XTRIAGE_LOG: path.join(dir, 'node.log'),
+            XT_BOOT: label,
+          };
           delete (env as Record<string, string>).MASTER_IP;
           const r = await spawnAsync(['unshare', '-rm', which('sh')!, path.join(img, 'boot.sh')], { ...env, PATH: `${env.PATH!}:/usr/bin:/bin` }, dir);
           check(r.status === 0, `${label}: the boot ran`, undefined, r);
@@ -114,28 +121,58 @@ describe('statelite: the once-only stamp in persistent storage', () => {
         // Boot 1: it runs, and its stamp is on the server, in the node's persistent directory.
         let b = await boot('boot 1', []);
         check(count() === 1 && /once-only step runs: not applied yet/.test(said()), 'boot 1: otherpkgs runs', undefined, { said: said(), out: b.out });
-        check(fs.existsSync(stamp), 'boot 1: the stamp is in statelite persistent storage (server state/cn01)', undefined, { files: fs.readdirSync(path.join(state, 'cn01'), { recursive: true }) });
+        check(fs.existsSync(stamp), 'boot 1: the stamp is in statelite persistent storage (server state/cn01)', undefined, {
+          files: fs.readdirSync(path.join(state, 'cn01'), { recursive: true }),
+        });
         // Boot 2: a new image, the same persistent storage: skipped, with a line saying so.
         mn.lines.length = 0;
         b = await boot('boot 2', []);
         check(count() === 1, 'boot 2: otherpkgs did not run', undefined, { out: b.out });
-        check(/^once-only step skipped: the same inputs were already applied \(stamp .*\/image2\/\.statelite\/persistent\/var\/lib\/xtriage\/once\/otherpkgs/.test(said()), 'boot 2: the MN line says it was skipped, and where the stamp is', undefined, mn.lines);
-        check(events(mn).some((e) => e.step === 'syslog' && e.event === 'end' && e.result === 'ok'), 'boot 2: the other postbootscripts still run', undefined, mn.lines);
+        check(
+          /^once-only step skipped: the same inputs were already applied \(stamp .*\/image2\/\.statelite\/persistent\/var\/lib\/xtriage\/once\/otherpkgs/.test(
+            said(),
+          ),
+          'boot 2: the MN line says it was skipped, and where the stamp is',
+          undefined,
+          mn.lines,
+        );
+        check(
+          events(mn).some((e) => e.step === 'syslog' && e.event === 'end' && e.result === 'ok'),
+          'boot 2: the other postbootscripts still run',
+          undefined,
+          mn.lines,
+        );
         // updatenode cn01 -P otherpkgs: xcatdsklspost 1 puts UPDATENODE=1 in mypostscript.
         mn.lines.length = 0;
         b = await boot('updatenode', ['UPDATENODE=1', 'export UPDATENODE']);
-        check(count() === 2 && /^once-only step runs: forced by updatenode/.test(said()), 'updatenode: forced and said so', undefined, { said: said(), out: b.out });
+        check(count() === 2 && /^once-only step runs: forced by updatenode/.test(said()), 'updatenode: forced and said so', undefined, {
+          said: said(),
+          out: b.out,
+        });
         // XTRIAGE_FORCE (here from the site's mypostscript.tmpl) at a boot.
         mn.lines.length = 0;
         b = await boot('forced boot', ['XTRIAGE_FORCE=otherpkgs', 'export XTRIAGE_FORCE']);
-        check(count() === 3 && /^once-only step runs: forced by XTRIAGE_FORCE=otherpkgs/.test(said()), 'XTRIAGE_FORCE: forced and said so', undefined, { said: said(), out: b.out });
-        check(/step=otherpkgs event=end phase=postboot result=ok/.test(b.log.slice(b.log.lastIndexOf('forced by XTRIAGE_FORCE'))), 'the forced run is a step in node.log', undefined, b.log.slice(-2000));
+        check(count() === 3 && /^once-only step runs: forced by XTRIAGE_FORCE=otherpkgs/.test(said()), 'XTRIAGE_FORCE: forced and said so', undefined, {
+          said: said(),
+          out: b.out,
+        });
+        check(
+          /step=otherpkgs event=end phase=postboot result=ok/.test(b.log.slice(b.log.lastIndexOf('forced by XTRIAGE_FORCE'))),
+          'the forced run is a step in node.log',
+          undefined,
+          b.log.slice(-2000),
+        );
         // And the next plain boot skips again.
         mn.lines.length = 0;
         await boot('boot 5', []);
         check(count() === 3 && /once-only step skipped/.test(said()), 'boot 5: skipped again', undefined, mn.lines);
         const log = fs.readFileSync(path.join(dir, 'node.log'), 'latin1');
-        check(/forced by updatenode/.test(log) && /forced by XTRIAGE_FORCE=otherpkgs/.test(log) && (log.match(/once-only step skipped/g) ?? []).length === 2, 'node.log keeps every decision', undefined, log.slice(-3000));
+        check(
+          /forced by updatenode/.test(log) && /forced by XTRIAGE_FORCE=otherpkgs/.test(log) && (log.match(/once-only step skipped/g) ?? []).length === 2,
+          'node.log keeps every decision',
+          undefined,
+          log.slice(-3000),
+        );
       } finally {
         await mn.close();
       }

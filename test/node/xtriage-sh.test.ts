@@ -15,8 +15,34 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  KS, LIB, PATTERNS, ROOT, baseEnv, baseSite, check, deadPort, eachShell, events, fieldsOf, msgOf, mypostscript, processesWith,
-  kickstartIncludes, kickstartVariables, renderLikeXcat, run, runKickstart, shells, spawnAsync, startHttp, startMn, tmpFor, unescape, until, useShells, which,
+  KS,
+  LIB,
+  PATTERNS,
+  ROOT,
+  baseEnv,
+  baseSite,
+  check,
+  deadPort,
+  eachShell,
+  events,
+  fieldsOf,
+  msgOf,
+  mypostscript,
+  processesWith,
+  kickstartIncludes,
+  kickstartVariables,
+  renderLikeXcat,
+  run,
+  runKickstart,
+  shells,
+  spawnAsync,
+  startHttp,
+  startMn,
+  tmpFor,
+  unescape,
+  until,
+  useShells,
+  which,
 } from '../helpers/node-lib';
 
 jest.setTimeout(40_000);
@@ -40,7 +66,12 @@ describe('node/xtriage.sh under bash, dash and busybox sh', () => {
         check(end.event === 'end' && end.result === 'ok' && end.rc === '0' && /^\d+\.\d\ds$/.test(end.dur!) && !('err' in end), 'end line', r, ev);
         check(/^step=hello event=end phase=postboot result=ok rc=0 dur=\d+\.\d\ds timeout=10$/.test(msgOf(mn.lines[1]!)), 'exact end format', r, mn.lines);
         for (const l of mn.lines) check(/^<166>/.test(l.text) && / xtriage /.test(l.text), 'local4.info, tag xtriage', r, l);
-        check(mn.lines.every((l) => l.via === (sh.name === 'busybox' ? 'tcp' : 'udp')), 'UDP via logger (busybox: TCP, its nc has no UDP)', r, mn.lines);
+        check(
+          mn.lines.every((l) => l.via === (sh.name === 'busybox' ? 'tcp' : 'udp')),
+          'UDP via logger (busybox: TCP, its nc has no UDP)',
+          r,
+          mn.lines,
+        );
         check(r.log.includes('out| visible-out') && r.log.includes('err| visible-err'), 'local log has the output', r);
         check(r.log.includes('step=hello event=end phase=postboot result=ok'), 'local log has the end line', r);
         check(mn.xcatd.length === 0, 'xcatd is not contacted for a passing step', r, mn.xcatd);
@@ -66,7 +97,10 @@ describe('node/xtriage.sh under bash, dash and busybox sh', () => {
         check(r.stdout.includes('rc=3') && r.stdout.includes('rc2=0'), 'rc 3, and the next step still runs', r);
         const end = mn.lines.map(msgOf).find((m) => m.includes('event=end') && m.includes('check-disk'));
         check(
-          end === 'step=check-disk event=end phase=postboot result=failed rc=3 dur=' + fieldsOf(end ?? '').dur + ' timeout=10 err="E: disk \\"sdz\\" not found\\nback\\\\slash\\tTAB"',
+          end ===
+            'step=check-disk event=end phase=postboot result=failed rc=3 dur=' +
+              fieldsOf(end ?? '').dur +
+              ' timeout=10 err="E: disk \\"sdz\\" not found\\nback\\\\slash\\tTAB"',
           'failed end line with escaped stderr',
           r,
           mn.lines,
@@ -162,7 +196,7 @@ describe('node/xtriage.sh under bash, dash and busybox sh', () => {
           'noisy() {',
           '  i=0; while [ $i -lt 2000 ]; do echo "line $i: fifty-odd characters of ordinary output text"; i=$((i+1)); done',
           "  head -c 100000 /dev/zero | tr '\\000' x >&2",
-          "  printf '\\nshe said \"hi\" \\\\ back\\n\\033[31mred\\033[0m\\tend\\n' >&2",
+          '  printf \'\\nshe said "hi" \\\\ back\\n\\033[31mred\\033[0m\\tend\\n\' >&2',
           '  return 1',
           '}',
           'XTRIAGE_FAILFAST=0 xt_run noisy 20 noisy; echo "rc=$?"',
@@ -240,7 +274,12 @@ message with \"quotes\" and \\ and a bell $bell"`,
           check(l.via === (via === 'nc-tcp' ? 'tcp' : 'udp'), `over ${via}`, r, l);
           check(/^<16[56]>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \S+ xtriage - - - step=/.test(l.text), 'RFC 5424 datagram of the fallback', r, l.text);
         }
-        check(mn.lines.some((l) => l.text.startsWith('<165>') && l.text.endsWith('msg="sent without logger"')), 'xt_log notice as local4.notice', r, mn.lines);
+        check(
+          mn.lines.some((l) => l.text.startsWith('<165>') && l.text.endsWith('msg="sent without logger"')),
+          'xt_log notice as local4.notice',
+          r,
+          mn.lines,
+        );
         check(!r.log.includes('could not send'), 'no send failure noted', r);
       } finally {
         await mn.close();
@@ -263,7 +302,11 @@ message with \"quotes\" and \\ and a bell $bell"`,
         let r = await run(sh, probe, { ...noMaster(dir), MASTER: 'mn01', XCATMASTER: 'mn01.cluster' });
         await new Promise((res) => setTimeout(res, 200));
         check(mn.lines.length === 0, 'nothing sent when the MN is known only by name', r, mn.lines);
-        check(r.log.includes("known only by the name 'mn01.cluster' (from XCATMASTER)") && r.log.includes('msg="probe"'), 'the local log says so and keeps the line', r);
+        check(
+          r.log.includes("known only by the name 'mn01.cluster' (from XCATMASTER)") && r.log.includes('msg="probe"'),
+          'the local log says so and keeps the line',
+          r,
+        );
         // xcatinfo (XCATSERVER may carry a port).
         dir = tmpFor(`info-${sh.name}`);
         fs.writeFileSync(path.join(dir, 'xcatinfo'), 'INSTALLDIR=/install\nXCATSERVER=127.0.0.1:3001\n');
@@ -323,7 +366,11 @@ message with \"quotes\" and \\ and a bell $bell"`,
         await until(() => mn.lines.length >= 8);
         check(r.code === 0 && r.stdout.includes('end-of-script'), 'set -eu script runs to its end', r);
         check(r.stdout.includes('slow rc=124') && processesWith(`sleep 9740${i}`).length === 0, 'a hung step is killed under set -e too', r);
-        check(r.stdout.includes('outer rc=4') && r.stdout.includes('later rc=125') && !r.stdout.includes('not-reached'), 'child and outer fail, later is skipped', r);
+        check(
+          r.stdout.includes('outer rc=4') && r.stdout.includes('later rc=125') && !r.stdout.includes('not-reached'),
+          'child and outer fail, later is skipped',
+          r,
+        );
         const ev = events(mn);
         check(ev.filter((e) => e.event === 'failfast').length === 1, 'one failfast line', r, ev);
         check(ev.find((e) => e.event === 'failfast')!.step === 'child-step', 'named after the step that failed first', r, ev);
@@ -343,7 +390,12 @@ message with \"quotes\" and \\ and a bell $bell"`,
       const r = await run(sh, 'xt_run broken 5 false', { ...baseEnv(sh, dir, mn), NODESTATUS: 'n' });
       await until(() => mn.lines.length >= 3);
       check(mn.xcatd.length === 0, 'xcatd not contacted', r, mn.xcatd);
-      check(events(mn).some((e) => e.event === 'failfast' && e.xcatd === 'off'), 'xcatd=off', r, mn.lines);
+      check(
+        events(mn).some((e) => e.event === 'failfast' && e.xcatd === 'off'),
+        'xcatd=off',
+        r,
+        mn.lines,
+      );
     } finally {
       await mn.close();
     }
@@ -367,7 +419,12 @@ describe('node/kickstart-post.sh', () => {
         check(end?.result === 'failed', 'ps-download failed', r, ev);
         const err = unescape(end!.err!);
         check(/403/.test(err) && err.includes('/install/postscripts/mysite_tuning'), 'err names the URL and the 403', r, err);
-        check(ev.some((e) => e.event === 'failfast' && e.step === 'ps-download' && e.xcatd === 'ok'), 'failfast line', r, ev);
+        check(
+          ev.some((e) => e.event === 'failfast' && e.step === 'ps-download' && e.xcatd === 'ok'),
+          'failfast line',
+          r,
+          ev,
+        );
         check(JSON.stringify(mn.xcatd) === JSON.stringify(['installstatus failed']), 'xcatd gets installstatus failed, no next', r, mn.xcatd);
         check(!ev.some((e) => e.step === 'ps-mypostscript'), 'nothing after the download', r, ev);
       } finally {
@@ -413,7 +470,12 @@ describe('node/kickstart-post.sh', () => {
         check(JSON.stringify(mn.xcatd) === JSON.stringify(['next']), 'xcatd gets next', r, mn.xcatd);
         check(fs.readFileSync(path.join(r.root, 'xcatpost/custom/helper.sh'), 'utf8').includes('helper'), 'sub-directories downloaded', r);
         const post = fs.readFileSync(path.join(r.root, 'xcatpost/mypostscript.post'), 'utf8');
-        check(post.includes('run_ps postbootscript otherpkgs') && !post.includes('run_ps postscript syslog'), 'mypostscript.post keeps the postbootscripts', r, post);
+        check(
+          post.includes('run_ps postbootscript otherpkgs') && !post.includes('run_ps postscript syslog'),
+          'mypostscript.post keeps the postbootscripts',
+          r,
+          post,
+        );
         check(/^XCATSERVER=127\.0\.0\.1$/m.test(fs.readFileSync(path.join(r.root, 'opt/xcat/xcatinfo'), 'utf8')), 'xcatinfo written', r);
         check(r.log.includes('out| syslog configured'), "postscripts' output in the installed system's node.log", r);
       } finally {
@@ -422,7 +484,7 @@ describe('node/kickstart-post.sh', () => {
     });
   });
 
-  test('rendered by xCAT\'s template engine into a %post, it is valid bash and runs from the inlined library', async () => {
+  test("rendered by xCAT's template engine into a %post, it is valid bash and runs from the inlined library", async () => {
     const sh = shells[0]!;
     const mn = await startMn();
     const web = await startHttp(baseSite());
@@ -460,7 +522,9 @@ describe('node/kickstart-post.sh', () => {
       const r = await spawnAsync([which('bash')!, file], env, dir);
       await new Promise((res) => setTimeout(res, 300));
       const xcatlog = fs.readFileSync(path.join(dir, 'xcat.log'), 'latin1');
-      const steps = events(mn).filter((e) => e.event === 'end').map((e) => `${e.step}:${e.result}`);
+      const steps = events(mn)
+        .filter((e) => e.event === 'end')
+        .map((e) => `${e.step}:${e.result}`);
       expect({ status: r.status, steps, xcatd: mn.xcatd, tail: r.status === 0 ? '' : xcatlog.slice(-2000) }).toEqual({
         status: 0,
         steps: ['ps-download:ok', 'ps-mypostscript:ok', 'syslog:ok', 'remoteshell:ok', 'mypostscript:ok', 'xcatd-next:ok'],
@@ -485,7 +549,12 @@ describe('node/kickstart-post.sh', () => {
         check(r.code === 1, 'exits 1', r);
         const ev = events(mn);
         const mysite = ev.find((e) => e.step === 'mysite' && e.event === 'end');
-        check(mysite?.result === 'failed' && mysite.rc === '2' && unescape(mysite.err!) === 'mysite: /dev/sdz: No such device', 'the postscript failed with its stderr', r, ev);
+        check(
+          mysite?.result === 'failed' && mysite.rc === '2' && unescape(mysite.err!) === 'mysite: /dev/sdz: No such device',
+          'the postscript failed with its stderr',
+          r,
+          ev,
+        );
         check(!ev.some((e) => e.step === 'remoteshell'), 'the next postscript did not run', r, ev);
         check(ev.filter((e) => e.event === 'failfast').length === 1, 'one failfast line', r, ev);
         check(JSON.stringify(mn.xcatd) === JSON.stringify(['installstatus failed']), 'xcatd: installstatus failed, no next', r, mn.xcatd);
@@ -505,7 +574,10 @@ describe('static checks', () => {
       console.warn('shellcheck is not installed: skipping the lint of node/*.sh (CI installs it: apt-get install -y shellcheck)');
       return;
     }
-    const files = fs.readdirSync(path.join(ROOT, 'node')).filter((f) => f.endsWith('.sh')).map((f) => path.join(ROOT, 'node', f));
+    const files = fs
+      .readdirSync(path.join(ROOT, 'node'))
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => path.join(ROOT, 'node', f));
     expect(files.length).toBeGreaterThanOrEqual(2);
     const r = spawnSync(sc, ['-s', 'sh', ...files], { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
@@ -549,7 +621,18 @@ describe('static checks', () => {
     expect(checkExamples(kb.patterns).filter((p) => p.startsWith(`${file}:`))).toEqual([]);
     const mine = kb.patterns.filter((p) => p.file === file);
     expect(mine.map((p) => p.id).sort()).toEqual(
-      ['xtriage.fail', 'xtriage.failfast', 'xtriage.log', 'xtriage.log-warning', 'xtriage.step-failed', 'xtriage.step-hung', 'xtriage.step-ok', 'xtriage.step-start', 'xtriage.step-start-post', 'xtriage.step-start-postboot'].sort(),
+      [
+        'xtriage.fail',
+        'xtriage.failfast',
+        'xtriage.log',
+        'xtriage.log-warning',
+        'xtriage.step-failed',
+        'xtriage.step-hung',
+        'xtriage.step-ok',
+        'xtriage.step-start',
+        'xtriage.step-start-post',
+        'xtriage.step-start-postboot',
+      ].sort(),
     );
     for (const p of mine) expect(p.examples.length).toBeGreaterThan(0);
 

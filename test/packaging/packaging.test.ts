@@ -33,7 +33,10 @@ beforeAll(() => {
   expect(fs.existsSync(path.join(clone, 'dist'))).toBe(false);
   const t0 = Date.now();
   sh('npm', ['pack', '--silent', '--pack-destination', work], clone);
-  tgz = path.join(work, fs.readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  tgz = path.join(
+    work,
+    fs.readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  );
   process.stdout.write(`npm pack: ${path.basename(tgz)} ${(fs.statSync(tgz).size / 1024).toFixed(0)} KiB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   expect(fs.existsSync(path.join(clone, 'npm-shrinkwrap.json'))).toBe(false); // postpack cleaned up
 });
@@ -70,7 +73,10 @@ test('npm install -g of the tarball into a fresh prefix gives working xtriage an
     const p = path.join(prefix, 'bin', bin);
     expect(fs.statSync(p).mode & 0o755).toBe(0o755); // the link's target
     // Run as an admin would: by name on PATH, not through node.
-    const r = spawnSync(bin, ['--help'], { encoding: 'utf8', env: { ...process.env, PATH: `${path.join(prefix, 'bin')}:${path.dirname(process.execPath)}:/usr/bin:/bin` } });
+    const r = spawnSync(bin, ['--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${path.join(prefix, 'bin')}:${path.dirname(process.execPath)}:/usr/bin:/bin` },
+    });
     expect(r.error).toBeUndefined();
     expect(r.stdout).toMatch(usage);
     expect(r.status).toBe(0);
@@ -100,13 +106,20 @@ describe('the RPM', () => {
   beforeAll(() => {
     const out = path.join(work, 'rpms');
     const t0 = Date.now();
-    rpmFile = sh(path.join(ROOT, 'packaging', 'build-rpm.sh'), [out, tgz]).trim().split('\n').pop()!;
-    process.stdout.write(`rpmbuild: ${path.basename(rpmFile)} ${(fs.statSync(rpmFile).size / 1024).toFixed(0)} KiB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    rpmFile = sh(path.join(ROOT, 'packaging', 'build-rpm.sh'), [out, tgz])
+      .trim()
+      .split('\n')
+      .pop()!;
+    process.stdout.write(
+      `rpmbuild: ${path.basename(rpmFile)} ${(fs.statSync(rpmFile).size / 1024).toFixed(0)} KiB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
   });
 
-  test('noarch, needs nodejs >= 20 (with RHEL\'s epoch) and nothing from node_modules', () => {
+  test("noarch, needs nodejs >= 20 (with RHEL's epoch) and nothing from node_modules", () => {
     expect(q('--qf', '%{NAME} %{ARCH}')).toBe('xtriage noarch');
-    const requires = q('--requires').split('\n').filter((l) => l && !l.startsWith('rpmlib(') && l !== '/bin/sh');
+    const requires = q('--requires')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('rpmlib(') && l !== '/bin/sh');
     expect(requires.sort()).toEqual(['nodejs >= 1:20', 'shadow-utils', 'systemd']);
   });
 
@@ -144,7 +157,10 @@ describe('the RPM', () => {
           return [name!, { fl: fl!, mode: mode!, owner: owner! }];
         }),
     );
-    const config = [...flags].filter(([, v]) => v.fl.includes('c')).map(([k, v]) => `${k} ${v.fl}`).sort();
+    const config = [...flags]
+      .filter(([, v]) => v.fl.includes('c'))
+      .map(([k, v]) => `${k} ${v.fl}`)
+      .sort();
     expect(config).toEqual(['/etc/rsyslog.d/60-xtriage.conf cn', '/etc/sysctl.d/99-xtriage.conf cn', '/etc/xtriage/xtriaged.yaml cn']);
     expect(flags.get('/usr/lib/xtriage/dist/bin/xtriaged.js')!.mode).toBe('-rwxr-xr-x');
     expect(flags.get('/usr/lib/xtriage/dist/bin/xtriage.js')!.mode).toBe('-rwxr-xr-x');

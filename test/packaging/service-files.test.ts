@@ -87,6 +87,8 @@ describe('identity files', () => {
       { mac: '52:54:00:aa:bb:01', node: 'cn01' },
       { mac: '52:54:00:aa:bb:81', node: 'cn01' },
     ]);
-    expect(parseIdentity('hosts.csv', '#node,ip,hostnames,otherinterfaces,comments,disable\n"cn01","10.0.0.11",,,,\n')).toEqual([{ ip: '10.0.0.11', node: 'cn01' }]);
+    expect(parseIdentity('hosts.csv', '#node,ip,hostnames,otherinterfaces,comments,disable\n"cn01","10.0.0.11",,,,\n')).toEqual([
+      { ip: '10.0.0.11', node: 'cn01' },
+    ]);
   });
 });

@@ -2,7 +2,8 @@
 // and dropped, the others load. Each mistake below is one an admin writing a local pattern makes.
 import { loadPatternFile } from '../../src/patterns/load';
 
-const entry = (extra: string): string => `patterns:\n  - id: site.ok\n    sources: [node]\n    regex: 'lustre: mount failed'\n    severity: error\n    title: 'Lustre did not mount'\n    meaning: x\n    remedy: y\n    examples:\n      - line: 'Nov 24 10:00:00 cn01 xcat: lustre: mount failed'\n        file: computes.log\n  - id: site.bad\n    sources: [node]\n    severity: error\n    title: t\n    meaning: x\n    remedy: y\n${extra}`;
+const entry = (extra: string): string =>
+  `patterns:\n  - id: site.ok\n    sources: [node]\n    regex: 'lustre: mount failed'\n    severity: error\n    title: 'Lustre did not mount'\n    meaning: x\n    remedy: y\n    examples:\n      - line: 'Nov 24 10:00:00 cn01 xcat: lustre: mount failed'\n        file: computes.log\n  - id: site.bad\n    sources: [node]\n    severity: error\n    title: t\n    meaning: x\n    remedy: y\n${extra}`;
 
 test('a good entry loads; a broken one is reported with its line and dropped', () => {
   const r = loadPatternFile('/etc/xtriage/patterns.d/site.yaml', entry("    regex: '(unclosed'\n"));
@@ -14,7 +15,10 @@ test('a program filter that is not a string (a YAML map or list) is refused, not
   const r = loadPatternFile('site.yaml', entry("    regex: 'x'\n    program: {name: dhcpd}\n"));
   expect(r.patterns.map((p) => p.id)).toEqual(['site.ok']);
   expect(r.problems.join('\n')).toMatch(/pattern site\.bad: program must be a string/);
-  const ok = loadPatternFile('site.yaml', entry("    regex: 'x'\n    program: '^dhcpd$'\n    examples:\n      - line: 'Nov 24 10:00:00 mn01 dhcpd[12]: x'\n        file: messages\n"));
+  const ok = loadPatternFile(
+    'site.yaml',
+    entry("    regex: 'x'\n    program: '^dhcpd$'\n    examples:\n      - line: 'Nov 24 10:00:00 mn01 dhcpd[12]: x'\n        file: messages\n"),
+  );
   expect(ok.problems.join('\n')).not.toMatch(/program/);
   expect(ok.patterns.find((p) => p.id === 'site.bad')?.program?.source).toBe('^dhcpd$');
 });

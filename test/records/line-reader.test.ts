@@ -14,7 +14,9 @@ describe('line readers', () => {
     expect(new Date(r.at).toISOString()).toBe('2026-11-24T10:00:43.000Z');
   });
   test('messages: RFC 3339 rsyslog timestamps and tftpd', () => {
-    const r = new LineReader('messages', 'syslog', ref).read('2026-11-24T10:00:43.123456+01:00 mn01 in.tftpd[2345]: RRQ from ::ffff:10.0.0.11 filename xcat/xnba.kpxe')!;
+    const r = new LineReader('messages', 'syslog', ref).read(
+      '2026-11-24T10:00:43.123456+01:00 mn01 in.tftpd[2345]: RRQ from ::ffff:10.0.0.11 filename xcat/xnba.kpxe',
+    )!;
     expect(r.channel).toBe('tftpd');
     expect(new Date(r.at).toISOString()).toBe('2026-11-24T09:00:43.123Z');
   });
@@ -36,7 +38,9 @@ describe('line readers', () => {
   });
   test('computes.log: both spacing variants', () => {
     const rd = new LineReader('computes', 'xcat/computes.log', ref);
-    const a = rd.read('Nov 24 12:10:21 cn03 xcat.deployment: ERR  failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...')!;
+    const a = rd.read(
+      'Nov 24 12:10:21 cn03 xcat.deployment: ERR  failed to download postscripts from http://10.0.0.1/install/postscripts/, check /tmp/download.log on the node,  halt ...',
+    )!;
     expect(a.program).toBe('xcat.deployment');
     expect(a.severity).toBe(3);
     expect(a.message.startsWith('failed to download')).toBe(true);
@@ -47,13 +51,17 @@ describe('line readers', () => {
     expect(c.from).toBe('10.0.0.13');
   });
   test('access_log: combined format, // folded', () => {
-    const r = new LineReader('access', 'httpd/access_log', ref).read('10.0.0.13 - - [24/Nov/2026:22:01:06 +0000] "GET //install/netboot/rhels9.4/x86_64/compute/rootimg.cpio.gz HTTP/1.1" 404 196 "-" "curl/7.76.1"')!;
+    const r = new LineReader('access', 'httpd/access_log', ref).read(
+      '10.0.0.13 - - [24/Nov/2026:22:01:06 +0000] "GET //install/netboot/rhels9.4/x86_64/compute/rootimg.cpio.gz HTTP/1.1" 404 196 "-" "curl/7.76.1"',
+    )!;
     expect(r.channel).toBe('http');
     expect(r.from).toBe('10.0.0.13');
     expect(r.message).toBe('GET /install/netboot/rhels9.4/x86_64/compute/rootimg.cpio.gz 404 196');
   });
   test('error_log: client and message', () => {
-    const r = new LineReader('error', 'httpd/error_log', ref).read('[Tue Nov 24 12:10:20.123456 2026] [core:error] [pid 1234:tid 5678] (13)Permission denied: [client 10.0.0.13:51234] AH00132: file permissions deny server access: /install/postscripts/mysite_tuning')!;
+    const r = new LineReader('error', 'httpd/error_log', ref).read(
+      '[Tue Nov 24 12:10:20.123456 2026] [core:error] [pid 1234:tid 5678] (13)Permission denied: [client 10.0.0.13:51234] AH00132: file permissions deny server access: /install/postscripts/mysite_tuning',
+    )!;
     expect(r.channel).toBe('httperror');
     expect(r.from).toBe('10.0.0.13');
     expect(r.severity).toBe(3);
@@ -72,13 +80,20 @@ describe('line readers', () => {
       '[ElapsedTime] 0.234 s',
     ];
     const recs = lines.map((l) => rd.read(l)).filter((r) => r !== null);
-    expect(recs.map((r) => r!.message)).toEqual(['nodeset cn05 osimage=rhels9.4-x86_64-install-compute', 'cn05: Error: Install image not found in /install/rhels9.4/x86_64']);
+    expect(recs.map((r) => r!.message)).toEqual([
+      'nodeset cn05 osimage=rhels9.4-x86_64-install-compute',
+      'cn05: Error: Install image not found in /install/rhels9.4/x86_64',
+    ]);
     expect(recs[1]!.program).toBe('nodeset');
     expect(recs[1]!.severity).toBe(3);
   });
   test('remote: RFC 5424 and RFC 3164 without hostname', () => {
     const rd = new LineReader('remote', 'remote', ref);
-    const a = rd.read('<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - [timeQuality tzKnown="1" isSynced="0"] Running postscript: syslog', 1000, '::ffff:10.0.0.5')!;
+    const a = rd.read(
+      '<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - [timeQuality tzKnown="1" isSynced="0"] Running postscript: syslog',
+      1000,
+      '::ffff:10.0.0.5',
+    )!;
     expect(a.from).toBe('10.0.0.5');
     expect(a.program).toBe('xcat.deployment');
     expect(a.severity).toBe(6);
@@ -125,7 +140,12 @@ describe('RFC 3339 times', () => {
     let n = 0;
     for (let k = 0; k < 5_000; k++) {
       let frac = '';
-      if (k % 12) frac = (k % 3 ? '.' : ',') + String((k * 7919) % 1e9).padStart(10, '0').slice(0, k % 12);
+      if (k % 12)
+        frac =
+          (k % 3 ? '.' : ',') +
+          String((k * 7919) % 1e9)
+            .padStart(10, '0')
+            .slice(0, k % 12);
       if (k % 17 === 0) frac = '.';
       const s = `${2020 + (k % 8)}-${p2(1 + (k % 12))}-${p2(1 + (k % 28))}${k % 5 ? 'T' : ' '}${p2(k % 24)}:${p2(k % 60)}:${p2((k * 7) % 60)}${frac}${zones[k % zones.length]}`;
       for (const x of [s, `${s}junk`, s.slice(0, 21), s.slice(0, 18)]) {

@@ -8,7 +8,12 @@ import { BatchBuilder, BatchReader, flagsOf, type Batch } from '../../src/source
 import type { ReceivedMessage } from '../../src/sources/syslog-receiver';
 
 const sent: ReceivedMessage[] = [
-  { at: 1795608168000.5, from: '10.0.1.16', msg: '<166>1 2026-11-25T12:00:00Z localhost xcat.deployment - - - Running postscript: confignetwork', transport: 'udp' },
+  {
+    at: 1795608168000.5,
+    from: '10.0.1.16',
+    msg: '<166>1 2026-11-25T12:00:00Z localhost xcat.deployment - - - Running postscript: confignetwork',
+    transport: 'udp',
+  },
   { at: 1795608168001, from: '2001:db8::7', msg: 'Grüße, 日本語 and an emoji 🧪 in a node line', transport: 'tcp' },
   { at: 1795608168002, from: '10.0.1.16', msg: 'escape \u001b[31mred\u001b[0m {bold}tags{/bold} "quotes" \\ backslash', transport: 'udp', truncated: true },
   { at: 1795608168003, from: '127.0.0.1', msg: '', transport: 'tcp' },

@@ -23,7 +23,10 @@ function tmp(): string {
   return d;
 }
 
-interface Health { received: number; receiver: { tcpReceived: number; connectionsEvicted: number; connectionsRefused: number; connectionsOpen: number } }
+interface Health {
+  received: number;
+  receiver: { tcpReceived: number; connectionsEvicted: number; connectionsRefused: number; connectionsOpen: number };
+}
 
 async function spooled(state: string): Promise<string[]> {
   const out: string[] = [];
@@ -44,7 +47,9 @@ async function waitHealth(d: RunningDaemon, ok: (h: Health) => boolean, ms = 20_
     try {
       const h = await getJson<Health>(d.socket, '/v1/health');
       if (ok(h)) return h;
-    } catch { /* busy */ }
+    } catch {
+      /* busy */
+    }
     if (Date.now() > end) throw new Error('timed out waiting for /v1/health');
     await sleep(10);
   }
@@ -106,7 +111,11 @@ test('4,200 idle connections from local processes: the relay still gets in and i
     const addrs = Array.from({ length: 70 }, (_, k) => `127.0.9.${k + 1}`);
     for (const a of addrs) {
       const batch = await Promise.all(Array.from({ length: 60 }, () => connect(d.port, a).catch(() => null)));
-      for (const c of batch) if (c) { c.on('error', () => {}); held.push(c); }
+      for (const c of batch)
+        if (c) {
+          c.on('error', () => {});
+          held.push(c);
+        }
     }
     await waitHealth(d, (h) => h.receiver?.connectionsOpen >= 4096);
     const inner = '<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - - relayed through the crowd';

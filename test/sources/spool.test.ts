@@ -7,10 +7,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { spawn } from 'node:child_process';
 import * as ts from 'typescript';
-import {
-  Spool, readCapture, formatCaptureLine, parseCaptureLine,
-  type CaptureRecord, type DamagedLine, type SpoolPosition,
-} from '../../src/sources/spool';
+import { Spool, readCapture, formatCaptureLine, parseCaptureLine, type CaptureRecord, type DamagedLine, type SpoolPosition } from '../../src/sources/spool';
 
 jest.setTimeout(30000);
 
@@ -42,9 +39,7 @@ const hostile: CaptureRecord[] = [
 ];
 
 test('the capture line format of the contract', () => {
-  expect(formatCaptureLine(hostile[0]!)).toBe(
-    '{"at":"2026-11-24T10:01:02.345+00:00","from":"10.0.0.5","msg":"<166>Nov 24 10:01:02 localhost xcat: ..."}\n',
-  );
+  expect(formatCaptureLine(hostile[0]!)).toBe('{"at":"2026-11-24T10:01:02.345+00:00","from":"10.0.0.5","msg":"<166>Nov 24 10:01:02 localhost xcat: ..."}\n');
   expect(parseCaptureLine('{"at":"2026-11-24T11:01:02.345+01:00","from":"a","msg":"b"}')).toEqual({ at: hostile[0]!.at, from: 'a', msg: 'b' });
   expect(parseCaptureLine('{"at":"yesterday","from":"a","msg":"b"}')).toBe('bad "at" time');
   expect(parseCaptureLine('[1]')).toBe('missing at/from/msg');
@@ -173,7 +168,9 @@ test('a torn last line and damaged lines are reported, never thrown; reopening c
   const recs = await all(readCapture(f, { onDamaged: (d) => damaged.push(d) }));
   expect(recs.map((r) => r.line)).toEqual([1, 4]);
   expect(damaged.map((d) => [d.line, d.reason])).toEqual([
-    [2, 'not JSON'], [3, 'bad "at" time'], [5, 'torn last line (not JSON)'],
+    [2, 'not JSON'],
+    [3, 'bad "at" time'],
+    [5, 'torn last line (not JSON)'],
   ]);
   // A whole record without its newline is kept.
   const f2 = path.join(dir, 'other.jsonl');
@@ -370,7 +367,10 @@ async function diskFull(mnt: string): Promise<void> {
   const spool = await Spool.open({ dir, flushIntervalMs: 20, onNotice: (l) => notices.push(l) });
   // Fill the filesystem but ~40 KiB.
   const filler = path.join(mnt, 'filler');
-  const free = (): number => { const s = fs.statfsSync(mnt); return s.bavail * s.bsize; };
+  const free = (): number => {
+    const s = fs.statfsSync(mnt);
+    return s.bavail * s.bsize;
+  };
   fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free() - 40 * 1024)));
   // ~150 KB of records of uneven sizes: the write that hits ENOSPC cuts one in the middle.
   const N = 1200;

@@ -8,10 +8,19 @@ const ref = Date.UTC(2026, 10, 24, 12, 0, 0);
 const years = (): YearTracker => new YearTracker(ref);
 
 test('RFC 5424 from a node: PRI, time, host, app, structured data with a relay-vouched origin, BOM', () => {
-  const f = parseSyslog('<166>1 2026-11-24T10:02:10.078926+00:00 localhost xcat.deployment - - [timeQuality tzKnown="1"][origin ip="10.0.0.11"] \uFEFFRunning Anaconda Pre-Installation script...\n', years());
+  const f = parseSyslog(
+    '<166>1 2026-11-24T10:02:10.078926+00:00 localhost xcat.deployment - - [timeQuality tzKnown="1"][origin ip="10.0.0.11"] \uFEFFRunning Anaconda Pre-Installation script...\n',
+    years(),
+  );
   expect(f).toEqual({
-    facility: 20, severity: 6, claimed: Date.UTC(2026, 10, 24, 10, 2, 10, 78), host: 'localhost', program: 'xcat.deployment', pid: null,
-    message: 'Running Anaconda Pre-Installation script...', originIp: '10.0.0.11',
+    facility: 20,
+    severity: 6,
+    claimed: Date.UTC(2026, 10, 24, 10, 2, 10, 78),
+    host: 'localhost',
+    program: 'xcat.deployment',
+    pid: null,
+    message: 'Running Anaconda Pre-Installation script...',
+    originIp: '10.0.0.11',
   });
 });
 
@@ -45,7 +54,8 @@ test('what it cannot read stays in the message; never throws', () => {
 test('addresses: IPv4-mapped and bracketed IPs, MACs in every notation xCAT and switches print', () => {
   expect(normalizeIp('::FFFF:10.0.0.11')).toBe('10.0.0.11');
   expect(normalizeIp('[FE80::1]')).toBe('fe80::1');
-  for (const m of ['52:54:00:AA:BB:01', '52-54-00-aa-bb-01', '5254.00aa.bb01', '525400aabb01', '52:54:0:aa:bb:1']) expect(normalizeMac(m)).toBe('52:54:00:aa:bb:01');
+  for (const m of ['52:54:00:AA:BB:01', '52-54-00-aa-bb-01', '5254.00aa.bb01', '525400aabb01', '52:54:0:aa:bb:1'])
+    expect(normalizeMac(m)).toBe('52:54:00:aa:bb:01');
   expect(normalizeMac('52:54:00:aa:bb')).toBeNull();
   expect(normalizeMac('zz:54:00:aa:bb:01')).toBeNull();
 });

@@ -9,8 +9,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
-  SyslogReceiver, Framer, unwrapOrigin, parseListenAddress, makeTrust, trimIncompleteUtf8,
-  type ReceivedMessage, type ReceiverOptions,
+  SyslogReceiver,
+  Framer,
+  unwrapOrigin,
+  parseListenAddress,
+  makeTrust,
+  trimIncompleteUtf8,
+  type ReceivedMessage,
+  type ReceiverOptions,
 } from '../../src/sources/syslog-receiver';
 
 jest.setTimeout(30000);
@@ -166,13 +172,23 @@ describe('Framer (RFC 6587)', () => {
     const big = 'x'.repeat(5000);
     const s = Buffer.from(`5000 ${big}<13>after1\n${big}\n<13>after2\n`);
     const out = frameAll([s], 1000);
-    expect(out.map((m) => [m.msg.length, m.truncated])).toEqual([[1000, true], [10, false], [1000, true], [10, false]]);
+    expect(out.map((m) => [m.msg.length, m.truncated])).toEqual([
+      [1000, true],
+      [10, false],
+      [1000, true],
+      [10, false],
+    ]);
   });
 
   test('a huge octet count is a framing error read as an LF frame, nothing allocated', () => {
     const errors: string[] = [];
     const out: string[] = [];
-    const f = new Framer(1024, 1 << 26, (b) => out.push(b.toString()), (w) => errors.push(w));
+    const f = new Framer(
+      1024,
+      1 << 26,
+      (b) => out.push(b.toString()),
+      (w) => errors.push(w),
+    );
     f.push(Buffer.from('999999999 hello\n<13>next\n99999999999999999999 x\n'));
     expect(out).toEqual(['999999999 hello', '<13>next', '99999999999999999999 x']);
     expect(errors.length).toBe(2);
@@ -254,15 +270,20 @@ describe('UDP', () => {
     const p = port(r, 'udp');
     const before = await r.kernelDrops();
     // A separate process sends 3,000 datagrams while this one is busy for 400 ms.
-    const child = spawn(process.execPath, ['-e', `
+    const child = spawn(process.execPath, [
+      '-e',
+      `
       const s = require('dgram').createSocket('udp4');
       let i = 0; const m = Buffer.alloc(200, 0x61);
       (function burst() { for (let k = 0; k < 300 && i < 3000; k++, i++) s.send(m, ${p}, '127.0.0.1');
         if (i < 3000) setImmediate(burst); else setTimeout(() => s.close(), 50); })();
-    `]);
+    `,
+    ]);
     await new Promise((res) => setTimeout(res, 60)); // let it start
     const end = Date.now() + 400;
-    while (Date.now() < end) { /* stall the event loop as a GC pause or a compaction would */ }
+    while (Date.now() < end) {
+      /* stall the event loop as a GC pause or a compaction would */
+    }
     await new Promise((res) => child.on('exit', res));
     await sleep(100);
     const after = await r.kernelDrops();
@@ -314,23 +335,25 @@ describe('TCP', () => {
     };
     const want = new Map<string, string>();
     const conns = await Promise.all(Array.from({ length: 8 }, (_, k) => tcpConnect(p, '127.0.0.1', `127.0.0.${10 + k}`)));
-    await Promise.all(conns.map(async (c, k) => {
-      const parts: Buffer[] = [];
-      for (let i = 0; i < 100; i++) {
-        const body = `<14>1 2026-11-24T10:00:00Z n${k} xcat - - - c${k} m${i} ${'é'.repeat(rand(50))}${i % 7 === 0 ? '\nsecond line' : ''}`;
-        want.set(`c${k} m${i}`, body);
-        if (i % 7 === 0 || i % 2 === 0) parts.push(Buffer.from(`${Buffer.byteLength(body)} ${body}`));
-        else parts.push(Buffer.from(`${body}\n`));
-      }
-      const all = Buffer.concat(parts);
-      for (let off = 0; off < all.length;) {
-        const n = 1 + rand(300);
-        c.write(all.subarray(off, off + n));
-        off += n;
-        if (rand(4) === 0) await sleep(1);
-      }
-      c.end();
-    }));
+    await Promise.all(
+      conns.map(async (c, k) => {
+        const parts: Buffer[] = [];
+        for (let i = 0; i < 100; i++) {
+          const body = `<14>1 2026-11-24T10:00:00Z n${k} xcat - - - c${k} m${i} ${'é'.repeat(rand(50))}${i % 7 === 0 ? '\nsecond line' : ''}`;
+          want.set(`c${k} m${i}`, body);
+          if (i % 7 === 0 || i % 2 === 0) parts.push(Buffer.from(`${Buffer.byteLength(body)} ${body}`));
+          else parts.push(Buffer.from(`${body}\n`));
+        }
+        const all = Buffer.concat(parts);
+        for (let off = 0; off < all.length;) {
+          const n = 1 + rand(300);
+          c.write(all.subarray(off, off + n));
+          off += n;
+          if (rand(4) === 0) await sleep(1);
+        }
+        c.end();
+      }),
+    );
     await s.until((m) => m.length >= 800);
     expect(s.msgs.length).toBe(800);
     for (const m of s.msgs) {
@@ -439,7 +462,7 @@ describe('trusted relays and the origin element', () => {
   const inner = '<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - - postscript ok';
   const wrapped = `<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - [origin ip="10.1.1.7"] ${inner}`;
 
-  test('believed from loopback (the default), unwrapped to the node\'s own message', async () => {
+  test("believed from loopback (the default), unwrapped to the node's own message", async () => {
     const s = sink();
     const r = await receiver({ udp: ['127.0.0.1:0'], tcp: ['127.0.0.1:0'], onMessage: s.onMessage });
     await sendFrom('127.0.0.1', '127.0.0.1', port(r, 'udp'), [wrapped]);
@@ -474,10 +497,12 @@ describe('start and close', () => {
     const r = await receiver({ udp: ['127.0.0.1:0'], tcp: ['127.0.0.1:0'], onMessage: () => {} });
     const up = port(r, 'udp');
     const tp = port(r, 'tcp');
-    await expect(SyslogReceiver.start({ udp: [`127.0.0.1:${up}`], onMessage: () => {} }))
-      .rejects.toThrow(new RegExp(`^cannot listen on udp 127\\.0\\.0\\.1:${up}: address already in use \\(EADDRINUSE\\)$`));
-    await expect(SyslogReceiver.start({ tcp: ['127.0.0.1:0', `127.0.0.1:${tp}`], onMessage: () => {} }))
-      .rejects.toThrow(new RegExp(`^cannot listen on tcp 127\\.0\\.0\\.1:${tp}: address already in use`));
+    await expect(SyslogReceiver.start({ udp: [`127.0.0.1:${up}`], onMessage: () => {} })).rejects.toThrow(
+      new RegExp(`^cannot listen on udp 127\\.0\\.0\\.1:${up}: address already in use \\(EADDRINUSE\\)$`),
+    );
+    await expect(SyslogReceiver.start({ tcp: ['127.0.0.1:0', `127.0.0.1:${tp}`], onMessage: () => {} })).rejects.toThrow(
+      new RegExp(`^cannot listen on tcp 127\\.0\\.0\\.1:${tp}: address already in use`),
+    );
     await expect(SyslogReceiver.start({ udp: ['192.0.2.55:5514'], onMessage: () => {} })).rejects.toThrow(/EADDRNOTAVAIL/);
     await expect(SyslogReceiver.start({ udp: ['nohost:5514'], onMessage: () => {} })).rejects.toThrow(/not an IP address/);
   });
@@ -530,7 +555,12 @@ describe('rsyslog relay (systemd/rsyslog-xtriage.conf)', () => {
       const done = new Promise((res) => c.once('exit', res));
       c.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([done, new Promise((res) => { timer = setTimeout(res, 3000); })]);
+      await Promise.race([
+        done,
+        new Promise((res) => {
+          timer = setTimeout(res, 3000);
+        }),
+      ]);
       clearTimeout(timer);
       if (c.exitCode === null) c.kill('SIGKILL');
     }
@@ -538,73 +568,84 @@ describe('rsyslog relay (systemd/rsyslog-xtriage.conf)', () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  maybe('origin IP preserved, inner datagram byte-identical, queued while xtriaged is down', async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-rsyslog-'));
-    const s = sink();
-    let r = await receiver({ tcp: ['127.0.0.1:0'], onMessage: s.onMessage });
-    const tp = port(r, 'tcp');
-    const up = await freeUdpPort();
-    const dropin = fs.readFileSync(path.join(__dirname, '..', '..', 'systemd', 'rsyslog-xtriage.conf'), 'utf8');
-    expect(dropin).toContain('port="5514"');
-    fs.writeFileSync(path.join(work, 'xtriage.conf'), dropin.replace('port="5514"', `port="${tp}"`));
-    fs.writeFileSync(path.join(work, 'rsyslog.conf'), [
-      `global(workDirectory="${work}" maxMessageSize="64k")`,
-      'module(load="imudp")',
-      `input(type="imudp" address="127.0.0.1" port="${up}")`,
-      `include(file="${work}/xtriage.conf")`,
-      '',
-    ].join('\n'));
-    const check = spawnSync(rsyslogd!, ['-N1', '-f', path.join(work, 'rsyslog.conf')], { encoding: 'utf8' });
-    expect(`${check.stdout}${check.stderr}`).not.toMatch(/error/i);
-    let stderr = '';
-    child = spawn(rsyslogd!, ['-n', '-f', path.join(work, 'rsyslog.conf'), '-i', path.join(work, 'rsyslogd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.stdout!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  maybe(
+    'origin IP preserved, inner datagram byte-identical, queued while xtriaged is down',
+    async () => {
+      work = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-rsyslog-'));
+      const s = sink();
+      let r = await receiver({ tcp: ['127.0.0.1:0'], onMessage: s.onMessage });
+      const tp = port(r, 'tcp');
+      const up = await freeUdpPort();
+      const dropin = fs.readFileSync(path.join(__dirname, '..', '..', 'systemd', 'rsyslog-xtriage.conf'), 'utf8');
+      expect(dropin).toContain('port="5514"');
+      fs.writeFileSync(path.join(work, 'xtriage.conf'), dropin.replace('port="5514"', `port="${tp}"`));
+      fs.writeFileSync(
+        path.join(work, 'rsyslog.conf'),
+        [
+          `global(workDirectory="${work}" maxMessageSize="64k")`,
+          'module(load="imudp")',
+          `input(type="imudp" address="127.0.0.1" port="${up}")`,
+          `include(file="${work}/xtriage.conf")`,
+          '',
+        ].join('\n'),
+      );
+      const check = spawnSync(rsyslogd!, ['-N1', '-f', path.join(work, 'rsyslog.conf')], { encoding: 'utf8' });
+      expect(`${check.stdout}${check.stderr}`).not.toMatch(/error/i);
+      let stderr = '';
+      child = spawn(rsyslogd!, ['-n', '-f', path.join(work, 'rsyslog.conf'), '-i', path.join(work, 'rsyslogd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.stdout!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
 
-    // Wait until rsyslogd relays (it takes a moment to start).
-    let probe = 0;
-    const deadline = Date.now() + 15000;
-    while (!s.msgs.some((m) => m.msg.includes('probe'))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`rsyslogd did not relay: exit ${child.exitCode}; ${stderr}`);
-      await sendFrom('127.0.0.2', '127.0.0.1', up, [`<13>Nov 24 10:00:00 localhost xtriage: probe ${probe++}`]);
-      await sleep(200);
-    }
+      // Wait until rsyslogd relays (it takes a moment to start).
+      let probe = 0;
+      const deadline = Date.now() + 15000;
+      while (!s.msgs.some((m) => m.msg.includes('probe'))) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`rsyslogd did not relay: exit ${child.exitCode}; ${stderr}`);
+        await sendFrom('127.0.0.2', '127.0.0.1', up, [`<13>Nov 24 10:00:00 localhost xtriage: probe ${probe++}`]);
+        await sleep(200);
+      }
 
-    // Datagrams as nodes send them, from several source addresses.
-    const sent = new Map<string, string>();
-    for (let k = 3; k < 8; k++) {
-      const node5424 = `<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - - n${k} running postscript ünï "q" [x]`;
-      const node3164 = `<14>Nov 24 08:04:05 localhost xcat.genesis: n${k} bsd line with  two spaces`;
-      sent.set(`n${k} running`, node5424);
-      sent.set(`n${k} bsd`, node3164);
-      await sendFrom(`127.0.0.${k}`, '127.0.0.1', up, [node5424, node3164]);
-    }
-    await s.until((m) => [...sent.keys()].every((key) => m.some((x) => x.msg.includes(key))), 10000);
-    for (const [key, datagram] of sent) {
-      const got = s.msgs.find((m) => m.msg.includes(key))!;
-      const k = /n(\d+) /.exec(key)![1];
-      expect(got.from).toBe(`127.0.0.${k}`);
-      expect(Buffer.from(got.msg)).toEqual(Buffer.from(datagram)); // byte-identical
-      expect(got.transport).toBe('tcp');
-    }
+      // Datagrams as nodes send them, from several source addresses.
+      const sent = new Map<string, string>();
+      for (let k = 3; k < 8; k++) {
+        const node5424 = `<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - - n${k} running postscript ünï "q" [x]`;
+        const node3164 = `<14>Nov 24 08:04:05 localhost xcat.genesis: n${k} bsd line with  two spaces`;
+        sent.set(`n${k} running`, node5424);
+        sent.set(`n${k} bsd`, node3164);
+        await sendFrom(`127.0.0.${k}`, '127.0.0.1', up, [node5424, node3164]);
+      }
+      await s.until((m) => [...sent.keys()].every((key) => m.some((x) => x.msg.includes(key))), 10000);
+      for (const [key, datagram] of sent) {
+        const got = s.msgs.find((m) => m.msg.includes(key))!;
+        const k = /n(\d+) /.exec(key)![1];
+        expect(got.from).toBe(`127.0.0.${k}`);
+        expect(Buffer.from(got.msg)).toEqual(Buffer.from(datagram)); // byte-identical
+        expect(got.transport).toBe('tcp');
+      }
 
-    // Control characters: rsyslog escapes them on reception (#011 for TAB) unless configured not
-    // to, and drops a trailing LF. Recorded here so a change in that behaviour is noticed.
-    await sendFrom('127.0.0.3', '127.0.0.1', up, ['<13>Nov 24 08:04:05 localhost x: tab\there\n']);
-    await s.until((m) => m.some((x) => x.msg.includes('tab')));
-    expect(s.msgs.find((m) => m.msg.includes('tab'))!.msg).toBe('<13>Nov 24 08:04:05 localhost x: tab#011here');
+      // Control characters: rsyslog escapes them on reception (#011 for TAB) unless configured not
+      // to, and drops a trailing LF. Recorded here so a change in that behaviour is noticed.
+      await sendFrom('127.0.0.3', '127.0.0.1', up, ['<13>Nov 24 08:04:05 localhost x: tab\there\n']);
+      await s.until((m) => m.some((x) => x.msg.includes('tab')));
+      expect(s.msgs.find((m) => m.msg.includes('tab'))!.msg).toBe('<13>Nov 24 08:04:05 localhost x: tab#011here');
 
-    // xtriaged restarts: what arrives meanwhile waits in rsyslog's queue and is delivered after.
-    await r.close();
-    open.splice(open.indexOf(r), 1);
-    for (let i = 0; i < 20; i++) await sendFrom('127.0.0.4', '127.0.0.1', up, [`<13>Nov 24 08:05:00 localhost x: while down ${i}`]);
-    await sleep(300);
-    r = await receiver({ tcp: [`127.0.0.1:${tp}`], onMessage: s.onMessage });
-    await s.until((m) => m.filter((x) => x.msg.includes('while down')).length >= 20, 20000);
-    const down = s.msgs.filter((m) => m.msg.includes('while down'));
-    expect(new Set(down.map((m) => m.msg)).size).toBe(20);
-    for (const m of down) expect(m.from).toBe('127.0.0.4');
-  }, 60000);
+      // xtriaged restarts: what arrives meanwhile waits in rsyslog's queue and is delivered after.
+      await r.close();
+      open.splice(open.indexOf(r), 1);
+      for (let i = 0; i < 20; i++) await sendFrom('127.0.0.4', '127.0.0.1', up, [`<13>Nov 24 08:05:00 localhost x: while down ${i}`]);
+      await sleep(300);
+      r = await receiver({ tcp: [`127.0.0.1:${tp}`], onMessage: s.onMessage });
+      await s.until((m) => m.filter((x) => x.msg.includes('while down')).length >= 20, 20000);
+      const down = s.msgs.filter((m) => m.msg.includes('while down'));
+      expect(new Set(down.map((m) => m.msg)).size).toBe(20);
+      for (const m of down) expect(m.from).toBe('127.0.0.4');
+    },
+    60000,
+  );
 });
 
 // -------------------------------------------------------------------------------------------
@@ -615,8 +656,13 @@ describe('connection limits (issue 15 item 8)', () => {
     const s = sink();
     const notices: string[] = [];
     const r = await receiver({
-      tcp: ['127.0.0.1:0'], maxConnections: 12, maxConnectionsPerSource: 4, evictIdleMs: 300,
-      trustedRelays: ['127.0.0.1'], onMessage: s.onMessage, onNotice: (l) => notices.push(l),
+      tcp: ['127.0.0.1:0'],
+      maxConnections: 12,
+      maxConnectionsPerSource: 4,
+      evictIdleMs: 300,
+      trustedRelays: ['127.0.0.1'],
+      onMessage: s.onMessage,
+      onNotice: (l) => notices.push(l),
     });
     const p = port(r, 'tcp');
     const all: net.Socket[] = [];
@@ -672,7 +718,7 @@ describe('connection limits (issue 15 item 8)', () => {
     for (const c of all) c.destroy();
   });
 
-  test('an evicted connection\'s last message is still read', async () => {
+  test("an evicted connection's last message is still read", async () => {
     const s = sink();
     const r = await receiver({ tcp: ['127.0.0.1:0'], maxConnections: 2, evictIdleMs: 100, trustedRelays: ['192.0.2.1'], onMessage: s.onMessage });
     const p = port(r, 'tcp');
@@ -733,8 +779,18 @@ describe('close() drains what senders already sent (issue 15 item 2)', () => {
     const s = sink();
     const notices: string[] = [];
     let full = true;
-    const r = await receiver({ udp: ['127.0.0.1:0'], onMessage: s.onMessage, onNotice: (l) => notices.push(l), udpGate: () => (full ? 'the spool\'s memory budget is full (64.0 MiB waiting to be written)' : null) });
-    await sendFrom('127.0.0.1', '127.0.0.1', port(r, 'udp'), Array.from({ length: 50 }, (_, i) => `<13>d ${i}`));
+    const r = await receiver({
+      udp: ['127.0.0.1:0'],
+      onMessage: s.onMessage,
+      onNotice: (l) => notices.push(l),
+      udpGate: () => (full ? "the spool's memory budget is full (64.0 MiB waiting to be written)" : null),
+    });
+    await sendFrom(
+      '127.0.0.1',
+      '127.0.0.1',
+      port(r, 'udp'),
+      Array.from({ length: 50 }, (_, i) => `<13>d ${i}`),
+    );
     await sleep(100);
     expect(r.stats().udpDropped).toBe(50);
     expect(r.stats().udpReceived).toBe(0);

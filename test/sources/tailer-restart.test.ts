@@ -12,7 +12,15 @@ import { Tailer, type TailLine, type TailerOptions, type ResumePos } from '../..
 
 jest.setTimeout(120_000);
 
-interface RotationResult { style: string; signal: string; written: number; read: number; lost: number; duplicated: number; notices: string[] }
+interface RotationResult {
+  style: string;
+  signal: string;
+  written: number;
+  read: number;
+  lost: number;
+  duplicated: number;
+  notices: string[];
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runRotation } = require('../../bench/rotation-faults.js') as { runRotation: (style: string, signal: string) => Promise<RotationResult> };
 
@@ -47,17 +55,28 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function tail(dir: string, extra: Partial<TailerOptions> = {}): Promise<{ t: Tailer; lines: TailLine[]; notices: string[]; of: () => string[]; until: (n: number) => Promise<void> }> {
+async function tail(
+  dir: string,
+  extra: Partial<TailerOptions> = {},
+): Promise<{ t: Tailer; lines: TailLine[]; notices: string[]; of: () => string[]; until: (n: number) => Promise<void> }> {
   const lines: TailLine[] = [];
   const notices: string[] = [];
   const t = await Tailer.start({
-    dir, sweepMs: 200, saveDebounceMs: 100, rotatedGraceMs: 500,
-    onLine: (l) => lines.push(l), onNotice: (n) => notices.push(n), ...extra,
+    dir,
+    sweepMs: 200,
+    saveDebounceMs: 100,
+    rotatedGraceMs: 500,
+    onLine: (l) => lines.push(l),
+    onNotice: (n) => notices.push(n),
+    ...extra,
   });
   tailers.push(t);
   const of = (): string[] => lines.filter((l) => l.file === 'messages').map((l) => l.line);
   return {
-    t, lines, notices, of,
+    t,
+    lines,
+    notices,
+    of,
     async until(n) {
       const end = Date.now() + 8000;
       while (of().length < n && Date.now() < end) await sleep(10);

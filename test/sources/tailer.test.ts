@@ -48,8 +48,13 @@ async function tail(dir: string, extra: Partial<TailerOptions> = {}): Promise<{ 
     },
   };
   const t = await Tailer.start({
-    dir, sweepMs: 200, saveDebounceMs: 100, rotatedGraceMs: 1000,
-    onLine: (l) => lines.push(l), onNotice: (n) => notices.push(n), ...extra,
+    dir,
+    sweepMs: 200,
+    saveDebounceMs: 100,
+    rotatedGraceMs: 1000,
+    onLine: (l) => lines.push(l),
+    onNotice: (n) => notices.push(n),
+    ...extra,
   });
   tailers.push(t);
   return { t, got };
@@ -98,7 +103,9 @@ test('mv + create rotation while a writer runs: no line lost, none twice', async
   const p = path.join(d, 'messages');
   const N = 6000;
   // The writer keeps writing to the renamed file for a while (as syslog does until it is HUPed).
-  const writer = spawn(process.execPath, ['-e', `
+  const writer = spawn(process.execPath, [
+    '-e',
+    `
     const fs = require('fs'); const p = ${JSON.stringify(p)};
     let fd = fs.openSync(p, 'a'); let i = 0;
     const rotate = () => { if (fs.existsSync(p + '.1')) fs.renameSync(p + '.1', p + '.2'); fs.renameSync(p, p + '.1'); };
@@ -109,7 +116,8 @@ test('mv + create rotation while a writer runs: no line lost, none twice', async
         if (i === 1700 || i === 4200) { fs.closeSync(fd); fd = fs.openSync(p, 'a'); }
       }
       if (i < ${N}) setTimeout(step, 1); else fs.closeSync(fd);
-    })();`]);
+    })();`,
+  ]);
   await new Promise((res) => writer.on('exit', res));
   await got.until(() => got.of('messages').length >= N);
   await sleep(300);
@@ -157,7 +165,7 @@ test('files created later: a new consoles/NODE, a goconserver directory that app
   expect(got.of('xcat/computes.log')).toEqual(['computes']);
   expect(got.of('consoles/cn01.1')).toEqual([]);
   // Many consoles with a small fd budget: every line arrives, few fds stay open.
-  const t2 = (await tail(d, { maxOpenFiles: 16 }));
+  const t2 = await tail(d, { maxOpenFiles: 16 });
   await t2.got.until(() => t2.got.lines.length >= 3);
   for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(d, `consoles/n${i}`), `boot ${i}\n`);
   for (let i = 0; i < 200; i++) fs.appendFileSync(path.join(d, `consoles/n${i}`), `login ${i}\n`);

@@ -27,10 +27,16 @@ beforeAll(async () => {
   await waitFor<AnalysisDoc>(
     d.socket,
     '/v1/sessions',
-    (doc) => doc.groups.some((g) => g.pattern === 'http.postscript-forbidden' && g.sessions.length === 2) && doc.sessions.some((s) => s.node === 'cn04' && JSON.stringify(s).includes('pwned')),
+    (doc) =>
+      doc.groups.some((g) => g.pattern === 'http.postscript-forbidden' && g.sessions.length === 2) &&
+      doc.sessions.some((s) => s.node === 'cn04' && JSON.stringify(s).includes('pwned')),
   );
   tmux = new Tmux('xt-tui');
-  tmux.start(`'${process.execPath}' '${path.join(DIST, 'xtriage.js')}' --socket '${d.socket}' 2>'${path.join(dir, 'tui.err')}'; echo $? >'${path.join(dir, 'tui.exit')}'`, 160, 48);
+  tmux.start(
+    `'${process.execPath}' '${path.join(DIST, 'xtriage.js')}' --socket '${d.socket}' 2>'${path.join(dir, 'tui.err')}'; echo $? >'${path.join(dir, 'tui.exit')}'`,
+    160,
+    48,
+  );
 });
 
 afterAll(async () => {
@@ -174,7 +180,10 @@ test('live updates arrive without moving the cursor', async () => {
   // A new node appears (file append to the tailed messages).
   const t = new Date(Date.now() - 5000);
   const stamp = `${t.toUTCString().slice(8, 11)} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
-  fs.appendFileSync(path.join(logs, 'messages'), `${stamp} mn01 dhcpd[1234]: DHCPACK on 127.0.5.10 to 52:54:00:05:00:00 (cn00) via ens4\n${stamp} mn01 in.tftpd[2345]: RRQ from 127.0.5.10 filename xcat/xnba.kpxe\n`);
+  fs.appendFileSync(
+    path.join(logs, 'messages'),
+    `${stamp} mn01 dhcpd[1234]: DHCPACK on 127.0.5.10 to 52:54:00:05:00:00 (cn00) via ens4\n${stamp} mn01 in.tftpd[2345]: RRQ from 127.0.5.10 filename xcat/xnba.kpxe\n`,
+  );
   await tmux.waitFor(/RUNNING +cn00 +52:54:00:05:00:00/); // named by the client hostname dhcpd logged
   expect(selected()).toBe(before);
   tmux.keys('Escape');
@@ -223,7 +232,9 @@ test('colour means outcome in 8 colours; NO_COLOR turns it off and the words sta
       t.start(`echo $$ >'${pidFile}'; exec env ${env} ${cmd}`, 160, 48);
       const plain = await t.waitFor(/2 nodes — httpd refused/);
       expect(plain).toMatch(/\d+ FAILED/);
-      const raw = require('node:child_process').execFileSync('tmux', ['-L', t.server, 'capture-pane', '-e', '-p', '-t', 'main'], { encoding: 'utf8' }) as string;
+      const raw = require('node:child_process').execFileSync('tmux', ['-L', t.server, 'capture-pane', '-e', '-p', '-t', 'main'], {
+        encoding: 'utf8',
+      }) as string;
       const colours = raw.match(/\x1b\[[\d;]*m/g)?.filter((sgr) => /(^|[[;])(3[0-7]|4[0-7]|38|48|9[0-7])(;|m)/.test(sgr.replace('\x1b', ''))) ?? [];
       if (colour) {
         expect(colours.length).toBeGreaterThan(0);

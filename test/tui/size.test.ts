@@ -37,7 +37,11 @@ beforeAll(async () => {
   // A machine dhcpd served 20 minutes ago that never fetched its boot loader: known by its MAC only.
   fs.appendFileSync(
     path.join(logs, 'messages'),
-    [`${bsd(now - 20 * 60_000)} mn01 dhcpd[1234]: DHCPDISCOVER from ${LOST_MAC} via ens4`, `${bsd(now - 20 * 60_000 + 1000)} mn01 dhcpd[1234]: DHCPACK on 127.0.5.77 to ${LOST_MAC} via ens4`, ''].join('\n'),
+    [
+      `${bsd(now - 20 * 60_000)} mn01 dhcpd[1234]: DHCPDISCOVER from ${LOST_MAC} via ens4`,
+      `${bsd(now - 20 * 60_000 + 1000)} mn01 dhcpd[1234]: DHCPACK on 127.0.5.77 to ${LOST_MAC} via ens4`,
+      '',
+    ].join('\n'),
   );
   // cn01 complains about its halt several times, in RFC 5424 with structured data as rsyslog's
   // omfwd sends it: the header must not crowd out the message.

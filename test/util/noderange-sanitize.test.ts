@@ -29,11 +29,25 @@ describe('terminal sanitizer', () => {
 
 describe('unknown error templates', () => {
   test('variable parts are masked so repeats group', () => {
-    expect(templateOf('mysite: cannot mount 10.0.0.5:/scratch on cn01 after 3 tries')).toBe(templateOf('mysite: cannot mount 10.0.0.9:/scratch on cn77 after 12 tries'));
+    expect(templateOf('mysite: cannot mount 10.0.0.5:/scratch on cn01 after 3 tries')).toBe(
+      templateOf('mysite: cannot mount 10.0.0.9:/scratch on cn77 after 12 tries'),
+    );
   });
   test('error-looking lines', () => {
-    const rec = (message: string, severity: number | null = 6, channel: 'node' | 'http' = 'node') =>
-      ({ at: 0, claimed: null, source: 'remote', channel, from: null, host: null, program: null, pid: null, severity, message, raw: message, node: null });
+    const rec = (message: string, severity: number | null = 6, channel: 'node' | 'http' = 'node') => ({
+      at: 0,
+      claimed: null,
+      source: 'remote',
+      channel,
+      from: null,
+      host: null,
+      program: null,
+      pid: null,
+      severity,
+      message,
+      raw: message,
+      node: null,
+    });
     expect(looksLikeError(rec('mount: cannot mount /scratch'))).toBe(true);
     expect(looksLikeError(rec('all good', 3))).toBe(true);
     expect(looksLikeError(rec('completed with 0 errors'))).toBe(false);

@@ -29,12 +29,21 @@ w.once('message', (tid) => {
 const linux = process.platform === 'linux';
 (linux ? test : test.skip)('the kept thread keeps its priority; the others are lowered, and raised again where permitted', () => {
   const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as {
-    tid: number; main: number; pid: number; lowered: number; backOk: boolean; root: boolean;
-    afterLower: Record<string, number>; afterBack: Record<string, number>;
+    tid: number;
+    main: number;
+    pid: number;
+    lowered: number;
+    backOk: boolean;
+    root: boolean;
+    afterLower: Record<string, number>;
+    afterBack: Record<string, number>;
   };
   expect(out.main).toBe(out.pid);
   expect(out.tid).not.toBe(out.pid);
-  const others = (m: Record<string, number>): number[] => Object.entries(m).filter(([t]) => Number(t) !== out.tid).map(([, n]) => n);
+  const others = (m: Record<string, number>): number[] =>
+    Object.entries(m)
+      .filter(([t]) => Number(t) !== out.tid)
+      .map(([, n]) => n);
   expect(out.afterLower[String(out.tid)]).toBe(0);
   expect(others(out.afterLower).length).toBeGreaterThan(3);
   expect(new Set(others(out.afterLower))).toEqual(new Set([15]));

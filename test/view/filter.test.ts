@@ -5,8 +5,20 @@ import { filterDoc, sessionMatcher } from '../../src/view/filter';
 import type { AnalysisDoc, SessionDoc } from '../../src/contract';
 
 const s = (id: string, node: string | null, mac: string | null, ip: string): SessionDoc => ({
-  id, node, mac, ips: [ip], identity: mac ? 'mac' : 'ip', outcome: 'failed', stage: 'postscripts', startedAt: '2026-11-24T10:00:00+00:00',
-  endedAt: null, rootCause: null, symptoms: [], milestones: [], attempts: 1, unknownErrors: [],
+  id,
+  node,
+  mac,
+  ips: [ip],
+  identity: mac ? 'mac' : 'ip',
+  outcome: 'failed',
+  stage: 'postscripts',
+  startedAt: '2026-11-24T10:00:00+00:00',
+  endedAt: null,
+  rootCause: null,
+  symptoms: [],
+  milestones: [],
+  attempts: 1,
+  unknownErrors: [],
 });
 const a = s('a-1', 'cn01', '52:54:00:00:00:01', '10.0.0.11');
 const b = s('b-1', 'cn02', '52:54:00:00:00:02', '10.0.0.12');

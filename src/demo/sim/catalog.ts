@@ -199,10 +199,31 @@ const RH_PACKAGES = (
 ).split(' ');
 
 const RH_NOARCH = new Set([
-  'basesystem', 'ca-certificates', 'crypto-policies', 'dnf', 'dnf-data', 'dracut-config-generic', 'filesystem',
-  'grub2-common', 'grub2-pc-modules', 'hwdata', 'kbd-misc', 'linux-firmware', 'ncurses-base', 'p11-kit-trust',
-  'python3-dnf', 'python3-pip-wheel', 'python3-setuptools-wheel', 'rootfiles', 'selinux-policy',
-  'selinux-policy-targeted', 'setup', 'tzdata', 'yum', 'crontabs', 'firewalld',
+  'basesystem',
+  'ca-certificates',
+  'crypto-policies',
+  'dnf',
+  'dnf-data',
+  'dracut-config-generic',
+  'filesystem',
+  'grub2-common',
+  'grub2-pc-modules',
+  'hwdata',
+  'kbd-misc',
+  'linux-firmware',
+  'ncurses-base',
+  'p11-kit-trust',
+  'python3-dnf',
+  'python3-pip-wheel',
+  'python3-setuptools-wheel',
+  'rootfiles',
+  'selinux-policy',
+  'selinux-policy-targeted',
+  'setup',
+  'tzdata',
+  'yum',
+  'crontabs',
+  'firewalld',
 ]);
 
 function pseudoVersion(name: string, flavor: OsFlavor): string {
@@ -347,33 +368,61 @@ export function bootBacklog(os: OsFlavor, node: string, ip: string, nic: string,
   const s = (tag: string, pid: number | null, msg: string, severity = 6, facility = 3): BootLine => ({ tag, pid, facility, severity, msg });
   const rhel7 = os === 'rhel7';
   const sles = os === 'sles15';
-  const cpu = seedNum % 2 === 0 ? 'Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz (family: 0x6, model: 0x55, stepping: 0x7)' : 'AMD EPYC 7543 32-Core Processor (family: 0x19, model: 0x1, stepping: 0x1)';
+  const cpu =
+    seedNum % 2 === 0
+      ? 'Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz (family: 0x6, model: 0x55, stepping: 0x7)'
+      : 'AMD EPYC 7543 32-Core Processor (family: 0x19, model: 0x1, stepping: 0x1)';
   const lines: BootLine[] = [
-    k(5, rhel7
-      ? `Linux version ${kernel} (mockbuild@x86-vm-26.build.eng.bos.redhat.com) (gcc version 4.8.5 20150623 (Red Hat 4.8.5-44) (GCC) ) #1 SMP Tue Mar 5 09:57:12 EST 2024`
-      : sles
-        ? `Linux version ${kernel} (geeko@buildhost) (gcc (SUSE Linux) 7.5.0, GNU ld (GNU Binutils; SUSE Linux Enterprise 15) 2.41.0.20230908-150100.7.46) #1 SMP PREEMPT_DYNAMIC Wed Apr 26 15:44:29 UTC 2023 (a2e1f5f)`
-        : `Linux version ${kernel} (mockbuild@x86-64-01.build.eng.rdu2.redhat.com) (gcc (GCC) 11.4.1 20231218 (Red Hat 11.4.1-3), GNU ld version 2.35.2-43.el9) #1 SMP PREEMPT_DYNAMIC Wed Apr 10 10:29:16 EDT 2024`),
+    k(
+      5,
+      rhel7
+        ? `Linux version ${kernel} (mockbuild@x86-vm-26.build.eng.bos.redhat.com) (gcc version 4.8.5 20150623 (Red Hat 4.8.5-44) (GCC) ) #1 SMP Tue Mar 5 09:57:12 EST 2024`
+        : sles
+          ? `Linux version ${kernel} (geeko@buildhost) (gcc (SUSE Linux) 7.5.0, GNU ld (GNU Binutils; SUSE Linux Enterprise 15) 2.41.0.20230908-150100.7.46) #1 SMP PREEMPT_DYNAMIC Wed Apr 26 15:44:29 UTC 2023 (a2e1f5f)`
+          : `Linux version ${kernel} (mockbuild@x86-64-01.build.eng.rdu2.redhat.com) (gcc (GCC) 11.4.1 20231218 (Red Hat 11.4.1-3), GNU ld version 2.35.2-43.el9) #1 SMP PREEMPT_DYNAMIC Wed Apr 10 10:29:16 EDT 2024`,
+    ),
     k(6, `Command line: BOOT_IMAGE=(hd0,msdos1)/vmlinuz-${kernel} root=UUID=${uuid(seedNum)} ro crashkernel=auto console=tty0 console=ttyS0,115200n8`),
     k(6, 'DMI: Supermicro SYS-2029U-TR4/X11DPU, BIOS 3.4 10/20/2020'),
     k(6, `smpboot: CPU0: ${cpu}`),
     k(6, 'Freeing unused kernel image (initmem) memory: 3216K'),
     k(6, `XFS (sda3): Mounting V5 Filesystem ${uuid(seedNum + 1)}`),
     k(6, 'XFS (sda3): Ending clean mount'),
-    s('systemd', 1, rhel7 ? 'systemd 219 running in system mode. (+PAM +AUDIT +SELINUX +IMA -APPARMOR +SMACK +SYSVINIT +UTMP +LIBCRYPTSETUP +GCRYPT +GNUTLS +ACL +XZ +LZ4 -SECCOMP +BLKID +ELFUTILS +KMOD +IDN)'
-      : 'systemd 252-32.el9_4 running in system mode (+PAM +AUDIT +SELINUX -APPARMOR +IMA +SMACK +SECCOMP +GCRYPT +GNUTLS +OPENSSL +ACL +BLKID +CURL +ELFUTILS +FIDO2 +IDN2 -IDN -IPTC +KMOD +LIBCRYPTSETUP +LIBFDISK +PCRE2 -PWQUALITY +P11KIT -QRENCODE +TPM2 +BZIP2 +LZ4 +XZ +ZLIB +ZSTD -BPF_FRAMEWORK +XKBCOMMON +UTMP +SYSVINIT default-hierarchy=unified)'),
+    s(
+      'systemd',
+      1,
+      rhel7
+        ? 'systemd 219 running in system mode. (+PAM +AUDIT +SELINUX +IMA -APPARMOR +SMACK +SYSVINIT +UTMP +LIBCRYPTSETUP +GCRYPT +GNUTLS +ACL +XZ +LZ4 -SECCOMP +BLKID +ELFUTILS +KMOD +IDN)'
+        : 'systemd 252-32.el9_4 running in system mode (+PAM +AUDIT +SELINUX -APPARMOR +IMA +SMACK +SECCOMP +GCRYPT +GNUTLS +OPENSSL +ACL +BLKID +CURL +ELFUTILS +FIDO2 +IDN2 -IDN -IPTC +KMOD +LIBCRYPTSETUP +LIBFDISK +PCRE2 -PWQUALITY +P11KIT -QRENCODE +TPM2 +BZIP2 +LZ4 +XZ +ZLIB +ZSTD -BPF_FRAMEWORK +XKBCOMMON +UTMP +SYSVINIT default-hierarchy=unified)',
+    ),
     s('systemd', 1, 'Detected architecture x86-64.'),
     s('systemd', 1, `Hostname set to <${node}>.`),
     s('systemd', 1, 'Reached target Local File Systems.'),
-    s('NetworkManager', 1012, `<info>  [${epochSec + 9}.${String(seedNum % 10_000).padStart(4, '0')}] NetworkManager (version ${rhel7 ? '1.18.8-2.el7_9' : '1.46.0-4.el9_4'}) is starting... (boot:${uuid(seedNum + 2)})`),
-    s('NetworkManager', 1012, `<info>  [${epochSec + 11}.${String((seedNum + 311) % 10_000).padStart(4, '0')}] dhcp4 (${nic}): state changed new lease, address=${ip}`),
-    s('chronyd', 998, rhel7 ? 'chronyd version 3.4 starting (+CMDMON +NTP +REFCLOCK +RTC +PRIVDROP +SCFILTER +SIGND +ASYNCDNS +SECHASH +IPV6 +DEBUG)'
-      : 'chronyd version 4.5 starting (+CMDMON +NTP +REFCLOCK +RTC +PRIVDROP +SCFILTER +SIGND +ASYNCDNS +NTS +SECHASH +IPV6 +DEBUG)'),
+    s(
+      'NetworkManager',
+      1012,
+      `<info>  [${epochSec + 9}.${String(seedNum % 10_000).padStart(4, '0')}] NetworkManager (version ${rhel7 ? '1.18.8-2.el7_9' : '1.46.0-4.el9_4'}) is starting... (boot:${uuid(seedNum + 2)})`,
+    ),
+    s(
+      'NetworkManager',
+      1012,
+      `<info>  [${epochSec + 11}.${String((seedNum + 311) % 10_000).padStart(4, '0')}] dhcp4 (${nic}): state changed new lease, address=${ip}`,
+    ),
+    s(
+      'chronyd',
+      998,
+      rhel7
+        ? 'chronyd version 3.4 starting (+CMDMON +NTP +REFCLOCK +RTC +PRIVDROP +SCFILTER +SIGND +ASYNCDNS +SECHASH +IPV6 +DEBUG)'
+        : 'chronyd version 4.5 starting (+CMDMON +NTP +REFCLOCK +RTC +PRIVDROP +SCFILTER +SIGND +ASYNCDNS +NTS +SECHASH +IPV6 +DEBUG)',
+    ),
     s('sshd', 1105, 'Server listening on 0.0.0.0 port 22.', 6, 10),
     s('sshd', 1105, 'Server listening on :: port 22.', 6, 10),
     s('systemd', 1, 'Starting xcat service on compute node, the framework to run postbootscript and update node status...'),
     s('systemd', 1, 'Reached target Multi-User System.'),
-    s('systemd', 1, `Startup finished in ${(2 + (seedNum % 3)).toString()}.${seedNum % 10}s (kernel) + ${(3 + (seedNum % 4)).toString()}.${(seedNum >>> 3) % 10}s (initrd) + ${(14 + (seedNum % 9)).toString()}.${(seedNum >>> 5) % 10}s (userspace) = ${(21 + (seedNum % 12)).toString()}.${(seedNum >>> 7) % 10}s.`),
+    s(
+      'systemd',
+      1,
+      `Startup finished in ${(2 + (seedNum % 3)).toString()}.${seedNum % 10}s (kernel) + ${(3 + (seedNum % 4)).toString()}.${(seedNum >>> 3) % 10}s (initrd) + ${(14 + (seedNum % 9)).toString()}.${(seedNum >>> 5) % 10}s (userspace) = ${(21 + (seedNum % 12)).toString()}.${(seedNum >>> 7) % 10}s.`,
+    ),
   ];
   return lines;
 }

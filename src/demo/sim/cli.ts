@@ -25,8 +25,14 @@ const USAGE = 'usage: gen --nodes N --seed S --out DIR [--start ISO] [--failures
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const args: CliArgs = {
-    nodes: 300, seed: 1, out: '', start: new Date('2026-11-24T10:00:00Z'), failures: 'default',
-    consoles: undefined, packages: undefined, capture: false,
+    nodes: 300,
+    seed: 1,
+    out: '',
+    start: new Date('2026-11-24T10:00:00Z'),
+    failures: 'default',
+    consoles: undefined,
+    packages: undefined,
+    capture: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -36,16 +42,38 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       return x;
     };
     switch (a) {
-      case '--nodes': args.nodes = Number(v()); break;
-      case '--seed': args.seed = Number(v()); break;
-      case '--out': args.out = v(); break;
-      case '--start': args.start = new Date(v()); break;
-      case '--failures': { const f = v(); if (f !== 'default' && f !== 'none') throw new Error(USAGE); args.failures = f; break; }
-      case '--consoles': args.consoles = Number(v()); break;
-      case '--packages': args.packages = Number(v()); break;
-      case '--capture': args.capture = true; break;
-      case '-h': case '--help': throw new Error(USAGE);
-      default: throw new Error(`unknown argument ${a}\n${USAGE}`);
+      case '--nodes':
+        args.nodes = Number(v());
+        break;
+      case '--seed':
+        args.seed = Number(v());
+        break;
+      case '--out':
+        args.out = v();
+        break;
+      case '--start':
+        args.start = new Date(v());
+        break;
+      case '--failures': {
+        const f = v();
+        if (f !== 'default' && f !== 'none') throw new Error(USAGE);
+        args.failures = f;
+        break;
+      }
+      case '--consoles':
+        args.consoles = Number(v());
+        break;
+      case '--packages':
+        args.packages = Number(v());
+        break;
+      case '--capture':
+        args.capture = true;
+        break;
+      case '-h':
+      case '--help':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown argument ${a}\n${USAGE}`);
     }
   }
   if (!args.out || !Number.isFinite(args.nodes) || args.nodes < 1 || !Number.isFinite(args.seed) || Number.isNaN(args.start.getTime())) throw new Error(USAGE);
@@ -56,7 +84,10 @@ export function run(argv: readonly string[]): { seconds: number; events: number;
   const args = parseArgs(argv);
   const t0 = Date.now();
   const cluster = generateCluster({
-    nodes: args.nodes, seed: args.seed, start: args.start, failures: args.failures,
+    nodes: args.nodes,
+    seed: args.seed,
+    start: args.start,
+    failures: args.failures,
     ...(args.consoles !== undefined ? { consoles: args.consoles } : {}),
     ...(args.packages !== undefined ? { packages: args.packages } : {}),
   });
@@ -69,7 +100,10 @@ export function run(argv: readonly string[]): { seconds: number; events: number;
     let buf = '';
     for (const d of renderDatagrams(cluster)) {
       buf += formatCaptureLine({ at: d.at, from: d.from, msg: d.datagram });
-      if (buf.length > 1 << 20) { fs.writeSync(fd, buf); buf = ''; }
+      if (buf.length > 1 << 20) {
+        fs.writeSync(fd, buf);
+        buf = '';
+      }
     }
     fs.writeSync(fd, buf);
     fs.closeSync(fd);

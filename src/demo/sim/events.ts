@@ -3,13 +3,7 @@
 
 /** Files of a /var/log-shaped tree, relative to its root. */
 export type LogFile =
-  | 'messages'
-  | 'xcat/cluster.log'
-  | 'xcat/computes.log'
-  | 'xcat/commands.log'
-  | 'httpd/access_log'
-  | 'httpd/error_log'
-  | `consoles/${string}`;
+  'messages' | 'xcat/cluster.log' | 'xcat/computes.log' | 'xcat/commands.log' | 'httpd/access_log' | 'httpd/error_log' | `consoles/${string}`;
 
 export type Origin = 'mn' | 'node';
 

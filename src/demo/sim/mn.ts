@@ -21,8 +21,19 @@ export function mnEvents(ctx: EmitCtx): ClusterEvent[] {
   const line = (at: number, tag: string, pid: number | null, message: string, severity: number = SEV.info, facility: number = FACILITY.daemon): SyslogEvent => {
     const files = syslogFiles('mn', tag, facility, severity);
     const ev: SyslogEvent = {
-      type: 'syslog', at, origin: 'mn', file: files[0] ?? 'messages', files, about: null,
-      host: ctx.mnName, tag, pid, facility, severity, message, wire: null,
+      type: 'syslog',
+      at,
+      origin: 'mn',
+      file: files[0] ?? 'messages',
+      files,
+      about: null,
+      host: ctx.mnName,
+      tag,
+      pid,
+      facility,
+      severity,
+      message,
+      wire: null,
     };
     out.push(ev);
     return ev;
@@ -30,8 +41,19 @@ export function mnEvents(ctx: EmitCtx): ClusterEvent[] {
   const xcat = (at: number, message: string, pid: number, severity: number = SEV.info) => line(at, 'xcat', pid, message, severity, FACILITY.local4);
   const command = (startedAt: number, at: number, cmd: string, nr: string | null, args: string[], responses: string[], numberNodes: number): CommandEvent => {
     const ev: CommandEvent = {
-      type: 'command', at, startedAt, origin: 'mn', file: 'xcat/commands.log', files: ['xcat/commands.log'], about: null,
-      clientType: 'cli', command: cmd, noderange: nr, args, responses, numberNodes,
+      type: 'command',
+      at,
+      startedAt,
+      origin: 'mn',
+      file: 'xcat/commands.log',
+      files: ['xcat/commands.log'],
+      about: null,
+      clientType: 'cli',
+      command: cmd,
+      noderange: nr,
+      args,
+      responses,
+      numberNodes,
     };
     out.push(ev);
     return ev;
@@ -45,8 +67,15 @@ export function mnEvents(ctx: EmitCtx): ClusterEvent[] {
   if (ne) {
     const pid = ctx.pidAt(ne.at, r);
     xcat(ne.at, `xCAT: Allowing nodeset to ${ne.noderange} osimage=${ne.image} for root from localhost`, pid);
-    const ev = command(ne.at, ne.at + r.range(1, 3) * S, 'nodeset', ne.noderange, [`osimage=${ne.image}`],
-      ne.nodes.map((n) => `${n}: Error: Install image not found in ${ne.pkgdir}`), ne.nodes.length);
+    const ev = command(
+      ne.at,
+      ne.at + r.range(1, 3) * S,
+      'nodeset',
+      ne.noderange,
+      [`osimage=${ne.image}`],
+      ne.nodes.map((n) => `${n}: Error: Install image not found in ${ne.pkgdir}`),
+      ne.nodes.length,
+    );
     ev.group = 'F1';
   }
 
@@ -97,14 +126,36 @@ export function mnEvents(ctx: EmitCtx): ClusterEvent[] {
   line(start + r.range(200, 900) * S, 'chronyd', 812, 'Selected source 192.0.2.123 (2.rhel.pool.ntp.org)');
   line(start + r.range(1000, 2400) * S, 'chronyd', 812, 'Source 198.51.100.7 replaced with 203.0.113.41 (2.rhel.pool.ntp.org)');
   every(1800, (t) => {
-    line(t, 'NetworkManager', 901, `<info>  [${Math.floor(t / 1000)}.${String(Math.floor(t % 1000) * 10).padStart(4, '0')}] dhcp4 (eno1): state changed new lease, address=192.168.10.5`);
+    line(
+      t,
+      'NetworkManager',
+      901,
+      `<info>  [${Math.floor(t / 1000)}.${String(Math.floor(t % 1000) * 10).padStart(4, '0')}] dhcp4 (eno1): state changed new lease, address=192.168.10.5`,
+    );
   });
-  line(start + r.range(60, 3000) * S, 'kernel', null, 'perf: interrupt took too long (2506 > 2500), lowering kernel.perf_event_max_sample_rate to 79750', SEV.info, FACILITY.kern);
+  line(
+    start + r.range(60, 3000) * S,
+    'kernel',
+    null,
+    'perf: interrupt took too long (2506 > 2500), lowering kernel.perf_event_max_sample_rate to 79750',
+    SEV.info,
+    FACILITY.kern,
+  );
   line(start + r.range(60, 3000) * S, 'rsyslogd', 1002, 'imjournal: journal files changed, reloading...  [v8.2310.0-4.el9 try https://www.rsyslog.com/e/0 ]');
   // The admin logs in (root over ssh from the jump host), twice.
-  for (const [from, sess] of [[start + r.range(5, 40) * S, 41], [start + r.range(900, 1800) * S, 42]] as Array<[number, number]>) {
+  for (const [from, sess] of [
+    [start + r.range(5, 40) * S, 41],
+    [start + r.range(900, 1800) * S, 42],
+  ] as Array<[number, number]>) {
     const pid = ctx.pidAt(from, r);
-    line(from, 'sshd', pid, `Accepted publickey for root from 10.0.0.250 port ${r.int(40000, 60000)} ssh2: ED25519 SHA256:q3v0pHhJk5mX2uVn4cB7yTzL8aWdE1fR6gN9sK0oPiU`, SEV.info, FACILITY.auth);
+    line(
+      from,
+      'sshd',
+      pid,
+      `Accepted publickey for root from 10.0.0.250 port ${r.int(40000, 60000)} ssh2: ED25519 SHA256:q3v0pHhJk5mX2uVn4cB7yTzL8aWdE1fR6gN9sK0oPiU`,
+      SEV.info,
+      FACILITY.auth,
+    );
     line(from + 0.02 * S, 'sshd', pid, 'pam_unix(sshd:session): session opened for user root(uid=0) by root(uid=0)', SEV.info, FACILITY.auth);
     line(from + 0.03 * S, 'systemd-logind', 790, `New session ${sess} of user root.`);
     line(from + 0.05 * S, 'systemd', 1, `Started Session ${sess} of User root.`);
@@ -123,38 +174,83 @@ export function mnEvents(ctx: EmitCtx): ClusterEvent[] {
   // A monitoring probe checks that httpd serves the postscripts (HEAD), and a scanner hits /.
   every(300, (t) => {
     out.push({
-      type: 'http', at: t + 2, startedAt: t, origin: 'mn', file: 'httpd/access_log', files: ['httpd/access_log'], about: null,
-      client: '10.0.0.250', method: 'HEAD', path: '/install/postscripts/syslog', protocol: 'HTTP/1.1', status: 200, bytes: 0,
-      referer: '-', agent: AGENT.probe,
+      type: 'http',
+      at: t + 2,
+      startedAt: t,
+      origin: 'mn',
+      file: 'httpd/access_log',
+      files: ['httpd/access_log'],
+      about: null,
+      client: '10.0.0.250',
+      method: 'HEAD',
+      path: '/install/postscripts/syslog',
+      protocol: 'HTTP/1.1',
+      status: 200,
+      bytes: 0,
+      referer: '-',
+      agent: AGENT.probe,
     });
   });
   const scan = start + r.range(300, 2400) * S;
   out.push({
-    type: 'http', at: scan + 1, startedAt: scan, origin: 'mn', file: 'httpd/access_log', files: ['httpd/access_log'], about: null,
-    client: '10.0.0.250', method: 'GET', path: '/', protocol: 'HTTP/1.1', status: 403, bytes: 199, referer: '-', agent: 'Mozilla/5.0 zgrab/0.x',
+    type: 'http',
+    at: scan + 1,
+    startedAt: scan,
+    origin: 'mn',
+    file: 'httpd/access_log',
+    files: ['httpd/access_log'],
+    about: null,
+    client: '10.0.0.250',
+    method: 'GET',
+    path: '/',
+    protocol: 'HTTP/1.1',
+    status: 403,
+    bytes: 199,
+    referer: '-',
+    agent: 'Mozilla/5.0 zgrab/0.x',
   });
   out.push({
-    type: 'httperror', at: scan, origin: 'mn', file: 'httpd/error_log', files: ['httpd/error_log'], about: null, module: 'autoindex',
-    level: 'error', pid: 2031, tid: 140_211, errno: null, client: '10.0.0.250', clientPort: r.int(40000, 60000),
-    message: 'AH01276: Cannot serve directory /var/www/html/: No matching DirectoryIndex (index.html) found, and server-generated directory index forbidden by Options directive',
+    type: 'httperror',
+    at: scan,
+    origin: 'mn',
+    file: 'httpd/error_log',
+    files: ['httpd/error_log'],
+    about: null,
+    module: 'autoindex',
+    level: 'error',
+    pid: 2031,
+    tid: 140_211,
+    errno: null,
+    client: '10.0.0.250',
+    clientPort: r.int(40000, 60000),
+    message:
+      'AH01276: Cannot serve directory /var/www/html/: No matching DirectoryIndex (index.html) found, and server-generated directory index forbidden by Options directive',
   });
   // The admin looks at an osimage now and then (commands.log noise).
   every(900, (t) => {
     const pid = ctx.pidAt(t, r);
     xcat(t, 'xCAT: Allowing lsdef -t osimage -o rhels9.4-x86_64-install-compute for root from localhost', pid);
-    command(t, t + r.range(0.2, 0.6) * S, 'lsdef', null, ['-t', 'osimage', '-o', 'rhels9.4-x86_64-install-compute'], [
-      'Object name: rhels9.4-x86_64-install-compute',
-      '    imagetype=linux',
-      '    osarch=x86_64',
-      '    osname=Linux',
-      '    osvers=rhels9.4',
-      '    otherpkgdir=/install/post/otherpkgs/rhels9.4/x86_64',
-      '    pkgdir=/install/rhels9.4/x86_64',
-      '    pkglist=/opt/xcat/share/xcat/install/rh/compute.rhels9.x86_64.pkglist',
-      '    profile=compute',
-      '    provmethod=install',
-      '    template=/opt/xcat/share/xcat/install/rh/compute.rhels9.tmpl',
-    ], 0);
+    command(
+      t,
+      t + r.range(0.2, 0.6) * S,
+      'lsdef',
+      null,
+      ['-t', 'osimage', '-o', 'rhels9.4-x86_64-install-compute'],
+      [
+        'Object name: rhels9.4-x86_64-install-compute',
+        '    imagetype=linux',
+        '    osarch=x86_64',
+        '    osname=Linux',
+        '    osvers=rhels9.4',
+        '    otherpkgdir=/install/post/otherpkgs/rhels9.4/x86_64',
+        '    pkgdir=/install/rhels9.4/x86_64',
+        '    pkglist=/opt/xcat/share/xcat/install/rh/compute.rhels9.x86_64.pkglist',
+        '    profile=compute',
+        '    provmethod=install',
+        '    template=/opt/xcat/share/xcat/install/rh/compute.rhels9.tmpl',
+      ],
+      0,
+    );
   });
   // The reference time: the last line of the whole cluster.
   line(end, 'CROND', ctx.pidAt(end, r), '(root) CMD (/usr/lib64/sa/sa1 1 1)', SEV.info, FACILITY.cron);
@@ -177,7 +273,8 @@ function batchEvents(ctx: EmitCtx, b: Batch, xcat: XcatFn, command: CommandFn): 
     xcat(b.at, `xCAT: Allowing rinstall to ${b.noderange} osimage=${img} for root from localhost`, pid);
     const responses = [`Provision node(s): ${names.join(' ')}`];
     if (f3.length) {
-      for (const n of b.nodes) responses.push(n.kind === 'F3' ? `${n.name}: ERROR: Incorrect password provided` : `${n.name}: ${b.powerOnState.get(n.name) ?? 'on reset'}`);
+      for (const n of b.nodes)
+        responses.push(n.kind === 'F3' ? `${n.name}: ERROR: Incorrect password provided` : `${n.name}: ${b.powerOnState.get(n.name) ?? 'on reset'}`);
       responses.push(`Error: Failed to run 'rpower' against the following nodes: ${f3.join(' ')}`);
     }
     const ev = command(b.at, b.doneAt, 'rinstall', b.noderange, [`osimage=${img}`], responses, names.length);
@@ -187,11 +284,26 @@ function batchEvents(ctx: EmitCtx, b: Batch, xcat: XcatFn, command: CommandFn): 
   // Diskless: nodeset, then rpower boot.
   xcat(b.at, `xCAT: Allowing nodeset to ${b.noderange} osimage=${img} for root from localhost`, pid);
   const state = img.replace('-netboot-', '-');
-  command(b.at, b.doneAt, 'nodeset', b.noderange, [`osimage=${img}`], names.map((n) => `${n}: netboot ${state}`), names.length);
+  command(
+    b.at,
+    b.doneAt,
+    'nodeset',
+    b.noderange,
+    [`osimage=${img}`],
+    names.map((n) => `${n}: netboot ${state}`),
+    names.length,
+  );
   const ppid = pid + 2 + r.int(0, 40);
   xcat(b.powerCmdAt, `xCAT: Allowing rpower to ${b.noderange} boot for root from localhost`, ppid);
-  command(b.powerCmdAt, b.powerCmdAt + (1 + 0.02 * names.length) * S + r.range(1, 3) * S, 'rpower', b.noderange, ['boot'],
-    b.nodes.map((n) => `${n.name}: ${b.powerOnState.get(n.name) ?? 'on reset'}`), names.length);
+  command(
+    b.powerCmdAt,
+    b.powerCmdAt + (1 + 0.02 * names.length) * S + r.range(1, 3) * S,
+    'rpower',
+    b.noderange,
+    ['boot'],
+    b.nodes.map((n) => `${n.name}: ${b.powerOnState.get(n.name) ?? 'on reset'}`),
+    names.length,
+  );
 }
 
 function restart(ctx: EmitCtx, at: number, line: LineFn, xcat: XcatFn, r: Rng, bindFails: boolean, affected: string[]): void {

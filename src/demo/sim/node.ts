@@ -33,7 +33,10 @@ class NodeEmitter {
   private ai = 0;
   private succeeded = false;
 
-  constructor(private readonly ctx: EmitCtx, private readonly n: NodePlan) {
+  constructor(
+    private readonly ctx: EmitCtx,
+    private readonly n: NodePlan,
+  ) {
     this.rd = Rng.of(n.seed, 'detail');
     this.endAt = ctx.plan.endAt;
     this.cur = n.attempts[0] as Attempt;
@@ -94,8 +97,19 @@ class NodeEmitter {
   private mnLine(at: number, tag: string, pid: number | null, message: string, severity: number = SEV.info, facility: number = FACILITY.daemon): SyslogEvent {
     const files = syslogFiles('mn', tag, facility, severity);
     const ev: SyslogEvent = {
-      type: 'syslog', at, origin: 'mn', file: files[0] ?? 'messages', files, about: this.name,
-      host: this.ctx.mnName, tag, pid, facility, severity, message, wire: null,
+      type: 'syslog',
+      at,
+      origin: 'mn',
+      file: files[0] ?? 'messages',
+      files,
+      about: this.name,
+      host: this.ctx.mnName,
+      tag,
+      pid,
+      facility,
+      severity,
+      message,
+      wire: null,
     };
     this.buf.push(ev);
     return ev;
@@ -117,7 +131,14 @@ class NodeEmitter {
     return this.mnLine(at, 'in.tftpd', pid, message, severity);
   }
 
-  private nodeLine(at: number, tag: string, message: string, severity: number, mode: NodeMode, opts: { pid?: number | null; clockAt?: number; facility?: number } = {}): SyslogEvent {
+  private nodeLine(
+    at: number,
+    tag: string,
+    message: string,
+    severity: number,
+    mode: NodeMode,
+    opts: { pid?: number | null; clockAt?: number; facility?: number } = {},
+  ): SyslogEvent {
     const n = this.n;
     const ip = mode === 'genesis' ? (n.dynamicIp ?? this.cur.ip) : this.cur.ip;
     let format: Wire['format'] = 'rfc5424';
@@ -128,11 +149,19 @@ class NodeEmitter {
     let clock = at - this.rd.range(0.5, 4);
     if (mode === 'installer') {
       clock -= n.skewMs;
-      if (n.os === 'rhel7') { format = 'rfc3164'; hostname = null; nul = true; }
-      else hostname = n.installerHost === 'node' ? n.name : 'localhost';
+      if (n.os === 'rhel7') {
+        format = 'rfc3164';
+        hostname = null;
+        nul = true;
+      } else hostname = n.installerHost === 'node' ? n.name : 'localhost';
     } else if (mode === 'os-logger') {
       synced = true;
-      if (n.os === 'rhel7') { format = 'rfc3164'; hostname = null; nul = true; tzMin = n.tzMin; }
+      if (n.os === 'rhel7') {
+        format = 'rfc3164';
+        hostname = null;
+        nul = true;
+        tzMin = n.tzMin;
+      }
     } else if (mode === 'os-rsyslog') {
       format = 'rfc3164';
       tzMin = n.tzMin;
@@ -147,8 +176,19 @@ class NodeEmitter {
     const facility = opts.facility ?? FACILITY.local4;
     const files = syslogFiles('node', tag, facility, severity);
     const ev: SyslogEvent = {
-      type: 'syslog', at, origin: 'node', file: files[0] ?? 'xcat/computes.log', files, about: n.name,
-      host: hostname ?? fromhost, tag, pid: opts.pid ?? null, facility, severity, message, wire,
+      type: 'syslog',
+      at,
+      origin: 'node',
+      file: files[0] ?? 'xcat/computes.log',
+      files,
+      about: n.name,
+      host: hostname ?? fromhost,
+      tag,
+      pid: opts.pid ?? null,
+      facility,
+      severity,
+      message,
+      wire,
     };
     this.buf.push(ev);
     return ev;
@@ -165,14 +205,44 @@ class NodeEmitter {
   }
 
   /** A local syslog line the installed OS forwards (after the syslog postscript). */
-  private fwd(at: number, tag: string, message: string, severity: number = SEV.info, pid: number | null = null, facility: number = FACILITY.local4, clockAt?: number): SyslogEvent {
+  private fwd(
+    at: number,
+    tag: string,
+    message: string,
+    severity: number = SEV.info,
+    pid: number | null = null,
+    facility: number = FACILITY.local4,
+    clockAt?: number,
+  ): SyslogEvent {
     return this.nodeLine(at, tag, message, severity, 'os-rsyslog', clockAt === undefined ? { pid, facility } : { pid, facility, clockAt });
   }
 
-  private http(start: number, end: number, path: string, status: number, bytes: number, agent: string, client?: string, method: 'GET' | 'HEAD' = 'GET'): HttpEvent {
+  private http(
+    start: number,
+    end: number,
+    path: string,
+    status: number,
+    bytes: number,
+    agent: string,
+    client?: string,
+    method: 'GET' | 'HEAD' = 'GET',
+  ): HttpEvent {
     const ev: HttpEvent = {
-      type: 'http', at: end, startedAt: start, origin: 'mn', file: 'httpd/access_log', files: F_ACCESS,
-      about: this.name, client: client ?? this.cur.ip, method, path, protocol: 'HTTP/1.1', status, bytes, referer: '-', agent,
+      type: 'http',
+      at: end,
+      startedAt: start,
+      origin: 'mn',
+      file: 'httpd/access_log',
+      files: F_ACCESS,
+      about: this.name,
+      client: client ?? this.cur.ip,
+      method,
+      path,
+      protocol: 'HTTP/1.1',
+      status,
+      bytes,
+      referer: '-',
+      agent,
     };
     this.buf.push(ev);
     return ev;
@@ -207,16 +277,23 @@ class NodeEmitter {
 
   private agents(): { ks: string; tree: string; pkg: string; walk: string } {
     switch (this.n.os) {
-      case 'rhel7': return { ks: AGENT.rh7curl, tree: AGENT.rh7anaconda, pkg: AGENT.rh7yum, walk: AGENT.rh7wget };
-      case 'sles15': return { ks: AGENT.slescurl, tree: AGENT.slesyast, pkg: AGENT.slesZypp, walk: AGENT.sleswget };
-      default: return { ks: AGENT.rh9curl, tree: AGENT.rh9anaconda, pkg: AGENT.rh9dnf, walk: this.n.image.provmethod === 'netboot' ? AGENT.rh9wget : AGENT.rh9curl };
+      case 'rhel7':
+        return { ks: AGENT.rh7curl, tree: AGENT.rh7anaconda, pkg: AGENT.rh7yum, walk: AGENT.rh7wget };
+      case 'sles15':
+        return { ks: AGENT.slescurl, tree: AGENT.slesyast, pkg: AGENT.slesZypp, walk: AGENT.sleswget };
+      default:
+        return { ks: AGENT.rh9curl, tree: AGENT.rh9anaconda, pkg: AGENT.rh9dnf, walk: this.n.image.provmethod === 'netboot' ? AGENT.rh9wget : AGENT.rh9curl };
     }
   }
 
   // -------------------------------------------------------------------------------------------
   // xcatd install monitor (port 3002)
 
-  private monitor(at: number, verb: 'installmonitor' | 'installing' | 'netbooting' | 'postbooting' | 'booted' | 'failed' | 'next' | 'syncfiles', kind: Kind): number {
+  private monitor(
+    at: number,
+    verb: 'installmonitor' | 'installing' | 'netbooting' | 'postbooting' | 'booted' | 'failed' | 'next' | 'syncfiles',
+    kind: Kind,
+  ): number {
     if (kind === 'F18') return at; // TCP 3002 blocked: nothing reaches xcatd
     const ip = this.cur.ip;
     const pid = this.ctx.imPid(at);
@@ -224,8 +301,16 @@ class NodeEmitter {
     const step = () => (t += this.rd.range(0.001, 0.02) * S);
     this.xcat(t, `xcatd: install monitor received a connection request from ${ip}`, SEV.info, pid);
     if (kind === 'F29') {
-      const ev = this.xcat(step(), `xcatd: received a connection request from unknown host with ip address ${ip}, please check whether the reverse name resolution works correctly. The connection request will be ignored`, SEV.err, pid);
-      if (this.firstCause === null) { this.firstCause = ev; this.mark(ev); }
+      const ev = this.xcat(
+        step(),
+        `xcatd: received a connection request from unknown host with ip address ${ip}, please check whether the reverse name resolution works correctly. The connection request will be ignored`,
+        SEV.err,
+        pid,
+      );
+      if (this.firstCause === null) {
+        this.firstCause = ev;
+        this.mark(ev);
+      }
       return t;
     }
     this.xcat(step(), `xcatd: ${ip} is matched with node ${this.name}`, SEV.info, pid);
@@ -280,7 +365,10 @@ class NodeEmitter {
     if (!this.n.console) return;
     const m = mac.toUpperCase().split(':').join(' ');
     this.console(x.discover - 0.5 * S, '>>Start PXE over IPv4.');
-    this.console(x.discover - 0.4 * S, `CLIENT MAC ADDR: ${m}  GUID: ${this.n.seed.toString(16).toUpperCase().padStart(8, '0')}-0000-1000-8000-${mac.split(':').join('').toUpperCase()}`);
+    this.console(
+      x.discover - 0.4 * S,
+      `CLIENT MAC ADDR: ${m}  GUID: ${this.n.seed.toString(16).toUpperCase().padStart(8, '0')}-0000-1000-8000-${mac.split(':').join('').toUpperCase()}`,
+    );
     if (!ok) return;
     this.console(x.ack + 0.01 * S, `CLIENT IP: ${ip}  MASK: 255.255.0.0  DHCP IP: ${this.n.net.mnIp}`);
     this.console(x.ack + 0.02 * S, `  NBP filename is ${file}`);
@@ -329,8 +417,19 @@ class NodeEmitter {
       const argText = args.length ? ` ${args.join(' ')}` : '';
       this.xcat(t, `xCAT: Allowing ${cmd}${nr ? ` to ${nr}` : ''}${argText} for root from localhost`, SEV.info, pid);
       this.buf.push({
-        type: 'command', at: t + dur, startedAt: t, origin: 'mn', file: 'xcat/commands.log', files: ['xcat/commands.log'],
-        about: n.name, clientType: 'cli', command: cmd, noderange: nr, args, responses, numberNodes: nr ? 1 : 0,
+        type: 'command',
+        at: t + dur,
+        startedAt: t,
+        origin: 'mn',
+        file: 'xcat/commands.log',
+        files: ['xcat/commands.log'],
+        about: n.name,
+        clientType: 'cli',
+        command: cmd,
+        noderange: nr,
+        args,
+        responses,
+        numberNodes: nr ? 1 : 0,
       });
       return pid;
     };
@@ -373,8 +472,15 @@ class NodeEmitter {
     this.consoleBios(s.t0);
     yield* this.flush();
     if (k === 'F4' || this.cut) return;
-    if (k === 'F5' || k === 'F6') { this.noLease(s.pxe.dhcp.discover, mac, k); yield* this.flush(); return; }
-    if (k === 'F8') { yield* this.genesis(s); return; }
+    if (k === 'F5' || k === 'F6') {
+      this.noLease(s.pxe.dhcp.discover, mac, k);
+      yield* this.flush();
+      return;
+    }
+    if (k === 'F8') {
+      yield* this.genesis(s);
+      return;
+    }
 
     // 2. PXE (install state).
     this.dhcp(s.pxe.dhcp, mac, ip, null);
@@ -401,7 +507,10 @@ class NodeEmitter {
           t = again.ack + this.rd.range(0.05, 0.4) * S;
         }
       }
-      this.console(t + 15 * S, '>>Start PXE over IPv4 failed. BdsDxe: failed to load Boot0003 "UEFI PXEv4 (MAC:' + mac.split(':').join('').toUpperCase() + ')": Not Found');
+      this.console(
+        t + 15 * S,
+        '>>Start PXE over IPv4 failed. BdsDxe: failed to load Boot0003 "UEFI PXEv4 (MAC:' + mac.split(':').join('').toUpperCase() + ')": Not Found',
+      );
       yield* this.flush();
       return;
     }
@@ -413,12 +522,16 @@ class NodeEmitter {
     const ipath = `/tftpboot/xcat/osimage/${img.name}/${img.initrd.path}`;
     if (n.profile.boot === 'grub2') {
       this.tftp(s.kernel.start, `RRQ from ${ip} filename xcat/osimage/${img.name}/${img.kernel.path}`, this.ctx.pidAt(s.kernel.start, this.rd));
-      if (k !== 'F13-silent') this.tftp(s.initrd.start, `RRQ from ${ip} filename xcat/osimage/${img.name}/${img.initrd.path}`, this.ctx.pidAt(s.initrd.start, this.rd));
+      if (k !== 'F13-silent')
+        this.tftp(s.initrd.start, `RRQ from ${ip} filename xcat/osimage/${img.name}/${img.initrd.path}`, this.ctx.pidAt(s.initrd.start, this.rd));
     } else {
       this.http(s.kernel.start, s.kernel.end, kpath, 200, img.kernel.bytes, AGENT.xnba);
       this.console(s.kernel.end, `http://${mn}/tftpboot/xcat/osimage/${img.name}/${img.kernel.path}... ok`);
     }
-    if (k === 'F13-silent') { yield* this.flush(); return; }
+    if (k === 'F13-silent') {
+      yield* this.flush();
+      return;
+    }
     if (k === 'F13') {
       this.cause(this.http(s.initrd.start, s.initrd.start + this.rd.range(3, 9), ipath, 404, 196, AGENT.xnba));
       this.console(s.initrd.start + 0.05 * S, `http://${mn}/tftpboot/xcat/osimage/${img.name}/${img.initrd.path}... No such file or directory`);
@@ -440,7 +553,10 @@ class NodeEmitter {
       this.cause(this.http(s.kickstart.start, s.kickstart.end, ksPath, 404, 196, ag.ks));
       const retry = s.kickstart.end + this.rd.range(3, 6) * S;
       this.http(retry, retry + 8, ksPath, 404, 196, ag.ks);
-      this.console(retry + 0.1 * S, `[   31.${this.rd.int(100000, 999999)}] dracut-initqueue[1109]: Warning: Failed to fetch kickstart from http://${mn}/install/autoinst/${n.name}`);
+      this.console(
+        retry + 0.1 * S,
+        `[   31.${this.rd.int(100000, 999999)}] dracut-initqueue[1109]: Warning: Failed to fetch kickstart from http://${mn}/install/autoinst/${n.name}`,
+      );
     } else {
       this.http(s.kickstart.start, s.kickstart.end, ksPath, 200, 57_000 + ((n.seed >>> 5) % 4000), ag.ks);
     }
@@ -455,7 +571,7 @@ class NodeEmitter {
     }
     if (k === 'F16') {
       this.console(s.stage2.end + 35 * S, 'The following problem occurred on line 41 of the kickstart file:');
-      this.console(s.stage2.end + 35.01 * S, "Unknown command: %inlcude");
+      this.console(s.stage2.end + 35.01 * S, 'Unknown command: %inlcude');
       yield* this.flush();
       return;
     }
@@ -487,7 +603,10 @@ class NodeEmitter {
       if (k === 'F20') {
         for (let i = 0; i < 3; i++) {
           const ev = this.http(t, t + 6, `${extra}/repodata/repomd.xml`, 404, 196, ag.pkg);
-          if (i === 0) { this.cause(ev); ev.group = 'F20'; }
+          if (i === 0) {
+            this.cause(ev);
+            ev.group = 'F20';
+          }
           t += this.rd.range(1, 3) * S;
         }
         this.console(t + 2 * S, `Error setting up repositories: Cannot download repomd.xml: Cannot download repodata/repomd.xml: All mirrors were tried`);
@@ -529,7 +648,8 @@ class NodeEmitter {
     let finishAt = s.finish;
     if (k === 'F24') {
       const tries = getpostscriptRetries(n, this.ai, s.getpost);
-      for (const at of tries) this.cause(this.xcat(at, `Received getpostscript from ${n.fromhost}, which couldn't be correlated to a node (domain mismatch?)`, SEV.err));
+      for (const at of tries)
+        this.cause(this.xcat(at, `Received getpostscript from ${n.fromhost}, which couldn't be correlated to a node (domain mismatch?)`, SEV.err));
       const at = (tries[tries.length - 1] as number) + this.rd.range(10, 19) * S;
       this.inst(at, `failed to get mypostscript from ${mn}, halt ...`, SEV.err);
       this.monitor(at + this.rd.range(0.1, 0.5) * S, 'failed', k);
@@ -538,7 +658,7 @@ class NodeEmitter {
     }
     if (k === 'F29') {
       const tries = getpostscriptRetries(n, this.ai, s.getpost);
-      for (const at of tries) this.xcat(at, "Received malformed getpostscript requesting, ignore it.", SEV.err);
+      for (const at of tries) this.xcat(at, 'Received malformed getpostscript requesting, ignore it.', SEV.err);
       finishAt = (tries[tries.length - 1] as number) + 12 * S;
     } else {
       this.xcat(s.getpost, `getpostscript: Sending scripts data to ${n.name}...`);
@@ -562,7 +682,10 @@ class NodeEmitter {
       yield* this.flush();
       return;
     }
-    if (k === 'F18') { yield* this.flush(); return; }
+    if (k === 'F18') {
+      yield* this.flush();
+      return;
+    }
     this.monitor(finishAt + this.rd.range(0.1, 0.4) * S, 'next', k);
     this.console(s.pxe2.dhcp.discover - 30 * S, 'reboot: Restarting system');
     yield* this.flush();
@@ -578,13 +701,17 @@ class NodeEmitter {
 
     // 11. First boot of the installed OS.
     // NetworkManager renews the installer's lease (INIT-REBOOT: REQUEST/ACK only), now with a hostname.
-    this.dhcp({ discover: s.osDhcp, offer: s.osDhcp, request: s.osDhcp, ack: s.osDhcp + this.rd.range(0.002, 0.02) * S }, mac, ip, n.name, { skipDiscover: true });
+    this.dhcp({ discover: s.osDhcp, offer: s.osDhcp, request: s.osDhcp, ack: s.osDhcp + this.rd.range(0.002, 0.02) * S }, mac, ip, n.name, {
+      skipDiscover: true,
+    });
     this.backlog(s.rsyslog, s.pxe2.script.end + 3 * S);
     this.monitor(s.postbooting, 'postbooting', k);
     this.xcatReadyDone(s.postbooting + this.rd.range(0.05, 0.3) * S);
     this.console(s.rsyslog, `${n.name} login: `);
     if (k === 'F32') {
-      this.cause(this.osl(s.postbooting + this.rd.range(180, 200) * S, `the network between the node and ${mn} is not ready, please check[retry=90]...`, SEV.err));
+      this.cause(
+        this.osl(s.postbooting + this.rd.range(180, 200) * S, `the network between the node and ${mn} is not ready, please check[retry=90]...`, SEV.err),
+      );
       yield* this.flush();
       return;
     }
@@ -609,7 +736,7 @@ class NodeEmitter {
     }
 
     // 13. Done: booted, or failed (a script failed now or during the install).
-    const failed = failedBoot || FAILS_AT_END.has(k) || (k === 'F27');
+    const failed = failedBoot || FAILS_AT_END.has(k) || k === 'F27';
     this.monitor(s.booted, failed ? 'failed' : 'booted', k);
     this.xcatReadyDone(s.booted + this.rd.range(0.05, 0.3) * S);
     const tag = n.postbootscripts.length ? 'xcat.deployment.postbootscript' : 'xcat';
@@ -654,17 +781,23 @@ class NodeEmitter {
     for (let r = 0; r < 2; r++) {
       for (const d of [0, 4, 12, 28]) {
         const at = round + (d + this.rd.range(0, 0.5)) * S;
-        const msg = k === 'F5'
-          ? `DHCPDISCOVER from ${mac} via ${net.via}: network ${net.shared}: no free leases`
-          : `DHCPDISCOVER from ${mac} via ${net.via}: unknown network segment`;
+        const msg =
+          k === 'F5'
+            ? `DHCPDISCOVER from ${mac} via ${net.via}: network ${net.shared}: no free leases`
+            : `DHCPDISCOVER from ${mac} via ${net.via}: unknown network segment`;
         const ev = this.dhcpd(at, msg);
-        if (r === 0 && d === 0) { this.cause(ev); }
+        if (r === 0 && d === 0) {
+          this.cause(ev);
+        }
       }
       round += this.rd.range(60, 90) * S;
     }
     if (this.n.console) {
       this.console(first - 0.5 * S, '>>Start PXE over IPv4.');
-      this.console(first - 0.4 * S, `CLIENT MAC ADDR: ${mac.toUpperCase().split(':').join(' ')}  GUID: 00000000-0000-0000-0000-${mac.split(':').join('').toUpperCase()}`);
+      this.console(
+        first - 0.4 * S,
+        `CLIENT MAC ADDR: ${mac.toUpperCase().split(':').join(' ')}  GUID: 00000000-0000-0000-0000-${mac.split(':').join('').toUpperCase()}`,
+      );
       this.console(first + 60 * S, 'PXE-E51: No DHCP or proxyDHCP offers were received.');
       this.console(round + 60 * S, 'PXE-M0F: Exiting Intel Boot Agent.');
     }
@@ -676,12 +809,14 @@ class NodeEmitter {
     let failed = false;
     const visit = (dir: string, entries: readonly PsEntry[]): boolean => {
       gets.push({ path: dir, bytes: indexBytes(entries), status: 200 });
-      if (tool === 'wget') for (const q of ['?C=N;O=D', '?C=M;O=A', '?C=S;O=A', '?C=D;O=A']) gets.push({ path: `${dir}${q}`, bytes: indexBytes(entries), status: 200 });
+      if (tool === 'wget')
+        for (const q of ['?C=N;O=D', '?C=M;O=A', '?C=S;O=A', '?C=D;O=A']) gets.push({ path: `${dir}${q}`, bytes: indexBytes(entries), status: 200 });
       const subdirs: Array<[string, readonly PsEntry[]]> = [];
       for (const e of entries) {
         if (e.children) {
-          if (tool === 'curl') { if (!visit(`${dir}${e.name}`, e.children)) return false; }
-          else subdirs.push([`${dir}${e.name}`, e.children]);
+          if (tool === 'curl') {
+            if (!visit(`${dir}${e.name}`, e.children)) return false;
+          } else subdirs.push([`${dir}${e.name}`, e.children]);
           continue;
         }
         if (tool === 'wget' && (e.name === 'post.xcat.ng' || e.name === 'post.xcat.rhels10')) continue;
@@ -710,9 +845,19 @@ class NodeEmitter {
         this.cause(ev);
         if (failAt === null) failAt = t + dur;
         this.buf.push({
-          type: 'httperror', at: t + dur - 1, origin: 'mn', file: 'httpd/error_log', files: ['httpd/error_log'], about: this.name,
-          module: 'core', level: 'error', pid: 2000 + (this.ctx.pidAt(t, this.rd) % 60), tid: 140_000 + this.rd.int(0, 9999),
-          errno: '(13)Permission denied', client: this.cur.ip, clientPort: this.rd.int(32768, 60999),
+          type: 'httperror',
+          at: t + dur - 1,
+          origin: 'mn',
+          file: 'httpd/error_log',
+          files: ['httpd/error_log'],
+          about: this.name,
+          module: 'core',
+          level: 'error',
+          pid: 2000 + (this.ctx.pidAt(t, this.rd) % 60),
+          tid: 140_000 + this.rd.int(0, 9999),
+          errno: '(13)Permission denied',
+          client: this.cur.ip,
+          clientPort: this.rd.int(32768, 60999),
           message: `AH00132: file permissions deny server access: ${g.path}`,
         });
       }
@@ -749,7 +894,16 @@ class NodeEmitter {
   }
 
   /** run_ps: start line, the script's own effects, end line. */
-  private runScript(type: 'postscript' | 'postbootscript', name: string, span: Span, format: 'ng' | 'xcat' | 'dskls', phase: 'installer' | 'os', rc: number, missing: boolean, k: Kind): void {
+  private runScript(
+    type: 'postscript' | 'postbootscript',
+    name: string,
+    span: Span,
+    format: 'ng' | 'xcat' | 'dskls',
+    phase: 'installer' | 'os',
+    rc: number,
+    missing: boolean,
+    k: Kind,
+  ): void {
     const tag = `xcat.deployment.${type}`;
     const line = (at: number, msg: string, sev: number = SEV.info) => (phase === 'installer' ? this.inst(at, msg, sev, tag) : this.osl(at, msg, sev, tag));
     if (missing) {
@@ -778,7 +932,12 @@ class NodeEmitter {
       else this.fwd(mid(0.9), ownTag, 'NTP setup accomplished!');
     }
     if (name === 'syslog' && own) this.fwd(mid(0.8), ownTag, 'Install: rsyslog version 8 setup');
-    const endMsg = format === 'ng' ? `${type} ${name} return with ${rc}` : format === 'xcat' ? `${type} end...: ${name} return with ${rc}` : `${type} end...:${name} return with ${rc}`;
+    const endMsg =
+      format === 'ng'
+        ? `${type} ${name} return with ${rc}`
+        : format === 'xcat'
+          ? `${type} end...: ${name} return with ${rc}`
+          : `${type} end...:${name} return with ${rc}`;
     const ev = line(span.end, endMsg);
     if (rc !== 0 && type === 'postscript' && k !== 'F35') this.cause(ev);
   }
@@ -802,7 +961,14 @@ class NodeEmitter {
     }
     n.image.otherpkgs.forEach((p, i) => {
       const t0 = at(0.3 + (0.5 * i) / Math.max(1, n.image.otherpkgs.length));
-      this.http(t0, t0 + 120, `${repo}/${p}-23.02.7-1.${n.os === 'sles15' ? 'sles15' : n.os === 'rhel7' ? 'el7' : 'el9'}.x86_64.rpm`, 200, 150_000 + (p.length * 7919) % 900_000, agent);
+      this.http(
+        t0,
+        t0 + 120,
+        `${repo}/${p}-23.02.7-1.${n.os === 'sles15' ? 'sles15' : n.os === 'rhel7' ? 'el7' : 'el9'}.x86_64.rpm`,
+        200,
+        150_000 + ((p.length * 7919) % 900_000),
+        agent,
+      );
     });
     this.fwd(at(0.95), tag, `${pkgs} installed.`);
   }
@@ -844,7 +1010,10 @@ class NodeEmitter {
     this.dhcpd(g.request, `DHCPREQUEST for ${ip} (${mn}) from ${mac} via ${via}`);
     this.dhcpd(g.ack, `DHCPACK on ${ip} to ${mac} via ${via}`);
     let t = g.ack + this.rd.range(8, 15) * S;
-    const dox = (msg: string, tag = 'xcat.genesis.doxcat') => { t += this.rd.range(0.05, 1.2) * S; return this.nodeLine(t, tag, msg, SEV.info, 'genesis'); };
+    const dox = (msg: string, tag = 'xcat.genesis.doxcat') => {
+      t += this.rd.range(0.05, 1.2) * S;
+      return this.nodeLine(t, tag, msg, SEV.info, 'genesis');
+    };
     dox(`Getting initial certificate --> ${mn}:3001`);
     dox(`Running getdestiny --> ${mn}:3001`);
     dox('Received destiny=discover');
@@ -897,8 +1066,15 @@ class NodeEmitter {
     this.consoleBios(s.t0);
     yield* this.flush();
     if (k === 'F4' || this.cut) return;
-    if (k === 'F5') { this.noLease(s.pxe.dhcp.discover, mac, k); yield* this.flush(); return; }
-    if (k === 'F8') { yield* this.genesis(s); return; }
+    if (k === 'F5') {
+      this.noLease(s.pxe.dhcp.discover, mac, k);
+      yield* this.flush();
+      return;
+    }
+    if (k === 'F8') {
+      yield* this.genesis(s);
+      return;
+    }
     this.dhcp(s.pxe.dhcp, mac, ip, null);
     if (k === 'F9' || k === 'tftpd-down' || this.ctx.tftpDownAt(s.pxe.rrq1)) {
       const again = this.dhcpAt(s.pxe.dhcp.ack + this.rd.range(18, 30) * S);
@@ -910,7 +1086,10 @@ class NodeEmitter {
     this.consolePxe(s.pxe.dhcp, mac, ip, 'xcat/xnba.kpxe', true);
     this.bootloader(s.pxe, 'netboot');
     this.http(s.kernel.start, s.kernel.end, `/tftpboot/xcat/osimage/${img.name}/${img.kernel.path}`, 200, img.kernel.bytes, AGENT.xnba);
-    if (k === 'F13-silent') { yield* this.flush(); return; }
+    if (k === 'F13-silent') {
+      yield* this.flush();
+      return;
+    }
     if (k === 'F13') {
       this.cause(this.http(s.initrd.start, s.initrd.start + 6, `/tftpboot/xcat/osimage/${img.name}/${img.initrd.path}`, 404, 196, AGENT.xnba));
       yield* this.flush();
@@ -927,7 +1106,7 @@ class NodeEmitter {
     this.monitor(s.netbooting, 'netbooting', k);
     if (k === 'F38') {
       this.cause(this.inst(s.netbooting + this.rd.range(0.3, 1) * S, 'Failed to download image, panic in 5...', SEV.err));
-      this.console(s.netbooting + 6 * S, "Failed to download image, panic in 5...4...3...2...1...0...");
+      this.console(s.netbooting + 6 * S, 'Failed to download image, panic in 5...4...3...2...1...0...');
       yield* this.flush();
       return;
     }
@@ -938,7 +1117,10 @@ class NodeEmitter {
       let first = true;
       while (t < this.endAt) {
         const ev = this.http(t, t + 4, img.rootimg?.path ?? '', 404, 196, AGENT.rh9curl);
-        if (first) { this.cause(ev); ev.group = 'F37'; }
+        if (first) {
+          this.cause(ev);
+          ev.group = 'F37';
+        }
         this.inst(t + this.rd.range(0.01, 0.05) * S, `Downloading ${url} FAILED, retrying...`, SEV.err);
         this.console(t + 0.1 * S, 'Failed to get the image, waiting for next retrying...');
         first = false;
@@ -952,7 +1134,10 @@ class NodeEmitter {
     this.inst(s.ramroot, 'Setting up RAM-root tmpfs on downloaded rootimg.cpio.[gz/xz]...');
     this.inst(s.exitRoot, 'Exiting xcatroot...');
     if (k === 'F39') {
-      this.console(s.exitRoot + 3 * S, '[   62.104512] systemd[1]: Failed to switch root: Specified switch root path \'/sysroot\' does not seem to be an OS tree.');
+      this.console(
+        s.exitRoot + 3 * S,
+        "[   62.104512] systemd[1]: Failed to switch root: Specified switch root path '/sysroot' does not seem to be an OS tree.",
+      );
       yield* this.flush();
       return;
     }
@@ -962,7 +1147,10 @@ class NodeEmitter {
     this.monitor(s.postbooting, 'postbooting', k);
     const failFile = k === 'F22' ? (n.script ?? this.ctx.plan.faults.postscript403?.file ?? 'mlnxofed_ib_install') : null;
     const failedAt = this.walk(s.download, s.walkEnd, 'wget', AGENT.rh9wget, failFile);
-    if (failedAt !== null) { yield* this.flush(); return; }
+    if (failedAt !== null) {
+      yield* this.flush();
+      return;
+    }
     this.http(s.mypost, s.mypost + 8, `/tftpboot/mypostscripts/mypostscript.${n.name}`, 404, 196, AGENT.rh9wget);
     this.xcat(s.getpost, `getpostscript: Sending scripts data to ${n.name}...`);
     yield* this.flush();

@@ -37,8 +37,7 @@ export const NETS: Readonly<Record<NetId, NetDef>> = {
 
 export type Boot = 'xnba' | 'xnba-uefi' | 'grub2';
 
-export type ProfileId =
-  | 'rhel9' | 'rhel9-grub2' | 'rhel7' | 'sles15' | 'diskless' | 'rhel9-gpu' | 'diskless-gpu' | 'rhel9-uefi' | 'relay';
+export type ProfileId = 'rhel9' | 'rhel9-grub2' | 'rhel7' | 'sles15' | 'diskless' | 'rhel9-gpu' | 'diskless-gpu' | 'rhel9-uefi' | 'relay';
 
 export interface Profile {
   id: ProfileId;
@@ -59,7 +58,11 @@ export const PROFILES: Readonly<Record<ProfileId, Profile>> = {
 };
 
 const NORMAL_PROFILE_WEIGHTS: ReadonlyArray<readonly [ProfileId, number]> = [
-  ['rhel9', 0.55], ['rhel9-grub2', 0.05], ['rhel7', 0.12], ['sles15', 0.1], ['diskless', 0.18],
+  ['rhel9', 0.55],
+  ['rhel9-grub2', 0.05],
+  ['rhel7', 0.12],
+  ['sles15', 0.1],
+  ['diskless', 0.18],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -382,7 +385,8 @@ function newNode(seed: number, index: number, name: string, profile: Profile, ne
   const nodeSeed = hash32(seed, 'node', name);
   const r = Rng.of(nodeSeed, 'attrs');
   const skewKind = r.next();
-  const skewMs = skewKind < 0.7 ? r.range(-2000, 2000) : skewKind < 0.9 ? r.range(-300_000, 300_000) : r.pick([-5, -6, 1, 8]) * 3_600_000 + r.range(-5000, 5000);
+  const skewMs =
+    skewKind < 0.7 ? r.range(-2000, 2000) : skewKind < 0.9 ? r.range(-300_000, 300_000) : r.pick([-5, -6, 1, 8]) * 3_600_000 + r.range(-5000, 5000);
   const tz = r.next();
   return {
     index,
@@ -418,7 +422,13 @@ function timeBatch(b: Batch, r: Rng): void {
     b.powerCmdAt = b.at;
     const powered = b.at + (2 + 0.05 * n) * S + r.range(0.5, 2) * S;
     for (const node of b.nodes) {
-      node.attempts[0] = { mac: node.definedMac, ip: node.ip, kind: node.kind, trigger: 'batch', schedule: scheduleFor(node, 0, powered + r.range(0, 2.5) * S) };
+      node.attempts[0] = {
+        mac: node.definedMac,
+        ip: node.ip,
+        kind: node.kind,
+        trigger: 'batch',
+        schedule: scheduleFor(node, 0, powered + r.range(0, 2.5) * S),
+      };
       b.powerOnState.set(node.name, r.chance(0.7) ? 'off on' : 'on reset');
     }
     b.doneAt = powered + r.range(2.5, 5) * S;
@@ -426,7 +436,13 @@ function timeBatch(b: Batch, r: Rng): void {
     b.powerCmdAt = b.at + r.range(20, 60) * S;
     const powered = b.powerCmdAt + r.range(1, 3) * S;
     for (const node of b.nodes) {
-      node.attempts[0] = { mac: node.definedMac, ip: node.ip, kind: node.kind, trigger: 'batch', schedule: scheduleFor(node, 0, powered + r.range(0, 2.5) * S) };
+      node.attempts[0] = {
+        mac: node.definedMac,
+        ip: node.ip,
+        kind: node.kind,
+        trigger: 'batch',
+        schedule: scheduleFor(node, 0, powered + r.range(0, 2.5) * S),
+      };
       b.powerOnState.set(node.name, r.chance(0.7) ? 'off on' : 'on reset');
     }
     b.doneAt = b.at + (1.5 + 0.04 * n) * S + r.range(0.2, 1) * S;
@@ -448,7 +464,12 @@ function randomDraft(options: GenerateOptions, seed: number, start: number): Dra
   const specials: ProfileId[] = faultsOn ? ['rhel9-uefi', 'rhel9-gpu', 'diskless-gpu', 'relay'] : [];
   const stagger = Math.max(30 * MIN, Math.min(60 * MIN, N * 0.3 * S));
 
-  interface Slot { profile: ProfileId; size: number; special: boolean; running: boolean }
+  interface Slot {
+    profile: ProfileId;
+    size: number;
+    special: boolean;
+    running: boolean;
+  }
   const slots: Slot[] = [];
   let remaining = N - runningCount;
   const approxBatches = Math.max(1, Math.ceil(remaining / normalSize));
@@ -507,9 +528,18 @@ function randomDraft(options: GenerateOptions, seed: number, start: number): Dra
     }
     const at = slot.running ? 0 : start + 90 * S + extra + (stagger * bi) / Math.max(1, regular) + r.range(0, stagger / Math.max(1, regular) / 2);
     batches.push({
-      index: bi, profile, image: image(profile.image), at, nodes: members, noderange: noderange(members.map((m) => m.name)),
-      command: isDiskless(profile) ? 'nodeset+rpower' : 'rinstall', powerCmdAt: at, doneAt: at, powerOnState: new Map(),
-      special: slot.special, running: slot.running,
+      index: bi,
+      profile,
+      image: image(profile.image),
+      at,
+      nodes: members,
+      noderange: noderange(members.map((m) => m.name)),
+      command: isDiskless(profile) ? 'nodeset+rpower' : 'rinstall',
+      powerCmdAt: at,
+      doneAt: at,
+      powerOnState: new Map(),
+      special: slot.special,
+      running: slot.running,
     });
   });
   for (const b of batches) if (!b.running) timeBatch(b, Rng.of(seed, 'batch', b.index));
@@ -529,8 +559,11 @@ function randomDraft(options: GenerateOptions, seed: number, start: number): Dra
     // F1: a nodeset for a group whose distro was never copied — nobody is powered on.
     const gpuNames = Array.from({ length: Math.min(8, Math.max(2, Math.round(N / 600))) }, (_, i) => `gpu${String(i + 1).padStart(2, '0')}`);
     faults.nodesetError = {
-      at: start + r.range(25, 60) * S, noderange: noderange(gpuNames), nodes: gpuNames,
-      image: 'rhels9.5-x86_64-install-compute', pkgdir: '/install/rhels9.5/x86_64',
+      at: start + r.range(25, 60) * S,
+      noderange: noderange(gpuNames),
+      nodes: gpuNames,
+      image: 'rhels9.5-x86_64-install-compute',
+      pkgdir: '/install/rhels9.5/x86_64',
     };
 
     // tftpd down after an xcatd restart, for a few minutes around one rack's start.
@@ -542,7 +575,10 @@ function randomDraft(options: GenerateOptions, seed: number, start: number): Dra
       for (const n of nodes) {
         const s0 = n.attempts[0]?.schedule;
         if (!s0 || batches[n.batch]?.special || n.kind === 'running') continue;
-        if (s0.pxe.rrq1 >= from && s0.pxe.rrq1 <= until) { n.kind = 'tftpd-down'; (n.attempts[0] as Attempt).kind = 'tftpd-down'; }
+        if (s0.pxe.rrq1 >= from && s0.pxe.rrq1 <= until) {
+          n.kind = 'tftpd-down';
+          (n.attempts[0] as Attempt).kind = 'tftpd-down';
+        }
       }
     }
 
@@ -556,7 +592,12 @@ function randomDraft(options: GenerateOptions, seed: number, start: number): Dra
       const from = (dl[i0] as { t: number }).t - 0.2 * S;
       const until = (dl[Math.min(dl.length - 1, i0 + kCount - 1)] as { t: number }).t + 0.2 * S;
       faults.postscript403 = { file: 'mlnxofed_ib_install', from, until };
-      for (const { n, t } of dl) if (t >= from && t <= until) { n.kind = 'F22'; n.script = 'mlnxofed_ib_install'; (n.attempts[0] as Attempt).kind = 'F22'; }
+      for (const { n, t } of dl)
+        if (t >= from && t <= until) {
+          n.kind = 'F22';
+          n.script = 'mlnxofed_ib_install';
+          (n.attempts[0] as Attempt).kind = 'F22';
+        }
     }
   }
 
@@ -565,14 +606,16 @@ function randomDraft(options: GenerateOptions, seed: number, start: number): Dra
   // The first RRQ that found no tftpd (socket activation starts the wrong tftp server).
   if (faults.tftpdDown) {
     let first = Infinity;
-    for (const n of nodes) for (const a of n.attempts) {
-      const t = a.schedule.pxe.rrq1;
-      if (t >= faults.tftpdDown.from && t <= faults.tftpdDown.until && a.kind !== 'F4' && a.kind !== 'F5' && a.kind !== 'F6' && a.kind !== 'F3') first = Math.min(first, t);
-      if (a.schedule.type === 'diskful') {
-        const t2 = a.schedule.pxe2.rrq1;
-        if (t2 >= faults.tftpdDown.from && t2 <= faults.tftpdDown.until) first = Math.min(first, t2);
+    for (const n of nodes)
+      for (const a of n.attempts) {
+        const t = a.schedule.pxe.rrq1;
+        if (t >= faults.tftpdDown.from && t <= faults.tftpdDown.until && a.kind !== 'F4' && a.kind !== 'F5' && a.kind !== 'F6' && a.kind !== 'F3')
+          first = Math.min(first, t);
+        if (a.schedule.type === 'diskful') {
+          const t2 = a.schedule.pxe2.rrq1;
+          if (t2 >= faults.tftpdDown.from && t2 <= faults.tftpdDown.until) first = Math.min(first, t2);
+        }
       }
-    }
     faults.tftpdDown.firstHit = Number.isFinite(first) ? first : null;
   }
   return { nodes, batches, faults, endAt };
@@ -664,21 +707,54 @@ function applyKind(n: NodePlan, kind: Kind, seed: number, faults: Faults, endAt:
   const first = n.attempts[0] as Attempt;
   const t0 = first.schedule.t0;
   const saved = { postscripts: [...n.postscripts], postbootscripts: [...n.postbootscripts] };
-  const restore = () => { n.postscripts = saved.postscripts; n.postbootscripts = saved.postbootscripts; n.kind = 'clean'; n.attempts = [first]; };
+  const restore = () => {
+    n.postscripts = saved.postscripts;
+    n.postbootscripts = saved.postbootscripts;
+    n.kind = 'clean';
+    n.attempts = [first];
+  };
   n.kind = kind;
   switch (kind) {
-    case 'F27': n.script = 'confignetwork'; n.rc = 1; break;
-    case 'F28': n.script = 'site_lustre_mount'; n.postscripts.push('site_lustre_mount'); break;
-    case 'F34': n.script = 'site_gpfs_join'; n.postbootscripts.unshift('site_gpfs_join'); break;
-    case 'F36': n.script = 'setupntp'; n.postbootscripts.unshift('setupntp'); break;
-    case 'F24': n.fromhost = `${n.name}.oldcluster.net`; break;
-    case 'F29': n.fromhost = n.ip; break;
-    case 'F5': case 'F8': n.attempts[0] = { ...first, mac: macFor(seed, n.index, 1) }; break;
-    case 'reinstalled': n.script = 'site_tuning'; n.rc = 2; n.postscripts.push('site_tuning'); break;
-    default: break;
+    case 'F27':
+      n.script = 'confignetwork';
+      n.rc = 1;
+      break;
+    case 'F28':
+      n.script = 'site_lustre_mount';
+      n.postscripts.push('site_lustre_mount');
+      break;
+    case 'F34':
+      n.script = 'site_gpfs_join';
+      n.postbootscripts.unshift('site_gpfs_join');
+      break;
+    case 'F36':
+      n.script = 'setupntp';
+      n.postbootscripts.unshift('setupntp');
+      break;
+    case 'F24':
+      n.fromhost = `${n.name}.oldcluster.net`;
+      break;
+    case 'F29':
+      n.fromhost = n.ip;
+      break;
+    case 'F5':
+    case 'F8':
+      n.attempts[0] = { ...first, mac: macFor(seed, n.index, 1) };
+      break;
+    case 'reinstalled':
+      n.script = 'site_tuning';
+      n.rc = 2;
+      n.postscripts.push('site_tuning');
+      break;
+    default:
+      break;
   }
   if (kind === 'F8') n.dynamicIp = `10.0.200.${10 + (n.index % 240)}`;
-  const a0: Attempt = { ...(n.attempts[0] as Attempt), kind: kind === 'reinstalled' ? 'F27' : kind === 'nic-replaced' ? 'F13-silent' : kind, schedule: scheduleFor(n, 0, t0) };
+  const a0: Attempt = {
+    ...(n.attempts[0] as Attempt),
+    kind: kind === 'reinstalled' ? 'F27' : kind === 'nic-replaced' ? 'F13-silent' : kind,
+    schedule: scheduleFor(n, 0, t0),
+  };
   if (kind === 'F8' && n.dynamicIp) a0.ip = n.dynamicIp;
   n.attempts = [a0];
 
@@ -695,7 +771,10 @@ function applyKind(n: NodePlan, kind: Kind, seed: number, faults: Faults, endAt:
       n.attempts.push(next);
       prev = next;
     }
-    if (n.attempts.length < 2) { restore(); return false; }
+    if (n.attempts.length < 2) {
+      restore();
+      return false;
+    }
   }
   if (kind === 'reinstalled' || kind === 'nic-replaced') {
     const s0 = a0.schedule as DiskfulSchedule;
@@ -705,8 +784,12 @@ function applyKind(n: NodePlan, kind: Kind, seed: number, faults: Faults, endAt:
     if (kind === 'reinstalled') n.script = 'site_tuning';
     const t1 = adminAt + (kind === 'nic-replaced' ? r.range(40, 90) * S : r.range(3, 8) * S);
     const a1: Attempt = { mac, ip: n.ip, kind: 'clean', trigger: 'admin', adminAt, schedule: scheduleFor(n, 1, t1) };
-    if (a1.schedule.end >= endAt - MIN || inWindow(a1.schedule.pxe.rrq1, faults.tftpdDown) || inWindow((a1.schedule as DiskfulSchedule).download, faults.postscript403) ||
-      inWindow((a1.schedule as DiskfulSchedule).pxe2.rrq1, faults.tftpdDown)) {
+    if (
+      a1.schedule.end >= endAt - MIN ||
+      inWindow(a1.schedule.pxe.rrq1, faults.tftpdDown) ||
+      inWindow((a1.schedule as DiskfulSchedule).download, faults.postscript403) ||
+      inWindow((a1.schedule as DiskfulSchedule).pxe2.rrq1, faults.tftpdDown)
+    ) {
       restore();
       return false;
     }
@@ -715,10 +798,35 @@ function applyKind(n: NodePlan, kind: Kind, seed: number, faults: Faults, endAt:
   const s = a0.schedule;
   if (inWindow(s.type === 'diskful' ? s.download : s.download, faults.postscript403) && kind !== 'F22') {
     // The node would have downloaded postscripts inside the 403 window: keep it honest, pick another.
-    const reaches = !['F3', 'F4', 'F5', 'F6', 'F8', 'F9', 'F10', 'F13', 'F13-silent', 'F15', 'F16', 'F19', 'F20', 'F26', 'F37', 'F38', 'F39', 'nic-replaced'].includes(kind);
-    if (reaches) { restore(); return false; }
+    const reaches = ![
+      'F3',
+      'F4',
+      'F5',
+      'F6',
+      'F8',
+      'F9',
+      'F10',
+      'F13',
+      'F13-silent',
+      'F15',
+      'F16',
+      'F19',
+      'F20',
+      'F26',
+      'F37',
+      'F38',
+      'F39',
+      'nic-replaced',
+    ].includes(kind);
+    if (reaches) {
+      restore();
+      return false;
+    }
   }
-  if (s.type === 'diskful' && inWindow(s.pxe2.rrq1, faults.tftpdDown) && kind === 'F31') { restore(); return false; }
+  if (s.type === 'diskful' && inWindow(s.pxe2.rrq1, faults.tftpdDown) && kind === 'F31') {
+    restore();
+    return false;
+  }
   return true;
 }
 
@@ -733,7 +841,9 @@ function scenarioDraft(options: GenerateOptions, seed: number, start: number): D
   const netCounters: Record<NetId, number> = { ens4: 0, ens5: 0, relay: 0 };
   const faults: Faults = {
     tftpdDown: spec.tftpdDown ? { from: start + spec.tftpdDown.from * S, until: start + spec.tftpdDown.until * S, firstHit: null } : null,
-    postscript403: spec.postscript403 ? { file: spec.postscript403.file, from: start + spec.postscript403.from * S, until: start + spec.postscript403.until * S } : null,
+    postscript403: spec.postscript403
+      ? { file: spec.postscript403.file, from: start + spec.postscript403.from * S, until: start + spec.postscript403.until * S }
+      : null,
     nodesetError: spec.nodesetError ? { ...spec.nodesetError, at: start + spec.nodesetError.at * S } : null,
   };
   spec.nodes.forEach((sn, i) => {
@@ -758,9 +868,18 @@ function scenarioDraft(options: GenerateOptions, seed: number, start: number): D
     const first = spec.nodes.find((sn) => (sn.batch ?? `#${spec.nodes.findIndex((x) => x === sn)}`) === label) as ScenarioNode;
     const profile = members[0]?.profile ?? PROFILES.rhel9;
     const b: Batch = {
-      index: bi, profile, image: image(profile.image), at: start + first.at * S, nodes: members,
-      noderange: noderange(members.map((m) => m.name)), command: isDiskless(profile) ? 'nodeset+rpower' : 'rinstall',
-      powerCmdAt: 0, doneAt: 0, powerOnState: new Map(), special: false, running: false,
+      index: bi,
+      profile,
+      image: image(profile.image),
+      at: start + first.at * S,
+      nodes: members,
+      noderange: noderange(members.map((m) => m.name)),
+      command: isDiskless(profile) ? 'nodeset+rpower' : 'rinstall',
+      powerCmdAt: 0,
+      doneAt: 0,
+      powerOnState: new Map(),
+      special: false,
+      running: false,
     };
     for (const m of members) m.batch = bi;
     timeBatch(b, Rng.of(seed, 'batch', bi));
@@ -772,9 +891,20 @@ function scenarioDraft(options: GenerateOptions, seed: number, start: number): D
     const n = nodes[i] as NodePlan;
     const kind = n.kind;
     n.kind = 'clean';
-    if (kind === 'clean' || kind === 'running') { n.kind = kind; return; }
+    if (kind === 'clean' || kind === 'running') {
+      n.kind = kind;
+      return;
+    }
     const end = spec.end !== undefined ? endGuess : Infinity;
-    if (!applyKind(n, kind, seed, { ...faults, postscript403: null, tftpdDown: null }, end === Infinity ? (n.attempts[0] as Attempt).schedule.t0 + 120 * MIN : end)) {
+    if (
+      !applyKind(
+        n,
+        kind,
+        seed,
+        { ...faults, postscript403: null, tftpdDown: null },
+        end === Infinity ? (n.attempts[0] as Attempt).schedule.t0 + 120 * MIN : end,
+      )
+    ) {
       throw new Error(`scenario: cannot apply kind ${kind} to ${n.name} before the end`);
     }
     if (sn.script) n.script = sn.script;
@@ -785,14 +915,18 @@ function scenarioDraft(options: GenerateOptions, seed: number, start: number): D
     }
     if (kind === 'F22' && faults.postscript403) n.script = faults.postscript403.file;
     if (sn.mac && (kind === 'F5' || kind === 'F8')) (n.attempts[0] as Attempt).mac = sn.mac;
-    if (kind === 'F8' && sn.dynamicIp) { n.dynamicIp = sn.dynamicIp; (n.attempts[0] as Attempt).ip = sn.dynamicIp; }
+    if (kind === 'F8' && sn.dynamicIp) {
+      n.dynamicIp = sn.dynamicIp;
+      (n.attempts[0] as Attempt).ip = sn.dynamicIp;
+    }
   });
   if (faults.tftpdDown) {
     let first = Infinity;
-    for (const n of nodes) for (const a of n.attempts) {
-      const t = a.schedule.pxe.rrq1;
-      if (t >= faults.tftpdDown.from && t <= faults.tftpdDown.until) first = Math.min(first, t);
-    }
+    for (const n of nodes)
+      for (const a of n.attempts) {
+        const t = a.schedule.pxe.rrq1;
+        if (t >= faults.tftpdDown.from && t <= faults.tftpdDown.until) first = Math.min(first, t);
+      }
     faults.tftpdDown.firstHit = Number.isFinite(first) ? first : null;
   }
   return { nodes, batches, faults, endAt: spec.end !== undefined ? endGuess : null };
@@ -808,42 +942,80 @@ function iso(ms: number): string {
 export function rootCauseOf(plan: Pick<ClusterPlan, 'faults'>, n: NodePlan, a: Attempt): RootCauseTruth | null {
   const img = n.image;
   switch (a.kind) {
-    case 'F3': return { match: `${n.name}: ERROR: Incorrect password provided`, file: 'xcat/commands.log' };
-    case 'F5': return { match: `DHCPDISCOVER from ${a.mac} via ${n.net.via}: network ${n.net.shared}: no free leases`, file: 'messages' };
-    case 'F6': return { match: `DHCPDISCOVER from ${a.mac} via ${n.net.via}: unknown network segment`, file: 'messages' };
-    case 'F8': return { match: `(${a.mac}) Warning: Could not find any nodes using sequential-based discovery`, file: 'xcat/cluster.log' };
-    case 'F13': return { match: `GET /tftpboot/xcat/osimage/${img.name}/${img.initrd.path} HTTP/1.1" 404`, file: 'httpd/access_log' };
-    case 'F15': return { match: `GET /install/autoinst/${n.name} HTTP/1.1" 404`, file: 'httpd/access_log' };
-    case 'F19': return { match: 'Disk detection failed, defaulting to /dev/sda', file: 'xcat/computes.log' };
-    case 'F20': return { match: `GET ${img.extraRepos[0] ?? ''}/repodata/repomd.xml HTTP/1.1" 404`, file: 'httpd/access_log' };
-    case 'F22': return { match: `GET /install/postscripts/${n.script ?? plan.faults.postscript403?.file ?? ''} HTTP/1.1" 403`, file: 'httpd/access_log' };
-    case 'F24': return { match: `Received getpostscript from ${n.fromhost}, which couldn't be correlated to a node (domain mismatch?)`, file: 'xcat/cluster.log' };
-    case 'F26': return { match: 'Command curl not found, halt ...', file: 'xcat/computes.log' };
-    case 'F27': return { match: n.os === 'rhel9' ? `postscript ${n.script} return with ${n.rc}` : `postscript end...: ${n.script} return with ${n.rc}`, file: 'xcat/computes.log' };
-    case 'F28': return { match: `postscript ${n.script} does NOT exist.`, file: 'xcat/computes.log' };
-    case 'F29': return { match: `received a connection request from unknown host with ip address ${a.ip}`, file: 'xcat/cluster.log' };
-    case 'F32': return { match: `the network between the node and ${n.net.mnIp} is not ready, please check[retry=90]...`, file: 'xcat/computes.log' };
-    case 'F33': return { match: `dnf -y install ${n.image.otherpkgs.join(' ')} failed.`, file: 'xcat/computes.log' };
-    case 'F35': return { match: `The node (${n.name}) is not ready, ignore it.`, file: 'xcat/cluster.log' };
-    case 'F36': return { match: 'setupntp: Failed to start chrony service', file: 'xcat/computes.log' };
-    case 'F37': return { match: `GET ${img.rootimg?.path ?? ''} HTTP/1.1" 404`, file: 'httpd/access_log' };
-    case 'F38': return { match: 'Failed to download image, panic in 5...', file: 'xcat/computes.log' };
-    case 'tftpd-down': return { match: 'cannot bind to local IPv4 socket: Address already in use', file: 'messages' };
-    default: return null;
+    case 'F3':
+      return { match: `${n.name}: ERROR: Incorrect password provided`, file: 'xcat/commands.log' };
+    case 'F5':
+      return { match: `DHCPDISCOVER from ${a.mac} via ${n.net.via}: network ${n.net.shared}: no free leases`, file: 'messages' };
+    case 'F6':
+      return { match: `DHCPDISCOVER from ${a.mac} via ${n.net.via}: unknown network segment`, file: 'messages' };
+    case 'F8':
+      return { match: `(${a.mac}) Warning: Could not find any nodes using sequential-based discovery`, file: 'xcat/cluster.log' };
+    case 'F13':
+      return { match: `GET /tftpboot/xcat/osimage/${img.name}/${img.initrd.path} HTTP/1.1" 404`, file: 'httpd/access_log' };
+    case 'F15':
+      return { match: `GET /install/autoinst/${n.name} HTTP/1.1" 404`, file: 'httpd/access_log' };
+    case 'F19':
+      return { match: 'Disk detection failed, defaulting to /dev/sda', file: 'xcat/computes.log' };
+    case 'F20':
+      return { match: `GET ${img.extraRepos[0] ?? ''}/repodata/repomd.xml HTTP/1.1" 404`, file: 'httpd/access_log' };
+    case 'F22':
+      return { match: `GET /install/postscripts/${n.script ?? plan.faults.postscript403?.file ?? ''} HTTP/1.1" 403`, file: 'httpd/access_log' };
+    case 'F24':
+      return { match: `Received getpostscript from ${n.fromhost}, which couldn't be correlated to a node (domain mismatch?)`, file: 'xcat/cluster.log' };
+    case 'F26':
+      return { match: 'Command curl not found, halt ...', file: 'xcat/computes.log' };
+    case 'F27':
+      return {
+        match: n.os === 'rhel9' ? `postscript ${n.script} return with ${n.rc}` : `postscript end...: ${n.script} return with ${n.rc}`,
+        file: 'xcat/computes.log',
+      };
+    case 'F28':
+      return { match: `postscript ${n.script} does NOT exist.`, file: 'xcat/computes.log' };
+    case 'F29':
+      return { match: `received a connection request from unknown host with ip address ${a.ip}`, file: 'xcat/cluster.log' };
+    case 'F32':
+      return { match: `the network between the node and ${n.net.mnIp} is not ready, please check[retry=90]...`, file: 'xcat/computes.log' };
+    case 'F33':
+      return { match: `dnf -y install ${n.image.otherpkgs.join(' ')} failed.`, file: 'xcat/computes.log' };
+    case 'F35':
+      return { match: `The node (${n.name}) is not ready, ignore it.`, file: 'xcat/cluster.log' };
+    case 'F36':
+      return { match: 'setupntp: Failed to start chrony service', file: 'xcat/computes.log' };
+    case 'F37':
+      return { match: `GET ${img.rootimg?.path ?? ''} HTTP/1.1" 404`, file: 'httpd/access_log' };
+    case 'F38':
+      return { match: 'Failed to download image, panic in 5...', file: 'xcat/computes.log' };
+    case 'tftpd-down':
+      return { match: 'cannot bind to local IPv4 socket: Address already in use', file: 'messages' };
+    default:
+      return null;
   }
 }
 
 function symptomsOf(n: NodePlan, a: Attempt): string[] {
   switch (a.kind) {
-    case 'F22': return n.image.provmethod === 'install' ? ['failed to download postscripts', `${n.name}: changing status=failed`] : [];
-    case 'F24': return ['failed to get mypostscript', `${n.name}: changing status=failed`];
-    case 'F26': return [`${n.name}: changing status=failed`];
-    case 'F27': case 'F28': case 'F35': case 'F36': return [`provision completed with error.(${n.name})`, `${n.name}: changing status=failed`];
-    case 'F33': return [`postbootscript otherpkgs return with 1`, `provision completed with error.(${n.name})`];
-    case 'F29': return ['Received malformed getpostscript requesting, ignore it.'];
-    case 'F37': return ['FAILED, retrying...'];
-    case 'F5': case 'F6': return [];
-    default: return [];
+    case 'F22':
+      return n.image.provmethod === 'install' ? ['failed to download postscripts', `${n.name}: changing status=failed`] : [];
+    case 'F24':
+      return ['failed to get mypostscript', `${n.name}: changing status=failed`];
+    case 'F26':
+      return [`${n.name}: changing status=failed`];
+    case 'F27':
+    case 'F28':
+    case 'F35':
+    case 'F36':
+      return [`provision completed with error.(${n.name})`, `${n.name}: changing status=failed`];
+    case 'F33':
+      return [`postbootscript otherpkgs return with 1`, `provision completed with error.(${n.name})`];
+    case 'F29':
+      return ['Received malformed getpostscript requesting, ignore it.'];
+    case 'F37':
+      return ['FAILED, retrying...'];
+    case 'F5':
+    case 'F6':
+      return [];
+    default:
+      return [];
   }
 }
 
@@ -851,9 +1023,18 @@ function buildTruth(plan: ClusterPlan, description?: string): ClusterTruth {
   const nodes: NodeTruth[] = plan.nodes.map((n) => {
     const last = n.attempts[n.attempts.length - 1] as Attempt;
     const rc = n.kind === 'reinstalled' || n.kind === 'nic-replaced' ? null : rootCauseOf(plan, n, last);
-    const previous = n.kind === 'reinstalled' || n.kind === 'nic-replaced'
-      ? [{ mac: (n.attempts[0] as Attempt).mac, ip: (n.attempts[0] as Attempt).ip, outcome: KINDS[(n.attempts[0] as Attempt).kind].outcome, kind: (n.attempts[0] as Attempt).kind, rootCause: rootCauseOf(plan, n, n.attempts[0] as Attempt) }]
-      : [];
+    const previous =
+      n.kind === 'reinstalled' || n.kind === 'nic-replaced'
+        ? [
+            {
+              mac: (n.attempts[0] as Attempt).mac,
+              ip: (n.attempts[0] as Attempt).ip,
+              outcome: KINDS[(n.attempts[0] as Attempt).kind].outcome,
+              kind: (n.attempts[0] as Attempt).kind,
+              rootCause: rootCauseOf(plan, n, n.attempts[0] as Attempt),
+            },
+          ]
+        : [];
     const t: NodeTruth = {
       node: n.name,
       mac: last.mac,
@@ -874,20 +1055,82 @@ function buildTruth(plan: ClusterPlan, description?: string): ClusterTruth {
   const byKind = (k: Kind) => nodes.filter((t) => t.kind === k).map((t) => t.node);
   const f = plan.faults;
   if (f.nodesetError) {
-    groups.push({ kind: 'F1', catalogue: ['F1'], title: 'nodeset failed: distro not copied (copycds)', match: `Install image not found in ${f.nodesetError.pkgdir}`, file: 'xcat/commands.log', nodes: [], mentions: f.nodesetError.nodes });
+    groups.push({
+      kind: 'F1',
+      catalogue: ['F1'],
+      title: 'nodeset failed: distro not copied (copycds)',
+      match: `Install image not found in ${f.nodesetError.pkgdir}`,
+      file: 'xcat/commands.log',
+      nodes: [],
+      mentions: f.nodesetError.nodes,
+    });
   }
   if (f.tftpdDown && byKind('tftpd-down').length) {
-    groups.push({ kind: 'tftpd-down', catalogue: ['F9'], title: 'in.tftpd failed to start after an xcatd restart', match: 'cannot bind to local IPv4 socket: Address already in use', file: 'messages', nodes: byKind('tftpd-down') });
+    groups.push({
+      kind: 'tftpd-down',
+      catalogue: ['F9'],
+      title: 'in.tftpd failed to start after an xcatd restart',
+      match: 'cannot bind to local IPv4 socket: Address already in use',
+      file: 'messages',
+      nodes: byKind('tftpd-down'),
+    });
   }
   if (f.postscript403 && byKind('F22').length) {
-    groups.push({ kind: 'F22', catalogue: ['S3', 'F22'], title: `httpd refused /install/postscripts/${f.postscript403.file}`, match: `GET /install/postscripts/${f.postscript403.file} HTTP/1.1" 403`, file: 'httpd/access_log', nodes: byKind('F22') });
+    groups.push({
+      kind: 'F22',
+      catalogue: ['S3', 'F22'],
+      title: `httpd refused /install/postscripts/${f.postscript403.file}`,
+      match: `GET /install/postscripts/${f.postscript403.file} HTTP/1.1" 403`,
+      file: 'httpd/access_log',
+      nodes: byKind('F22'),
+    });
   }
   const ens5 = nodes.filter((t) => t.kind === 'F5');
-  if (ens5.length >= 2) groups.push({ kind: 'F5', catalogue: ['S4', 'F5'], title: 'dhcpd has no lease for unknown MACs on ens5', match: 'network ens5: no free leases', file: 'messages', nodes: ens5.map((t) => t.node) });
-  if (byKind('F6').length) groups.push({ kind: 'F6', catalogue: ['F6'], title: 'relay subnet 10.20.0.0/16 not in dhcpd.conf', match: 'via 10.20.0.254: unknown network segment', file: 'messages', nodes: byKind('F6') });
-  if (byKind('F10').length >= 2) groups.push({ kind: 'F10', catalogue: ['S5', 'F10'], title: 'xcat/xnba.efi missing: UEFI nodes never get the boot loader', match: 'filename xcat/xnba.efi', file: 'messages', nodes: byKind('F10') });
-  if (byKind('F20').length) groups.push({ kind: 'F20', catalogue: ['S8', 'F20'], title: 'cuda repository missing for rhels9.4-x86_64-install-gpu', match: '/install/post/otherpkgs/rhels9.4/x86_64/cuda/repodata/repomd.xml HTTP/1.1" 404', file: 'httpd/access_log', nodes: byKind('F20') });
-  if (byKind('F37').length) groups.push({ kind: 'F37', catalogue: ['S13', 'F37'], title: 'rootimg missing for rhels9.4-x86_64-netboot-gpu (packimage)', match: 'GET //install/netboot/rhels9.4/x86_64/gpu/rootimg.cpio.gz HTTP/1.1" 404', file: 'httpd/access_log', nodes: byKind('F37') });
+  if (ens5.length >= 2)
+    groups.push({
+      kind: 'F5',
+      catalogue: ['S4', 'F5'],
+      title: 'dhcpd has no lease for unknown MACs on ens5',
+      match: 'network ens5: no free leases',
+      file: 'messages',
+      nodes: ens5.map((t) => t.node),
+    });
+  if (byKind('F6').length)
+    groups.push({
+      kind: 'F6',
+      catalogue: ['F6'],
+      title: 'relay subnet 10.20.0.0/16 not in dhcpd.conf',
+      match: 'via 10.20.0.254: unknown network segment',
+      file: 'messages',
+      nodes: byKind('F6'),
+    });
+  if (byKind('F10').length >= 2)
+    groups.push({
+      kind: 'F10',
+      catalogue: ['S5', 'F10'],
+      title: 'xcat/xnba.efi missing: UEFI nodes never get the boot loader',
+      match: 'filename xcat/xnba.efi',
+      file: 'messages',
+      nodes: byKind('F10'),
+    });
+  if (byKind('F20').length)
+    groups.push({
+      kind: 'F20',
+      catalogue: ['S8', 'F20'],
+      title: 'cuda repository missing for rhels9.4-x86_64-install-gpu',
+      match: '/install/post/otherpkgs/rhels9.4/x86_64/cuda/repodata/repomd.xml HTTP/1.1" 404',
+      file: 'httpd/access_log',
+      nodes: byKind('F20'),
+    });
+  if (byKind('F37').length)
+    groups.push({
+      kind: 'F37',
+      catalogue: ['S13', 'F37'],
+      title: 'rootimg missing for rhels9.4-x86_64-netboot-gpu (packimage)',
+      match: 'GET //install/netboot/rhels9.4/x86_64/gpu/rootimg.cpio.gz HTTP/1.1" 404',
+      file: 'httpd/access_log',
+      nodes: byKind('F37'),
+    });
 
   const catalogue = new Set<string>();
   for (const t of nodes) for (const c of t.catalogue) catalogue.add(c);

@@ -123,11 +123,16 @@ export function commandLines(ev: CommandEvent): string[] {
 /** The text an event adds to a file (several lines for a commands.log block), without the final newline. */
 export function formatEvent(ev: ClusterEvent, file: LogFile): string {
   switch (ev.type) {
-    case 'syslog': return syslogLine(ev, file);
-    case 'http': return httpLine(ev);
-    case 'httperror': return httpErrorLine(ev);
-    case 'command': return commandLines(ev).join('\n');
-    case 'console': return `${ev.text}\r`;
+    case 'syslog':
+      return syslogLine(ev, file);
+    case 'http':
+      return httpLine(ev);
+    case 'httperror':
+      return httpErrorLine(ev);
+    case 'command':
+      return commandLines(ev).join('\n');
+    case 'console':
+      return `${ev.text}\r`;
   }
 }
 
@@ -137,7 +142,9 @@ export function formatDatagram(ev: SyslogEvent): string {
   if (!w) throw new Error('not a node-originated line');
   const pri = `<${ev.facility * 8 + ev.severity}>`;
   if (w.format === 'rfc5424') {
-    const tq = w.synced ? `[timeQuality tzKnown="1" isSynced="1" syncAccuracy="${100_000 + (hash32(w.ip) % 400_000)}"]` : '[timeQuality tzKnown="1" isSynced="0"]';
+    const tq = w.synced
+      ? `[timeQuality tzKnown="1" isSynced="1" syncAccuracy="${100_000 + (hash32(w.ip) % 400_000)}"]`
+      : '[timeQuality tzKnown="1" isSynced="0"]';
     return `${pri}1 ${ts5424(w.clock, w.tzMin)} ${w.hostname ?? '-'} ${ev.tag} ${ev.pid ?? '-'} - ${tq} ${ev.message}`;
   }
   const head = `${pri}${ts3164(w.clock, w.tzMin)} ${w.hostname === null ? '' : `${w.hostname} `}${tagWithPid(ev)}:`;

@@ -95,14 +95,22 @@ const S = 1000;
 /** Typical run time of a postscript, seconds. */
 export function scriptDuration(name: string): [number, number] {
   switch (name) {
-    case 'syslog': return [0.4, 1.5];
-    case 'remoteshell': return [1.5, 4];
-    case 'syncfiles': return [0.8, 2.5];
-    case 'confignetwork': return [2, 6];
-    case 'setupntp': return [3, 9];
-    case 'otherpkgs': return [12, 40];
-    case 'site_gpfs_join': return [5, 15];
-    default: return [0.5, 3];
+    case 'syslog':
+      return [0.4, 1.5];
+    case 'remoteshell':
+      return [1.5, 4];
+    case 'syncfiles':
+      return [0.8, 2.5];
+    case 'confignetwork':
+      return [2, 6];
+    case 'setupntp':
+      return [3, 9];
+    case 'otherpkgs':
+      return [12, 40];
+    case 'site_gpfs_join':
+      return [5, 15];
+    default:
+      return [0.5, 3];
   }
 }
 
@@ -196,9 +204,38 @@ export function scheduleDiskful(rt: Rng, t0: number, img: ImageDef, opts: Schedu
   }
   const booted = t + rt.range(0.2, 0.8) * S;
   return {
-    type: 'diskful', t0, pxe: p1, kernel, initrd, instDhcp, kickstart, treeinfo, stage2, pre, detect, found, repo,
-    repodata, pkgStart, pkgEnd, post, download: download_, walkEnd, downloaded, mypost, getpost, scripts, finish,
-    pxe2: p2, osDhcp, rsyslog, postbooting, mpp, bootScripts, booted, end: booted + 1 * S,
+    type: 'diskful',
+    t0,
+    pxe: p1,
+    kernel,
+    initrd,
+    instDhcp,
+    kickstart,
+    treeinfo,
+    stage2,
+    pre,
+    detect,
+    found,
+    repo,
+    repodata,
+    pkgStart,
+    pkgEnd,
+    post,
+    download: download_,
+    walkEnd,
+    downloaded,
+    mypost,
+    getpost,
+    scripts,
+    finish,
+    pxe2: p2,
+    osDhcp,
+    rsyslog,
+    postbooting,
+    mpp,
+    bootScripts,
+    booted,
+    end: booted + 1 * S,
   };
 }
 
@@ -229,7 +266,24 @@ export function scheduleDiskless(rt: Rng, t0: number, img: ImageDef, opts: Sched
   }
   const booted = t + rt.range(0.2, 0.8) * S;
   return {
-    type: 'diskless', t0, pxe: p1, kernel, initrd, dracutDhcp, deploy, netbooting, rootimg, ramroot, exitRoot,
-    postbooting, download: download_, walkEnd, mypost, getpost, scripts, booted, end: booted + 1 * S,
+    type: 'diskless',
+    t0,
+    pxe: p1,
+    kernel,
+    initrd,
+    dracutDhcp,
+    deploy,
+    netbooting,
+    rootimg,
+    ramroot,
+    exitRoot,
+    postbooting,
+    download: download_,
+    walkEnd,
+    mypost,
+    getpost,
+    scripts,
+    booted,
+    end: booted + 1 * S,
   };
 }

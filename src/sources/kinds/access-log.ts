@@ -37,6 +37,10 @@ export const accessLog: LogKind = {
   open: () => readAccess,
   samples: [
     // xcat-core#1559 (a diskless node's boot, double slash as xCAT writes it)
-    { line: '10.113.189.207 - - [15/Aug/2016:10:01:53 +0000] "GET //install/netboot/ubuntu14.04.3/x86_64/compute/rootimg.gz HTTP/1.1" 200 187679289 "-" "Wget/1.15 (linux-gnu)"', source: 'xcat-core#1559', claimed: true },
+    {
+      line: '10.113.189.207 - - [15/Aug/2016:10:01:53 +0000] "GET //install/netboot/ubuntu14.04.3/x86_64/compute/rootimg.gz HTTP/1.1" 200 187679289 "-" "Wget/1.15 (linux-gnu)"',
+      source: 'xcat-core#1559',
+      claimed: true,
+    },
   ],
 };

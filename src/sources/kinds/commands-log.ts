@@ -46,7 +46,5 @@ export const commandsLog: LogKind = {
   path: /(?:^|\/)xcat\/commands\.log$/,
   line: /^\[(?:Date|Request|Response)\]/,
   open: ({ reference }) => commandsParser(reference),
-  samples: [
-    { line: "[Request]    rinstall cn05 'osimage=rhels9.4-x86_64-install-compute' ", source: 'generated MN', claimed: false },
-  ],
+  samples: [{ line: "[Request]    rinstall cn05 'osimage=rhels9.4-x86_64-install-compute' ", source: 'generated MN', claimed: false }],
 };

@@ -16,7 +16,15 @@ export const consoleLog: LogKind = {
   samples: [
     // xcat-core#5984 (CentOS 6 dracut, a dmesg stamp)
     { line: '[    6.048876] dracut: FATAL: No or empty root= argument', source: 'xcat-core#5984', claimed: false },
-    { line: '[Tue Mar  4 09:12:07 2025] [   42.518003] dracut-initqueue[612]: Warning: dracut-initqueue timeout - starting timeout scripts', source: 'conserver logfile format (timestamp option)', claimed: true },
-    { line: '[2025-03-04T09:12:07+01:00] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)', source: 'goconserver file logger format', claimed: true },
+    {
+      line: '[Tue Mar  4 09:12:07 2025] [   42.518003] dracut-initqueue[612]: Warning: dracut-initqueue timeout - starting timeout scripts',
+      source: 'conserver logfile format (timestamp option)',
+      claimed: true,
+    },
+    {
+      line: '[2025-03-04T09:12:07+01:00] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)',
+      source: 'goconserver file logger format',
+      claimed: true,
+    },
   ],
 };

@@ -46,6 +46,10 @@ export const errorLog: LogKind = {
   line: /^\[(?:[A-Z][a-z]{2} )?[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4}\] \[(?:[\w-]+:)?\w+\] /,
   open: () => readError,
   samples: [
-    { line: '[Tue Nov 24 10:10:04.123456 2026] [core:error] [pid 2233:tid 140012] (13)Permission denied: [client 10.0.1.10:51234] AH00132: file permissions deny server access: /install/postscripts/mysite_tuning', source: 'generated MN (Apache 2.4 format)', claimed: true },
+    {
+      line: '[Tue Nov 24 10:10:04.123456 2026] [core:error] [pid 2233:tid 140012] (13)Permission denied: [client 10.0.1.10:51234] AH00132: file permissions deny server access: /install/postscripts/mysite_tuning',
+      source: 'generated MN (Apache 2.4 format)',
+      claimed: true,
+    },
   ],
 };

@@ -38,6 +38,10 @@ export const remote: LogKind = {
   line: null,
   open: ({ years }) => remoteParser(years),
   samples: [
-    { line: '<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - [timeQuality tzKnown="1" isSynced="0"] Running postscript: remoteshell', source: 'rsyslog 8 on a RHEL 9 installer', claimed: true },
+    {
+      line: '<166>1 2026-11-24T08:04:05.078926+00:00 localhost xcat.deployment - - [timeQuality tzKnown="1" isSynced="0"] Running postscript: remoteshell',
+      source: 'rsyslog 8 on a RHEL 9 installer',
+      claimed: true,
+    },
   ],
 };

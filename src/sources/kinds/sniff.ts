@@ -20,11 +20,15 @@ export function kindByName(file: string): FileKind | 'capture' | null {
 }
 
 /** Generic words a file name holds that are no node's name. */
-const NOT_NODE = /^(?:messages|syslog|cluster|computes|commands|xcat|xcatd|paste|journal|journalctl|dmesg|console|conserver|rcons|output|log|logs|boot|install|installer|anaconda|kickstart|post|postscript|postscripts|stdin|server|node|nodes|error|access|wget|debug|trace|screen|serial|sol|typescript|report|probe|osdeploy|xcatprobe|updatenode|genesis|discovery|lsdef|capture|tmp|var|text)$/i;
+const NOT_NODE =
+  /^(?:messages|syslog|cluster|computes|commands|xcat|xcatd|paste|journal|journalctl|dmesg|console|conserver|rcons|output|log|logs|boot|install|installer|anaconda|kickstart|post|postscript|postscripts|stdin|server|node|nodes|error|access|wget|debug|trace|screen|serial|sol|typescript|report|probe|osdeploy|xcatprobe|updatenode|genesis|discovery|lsdef|capture|tmp|var|text)$/i;
 
 /** The node a console or node log is about, by its name (`cn07`, `console-cn07.log`, `cn07.console`). */
 export function nodeOfFileName(file: string): string | null {
-  const base = path.basename(file).replace(/\.gz$/, '').replace(/\.(?:log|txt|out|console|cons)$/i, '');
+  const base = path
+    .basename(file)
+    .replace(/\.gz$/, '')
+    .replace(/\.(?:log|txt|out|console|cons)$/i, '');
   const parts = base.split(/[-_.]/).filter((p) => p && !NOT_NODE.test(p) && !/^\d+$/.test(p));
   // One part left, and it is name-like: cn07, node-1 is two parts (too ambiguous to guess).
   if (parts.length !== 1) return null;

@@ -59,15 +59,30 @@ describe('console and journal prefixes', () => {
 
 describe('syslog lines as pasted', () => {
   test('FQDN and (none) hosts, a tag cut at 32 characters', () => {
-    expect(read('Mar  4 09:12:07 cn01.cluster.example.com xcat.deployment: INFO  Running postscript: syslog')).toMatchObject({ host: 'cn01.cluster.example.com', program: 'xcat.deployment', severity: 6 });
+    expect(read('Mar  4 09:12:07 cn01.cluster.example.com xcat.deployment: INFO  Running postscript: syslog')).toMatchObject({
+      host: 'cn01.cluster.example.com',
+      program: 'xcat.deployment',
+      severity: 6,
+    });
     expect(read('Mar  4 09:12:07 (none) xcat.deployment: Running postscript: syslog').host).toBe('(none)');
     expect(read('Mar  4 09:12:07 cn01 xcat.deployment.postbootscrip: postbootscript otherpkgs return with 1').program).toBe('xcat.deployment.postbootscrip');
   });
 
   test('a timestamp cut off, rsyslog repeats, a priority with no host', () => {
-    expect(read(' mid08tor03cn01.pok.stglabs.ibm.com xcat.mypostscript: INFO  postbootscript syncfiles return with 1')).toMatchObject({ syslog: true, severity: 6, message: 'postbootscript syncfiles return with 1' });
-    expect(read('Apr 11 22:30:05 cs3-0867 xcat: INFO  message repeated 7 times: [ Retrying flag update]')).toMatchObject({ repeated: 7, message: 'Retrying flag update' });
-    expect(read('<166>Sep  2 14:28:57 xcat.genesis.bmcsetup: Enabling ARP responses: OK')).toMatchObject({ severity: 6, program: 'xcat.genesis.bmcsetup', host: null });
+    expect(read(' mid08tor03cn01.pok.stglabs.ibm.com xcat.mypostscript: INFO  postbootscript syncfiles return with 1')).toMatchObject({
+      syslog: true,
+      severity: 6,
+      message: 'postbootscript syncfiles return with 1',
+    });
+    expect(read('Apr 11 22:30:05 cs3-0867 xcat: INFO  message repeated 7 times: [ Retrying flag update]')).toMatchObject({
+      repeated: 7,
+      message: 'Retrying flag update',
+    });
+    expect(read('<166>Sep  2 14:28:57 xcat.genesis.bmcsetup: Enabling ARP responses: OK')).toMatchObject({
+      severity: 6,
+      program: 'xcat.genesis.bmcsetup',
+      host: null,
+    });
   });
 });
 

@@ -43,15 +43,52 @@ export interface TextLine {
  * read as the analysing machine's local time (as a BSD timestamp is).
  */
 const ZONES: Record<string, number> = {
-  UTC: 0, GMT: 0, Z: 0, WET: 0, WEST: 60, BST: 60, CET: 60, CEST: 120, MET: 60, MEST: 120, EET: 120, EEST: 180,
-  MSK: 180, IST: 330, CST: -360, CDT: -300, EST: -300, EDT: -240, MST: -420, MDT: -360, PST: -480, PDT: -420,
-  AKST: -540, AKDT: -480, HST: -600, JST: 540, KST: 540, AEST: 600, AEDT: 660, ACST: 570, AWST: 480, NZST: 720,
-  NZDT: 780, SGT: 480, HKT: 480, PHT: 480, ICT: 420, WIB: 420, BRT: -180, ART: -180,
+  UTC: 0,
+  GMT: 0,
+  Z: 0,
+  WET: 0,
+  WEST: 60,
+  BST: 60,
+  CET: 60,
+  CEST: 120,
+  MET: 60,
+  MEST: 120,
+  EET: 120,
+  EEST: 180,
+  MSK: 180,
+  IST: 330,
+  CST: -360,
+  CDT: -300,
+  EST: -300,
+  EDT: -240,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
+  AKST: -540,
+  AKDT: -480,
+  HST: -600,
+  JST: 540,
+  KST: 540,
+  AEST: 600,
+  AEDT: 660,
+  ACST: 570,
+  AWST: 480,
+  NZST: 720,
+  NZDT: 780,
+  SGT: 480,
+  HKT: 480,
+  PHT: 480,
+  ICT: 420,
+  WIB: 420,
+  BRT: -180,
+  ART: -180,
 };
 
 // date(1): "Tue Mar  4 09:12:07 CET 2025", "Thu Jan 14 05:41:15 EST 2016",
 // "Tue Mar  4 09:12:07 AM CET 2025", "Tue 04 Mar 2025 09:12:07 AM CET" (en_US 12-hour), and no zone.
-const DATE1 = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: ([AP]M))?(?: ([A-Z]{1,5}|[+-]\d{2}:?\d{2}))? (\d{4})(?=\s|$)/;
+const DATE1 =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: ([AP]M))?(?: ([A-Z]{1,5}|[+-]\d{2}:?\d{2}))? (\d{4})(?=\s|$)/;
 const DATE1_DMY = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: ([AP]M))?(?: ([A-Z]{1,5}))?(?=\s|$)/;
 // conserver: "[Tue Mar  4 09:12:07 2025]" (also its "[-- Console up -- Tue Mar 4 …]" marks).
 const CONSERVER = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})\] ?/;
@@ -85,11 +122,13 @@ const GREP_FILE = /^[\w./-]{1,200}:(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct
 const TAIL_HEADER = /^==> .+ <==$/;
 // An MN daemon's output as its init script or a terminal shows it (xcat-core#1994: `dhcpd: …`).
 const SERVICE_PREFIX = /^(dhcpd6?|dhcrelay|in\.tftpd|atftpd|named|httpd|kea-dhcp[46]|xcatd): (?=\S| +\S)/;
-const NOT_NODE_PREFIX = /^(?:eth|ens|enp|eno|enP|ib|sd|hd|vd|xvd|nvme|dm-|md|loop|tty|usb|pci|ata|scsi|sr|br|bond|vlan|em|p\d|lo|mlx|hfi|nfs|xfs|ext\d|raid|cpu|node\d+$|irq|acpi|ahci|virtio|fb|i\d{3,4}|dev|mmc|hub|input|rtc|pcie|nvidia|ipmi|dmar|pnp|serial|e1000|igb|ixgbe|bnx|tg3|qla|lpfc|mpt|megaraid|smartpqi|hpsa)/i;
+const NOT_NODE_PREFIX =
+  /^(?:eth|ens|enp|eno|enP|ib|sd|hd|vd|xvd|nvme|dm-|md|loop|tty|usb|pci|ata|scsi|sr|br|bond|vlan|em|p\d|lo|mlx|hfi|nfs|xfs|ext\d|raid|cpu|node\d+$|irq|acpi|ahci|virtio|fb|i\d{3,4}|dev|mmc|hub|input|rtc|pcie|nvidia|ipmi|dmar|pnp|serial|e1000|igb|ixgbe|bnx|tg3|qla|lpfc|mpt|megaraid|smartpqi|hpsa)/i;
 // A shell prompt with the command typed (pasted terminal sessions): the admin's input, not a log.
 const PROMPT = /^(?:\[[^\]@\s]+@[^\]]+\][#$] ?|[#$] ?(?=[a-z]))/;
 // `systemctl status` around the journal lines it shows: the unit's header, not a log line.
-const SYSTEMCTL_HEADER = /^(?:[●*○×] [\w@.-]+\.(?:service|socket|target|mount|timer) - |\s+(?:Loaded|Active|Process|Main PID|Tasks|Memory|CPU|CGroup|Docs|Status|TriggeredBy|Triggers): )/;
+const SYSTEMCTL_HEADER =
+  /^(?:[●*○×] [\w@.-]+\.(?:service|socket|target|mount|timer) - |\s+(?:Loaded|Active|Process|Main PID|Tasks|Memory|CPU|CGroup|Docs|Status|TriggeredBy|Triggers): )/;
 // A syslog line whose timestamp was cut off in the paste: " host tag: SEVERITY msg" (xCAT's template).
 const CUT_SYSLOG = /^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,253}) ([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])?:? +([A-Z]{3,7}) +/;
 
@@ -174,7 +213,23 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
   // A CR shown as the two characters `^M` (a paste of `cat -v` or a console log): line end.
   if (s.includes('^M')) s = s.replace(/\^M\s*$/, '');
   // `tail -v`/`head` of several files print a header between them.
-  const out: TextLine = { claimed: null, uptime: null, host: null, program: null, pid: null, severity: null, message: s, trace: false, repeated: 1, separator: false, syslog: false, prefixNode: null, consoleStamp: false, dated: false, service: false };
+  const out: TextLine = {
+    claimed: null,
+    uptime: null,
+    host: null,
+    program: null,
+    pid: null,
+    severity: null,
+    message: s,
+    trace: false,
+    repeated: 1,
+    separator: false,
+    syslog: false,
+    prefixNode: null,
+    consoleStamp: false,
+    dated: false,
+    service: false,
+  };
   if (TAIL_HEADER.test(s)) {
     out.separator = true;
     return out;

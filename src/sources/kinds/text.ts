@@ -58,7 +58,11 @@ export const text: LogKind = {
     // xcat-core#2281 (updatenode output: the node's name, then date(1) inside)
     { line: 'c910f03c17k28: Wed Dec  7 01:54:47 EST 2016 Running postscript: setupntp1', source: 'xcat-core#2281', claimed: true },
     // xcat-core#6431 (xcatprobe osdeploy: the node, a time of day)
-    { line: '[mynode] 10:21:09 Via HTTP get /install/ubuntu-18.04-test/x86_64/pool/main/u/usbutils/usbutils-udeb_007-4b...', source: 'xcat-core#6431', claimed: true },
+    {
+      line: '[mynode] 10:21:09 Via HTTP get /install/ubuntu-18.04-test/x86_64/pool/main/u/usbutils/usbutils-udeb_007-4b...',
+      source: 'xcat-core#6431',
+      claimed: true,
+    },
     // xcat-core#1803 (genesis on the console: a syslog priority, no hostname)
     { line: '<166>Sep  2 14:28:57 xcat.genesis.bmcsetup: Enabling ARP responses: OK', source: 'xcat-core#1803', claimed: true },
   ],

@@ -8,8 +8,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  FAILURE_KINDS, generateCluster, renderDatagrams, renderMnLines, renderTree,
-  type ClusterEvent, type GeneratedCluster, type RenderResult,
+  FAILURE_KINDS,
+  generateCluster,
+  renderDatagrams,
+  renderMnLines,
+  renderTree,
+  type ClusterEvent,
+  type GeneratedCluster,
+  type RenderResult,
 } from '../../../src/demo/sim/cluster';
 import { run as runCli } from '../../../src/demo/sim/cli';
 
@@ -26,9 +32,12 @@ const RE = {
   node3164: new RegExp(`^${TS} (\\S+) [\\w.-]+(?:\\[\\d+\\])?: ${SEVW}  .*$`),
   /** xCAT template, remote RFC 5424 sender: `tag SEV msg` (no colon). */
   node5424: new RegExp(`^${TS} (\\S+) [\\w.-]+ ${SEVW} \\S.*$`),
-  access: new RegExp(`^(\\d{1,3}(?:\\.\\d{1,3}){3}) - - \\[\\d\\d/${MONTH}/\\d{4}:\\d\\d:\\d\\d:\\d\\d \\+0000\\] "(GET|HEAD) (\\S+) HTTP/1\\.[01]" (\\d{3}) (\\d+|-) "[^"]*" "[^"]*"$`),
+  access: new RegExp(
+    `^(\\d{1,3}(?:\\.\\d{1,3}){3}) - - \\[\\d\\d/${MONTH}/\\d{4}:\\d\\d:\\d\\d:\\d\\d \\+0000\\] "(GET|HEAD) (\\S+) HTTP/1\\.[01]" (\\d{3}) (\\d+|-) "[^"]*" "[^"]*"$`,
+  ),
   error: new RegExp(`^\\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} \\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} \\d{4}\\] \\[\\w+:\\w+\\] \\[pid \\d+:tid \\d+\\] .+$`),
-  rfc5424: /^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d) (\S+) ([\w.-]+) (\d+|-) - (\[timeQuality tzKnown="1" isSynced="[01]"(?: syncAccuracy="\d+")?\]) (.*)$/s,
+  rfc5424:
+    /^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d) (\S+) ([\w.-]+) (\d+|-) - (\[timeQuality tzKnown="1" isSynced="[01]"(?: syncAccuracy="\d+")?\]) (.*)$/s,
   rfc3164: new RegExp(`^<(\\d{1,3})>(${TS}) (?:([\\w.-]+) )?([\\w.-]+(?:\\[\\d+\\])?):( .*)?$`, 's'),
 };
 
@@ -187,7 +196,12 @@ describe('cluster generator', () => {
     for (const f of files.slice(0, 20)) {
       const text = fs.readFileSync(path.join(dir, 'consoles', f), 'latin1');
       expect(text.endsWith('\r\n')).toBe(true);
-      expect(text.split('\n').slice(0, -1).every((l) => l.endsWith('\r'))).toBe(true);
+      expect(
+        text
+          .split('\n')
+          .slice(0, -1)
+          .every((l) => l.endsWith('\r')),
+      ).toBe(true);
     }
   });
 
@@ -234,11 +248,21 @@ describe('cluster generator', () => {
     for (const t of cluster.truth.nodes) {
       const p = per.get(t.node);
       switch (t.outcome) {
-        case 'succeeded': expect([t.node, p?.completed]).toEqual([t.node, true]); break;
-        case 'looping': expect([t.node, (p?.kickstarts ?? 0) >= 2, p?.completed ?? false]).toEqual([t.node, true, false]); break;
-        case 'stalled': expect([t.node, end - (p?.last ?? 0) >= 15 * 60_000]).toEqual([t.node, true]); break;
-        case 'running': expect([t.node, end - (p?.last ?? 0) < 5 * 60_000, p?.completed ?? false]).toEqual([t.node, true, false]); break;
-        case 'failed': expect([t.node, p?.completed ?? false]).toEqual([t.node, false]); break;
+        case 'succeeded':
+          expect([t.node, p?.completed]).toEqual([t.node, true]);
+          break;
+        case 'looping':
+          expect([t.node, (p?.kickstarts ?? 0) >= 2, p?.completed ?? false]).toEqual([t.node, true, false]);
+          break;
+        case 'stalled':
+          expect([t.node, end - (p?.last ?? 0) >= 15 * 60_000]).toEqual([t.node, true]);
+          break;
+        case 'running':
+          expect([t.node, end - (p?.last ?? 0) < 5 * 60_000, p?.completed ?? false]).toEqual([t.node, true, false]);
+          break;
+        case 'failed':
+          expect([t.node, p?.completed ?? false]).toEqual([t.node, false]);
+          break;
       }
     }
     // Distractors: the same IP given to two MACs; a node that failed, was reinstalled and succeeded.
@@ -305,7 +329,10 @@ describe('cluster generator', () => {
 
   test('scenario mode: explicit nodes and faults', () => {
     const c = generateCluster({
-      nodes: 2, seed: 9, start: START, packages: 10,
+      nodes: 2,
+      seed: 9,
+      start: START,
+      packages: 10,
       scenario: {
         nodes: [
           { name: 'cn01', at: 1, ip: '10.0.0.11', mac: '52:54:00:aa:bb:01' },
@@ -317,7 +344,10 @@ describe('cluster generator', () => {
     const d = tmp('scenario');
     try {
       const r = renderTree(c, d);
-      expect(c.truth.nodes.map((t) => [t.node, t.outcome])).toEqual([['cn01', 'succeeded'], ['cn03', 'failed']]);
+      expect(c.truth.nodes.map((t) => [t.node, t.outcome])).toEqual([
+        ['cn01', 'succeeded'],
+        ['cn03', 'failed'],
+      ]);
       expect(r.causes['cn03']?.line).toMatch(/^10\.0\.0\.13 - - \[.*\] "GET \/install\/postscripts\/mysite_tuning HTTP\/1\.1" 403 199 /);
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
@@ -348,8 +378,9 @@ describe('cluster generator', () => {
       const r = renderTree(big, d);
       const seconds = (Date.now() - t0) / 1000;
       const mb = Object.values(r.files).reduce((s, f) => s + f.bytes, 0) / 1e6;
-      // eslint-disable-next-line no-console
-      console.log(`5,000 nodes: ${r.events} events, ${mb.toFixed(0)} MB in ${seconds.toFixed(1)} s (heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB)`);
+      console.log(
+        `5,000 nodes: ${r.events} events, ${mb.toFixed(0)} MB in ${seconds.toFixed(1)} s (heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB)`,
+      );
       expect(big.truth.nodes).toHaveLength(5000);
       expect(r.events).toBeGreaterThan(1_000_000);
     } finally {
@@ -387,7 +418,8 @@ function readTree(dir: string): Record<string, string> {
 describe('fixture corpus', () => {
   test('covers S1–S14 and more', () => {
     const cats = new Set<string>();
-    for (const d of fixtureDirs) for (const c of (JSON.parse(fs.readFileSync(path.join(FIXTURES, d, 'expected.json'), 'utf8')) as FixtureExpected).catalogue) cats.add(c);
+    for (const d of fixtureDirs)
+      for (const c of (JSON.parse(fs.readFileSync(path.join(FIXTURES, d, 'expected.json'), 'utf8')) as FixtureExpected).catalogue) cats.add(c);
     for (let i = 1; i <= 14; i++) expect([`S${i}`, cats.has(`S${i}`)]).toEqual([`S${i}`, true]);
     expect(fixtureDirs.length).toBeGreaterThanOrEqual(30);
   });
