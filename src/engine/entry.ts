@@ -36,6 +36,8 @@ export function byTime(a: Entry, b: Entry): number {
 /** Error-looking text: what makes an unmatched line worth showing as an unknown error. */
 const ERROR_WORDS =
   /\b(?:error|errors? occurred|failed|failure|fatal|panic|cannot|can't|could not|couldn't|unable to|denied|refused|timed? ?out|not found|no such file|no space left|segfault|traceback|exception|abort(?:ed|ing)?)\b/i;
+/** A coreutils-style complaint: `chown: invalid group: 'root:ssh_keys'` (xcat-core #2757), `sleep: invalid time interval`. */
+const TOOL_INVALID = /^[\w.-]{1,32}: (?:invalid|illegal) /;
 /** A command's usage text: it was called wrong (xcat-core #253: `Usage: grep [OPTION]... PATTERN`). */
 const USAGE = /^Usage: \S+ \[/;
 const NONZERO_EXIT = /\b(?:return(?:ed)? with|exit(?:ed)?(?: with)?(?: code| status)?|rc[=:]) ?(?:[1-9]\d*|-\d+)\b/i;
@@ -50,7 +52,7 @@ export function looksLikeError(rec: LogRecord): boolean {
   }
   if (BENIGN.test(rec.message) || rec.program === TRACE_PROGRAM || WARNING_FIRST.test(rec.message)) return false;
   if (rec.severity !== null && rec.severity <= 3) return true;
-  return ERROR_WORDS.test(rec.message) || NONZERO_EXIT.test(rec.message) || USAGE.test(rec.message);
+  return ERROR_WORDS.test(rec.message) || NONZERO_EXIT.test(rec.message) || USAGE.test(rec.message) || TOOL_INVALID.test(rec.message);
 }
 
 /** A template of an unknown line: the variable parts masked, as Drain does, so repeats group. */

@@ -44,8 +44,6 @@ const CONTEXT_ONLY = /^(?:case\.yaml|lsdef.*\.txt|README.*)$/;
  * shrinks.
  */
 const KNOWN_MISSES: Record<string, string> = {
-  'docs-hierarchy-xdcp-sn-offline':
-    "an xdcp transcript, not a provision: the service node's ssh refusal is a real error; that the copy went through the backup SN only the last line implies",
   'docs-kvm-faq-vm-nic-link-not-ready':
     "one bare kernel line, 'link is not ready', that every boot logs before the link comes up: claiming it would alarm on clean boots",
   'docs-manual-discovery-undef-node': 'only a nodediscoverls table (undef columns): a table is not a log',

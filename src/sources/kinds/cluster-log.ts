@@ -13,5 +13,11 @@ export const clusterLog: LogKind = {
   samples: [
     { line: 'Nov 24 10:15:25 mn01 xcat[2426]: INFO xcatd: 10.1.1.10 is matched with node cn05', source: 'generated MN', claimed: true },
     { line: 'Nov 24 10:15:23 localhost xcat.deployment.postscript INFO postscript site_tuning return with 2', source: 'generated MN', claimed: true },
+    // xcat-core#7465 (the time, host and xcat[pid]: cut off in the paste)
+    {
+      line: 'INFO xcat.discovery.switch: (d4:04:e6:72:1f:60) Warning: Could not find any nodes using switch-based discovery',
+      source: 'xcat-core#7465',
+      claimed: false,
+    },
   ],
 };

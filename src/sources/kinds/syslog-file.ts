@@ -11,6 +11,10 @@ import { withoutInnerDate } from './text-line';
 // xCAT's rsyslog template: "%timegenerated% %HOSTNAME% %syslogtag% %SEVERITY% %msg%".
 // The tag is "xcat[123]:" (MN), "xcat.deployment:" (RFC 3164 senders) or "xcat.deployment" (RFC 5424).
 const XCAT_TEMPLATE = /^(\S+) ([^\s[]+?)(?:\[(\d+)\])?:? ([A-Z]{3,7})(?: +|$)/;
+/** cluster.log with "time host xcat[pid]: " cut off in a paste (xcat-core#7465): xcatd's own line. */
+const XCATD_CUT = /^([A-Z]{3,7}) (?=xcat(?:\.[\w-]+)*: )/;
+/** The template with the time and the host cut off in a paste (xcat-core#6935): only xCAT's own tags. */
+const XCAT_TEMPLATE_NO_HOST = /^(xcat(?:\.[\w-]+)*)(?:\[(\d+)\])?:? ([A-Z]{3,7}) +/;
 
 /**
  * @param template the file may hold xCAT's template (cluster.log, computes.log)
@@ -34,6 +38,34 @@ export function syslogFileParser(years: YearTracker, template: boolean, allNode:
           claimed = b.t;
           rest = raw.slice(b.len).replace(/^ /, '');
         }
+      }
+      const xd = claimed === null && !allNode ? XCATD_CUT.exec(raw) : null;
+      if (xd && SEVERITY_WORDS[xd[1]!] !== undefined) {
+        return {
+          claimed: null,
+          channel: 'xcatd',
+          from: null,
+          host: null,
+          program: 'xcat',
+          pid: null,
+          severity: SEVERITY_WORDS[xd[1]!]!,
+          message: raw.slice(xd[0].length),
+        };
+      }
+      const cut = claimed === null ? XCAT_TEMPLATE_NO_HOST.exec(raw) : null;
+      if (cut && SEVERITY_WORDS[cut[3]!] !== undefined) {
+        const program = cut[1]!;
+        const pid = cut[2] ? Number(cut[2]) : null;
+        return {
+          claimed: null,
+          channel: channelOf(program, pid),
+          from: null,
+          host: null,
+          program,
+          pid,
+          severity: SEVERITY_WORDS[cut[3]!]!,
+          message: withoutInnerDate(raw.slice(cut[0].length)),
+        };
       }
       const m = claimed !== null ? XCAT_TEMPLATE.exec(rest) : null;
       if (m && SEVERITY_WORDS[m[4]!] !== undefined) {

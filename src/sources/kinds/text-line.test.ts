@@ -78,6 +78,14 @@ describe('syslog lines as pasted', () => {
       repeated: 7,
       message: 'Retrying flag update',
     });
+    // xcat-core#6935: date and host both cut; xCAT's tag and severity word left.
+    expect(read('xcat.updatenode.postscript INFO postscript end...:otherpkgs return with 2')).toMatchObject({
+      program: 'xcat.updatenode.postscript',
+      severity: 6,
+      message: 'postscript end...:otherpkgs return with 2',
+    });
+    // Only xCAT's tags: another "word WORD text" line stays text.
+    expect(read('ospkgs INFO something').message).toBe('ospkgs INFO something');
     expect(read('<166>Sep  2 14:28:57 xcat.genesis.bmcsetup: Enabling ARP responses: OK')).toMatchObject({
       severity: 6,
       program: 'xcat.genesis.bmcsetup',

@@ -131,6 +131,9 @@ const SYSTEMCTL_HEADER =
   /^(?:[●*○×] [\w@.-]+\.(?:service|socket|target|mount|timer) - |\s+(?:Loaded|Active|Process|Main PID|Tasks|Memory|CPU|CGroup|Docs|Status|TriggeredBy|Triggers): )/;
 // A syslog line whose timestamp was cut off in the paste: " host tag: SEVERITY msg" (xCAT's template).
 const CUT_SYSLOG = /^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,253}) ([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])?:? +([A-Z]{3,7}) +/;
+// The same with the host cut too: "xcat.updatenode.postscript INFO msg" (xcat-core#6935). Only
+// xCAT's own tags: any other "word WORD msg" line is text.
+const CUT_TEMPLATE = /^\s*(xcat(?:\.[\w-]+)*)(?:\[(\d{1,10})\])? ([A-Z]{3,7}) +/;
 
 function clock(h: number, ampm: string | undefined): number {
   if (!ampm) return h;
@@ -368,6 +371,15 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
         out.severity = SEVERITY_WORDS[cut[4]!]!;
         out.syslog = true;
         s = s.slice(cut[0].length);
+      } else {
+        const tpl = CUT_TEMPLATE.exec(s);
+        if (tpl && SEVERITY_WORDS[tpl[3]!] !== undefined) {
+          out.program = tpl[1]!;
+          out.pid = tpl[2] ? Number(tpl[2]) : null;
+          out.severity = SEVERITY_WORDS[tpl[3]!]!;
+          out.syslog = true;
+          s = s.slice(tpl[0].length);
+        }
       }
     }
   }
