@@ -86,6 +86,8 @@ export interface Pattern {
   regex: RegExp;
   /** Text every match contains (derived from the regex): checked before the regex runs. */
   literal: string | null;
+  /** Without such a literal: literals one of which every match contains (an alternation), or null. */
+  anyOf: string[] | null;
   /** Milestone this line proves, if any. */
   milestone: Stage | null;
   /** Stage the line belongs to, for display and conflict checks (defaults to milestone). */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { CHANNELS, STAGE_RANK, type Channel, type KnowledgeBase, type Pattern, type PatternExample, type Rule, type Severity, type Stage } from '../types';
 import { vetRegex } from './vet-regex';
-import { requiredLiteral } from './literal';
+import { requiredAnyOf, requiredLiteral } from './literal';
 
 const SEVERITIES: Severity[] = ['info', 'warning', 'error', 'critical'];
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
@@ -229,6 +229,7 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
   else for (const c of counter) counterexamples.push(typeof c === 'string' ? c : String((c as { line?: unknown })?.line ?? ''));
   void lc;
   if (problems.list.length > before || !regex || !id) return null;
+  const literal = requiredLiteral(regex.source);
   return {
     id,
     file,
@@ -236,7 +237,8 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
     sources: sources as Channel[],
     program,
     regex,
-    literal: requiredLiteral(regex.source),
+    literal,
+    anyOf: literal === null ? requiredAnyOf(regex.source) : null,
     milestone: milestone as Stage | null,
     stage: stage as Stage | null,
     severity,

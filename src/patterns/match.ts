@@ -86,8 +86,15 @@ function firstMatch(list: Pattern[], rec: LogRecord): Match | null {
   return null;
 }
 
+function includesAny(text: string, lits: string[]): boolean {
+  for (const l of lits) if (text.includes(l)) return true;
+  return false;
+}
+
 export function tryPattern(p: Pattern, rec: LogRecord): Match | null {
-  if (p.literal !== null && !rec.message.includes(p.literal)) return null;
+  if (p.literal !== null) {
+    if (!rec.message.includes(p.literal)) return null;
+  } else if (p.anyOf !== null && !includesAny(rec.message, p.anyOf)) return null;
   if (p.program && !p.program.test(rec.program ?? '')) return null;
   const m = p.regex.exec(rec.message);
   if (!m) return null;
