@@ -29,19 +29,7 @@ function closeOf(src: string, open: number): number {
 }
 
 function hasTopAlternation(src: string): boolean {
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') {
-      i++;
-    } else if (c === '[') {
-      i = classEnd(src, i);
-    } else if (c === '(') {
-      i = closeOf(src, i);
-    } else if (c === '|') {
-      return true;
-    }
-  }
-  return false;
+  return topBranches(src).length > 1;
 }
 
 /** Runs of literal text that every match of `src` contains. */
