@@ -6,6 +6,16 @@ import { type Built } from './attempts';
 import { type Candidate, causeDoc, evidenceList } from './candidates';
 
 const MAX_SYMPTOMS = 30;
+
+function sameMoment(x: Candidate, y: Candidate): number {
+  const a = x.entry;
+  const b = y.entry;
+  if (a && b) {
+    const d = a.rank - b.rank || (a.rec.source === b.rec.source ? 0 : a.rec.source < b.rec.source ? -1 : 1) || a.ord - b.ord;
+    if (d) return d;
+  } else if (a || b) return a ? -1 : 1;
+  return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+}
 const SAME_MOMENT_MS = 1500;
 export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands: Candidate[]): void {
   const cands = b.candidates;
@@ -53,23 +63,43 @@ export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clust
   }
   b.root = root;
   b.doc.rootCause = root ? causeDoc(root) : null;
+  if (root && b.doc.rootCause) {
+    // The cause's count, like a symptom's: every line of the session that says it.
+    const bareRoot = root.title.replace(/ \(×\d+\)$/, '');
+    let n = 0;
+    for (const c of cands) if (c.id === root.id && c.title.replace(/ \(×\d+\)$/, '') === bareRoot) n += c.entry?.count ?? 1;
+    if (n > 1) b.doc.rootCause.title = `${bareRoot} (×${n})`;
+  }
   const closed = root ? closure(root.id) : new Set<string>();
-  // Repeats of one symptom fold into one (the first line as evidence, the count in the title).
-  const folded: { c: Candidate; explained: boolean; n: number }[] = [];
-  const byKey = new Map<string, { c: Candidate; explained: boolean; n: number }>();
+  // Repeats of one symptom fold into one: the first line as evidence, in the title how many
+  // lines said it. Not how many entries: the engine folds repeats at ingest (a candidate's title
+  // carries its entry's count), and how it split them may depend on the order lines came in.
+  // Repeats of the cause itself are the cause, not symptoms of it.
+  const bare = (t: string): string => t.replace(/ \(×\d+\)$/, '');
+  const folded: { c: Candidate; title: string; explained: boolean; n: number }[] = [];
+  const byKey = new Map<string, { c: Candidate; title: string; explained: boolean; n: number }>();
+  const rootKey = root ? `${root.id}\u0000${bare(root.title)}` : null;
   for (const y of symptoms) {
-    const key = `${y.c.id}\u0000${y.c.title}`;
+    const title = bare(y.c.title);
+    const key = `${y.c.id}\u0000${title}`;
+    if (key === rootKey) continue;
+    const lines = y.c.entry?.count ?? 1;
     const same = byKey.get(key);
-    if (same) same.n++;
-    else {
-      const f = { ...y, n: 1 };
+    if (same) {
+      same.n += lines;
+      same.explained ||= y.explained;
+    } else {
+      const f = { c: y.c, title, explained: y.explained, n: lines };
       byKey.set(key, f);
       folded.push(f);
     }
   }
-  b.doc.symptoms = folded.slice(0, MAX_SYMPTOMS).map(({ c, explained, n }) => ({
+  // Symptoms of one moment in a fixed order, whatever order their lines came in: as offline
+  // reads them (by file, then by place in the file), then by pattern.
+  folded.sort((x, y) => x.c.at - y.c.at || sameMoment(x.c, y.c));
+  b.doc.symptoms = folded.slice(0, MAX_SYMPTOMS).map(({ c, title, explained, n }) => ({
     pattern: c.id,
-    title: n > 1 ? `${c.title} (×${n})` : c.title,
+    title: n > 1 ? `${title} (×${n})` : title,
     evidence: c.entry ? evidenceList(c.entry) : [],
     explained: explained || closed.has(c.id),
   }));

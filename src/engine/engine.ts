@@ -62,6 +62,28 @@ const EVICT_BATCH = 100;
 const RECENT_PER_SOURCE = 128;
 const MAX_FLOATING = 50_000;
 
+/** A pattern that only says something (no milestone, opens or ends no attempt): splitting its runs moves no boundary. */
+function isSymptomOnly(p: Pattern): boolean {
+  return p.milestone === null && p.stage === null && !p.opens && p.ends === null;
+}
+
+/** The fields each pattern's title shows ({field}): by pattern, computed once. */
+const titleFields = new WeakMap<Pattern, string[]>();
+
+/**
+ * Two matches of a coalescing pattern that only says something (see isSymptomOnly) fold only
+ * when they say the same thing, the fields its title shows being equal: "no node found by
+ * sequential discovery" and "… by switch discovery" stay two. A run that places the attempt (a
+ * milestone, a stage, an opening or an end: package downloads of different files) folds whole,
+ * as it always did: only its first time matters, and memory stays bounded.
+ */
+function sameTitle(p: Pattern, a: Record<string, string>, b: Record<string, string>): boolean {
+  let keys = titleFields.get(p);
+  if (!keys) titleFields.set(p, (keys = [...p.title.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)));
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 /** A frozen session's timeline back as entries: indexes into its machine's thawed entries, or the entry itself. */
 function timelineEntries(items: (number | Entry)[], all: Entry[]): Entry[] {
   return items.map((x) => (typeof x === 'number' ? all[x]! : x));
@@ -266,7 +288,12 @@ export class Engine {
     const last = this.lastOfMachine.get(key);
     // Repeats fold into one counted entry: a coalescing pattern's run, or the very same line
     // again (a retry loop, a flood) — memory grows with what happened, not with how often.
-    if (last && last.pattern === pattern && (pattern?.coalesce || (last.rec.message === rec.message && last.rec.source === rec.source))) {
+    if (
+      last &&
+      last.pattern === pattern &&
+      ((last.rec.message === rec.message && last.rec.source === rec.source) ||
+        (pattern?.coalesce && (!isSymptomOnly(pattern) || sameTitle(pattern, last.fields, fields))))
+    ) {
       last.count++;
       if (rec.at > last.lastAt) last.lastAt = rec.at;
       this.touch(key);
