@@ -62,9 +62,12 @@ const EVICT_BATCH = 100;
 const RECENT_PER_SOURCE = 128;
 const MAX_FLOATING = 50_000;
 
-/** A pattern that only says something (no milestone, opens or ends no attempt): splitting its runs moves no boundary. */
+/**
+ * A pattern that only says something: no milestone, opens or ends no attempt, and is no progress
+ * line of a stage (a problem may name a stage). Splitting its runs moves no attempt boundary.
+ */
 function isSymptomOnly(p: Pattern): boolean {
-  return p.milestone === null && p.stage === null && !p.opens && p.ends === null;
+  return p.milestone === null && (p.stage === null || p.severity !== 'info') && !p.opens && p.ends === null;
 }
 
 /** The fields each pattern's title shows ({field}): by pattern, computed once. */
