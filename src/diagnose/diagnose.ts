@@ -6,11 +6,12 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Entry } from '../engine/entry';
+import { STAGE_RANK, type Stage } from '../types';
 import { evidenceOf, templateOf } from '../engine/entry';
 import type { DiagnoseInput, Diagnosis } from '../engine/diagnoser';
 import { joinMacMismatches } from './mac-mismatch';
 import { type Built, type MachineResult, buildMachine, movedOnAfter, refreshAtOf } from './attempts';
-import { type Candidate, closureFor, patternCandidate } from './candidates';
+import { type Candidate, causeDoc, closureFor, patternCandidate } from './candidates';
 import { buildGroups } from './groups';
 import { attachInhibited, chooseRoot } from './root-cause';
 
@@ -131,6 +132,17 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       seen.add(t);
       b.doc.unknownErrors.push({ template: t, evidence: [evidenceOf(e)] });
     }
+    // An MN-side fault logged while a session with no known cause was stuck at the stage the
+    // fault blocks (nodeset failing while dhcpd is down, no passwd row for the template) is
+    // that session's cause, before any unrecognised line: a cause the MN states outranks a guess.
+    if (!b.root && b.doc.outcome !== 'succeeded' && b.doc.outcome !== 'running') {
+      const blocker = mnBlocking(mnCauses, b);
+      if (blocker) {
+        b.root = blocker;
+        b.doc.rootCause = causeDoc(blocker);
+        if (b.doc.outcome === 'unknown') b.doc.outcome = 'failed';
+      }
+    }
     // An unknown failure is shown, never hidden: with no known cause it names the session's cause.
     if (!b.root && b.doc.outcome !== 'succeeded' && b.doc.outcome !== 'running') {
       let carried: Entry | undefined;
@@ -210,4 +222,20 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     touched?.add(stranger);
   }
   return { doc: joined.doc, timelines, rebuilt: new Set(fresh.keys()), touched };
+}
+
+/**
+ * The MN-side fault that blocks a session where it stopped: logged within a minute of the
+ * session's lines, at the stage the session reached or before the stage it would reach next.
+ */
+function mnBlocking(mnCauses: Candidate[], b: Built): Candidate | null {
+  const reached = STAGE_RANK[b.doc.stage as Stage] ?? -1;
+  for (const c of mnCauses) {
+    const stage = c.entry?.pattern?.stage ?? c.entry?.pattern?.milestone ?? null;
+    // At the stage it stopped, or the next one: a fault of a stage it got past did not stop it.
+    if (stage === null || STAGE_RANK[stage] < reached || STAGE_RANK[stage] > reached + 1) continue;
+    if (c.at < b.firstAt - 60_000 || c.at > b.lastAt + 60_000) continue;
+    return c;
+  }
+  return null;
 }
