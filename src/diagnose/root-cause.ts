@@ -17,6 +17,11 @@ function sameMoment(x: Candidate, y: Candidate): number {
   return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
 }
 const SAME_MOMENT_MS = 1500;
+
+/** How many lines a candidate stands for: its entry's folded count when it is that line's own pattern (a stall or absence rule is one). */
+function linesOf(c: Candidate): number {
+  return c.entry && c.entry.pattern?.id === c.id ? c.entry.count : 1;
+}
 export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands: Candidate[]): void {
   const cands = b.candidates;
   b.root = null;
@@ -67,7 +72,7 @@ export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clust
     // The cause's count, like a symptom's: every line of the session that says it.
     const bareRoot = root.title.replace(/ \(×\d+\)$/, '');
     let n = 0;
-    for (const c of cands) if (c.id === root.id && c.title.replace(/ \(×\d+\)$/, '') === bareRoot) n += c.entry?.count ?? 1;
+    for (const c of cands) if (c.id === root.id && c.title.replace(/ \(×\d+\)$/, '') === bareRoot) n += linesOf(c);
     if (n > 1) b.doc.rootCause.title = `${bareRoot} (×${n})`;
   }
   const closed = root ? closure(root.id) : new Set<string>();
@@ -83,7 +88,7 @@ export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clust
     const title = bare(y.c.title);
     const key = `${y.c.id}\u0000${title}`;
     if (key === rootKey) continue;
-    const lines = y.c.entry?.count ?? 1;
+    const lines = linesOf(y.c);
     const same = byKey.get(key);
     if (same) {
       same.n += lines;

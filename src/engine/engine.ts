@@ -77,8 +77,8 @@ const titleFields = new WeakMap<Pattern, string[]>();
  * Two matches of a coalescing pattern that only says something (see isSymptomOnly) fold only
  * when they say the same thing, the fields its title shows being equal: "no node found by
  * sequential discovery" and "… by switch discovery" stay two. A run that places the attempt (a
- * milestone, a stage, an opening or an end: package downloads of different files) folds whole,
- * as it always did: only its first time matters, and memory stays bounded.
+ * milestone, a stage's progress, an opening or an end: package downloads of different files)
+ * folds whole, as it always did: only its first time matters, and memory stays bounded.
  */
 function sameTitle(p: Pattern, a: Record<string, string>, b: Record<string, string>): boolean {
   let keys = titleFields.get(p);
