@@ -35,6 +35,17 @@ export interface Candidate {
   why?: Entry;
 }
 
+/** How many lines a candidate stands for: its entry's folded count when it is that line's own pattern (a stall or absence rule is one). */
+export function linesOf(c: Candidate): number {
+  return c.entry && c.entry.pattern?.id === c.id ? c.entry.count : 1;
+}
+
+/** A title as a person reads it: with how many lines said it, when more than one. */
+export function counted(title: string, n: number): string {
+  return n > 1 ? `${title} (×${n})` : title;
+}
+
+/** A known line as a candidate. Its title is the pattern's, filled; the count is added where it is shown (counted). */
 export function patternCandidate(e: Entry, extra: Record<string, string>): Candidate {
   const p = e.pattern!;
   const fields = { ...extra, ...e.fields };
@@ -42,7 +53,7 @@ export function patternCandidate(e: Entry, extra: Record<string, string>): Candi
     id: p.id,
     at: e.rec.at,
     entry: e,
-    title: fillTemplate(p.title, fields) + (e.count > 1 ? ` (×${e.count})` : ''),
+    title: fillTemplate(p.title, fields),
     remedy: fillTemplate(p.remedy, fields),
     meaning: p.meaning,
     severity: p.severity,
@@ -142,7 +153,7 @@ export function cutShortCandidate(open: Entry, extra: Record<string, string>): C
   return {
     ...c,
     id: 'stall',
-    title: `The input stops in a step that never ended: ${c.title}`,
+    title: `The input stops in a step that never ended: ${counted(c.title, linesOf(c))}`,
     remedy:
       'Nothing after this line says how the step ended. If the node is still there, it hangs in it: watch its console (rcons), and on the node look at what the step runs (ps -ef --forest).',
     severity: 'error',
@@ -152,10 +163,11 @@ export function cutShortCandidate(open: Entry, extra: Record<string, string>): C
   };
 }
 
-export function causeDoc(c: Candidate): Cause {
+/** A chosen cause as the document shows it; `lines`: how many lines of the session said it. */
+export function causeDoc(c: Candidate, lines = linesOf(c)): Cause {
   const ev = c.entry ? evidenceList(c.entry) : [];
   if (c.why) ev.unshift(evidenceOf(c.why));
-  const title = c.why ? `${c.title}: ${c.why.rec.message.trim().slice(0, 160)}` : c.title;
+  const title = c.why ? `${counted(c.title, lines)}: ${c.why.rec.message.trim().slice(0, 160)}` : counted(c.title, lines);
   return {
     pattern: c.id,
     recognised: true,

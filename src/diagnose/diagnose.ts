@@ -11,7 +11,7 @@ import { evidenceOf, templateOf } from '../engine/entry';
 import type { DiagnoseInput, Diagnosis } from '../engine/diagnoser';
 import { joinMacMismatches } from './mac-mismatch';
 import { type Built, type MachineResult, buildMachine, movedOnAfter, refreshAtOf } from './attempts';
-import { type Candidate, causeDoc, closureFor, patternCandidate } from './candidates';
+import { type Candidate, causeDoc, closureFor, counted, linesOf, patternCandidate } from './candidates';
 import { buildGroups } from './groups';
 import { attachInhibited, chooseRoot } from './root-cause';
 
@@ -175,7 +175,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
         b.doc.rootCause = {
           pattern: 'not-logged',
           recognised: false,
-          title: `Cause not logged: ${b.generic.title}; the last step seen was ${b.doc.stage}`,
+          title: `Cause not logged: ${counted(b.generic.title, linesOf(b.generic))}; the last step seen was ${b.doc.stage}`,
           remedy:
             'No line in this input says why. On the node read /var/log/xcat/xcat.log (or /var/log/xtriage/node.log) and `grep POSTSCRIPTS_RC /opt/xcat/xcatinfo`; source node/xtriage.sh in postscripts so each step logs its exit status.',
           severity: 'error',

@@ -19,7 +19,7 @@ export function buildGroups(built: Built[], orphans: { entry: Entry; node: strin
     if (!g) {
       g = {
         pattern: c.id,
-        title: c.title.replace(/ \(×\d+\)$/, ''),
+        title: c.title,
         remedy: c.remedy,
         evidence: c.entry ? evidenceList(c.entry) : [],
         sessions: [],

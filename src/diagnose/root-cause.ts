@@ -3,7 +3,7 @@
 // style inhibition).
 
 import { type Built } from './attempts';
-import { type Candidate, causeDoc, evidenceList } from './candidates';
+import { type Candidate, causeDoc, counted, evidenceList, linesOf } from './candidates';
 
 const MAX_SYMPTOMS = 30;
 
@@ -18,10 +18,6 @@ function sameMoment(x: Candidate, y: Candidate): number {
 }
 const SAME_MOMENT_MS = 1500;
 
-/** How many lines a candidate stands for: its entry's folded count when it is that line's own pattern (a stall or absence rule is one). */
-function linesOf(c: Candidate): number {
-  return c.entry && c.entry.pattern?.id === c.id ? c.entry.count : 1;
-}
 export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clusterCands: Candidate[]): void {
   const cands = b.candidates;
   b.root = null;
@@ -67,25 +63,20 @@ export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clust
     }
   }
   b.root = root;
-  b.doc.rootCause = root ? causeDoc(root) : null;
-  if (root && b.doc.rootCause) {
-    // The cause's count, like a symptom's: every line of the session that says it.
-    const bareRoot = root.title.replace(/ \(×\d+\)$/, '');
-    let n = 0;
-    for (const c of cands) if (c.id === root.id && c.title.replace(/ \(×\d+\)$/, '') === bareRoot) n += linesOf(c);
-    if (n > 1) b.doc.rootCause.title = `${bareRoot} (×${n})`;
-  }
+  // The cause's count, like a symptom's: every line of the session that says it (an MN-side
+  // cause that took the place of the session's own: its own lines).
+  let n = 0;
+  if (root) for (const c of cands) if (c.id === root.id && c.title === root.title) n += linesOf(c);
+  b.doc.rootCause = root ? causeDoc(root, n || linesOf(root)) : null;
   const closed = root ? closure(root.id) : new Set<string>();
   // Repeats of one symptom fold into one: the first line as evidence, in the title how many
-  // lines said it. Not how many entries: the engine folds repeats at ingest (a candidate's title
-  // carries its entry's count), and how it split them may depend on the order lines came in.
-  // Repeats of the cause itself are the cause, not symptoms of it.
-  const bare = (t: string): string => t.replace(/ \(×\d+\)$/, '');
+  // lines said it. Not how many entries: the engine folds repeats at ingest, and how it split
+  // them may depend on the order lines came in. Repeats of the cause are the cause, not symptoms.
   const folded: { c: Candidate; title: string; explained: boolean; n: number }[] = [];
   const byKey = new Map<string, { c: Candidate; title: string; explained: boolean; n: number }>();
-  const rootKey = root ? `${root.id}\u0000${bare(root.title)}` : null;
+  const rootKey = root ? `${root.id}\u0000${root.title}` : null;
   for (const y of symptoms) {
-    const title = bare(y.c.title);
+    const title = y.c.title;
     const key = `${y.c.id}\u0000${title}`;
     if (key === rootKey) continue;
     const lines = linesOf(y.c);
@@ -104,7 +95,7 @@ export function chooseRoot(b: Built, closure: (id: string) => Set<string>, clust
   folded.sort((x, y) => x.c.at - y.c.at || sameMoment(x.c, y.c));
   b.doc.symptoms = folded.slice(0, MAX_SYMPTOMS).map(({ c, title, explained, n }) => ({
     pattern: c.id,
-    title: n > 1 ? `${title} (×${n})` : title,
+    title: counted(title, n),
     evidence: c.entry ? evidenceList(c.entry) : [],
     explained: explained || closed.has(c.id),
   }));
@@ -126,7 +117,7 @@ export function attachInhibited(built: Built[], cands: Candidate[], closure: (id
       for (const b of list) {
         if (c.at < b.firstAt - 60_000 || c.at > b.lastAt + 300_000 || b.doc.symptoms.length >= MAX_SYMPTOMS) continue;
         if (b.doc.symptoms.some((y) => y.pattern === c.id && y.evidence[0]?.line === c.entry?.rec.raw)) continue;
-        b.doc.symptoms.push({ pattern: c.id, title: c.title, evidence: c.entry ? evidenceList(c.entry) : [], explained: true });
+        b.doc.symptoms.push({ pattern: c.id, title: counted(c.title, linesOf(c)), evidence: c.entry ? evidenceList(c.entry) : [], explained: true });
       }
     }
   }
