@@ -81,3 +81,21 @@ test('live: a cached machine whose lines did not change is not rebuilt; one whos
   const s4 = (d: typeof first) => d.doc.sessions.find((s) => s.node === 'cn04');
   expect(s4(second)).toBe(s4(first));
 });
+
+test('a cause said by several lines keeps, with its count, the error its step printed', () => {
+  const step = (t: string): string[] => [
+    `Nov 24 01:${t}:06 cn06 xcat.deployment.postscript: INFO  postscript start..: site_tuning`,
+    `Nov 24 01:${t}:07 cn06 xcat.deployment.postscript: ERR  site_tuning: cannot open /etc/site.conf`,
+    `Nov 24 01:${t}:08 cn06 xcat.deployment.postscript: INFO  postscript end...: site_tuning return with 2`,
+  ];
+  const cn06 = entriesFrom([
+    ...start('cn06'),
+    ...step('43'),
+    ...step('44'),
+    'Nov 24 01:45:20 mn01 xcat[2692]: INFO xcat.updatestatus - cn06: changing status=failed',
+  ]);
+  const { doc } = diagnose({ ...base, machines: new Map([['52:54:00:00:00:06', cn06]]), cluster: [] });
+  const title = doc.sessions[0]!.rootCause!.title;
+  expect(title).toMatch(/site_tuning/);
+  expect(title).toMatch(/\(×2\): .*cannot open \/etc\/site\.conf/);
+});
