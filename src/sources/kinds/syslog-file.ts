@@ -6,15 +6,13 @@ import type { Channel } from '../../types';
 import { parseSyslog, SEVERITY_WORDS } from '../syslog-parse';
 import { parseBsd, parseIso, type YearTracker } from '../timestamps';
 import { channelOfMnProgram, hostHint, type LineParser } from './kind';
-import { withoutInnerDate } from './text-line';
+import { CUT_TEMPLATE, withoutInnerDate } from './text-line';
 
 // xCAT's rsyslog template: "%timegenerated% %HOSTNAME% %syslogtag% %SEVERITY% %msg%".
 // The tag is "xcat[123]:" (MN), "xcat.deployment:" (RFC 3164 senders) or "xcat.deployment" (RFC 5424).
 const XCAT_TEMPLATE = /^(\S+) ([^\s[]+?)(?:\[(\d+)\])?:? ([A-Z]{3,7})(?: +|$)/;
 /** cluster.log with "time host xcat[pid]: " cut off in a paste (xcat-core#7465): xcatd's own line. */
 const XCATD_CUT = /^([A-Z]{3,7}) (?=xcat(?:\.[\w-]+)*: )/;
-/** The template with the time and the host cut off in a paste (xcat-core#6935): only xCAT's own tags. */
-const XCAT_TEMPLATE_NO_HOST = /^(xcat(?:\.[\w-]+)*)(?:\[(\d+)\])?:? ([A-Z]{3,7}) +/;
 
 /**
  * @param template the file may hold xCAT's template (cluster.log, computes.log)
@@ -52,7 +50,7 @@ export function syslogFileParser(years: YearTracker, template: boolean, allNode:
           message: raw.slice(xd[0].length),
         };
       }
-      const cut = claimed === null ? XCAT_TEMPLATE_NO_HOST.exec(raw) : null;
+      const cut = claimed === null ? CUT_TEMPLATE.exec(raw) : null;
       if (cut && SEVERITY_WORDS[cut[3]!] !== undefined) {
         const program = cut[1]!;
         const pid = cut[2] ? Number(cut[2]) : null;

@@ -131,9 +131,12 @@ const SYSTEMCTL_HEADER =
   /^(?:[●*○×] [\w@.-]+\.(?:service|socket|target|mount|timer) - |\s+(?:Loaded|Active|Process|Main PID|Tasks|Memory|CPU|CGroup|Docs|Status|TriggeredBy|Triggers): )/;
 // A syslog line whose timestamp was cut off in the paste: " host tag: SEVERITY msg" (xCAT's template).
 const CUT_SYSLOG = /^\s*([A-Za-z0-9][A-Za-z0-9_.-]{0,253}) ([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])?:? +([A-Z]{3,7}) +/;
-// The same with the host cut too: "xcat.updatenode.postscript INFO msg" (xcat-core#6935). Only
-// xCAT's own tags: any other "word WORD msg" line is text.
-const CUT_TEMPLATE = /^\s*(xcat(?:\.[\w-]+)*)(?:\[(\d{1,10})\])? ([A-Z]{3,7}) +/;
+/**
+ * xCAT's template with the time and the host cut off in a paste: "xcat.updatenode.postscript
+ * INFO msg" (xcat-core#6935). Only xCAT's own tags: any other "word WORD msg" line is text.
+ * Pasted text and the MN's template files (syslog-file.ts) read it alike.
+ */
+export const CUT_TEMPLATE = /^\s*(xcat(?:\.[\w-]+)*)(?:\[(\d{1,10})\])?:? ([A-Z]{3,7}) +/;
 
 function clock(h: number, ampm: string | undefined): number {
   if (!ampm) return h;
