@@ -47,8 +47,14 @@ function differingFields(a, b) {
   const x = JSON.parse(a);
   const y = JSON.parse(b);
   const keys = Object.keys(x).filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
-  const pick = (o) => JSON.stringify(Object.fromEntries([['node', o.node], ['mac', o.mac], ...keys.map((k) => [k, o[k]])])).slice(0, 600);
-  return { offline: pick(x), live: pick(y) };
+  // Of a list (milestones, symptoms), only the items the other side lacks: the rest is noise.
+  const only = (v, w) => {
+    if (!Array.isArray(v) || !Array.isArray(w)) return v;
+    const other = new Set(w.map((i) => JSON.stringify(i)));
+    return { only: v.filter((i) => !other.has(JSON.stringify(i))) };
+  };
+  const pick = (o, p) => JSON.stringify(Object.fromEntries([['node', o.node], ['mac', o.mac], ...keys.map((k) => [k, only(o[k], p[k])])])).slice(0, 600);
+  return { offline: pick(x, y), live: pick(y, x) };
 }
 
 /** A small seeded generator (runs are repeatable). */

@@ -5,67 +5,111 @@
 import { detach } from '../util/detach';
 import { usableName } from '../sources/node-name';
 
-/** A binding value with the time it was learned. */
-interface Timed {
-  t: number;
-  v: string;
+/**
+ * What the logs said one key (an IP, a name, a MAC) was bound to, and when: every observation,
+ * sorted by time (then value), exact repeats dropped. Kept whole, not as the runs of one value,
+ * so the result never depends on the order lines were read in: live, a line from one file can
+ * arrive before an earlier line of another, and an observation between two of the same value
+ * splits their run.
+ */
+class Timeline {
+  readonly t: number[] = [];
+  readonly v: string[] = [];
+
+  /** True when the value in force at some time changed (a new run, or a run that starts earlier). */
+  add(t: number, v: string): boolean {
+    const ts = this.t;
+    const vs = this.v;
+    // Most observations arrive in time order: search from the end.
+    let i = ts.length;
+    while (i > 0 && (ts[i - 1]! > t || (ts[i - 1] === t && vs[i - 1]! > v))) i--;
+    if (i > 0 && ts[i - 1] === t && vs[i - 1] === v) return false;
+    ts.splice(i, 0, t);
+    vs.splice(i, 0, v);
+    if (ts.length > MAX_OBSERVATIONS) {
+      ts.shift();
+      vs.shift();
+      i--;
+    }
+    // Inside a run of the same value, it changes nothing of what `at` answers.
+    return !(i > 0 && vs[i - 1] === v);
+  }
+
+  /** The value in force at t: the latest at or before t, else the first one shortly after. */
+  at(t: number, afterWindow: number): string | null {
+    const i = lastAtOrBefore(this.t, t + SLACK);
+    if (i >= 0) return this.v[i]!;
+    return this.t.length && this.t[0]! - t <= afterWindow ? this.v[0]! : null;
+  }
+
+  /** The times its value changes (each run's first observation). */
+  changes(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.t.length; i++) if (i === 0 || this.v[i] !== this.v[i - 1]) out.push(this.t[i]!);
+    return out;
+  }
+}
+
+/** Index of the last time ≤ t in a sorted list, or -1. */
+function lastAtOrBefore(ts: number[], t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ts[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 /** Lines of one attempt are seconds to minutes apart; a binding learned a little later still applies. */
 const AFTER_WINDOW_IP = 10 * 60_000;
 const AFTER_WINDOW_NODE = 3 * 3600_000;
 const SLACK = 5_000;
+/** Per key: DHCP renewals over weeks must not grow it without bound (the oldest go first). */
+const MAX_OBSERVATIONS = 64;
 
-class TimedMap {
-  private readonly m = new Map<string, Timed[]>();
+/** A name ⇄ MAC link at a time: said by one line (direct), or derived through an IP. */
+interface Link {
+  t: number;
+  node: string;
+  mac: string;
+}
 
-  add(key: string, v: string, t: number): boolean {
-    let list = this.m.get(key);
-    if (!list) {
-      list = [];
-      this.m.set(key, list);
+/**
+ * The value a name (or MAC) had at t, from what lines said of it and the links derived through
+ * its IPs: the latest at or before t (ties by value, so reading order never decides), else the
+ * first shortly after.
+ */
+function valueAt(said: Timeline | undefined, derived: Link[], side: 'mac' | 'node', t: number, afterWindow: number): string | null {
+  let bestT = -Infinity;
+  let best: string | null = null;
+  let firstT = Infinity;
+  let first: string | null = null;
+  const consider = (at: number, v: string): void => {
+    if (at <= t + SLACK && (at > bestT || (at === bestT && v > best!))) {
+      bestT = at;
+      best = v;
     }
-    // Most bindings arrive in time order; skip a repeat of the current value.
-    let i = list.length;
-    while (i > 0 && list[i - 1]!.t > t) i--;
-    const prev = list[i - 1];
-    if (prev && prev.v === v) return false;
-    const next = list[i];
-    if (next && next.v === v) {
-      next.t = t; // learned earlier than we thought
-      return true;
+    if (at < firstT || (at === firstT && v < first!)) {
+      firstT = at;
+      first = v;
     }
-    list.splice(i, 0, { t, v });
-    if (list.length > 64) list.splice(0, list.length - 64); // bounded history per key
-    return true;
+  };
+  if (said) {
+    const i = lastAtOrBefore(said.t, t + SLACK);
+    if (i >= 0) consider(said.t[i]!, said.v[i]!);
+    if (said.t.length) consider(said.t[0]!, said.v[0]!);
   }
+  for (const l of derived) consider(l.t, l[side]);
+  if (best !== null) return best;
+  return first !== null && firstT - t <= afterWindow ? first : null;
+}
 
-  /** The value in force at t: the latest at or before t, else the first one shortly after. */
-  at(key: string, t: number, afterWindow: number): string | null {
-    const list = this.m.get(key);
-    if (!list || !list.length) return null;
-    let best: Timed | null = null;
-    for (const e of list) {
-      if (e.t <= t + SLACK) best = e;
-      else break;
-    }
-    if (best) return best.v;
-    const first = list[0]!;
-    return first.t - t <= afterWindow ? first.v : null;
-  }
-
-  latest(key: string): string | null {
-    const list = this.m.get(key);
-    return list && list.length ? list[list.length - 1]!.v : null;
-  }
-
-  all(key: string): string[] {
-    return (this.m.get(key) ?? []).map((e) => e.v);
-  }
-
-  get size(): number {
-    return this.m.size;
-  }
+function addTo<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(v);
 }
 
 export type { Subject } from '../types';
@@ -74,12 +118,24 @@ import type { Subject } from '../types';
 export { usableName } from '../sources/node-name';
 
 export class Identity {
-  private readonly ipMac = new TimedMap();
-  private readonly ipNode = new TimedMap();
+  private readonly ipMac = new Map<string, Timeline>();
+  private readonly ipNode = new Map<string, Timeline>();
+  /** Name ⇄ MAC said by one line (a lease with the client's name, the xCAT mac table). */
+  private readonly macOfName = new Map<string, Timeline>();
+  private readonly nameOfMac = new Map<string, Timeline>();
+  /**
+   * Name ⇄ MAC through an IP: at each moment the IP's MAC or name changes, the name and MAC it
+   * then had. Derived again from the IP's whole timelines whenever they change, never from
+   * what was known when a line arrived (that would depend on which file was read first).
+   */
+  private readonly derived = new Map<string, Link[]>();
+  /** IPs whose derived links ever named this node / this MAC. */
+  private readonly derivedIpsOfNode = new Map<string, Set<string>>();
+  private readonly derivedIpsOfMac = new Map<string, Set<string>>();
+  /** Every MAC a name was ever linked to, even by a link since derived away (to move its lines back). */
+  private readonly macsEver = new Map<string, Set<string>>();
   /** Names the logs tie to an address. */
   private readonly ipsByNode = new Set<string>();
-  private readonly nodeMac = new TimedMap();
-  private readonly macNode = new TimedMap();
   private readonly macIps = new Map<string, Set<string>>();
   /** Bumped whenever a binding is learned: pending records may now resolve. */
   generation = 0;
@@ -89,21 +145,22 @@ export class Identity {
   /** Learn from a line whose fields belong together (pattern `binds: true`). */
   bind(s: Subject, t: number): void {
     const node = usableName(s.node);
-    if (s.mac && s.ip) {
-      if (this.ipMac.add(s.ip, s.mac, t)) this.changed(`ip:${s.ip}`);
-      let ips = this.macIps.get(s.mac);
-      if (!ips) this.macIps.set(s.mac, (ips = new Set()));
-      ips.add(s.ip);
-      const n = node ?? this.ipNode.at(s.ip, t, AFTER_WINDOW_IP);
-      if (n && !node) this.linkNodeMac(n, s.mac, t);
+    if (s.ip && (s.mac || node)) {
+      let changedIp = false;
+      if (s.mac) {
+        changedIp = this.timeline(this.ipMac, s.ip).add(t, s.mac) || changedIp;
+        addTo(this.macIps, s.mac, s.ip);
+      }
+      if (node) {
+        changedIp = this.timeline(this.ipNode, s.ip).add(t, node) || changedIp;
+        this.ipsByNode.add(node);
+      }
+      if (changedIp) {
+        this.changed(`ip:${s.ip}`);
+        this.derive(s.ip);
+      }
     }
-    if (s.ip && node) {
-      if (this.ipNode.add(s.ip, node, t)) this.changed(`ip:${s.ip}`);
-      this.ipsByNode.add(node);
-      const m = s.mac ?? this.ipMac.at(s.ip, t, AFTER_WINDOW_IP);
-      if (m) this.linkNodeMac(node, m, t);
-    }
-    if (s.mac && node) this.linkNodeMac(node, s.mac, t);
+    if (s.mac && node) this.linkDirect(node, s.mac, t);
     if (this.changedNow) this.generation++;
     this.changedNow = false;
   }
@@ -113,6 +170,12 @@ export class Identity {
   private changed(key: string | null): void {
     if (key !== null) this.changes.add(detach(key));
     this.changedNow = true;
+  }
+
+  private timeline(m: Map<string, Timeline>, key: string): Timeline {
+    let tl = m.get(key);
+    if (!tl) m.set(detach(key), (tl = new Timeline()));
+    return tl;
   }
 
   /** The IPs and names whose bindings changed since the last call (each `ip:…` or `node:…`). */
@@ -127,10 +190,12 @@ export class Identity {
     const out = new Set<string>();
     if (key.startsWith('ip:')) {
       const ip = key.slice(3);
-      for (const m of this.ipMac.all(ip)) out.add(m);
-      for (const n of this.ipNode.all(ip)) for (const m of this.nodeMac.all(n)) out.add(m);
+      const macs = this.ipMac.get(ip);
+      if (macs) for (const m of macs.v) out.add(m);
+      const nodes = this.ipNode.get(ip);
+      if (nodes) for (const n of new Set(nodes.v)) for (const m of this.macsEver.get(n) ?? []) out.add(m);
     } else if (key.startsWith('node:')) {
-      for (const m of this.nodeMac.all(key.slice(5))) out.add(m);
+      for (const m of this.macsEver.get(key.slice(5)) ?? []) out.add(m);
     }
     return [...out];
   }
@@ -140,21 +205,57 @@ export class Identity {
     this.bind(s, 0);
   }
 
-  private linkNodeMac(node: string, mac: string, t: number): void {
-    const a = this.nodeMac.add(node, mac, t);
-    const b = this.macNode.add(mac, node, t);
-    if (a || b) this.changed(a ? `node:${node}` : null);
+  private linkDirect(node: string, mac: string, t: number): void {
+    const a = this.timeline(this.macOfName, node).add(t, mac);
+    this.timeline(this.nameOfMac, mac).add(t, node);
+    addTo(this.macsEver, detach(node), detach(mac));
+    if (a) this.changed(`node:${node}`);
+  }
+
+  /** The name ⇄ MAC links an IP's two timelines imply, anew; the names whose links changed are told. */
+  private derive(ip: string): void {
+    const macs = this.ipMac.get(ip);
+    const nodes = this.ipNode.get(ip);
+    const links: Link[] = [];
+    if (macs && nodes) {
+      const times = [...new Set([...macs.changes(), ...nodes.changes()])].sort((a, b) => a - b);
+      for (const t of times) {
+        const node = nodes.at(t, AFTER_WINDOW_IP);
+        const mac = macs.at(t, AFTER_WINDOW_IP);
+        const last = links[links.length - 1];
+        if (node && mac && !(last && last.node === node && last.mac === mac)) links.push({ t, node, mac });
+      }
+    }
+    const old = this.derived.get(ip) ?? [];
+    if (old.length === links.length && old.every((l, i) => l.t === links[i]!.t && l.node === links[i]!.node && l.mac === links[i]!.mac)) return;
+    if (links.length) this.derived.set(detach(ip), links);
+    else this.derived.delete(ip);
+    for (const l of [...old, ...links]) this.changed(`node:${l.node}`);
+    for (const l of links) {
+      addTo(this.derivedIpsOfNode, l.node, ip);
+      addTo(this.derivedIpsOfMac, l.mac, ip);
+      addTo(this.macsEver, l.node, l.mac);
+    }
+  }
+
+  /** The links derived through IPs that name this node (side 'node') or this MAC (side 'mac'). */
+  private derivedOf(key: string, side: 'node' | 'mac'): Link[] {
+    const ips = (side === 'node' ? this.derivedIpsOfNode : this.derivedIpsOfMac).get(key);
+    if (!ips) return [];
+    const out: Link[] = [];
+    for (const ip of ips) for (const l of this.derived.get(ip) ?? []) if (l[side] === key) out.push(l);
+    return out;
   }
 
   macOfIp(ip: string, t: number): string | null {
-    const m = this.ipMac.at(ip, t, AFTER_WINDOW_IP);
+    const m = this.ipMac.get(ip)?.at(t, AFTER_WINDOW_IP);
     if (m) return m;
-    const n = this.ipNode.at(ip, t, AFTER_WINDOW_IP);
-    return n ? this.nodeMac.at(n, t, AFTER_WINDOW_NODE) : null;
+    const n = this.nodeOfIp(ip, t);
+    return n ? this.macOfNode(n, t) : null;
   }
 
   macOfNode(node: string, t: number): string | null {
-    return this.nodeMac.at(node, t, AFTER_WINDOW_NODE);
+    return valueAt(this.macOfName.get(node), this.derivedOf(node, 'node'), 'mac', t, AFTER_WINDOW_NODE);
   }
 
   /** The logs tie this name to some address (an /etc/hosts line, xcatd matching an IP to it). */
@@ -163,11 +264,12 @@ export class Identity {
   }
 
   nodeOfIp(ip: string, t: number): string | null {
-    return this.ipNode.at(ip, t, AFTER_WINDOW_IP);
+    return this.ipNode.get(ip)?.at(t, AFTER_WINDOW_IP) ?? null;
   }
 
+  /** The name a MAC was last linked to. */
   nodeOfMac(mac: string): string | null {
-    return this.macNode.latest(mac);
+    return valueAt(this.nameOfMac.get(mac), this.derivedOf(mac, 'mac'), 'node', Infinity, 0);
   }
 
   ipsOfMac(mac: string): string[] {
@@ -199,6 +301,6 @@ export class Identity {
   }
 
   get stats(): { ips: number; nodes: number; macs: number } {
-    return { ips: this.ipMac.size, nodes: this.nodeMac.size, macs: this.macNode.size };
+    return { ips: this.ipMac.size, nodes: this.macsEver.size, macs: this.macIps.size };
   }
 }

@@ -37,4 +37,29 @@ describe('identity over time', () => {
     expect(id.generation).toBeGreaterThan(g);
     expect(id.resolve({ node: 'cn20' }, 1000)).toBe('52:54:00:aa:bb:20');
   });
+  test('what a name resolves to does not depend on the order bindings were read in', () => {
+    // A NIC replaced: the IP goes from the old MAC to the new one, and xcatd matches the IP to
+    // the node before and after. Read in any order (live, a file can be read ahead of another),
+    // every line must land where it lands when the lines come in time order.
+    const OLD = '52:54:00:aa:bb:30';
+    const NEW = '52:54:00:aa:bb:31';
+    const binds: [number, { ip: string; mac?: string; node?: string }][] = [
+      [1_000_000, { ip: '10.0.0.30', mac: OLD }],
+      [1_006_000, { ip: '10.0.0.30', node: 'cn30' }],
+      [1_800_000, { ip: '10.0.0.30', mac: NEW }],
+      [2_400_000, { ip: '10.0.0.30', node: 'cn30' }],
+      [2_460_000, { ip: '10.0.0.30', node: 'cn30' }],
+    ];
+    const asked = [1_010_000, 1_790_000, 2_000_000, 2_450_000, 3_000_000];
+    const answers = (order: number[]): (string | null)[] => {
+      const id = new Identity();
+      for (const i of order) id.bind(binds[i]![1], binds[i]![0]);
+      return [...asked.map((t) => id.resolve({ node: 'cn30' }, t)), id.nodeOfMac(NEW), id.nodeOfMac(OLD)];
+    };
+    const inTime = answers([0, 1, 2, 3, 4]);
+    expect(inTime).toEqual([OLD, OLD, NEW, NEW, NEW, 'cn30', 'cn30']);
+    const perms = (xs: number[]): number[][] =>
+      xs.length <= 1 ? [xs] : xs.flatMap((x, i) => perms([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+    for (const order of perms([0, 1, 2, 3, 4])) expect([order, answers(order)]).toEqual([order, inTime]);
+  });
 });
