@@ -37,6 +37,9 @@ class Timeline {
 
   /** The value in force at t: the latest at or before t, else the first one shortly after. */
   at(t: number, afterWindow: number): string | null {
+    // Most lines come after their machine's latest binding: no search.
+    const n = this.t.length;
+    if (n && this.t[n - 1]! <= t + SLACK) return this.v[n - 1]!;
     const i = lastAtOrBefore(this.t, t + SLACK);
     if (i >= 0) return this.v[i]!;
     return this.t.length && this.t[0]! - t <= afterWindow ? this.v[0]! : null;
@@ -81,7 +84,16 @@ interface Link {
  * its IPs: the latest at or before t (ties by value, so reading order never decides), else the
  * first shortly after.
  */
-function valueAt(said: Timeline | undefined, derived: Link[], side: 'mac' | 'node', t: number, afterWindow: number): string | null {
+function valueAt(
+  said: Timeline | undefined,
+  ips: Set<string> | undefined,
+  derived: Map<string, Link[]>,
+  want: 'mac' | 'node',
+  key: string,
+  t: number,
+  afterWindow: number,
+): string | null {
+  const by = want === 'mac' ? 'node' : 'mac';
   let bestT = -Infinity;
   let best: string | null = null;
   let firstT = Infinity;
@@ -101,7 +113,7 @@ function valueAt(said: Timeline | undefined, derived: Link[], side: 'mac' | 'nod
     if (i >= 0) consider(said.t[i]!, said.v[i]!);
     if (said.t.length) consider(said.t[0]!, said.v[0]!);
   }
-  for (const l of derived) consider(l.t, l[side]);
+  if (ips) for (const ip of ips) for (const l of derived.get(ip) ?? []) if (l[by] === key) consider(l.t, l[want]);
   if (best !== null) return best;
   return first !== null && firstT - t <= afterWindow ? first : null;
 }
@@ -238,15 +250,6 @@ export class Identity {
     }
   }
 
-  /** The links derived through IPs that name this node (side 'node') or this MAC (side 'mac'). */
-  private derivedOf(key: string, side: 'node' | 'mac'): Link[] {
-    const ips = (side === 'node' ? this.derivedIpsOfNode : this.derivedIpsOfMac).get(key);
-    if (!ips) return [];
-    const out: Link[] = [];
-    for (const ip of ips) for (const l of this.derived.get(ip) ?? []) if (l[side] === key) out.push(l);
-    return out;
-  }
-
   macOfIp(ip: string, t: number): string | null {
     const m = this.ipMac.get(ip)?.at(t, AFTER_WINDOW_IP);
     if (m) return m;
@@ -255,7 +258,7 @@ export class Identity {
   }
 
   macOfNode(node: string, t: number): string | null {
-    return valueAt(this.macOfName.get(node), this.derivedOf(node, 'node'), 'mac', t, AFTER_WINDOW_NODE);
+    return valueAt(this.macOfName.get(node), this.derivedIpsOfNode.get(node), this.derived, 'mac', node, t, AFTER_WINDOW_NODE);
   }
 
   /** The logs tie this name to some address (an /etc/hosts line, xcatd matching an IP to it). */
@@ -269,7 +272,7 @@ export class Identity {
 
   /** The name a MAC was last linked to. */
   nodeOfMac(mac: string): string | null {
-    return valueAt(this.nameOfMac.get(mac), this.derivedOf(mac, 'mac'), 'node', Infinity, 0);
+    return valueAt(this.nameOfMac.get(mac), this.derivedIpsOfMac.get(mac), this.derived, 'node', mac, Infinity, 0);
   }
 
   ipsOfMac(mac: string): string[] {
