@@ -201,6 +201,20 @@ function childEnv(extra = {}) {
 
 const HAVE_TIME = fs.existsSync('/usr/bin/time');
 
+/** The path of a command on PATH, or null (a baseline that is not installed is reported, not faked). */
+function which(cmd) {
+  for (const d of (process.env.PATH ?? '').split(':')) {
+    const f = path.join(d || '.', cmd);
+    try {
+      fs.accessSync(f, fs.constants.X_OK);
+      return f;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
 /** Run under /usr/bin/time -v (when present): {ms, maxRssBytes, userS, sysS, code}. stdout goes to `stdoutFile` or /dev/null. */
 async function timeV(cmd, args, opts = {}) {
   const outFd = fs.openSync(opts.stdoutFile ?? '/dev/null', 'w');
@@ -650,6 +664,7 @@ module.exports = {
   procStatus,
   procCpuS,
   HAVE_TIME,
+  which,
   freePort,
   nodeLineTails,
   loopbackSources,
