@@ -85,19 +85,24 @@ export function attributeFloating(v: AttributionView): { extra: Map<string, Entr
   for (const f of v.floating) {
     if (answered.has(f)) continue;
     const sec = Math.floor(f.rec.at / 1000);
-    const best = new Map<string, number>();
-    for (let d = -ATTRIB_WINDOW_S; d <= ATTRIB_WINDOW_S; d++) {
+    // Only an unambiguous moment counts: one machine within the window, seen within a second. A
+    // busy second has hundreds of machines: the second one seen settles it.
+    let only: string | null = null;
+    let dist = Infinity;
+    let many = false;
+    for (let d = -ATTRIB_WINDOW_S; d <= ATTRIB_WINDOW_S && !many; d++) {
       for (const a of bySecond.get(sec + d) ?? []) {
-        const dist = Math.abs(a.at - f.rec.at);
-        if (dist < (best.get(a.key) ?? Infinity)) best.set(a.key, dist);
+        if (only === null) only = a.key;
+        else if (a.key !== only) {
+          many = true;
+          break;
+        }
+        dist = Math.min(dist, Math.abs(a.at - f.rec.at));
       }
     }
-    // Only an unambiguous moment counts: one machine within the window, seen within a second.
-    const ranked = [...best].sort((x, y) => x[1] - y[1]);
-    const [first, second] = ranked;
-    if (first && !second && first[1] <= 1000) {
-      let l = extra.get(first[0]);
-      if (!l) extra.set(first[0], (l = []));
+    if (only !== null && !many && dist <= 1000) {
+      let l = extra.get(only);
+      if (!l) extra.set(only, (l = []));
       l.push(f);
     } else left.push(f);
   }

@@ -15,6 +15,9 @@ import { usableName } from '../sources/node-name';
 class Timeline {
   readonly t: number[] = [];
   readonly v: string[] = [];
+  /** The latest observation, on the object itself: most lookups need only it (fewer cache misses). */
+  lastT = Infinity; // empty: never answers from here
+  lastV = '';
 
   /** True when the value in force at some time changed (a new run, or a run that starts earlier). */
   add(t: number, v: string): boolean {
@@ -31,6 +34,8 @@ class Timeline {
       vs.shift();
       i--;
     }
+    this.lastT = ts[ts.length - 1]!;
+    this.lastV = vs[vs.length - 1]!;
     // Inside a run of the same value, it changes nothing of what `at` answers.
     return !(i > 0 && vs[i - 1] === v);
   }
@@ -38,8 +43,7 @@ class Timeline {
   /** The value in force at t: the latest at or before t, else the first one shortly after. */
   at(t: number, afterWindow: number): string | null {
     // Most lines come after their machine's latest binding: no search.
-    const n = this.t.length;
-    if (n && this.t[n - 1]! <= t + SLACK) return this.v[n - 1]!;
+    if (this.lastT <= t + SLACK) return this.lastV;
     const i = lastAtOrBefore(this.t, t + SLACK);
     if (i >= 0) return this.v[i]!;
     return this.t.length && this.t[0]! - t <= afterWindow ? this.v[0]! : null;
