@@ -163,6 +163,38 @@ function tailDated(file: string, kind: FileKind): number | null {
   return max;
 }
 
+/** Names that are data, documents or archives, not log text (a folder of pastes often holds them too). */
+const NOT_LOG_TEXT = /\.(?:json|ya?ml|xml|html?|pdf|png|jpe?g|gif|svg|zip|tar|tgz|xz|bz2|rpm|deb|iso|img|qcow2)$/i;
+const MAX_LOOSE = 1000;
+
+/** The text files of a folder that holds no MN tree (hidden ones, binaries and documents left out), sorted. */
+function looseTextFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const d of names.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (out.length >= MAX_LOOSE || d.name.startsWith('.')) continue;
+      const full = path.join(dir, d.name);
+      if (d.isDirectory()) {
+        if (depth < 4) walk(full, depth + 1);
+      } else if (d.isFile() && !NOT_LOG_TEXT.test(d.name)) {
+        try {
+          if (/\.gz$/.test(d.name) || windowLines(full, 64 * 1024, 'head') !== null) out.push(full);
+        } catch {
+          /* unreadable: left out */
+        }
+      }
+    }
+  };
+  walk(root, 0);
+  return out;
+}
+
 function isTarball(file: string): boolean {
   return /\.(?:tar|tar\.gz|tgz|tar\.xz|tar\.bz2)$/.test(file);
 }
@@ -309,6 +341,27 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   let dated: number | null = null;
   /** Directories and bundles that held no log file, files that are not logs: with nothing else to read, the reason for exit 2. */
   const empty: string[] = [];
+  /** A file read on its own (given by path, pasted, or one of a folder of pastes): a fragment. */
+  const addFile = (p: string, displayName: string | null): void => {
+    // A single log file: what it holds decides (its name is the hint); --as overrides both.
+    const byPath = classify(p.split(path.sep).slice(-2).join('/'));
+    const sniffed = sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t)));
+    if (!opts.as && sniffed !== 'capture' && isJsonDocument(p)) {
+      // An inventory, a REST answer, a config: structured data, not lines of a log.
+      empty.push(`${displayName ?? p}: JSON, not a log`);
+      return;
+    }
+    const kind = opts.as ?? sniffed ?? 'text';
+    readable++;
+    if (kind === 'capture') {
+      wholeLogs = true;
+      inputs.push({ file: null, capture: p });
+    } else {
+      const rel = displayName ?? (byPath && byPath.kind === kind ? byPath.rel : path.basename(p));
+      const node = kind === 'console' || kind === 'text' ? (byPath?.node ?? (displayName ? null : nodeOfFileName(p))) : null;
+      inputs.push({ file: { rel, kind, base: rel, age: 0, node, abs: p }, capture: null });
+    }
+  };
   for (let p of opts.paths) {
     let displayName: string | null = null;
     if (p === '-') {
@@ -327,10 +380,18 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     }
     if (st.isDirectory()) {
       readable++;
-      wholeLogs = true;
       const found = findMnFiles(p, opts.warn, identityFiles);
-      if (!found.length) empty.push(`${p}: no log file in it (nothing named or read like messages, xcat/, httpd/, consoles/)`);
-      for (const f of found) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
+      if (found.length) {
+        wholeLogs = true;
+        for (const f of found) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
+        continue;
+      }
+      // No MN tree in it: a folder of what the admin gathered (a wget.log, twenty lines in
+      // paste.txt) is read as those files given one by one would be, as fragments.
+      const loose = looseTextFiles(p);
+      if (!loose.length) empty.push(`${p}: no log file in it (nothing named or read like messages, xcat/, httpd/, consoles/)`);
+      else opts.warn(`${p}: no MN log tree in it; reading its ${loose.length} text file${loose.length > 1 ? 's' : ''} as fragments`);
+      for (const f of loose) addFile(f, null);
     } else if (isTarball(p)) {
       readable++;
       const dir = await extractTarball(p, opts.warn, cleanup);
@@ -338,26 +399,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       const found = findMnFiles(dir, opts.warn, identityFiles);
       if (!found.length) empty.push(`${p}: no log file in it`);
       for (const f of found) inputs.push({ file: f as MnFile & { abs: string }, capture: null });
-    } else {
-      // A single log file: what it holds decides (its name is the hint); --as overrides both.
-      const byPath = classify(p.split(path.sep).slice(-2).join('/'));
-      const sniffed = sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t)));
-      if (!opts.as && sniffed !== 'capture' && isJsonDocument(p)) {
-        // An inventory, a REST answer, a config: structured data, not lines of a log.
-        empty.push(`${displayName ?? p}: JSON, not a log`);
-        continue;
-      }
-      const kind = opts.as ?? sniffed ?? 'text';
-      readable++;
-      if (kind === 'capture') {
-        wholeLogs = true;
-        inputs.push({ file: null, capture: p });
-      } else {
-        const rel = displayName ?? (byPath && byPath.kind === kind ? byPath.rel : path.basename(p));
-        const node = kind === 'console' || kind === 'text' ? (byPath?.node ?? (displayName ? null : nodeOfFileName(p))) : null;
-        inputs.push({ file: { rel, kind, base: rel, age: 0, node, abs: p }, capture: null });
-      }
-    }
+    } else addFile(p, displayName);
   }
   for (const c of opts.captures) {
     if (!fs.existsSync(c)) throw new UsageError(`${c}: no such capture file`);

@@ -297,6 +297,37 @@ describe('xtriage analyze', () => {
     expect(JSON.stringify(doc)).not.toContain('coffee');
   });
 
+  test('a folder of pastes (no MN tree in it) is read as its files one by one, never "nothing could be read"', () => {
+    // What an admin gathers in a folder: wget's log copied off the node (xcat-core#5751), a note.
+    const dir = tmp();
+    fs.writeFileSync(
+      path.join(dir, 'wget.log'),
+      [
+        '--2018-10-30 05:33:14--  http://10.3.9.3/install/postscripts/xcatdsklspost',
+        'Connecting to 10.3.9.3:80... connected.',
+        'HTTP request sent, awaiting response... 404 Not Found',
+        '2018-10-30 05:33:14 ERROR 404: Not Found.',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(path.join(dir, 'inventory.json'), '{"nodes": ["cn01"]}\n');
+    fs.writeFileSync(path.join(dir, 'case.yaml'), 'cause: the install failed\n');
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.writeFileSync(path.join(dir, '.git', 'HEAD'), 'error: not a log\n');
+    const r = xtriage(['analyze', dir, '--json']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${dir}: no MN log tree in it; reading its 1 text file as fragments`);
+    const doc = JSON.parse(r.stdout) as AnalysisDoc;
+    expect(doc.sessions).toHaveLength(1);
+    expect(doc.sessions[0]!.outcome).toBe('failed');
+    expect(doc.sessions[0]!.rootCause!.evidence[0]!.line).toContain('404 Not Found');
+    // A folder of documents only is still no input.
+    fs.rmSync(path.join(dir, 'wget.log'));
+    const none = xtriage(['analyze', dir]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/nothing could be read: .*no log file in it/);
+  });
+
   test('a loose MN file is a fragment: a node still in progress at its end is unknown, not running', () => {
     const root = tmp();
     const file = path.join(root, 'messages');
