@@ -163,8 +163,8 @@ function tailDated(file: string, kind: FileKind): number | null {
   return max;
 }
 
-/** Names that are data, documents or archives, not log text (a folder of pastes often holds them too). */
-const NOT_LOG_TEXT = /\.(?:json|ya?ml|xml|html?|pdf|png|jpe?g|gif|svg|zip|tar|tgz|xz|bz2|rpm|deb|iso|img|qcow2)$/i;
+/** Names that are data, documents, source or archives, not log text (a folder of pastes often holds them too). */
+const NOT_LOG_TEXT = /\.(?:json|ya?ml|xml|html?|md|rst|adoc|pdf|png|jpe?g|gif|svg|zip|tar|tgz|xz|bz2|rpm|deb|iso|img|qcow2|sh|py|pl|js|ts|c|h|go|rb)$/i;
 const MAX_LOOSE = 1000;
 
 /** The text files of a folder that holds no MN tree (hidden ones, binaries and documents left out), sorted. */

@@ -312,6 +312,7 @@ describe('xtriage analyze', () => {
     );
     fs.writeFileSync(path.join(dir, 'inventory.json'), '{"nodes": ["cn01"]}\n');
     fs.writeFileSync(path.join(dir, 'case.yaml'), 'cause: the install failed\n');
+    fs.writeFileSync(path.join(dir, 'README.md'), '# Notes\nerror: the rack was down\n');
     fs.mkdirSync(path.join(dir, '.git'));
     fs.writeFileSync(path.join(dir, '.git', 'HEAD'), 'error: not a log\n');
     const r = xtriage(['analyze', dir, '--json']);
