@@ -162,18 +162,21 @@ export class Identity {
   bind(s: Subject, t: number): void {
     const node = usableName(s.node);
     if (s.ip && (s.mac || node)) {
+      // Kept for the run: flat copies, not slices that would hold the line they came from.
+      const ip = detach(s.ip);
       let changedIp = false;
       if (s.mac) {
-        changedIp = this.timeline(this.ipMac, s.ip).add(t, s.mac) || changedIp;
-        addTo(this.macIps, s.mac, s.ip);
+        const mac = detach(s.mac);
+        changedIp = this.timeline(this.ipMac, ip).add(t, mac) || changedIp;
+        addTo(this.macIps, mac, ip);
       }
       if (node) {
-        changedIp = this.timeline(this.ipNode, s.ip).add(t, node) || changedIp;
+        changedIp = this.timeline(this.ipNode, ip).add(t, node) || changedIp;
         this.ipsByNode.add(node);
       }
       if (changedIp) {
-        this.changed(`ip:${s.ip}`);
-        this.derive(s.ip);
+        this.changed(`ip:${ip}`);
+        this.derive(ip);
       }
     }
     if (s.mac && node) this.linkDirect(node, s.mac, t);
@@ -190,7 +193,7 @@ export class Identity {
 
   private timeline(m: Map<string, Timeline>, key: string): Timeline {
     let tl = m.get(key);
-    if (!tl) m.set(detach(key), (tl = new Timeline()));
+    if (!tl) m.set(key, (tl = new Timeline()));
     return tl;
   }
 
@@ -222,9 +225,11 @@ export class Identity {
   }
 
   private linkDirect(node: string, mac: string, t: number): void {
+    node = detach(node);
+    mac = detach(mac);
     const a = this.timeline(this.macOfName, node).add(t, mac);
     this.timeline(this.nameOfMac, mac).add(t, node);
-    addTo(this.macsEver, detach(node), detach(mac));
+    addTo(this.macsEver, node, mac);
     if (a) this.changed(`node:${node}`);
   }
 
@@ -244,7 +249,7 @@ export class Identity {
     }
     const old = this.derived.get(ip) ?? [];
     if (old.length === links.length && old.every((l, i) => l.t === links[i]!.t && l.node === links[i]!.node && l.mac === links[i]!.mac)) return;
-    if (links.length) this.derived.set(detach(ip), links);
+    if (links.length) this.derived.set(ip, links);
     else this.derived.delete(ip);
     for (const l of [...old, ...links]) this.changed(`node:${l.node}`);
     for (const l of links) {
