@@ -41,6 +41,8 @@ export class Copies {
   private readonly copyMarks: { at: number; made: number }[] = [];
   /** The copy record of each machine entry that has one (freezing detaches it from the entry). */
   readonly copyOf = new Map<Entry, DupCopy>();
+  /** Offline: no bound (see Engine.offline); live, the oldest go past MAX_COPIES and by age (expire). */
+  unbounded = false;
   /** The copy duplicateOf() recorded for the line being fed (its first copy), or null. */
   firstCopy: DupCopy | null = null;
   /** The copy of the line being fed's text and second (this line's or an earlier one's). */
@@ -110,7 +112,7 @@ export class Copies {
       this.firstCopy = c;
       this.slot = c;
       // Bounded: keep the most recent copies only.
-      if (this.dupOrder.length > MAX_COPIES) this.forgetOldestCopies(MAX_COPIES / 4);
+      if (this.dupOrder.length > MAX_COPIES && !this.unbounded) this.forgetOldestCopies(MAX_COPIES / 4);
     }
     return null;
   }

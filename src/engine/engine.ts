@@ -169,8 +169,18 @@ export class Engine {
   /**
    * Offline analysis of collected files: a file that names no machine at all is one machine of
    * its own (a pasted fragment). Live, a tailed MN file names machines sooner or later.
+   * Offline also remembers every line's copy: files are read one after another, and a line of
+   * messages must still be known when cluster.log's copy of it is read, however large the tree
+   * (a bound there made a 10,000-node tree keep most xcatd lines twice).
    */
-  offline = false;
+  get offline(): boolean {
+    return this.isOffline;
+  }
+  set offline(v: boolean) {
+    this.isOffline = v;
+    this.copies.unbounded = v;
+  }
+  private isOffline = false;
   /**
    * Offline, and the input is loose files or standard input (no log tree, no bundle): what it
    * shows is a fragment, so a session still in progress at its end has no outcome (`unknown`).

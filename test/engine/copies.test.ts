@@ -9,6 +9,7 @@ import { loadKb } from '../../src/patterns/kb';
 import { generateCluster, renderDatagrams, renderMnLines } from '../../src/demo/sim/cluster';
 import { classify } from '../../src/sources/mn-files';
 import type { LogRecord } from '../../src/types';
+import type { Copies } from '../../src/engine/copies';
 
 const kb = loadKb([], { local: false });
 const START = Date.parse('2026-11-25T12:00:00Z');
@@ -77,4 +78,33 @@ test('forgetting the copies of frozen machines frees them and changes nothing el
   for (const e of [plain, freezing]) for (const r of datagrams) e.feed(r);
   expect(freezing.stats.thaws).toBeGreaterThan(10);
   expect(JSON.stringify(freezing.snapshot(NOW))).toBe(JSON.stringify(plain.snapshot(NOW)));
+});
+
+test('offline, a line of messages is still known when cluster.log copies it, however many lines came between', () => {
+  // A 10,000-node tree has more xcatd lines than the live bound (200,000 copies): offline reads
+  // messages whole before cluster.log, so a bound there kept most xcatd lines twice.
+  const N = 210_000;
+  const rec = (i: number, source: string): LogRecord =>
+    ({
+      at: START + i * 50,
+      program: 'xcat',
+      message: `xcatd: install monitor received a connection request from 10.0.${i % 250}.${(i >> 8) % 250}`,
+      source,
+    }) as LogRecord;
+  for (const offline of [true, false]) {
+    const e = new Engine(kb, diagnose);
+    e.offline = offline;
+    const copies = (e as unknown as { copies: Copies }).copies;
+    for (let i = 0; i < N; i++) {
+      copies.reset();
+      copies.find(rec(i, 'messages'));
+    }
+    let found = 0;
+    for (let i = 0; i < N; i++) {
+      copies.reset();
+      if (copies.find(rec(i, 'xcat/cluster.log'))) found++;
+    }
+    if (offline) expect(found).toBe(N);
+    else expect(found).toBeLessThan(N); // live: the oldest copies go (minutes old there)
+  }
 });
