@@ -342,7 +342,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   /** Directories and bundles that held no log file, files that are not logs: with nothing else to read, the reason for exit 2. */
   const empty: string[] = [];
   /** A file read on its own (given by path, pasted, or one of a folder of pastes): a fragment. */
-  const addFile = (p: string, displayName: string | null): void => {
+  const addFile = (p: string, displayName: string | null, within?: string): void => {
     // A single log file: what it holds decides (its name is the hint); --as overrides both.
     const byPath = classify(p.split(path.sep).slice(-2).join('/'));
     const sniffed = sniffFile(p, 0, (t) => (dated = Math.max(dated ?? t, t)));
@@ -357,7 +357,9 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       wholeLogs = true;
       inputs.push({ file: null, capture: p });
     } else {
-      const rel = displayName ?? (byPath && byPath.kind === kind ? byPath.rel : path.basename(p));
+      // In a folder of pastes, by its path there (two folders' paste.txt are two sources).
+      const rel =
+        displayName ?? (within ? path.relative(within, p).split(path.sep).join('/') : null) ?? (byPath && byPath.kind === kind ? byPath.rel : path.basename(p));
       const node = kind === 'console' || kind === 'text' ? (byPath?.node ?? (displayName ? null : nodeOfFileName(p))) : null;
       inputs.push({ file: { rel, kind, base: rel, age: 0, node, abs: p }, capture: null });
     }
@@ -391,7 +393,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       const loose = looseTextFiles(p);
       if (!loose.length) empty.push(`${p}: no log file in it (nothing named or read like messages, xcat/, httpd/, consoles/)`);
       else opts.warn(`${p}: no MN log tree in it; reading its ${loose.length} text file${loose.length > 1 ? 's' : ''} as fragments`);
-      for (const f of loose) addFile(f, null);
+      for (const f of loose) addFile(f, null, p);
     } else if (isTarball(p)) {
       readable++;
       const dir = await extractTarball(p, opts.warn, cleanup);

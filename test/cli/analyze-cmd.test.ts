@@ -315,15 +315,21 @@ describe('xtriage analyze', () => {
     fs.writeFileSync(path.join(dir, 'README.md'), '# Notes\nerror: the rack was down\n');
     fs.mkdirSync(path.join(dir, '.git'));
     fs.writeFileSync(path.join(dir, '.git', 'HEAD'), 'error: not a log\n');
+    // And a colleague's paste in a sub-folder, with the same file name as another one.
+    fs.mkdirSync(path.join(dir, 'cn07'));
+    fs.writeFileSync(path.join(dir, 'cn07', 'wget.log'), 'Running postscript: mysite_tuning\npostscript mysite_tuning return with 3\n');
     const r = xtriage(['analyze', dir, '--json']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`${dir}: no MN log tree in it; reading its 1 text file as fragments`);
+    expect(r.stderr).toContain(`${dir}: no MN log tree in it; reading its 2 text files as fragments`);
     const doc = JSON.parse(r.stdout) as AnalysisDoc;
-    expect(doc.sessions).toHaveLength(1);
-    expect(doc.sessions[0]!.outcome).toBe('failed');
-    expect(doc.sessions[0]!.rootCause!.evidence[0]!.line).toContain('404 Not Found');
+    expect(doc.sessions).toHaveLength(2);
+    expect(doc.sessions.every((s) => s.outcome === 'failed')).toBe(true);
+    const lines = doc.sessions.map((s) => `${s.rootCause!.evidence[0]!.source}: ${s.rootCause!.evidence[0]!.line}`).sort();
+    expect(lines[0]).toMatch(/^cn07\/wget\.log: .*mysite_tuning return with 3/);
+    expect(lines[1]).toMatch(/^wget\.log: .*404 Not Found/);
     // A folder of documents only is still no input.
     fs.rmSync(path.join(dir, 'wget.log'));
+    fs.rmSync(path.join(dir, 'cn07'), { recursive: true });
     const none = xtriage(['analyze', dir]);
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/nothing could be read: .*no log file in it/);
