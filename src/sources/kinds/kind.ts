@@ -53,6 +53,8 @@ export interface LogKind {
 
 const DHCP_PROGRAMS = /^(?:dhcpd|dhcpd6|kea-dhcp4|kea-dhcp6|dhcrelay)$/;
 const TFTP_PROGRAMS = /^(?:in\.tftpd|tftpd|atftpd|in\.tftpd-hpa)$/;
+/** xCAT's scripts on the node that log under their own name (first-boot postbootscripts: xcat-core#5118). */
+const NODE_SCRIPTS = /^xcat(?:postinit1?|installpost|dsklspost)$/;
 
 /** Which channel an MN syslog line belongs to, by its program. */
 export function channelOfMnProgram(program: string | null, pid: number | null): Channel {
@@ -60,7 +62,7 @@ export function channelOfMnProgram(program: string | null, pid: number | null): 
   if (DHCP_PROGRAMS.test(program)) return 'dhcpd';
   if (TFTP_PROGRAMS.test(program)) return 'tftpd';
   if (program === 'xcat' && pid !== null) return 'xcatd';
-  if (program === 'xcat' || program.startsWith('xcat.') || program === 'xtriage') return 'node';
+  if (program === 'xcat' || program.startsWith('xcat.') || program === 'xtriage' || NODE_SCRIPTS.test(program)) return 'node';
   return 'syslog';
 }
 
