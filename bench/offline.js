@@ -209,6 +209,8 @@ async function main() {
     .split('\n')
     .reduce((a, l) => a + (Number(l.split(':').pop()) || 0), 0);
 
+  // A baseline's row: over the same lines and bytes as the tree, no RSS measured.
+  const baseline = (label, ms, note) => [label, (ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / ms), mbps(t.bytes, ms).toFixed(0), '—', note];
   const rows = [
     [
       'xtriage analyze() in-process',
@@ -226,42 +228,12 @@ async function main() {
       L.mb(cli.maxRssBytes),
       `wall incl. start-up; exit ${cli.code}; user ${cli.userS ?? '—'} s sys ${cli.sysS ?? '—'} s`,
     ],
-    [
-      `grep -rcE '${GREP_PATTERN}' (C.UTF-8)`,
-      (grep.ms / 1000).toFixed(3),
-      L.fmtInt((t.lines * 1000) / grep.ms),
-      mbps(t.bytes, grep.ms).toFixed(0),
-      '—',
-      `${L.fmtInt(matched)} matching lines; best of 3`,
-    ],
-    ['  same, LC_ALL=C', (grepLc.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / grepLc.ms), mbps(t.bytes, grepLc.ms).toFixed(0), '—', 'best of 3'],
-    lnav
-      ? [
-          'lnav -n (load, index, one SQL count)',
-          (lnav.ms / 1000).toFixed(3),
-          L.fmtInt((t.lines * 1000) / lnav.ms),
-          mbps(t.bytes, lnav.ms).toFixed(0),
-          '—',
-          `exit ${lnav.code}; best of 3`,
-        ]
-      : ['lnav', '—', '—', '—', '—', 'not installed'],
-    ['cat FILES > /dev/null', (cat.ms / 1000).toFixed(3), L.fmtInt((t.lines * 1000) / cat.ms), mbps(t.bytes, cat.ms).toFixed(0), '—', 'best of 3'],
-    [
-      'node: UTF-8 decode, a string per line',
-      (floor.lines.ms / 1000).toFixed(3),
-      L.fmtInt((t.lines * 1000) / floor.lines.ms),
-      mbps(t.bytes, floor.lines.ms).toFixed(0),
-      '—',
-      'bench/node-floor.js lines; best of 3',
-    ],
-    [
-      'node: same + one regex per line',
-      (floor.regex.ms / 1000).toFixed(3),
-      L.fmtInt((t.lines * 1000) / floor.regex.ms),
-      mbps(t.bytes, floor.regex.ms).toFixed(0),
-      '—',
-      'bench/node-floor.js regex; best of 3',
-    ],
+    baseline(`grep -rcE '${GREP_PATTERN}' (C.UTF-8)`, grep.ms, `${L.fmtInt(matched)} matching lines; best of 3`),
+    baseline('  same, LC_ALL=C', grepLc.ms, 'best of 3'),
+    lnav ? baseline('lnav -n (load, index, one SQL count)', lnav.ms, `exit ${lnav.code}; best of 3`) : ['lnav', '—', '—', '—', '—', 'not installed'],
+    baseline('cat FILES > /dev/null', cat.ms, 'best of 3'),
+    baseline('node: UTF-8 decode, a string per line', floor.lines.ms, 'bench/node-floor.js lines; best of 3'),
+    baseline('node: same + one regex per line', floor.regex.ms, 'bench/node-floor.js regex; best of 3'),
   ];
   L.table(
     `Throughput over the same ${L.fmtInt(t.lines)} lines (${L.mb(t.bytes)}, ${t.files} files; page cache warm)`,
