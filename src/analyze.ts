@@ -425,8 +425,22 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       if (t !== null) treeDated = Math.max(treeDated ?? t, t);
     }
   }
+  // Loose files with no year anywhere all take the newest one's mtime: their mtimes say when each
+  // was saved or checked out, not when its lines were written, and two pastes a month apart in
+  // mtime are not a node that made no progress for a month.
+  let looseLatest: number | null = null;
+  if (!wholeLogs && dated === null) {
+    for (const i of inputs) {
+      try {
+        const t = fs.statSync(i.file!.abs).mtimeMs;
+        looseLatest = Math.max(looseLatest ?? t, t);
+      } catch {
+        /* read reports it */
+      }
+    }
+  }
   const referenceOf = (mtime: number): number => {
-    if (!wholeLogs) return dated !== null ? dated + DAY_MS : mtime;
+    if (!wholeLogs) return dated !== null ? dated + DAY_MS : (looseLatest ?? mtime);
     return treeDated !== null && Math.abs(mtime - treeDated) > 180 * DAY_MS ? treeDated + DAY_MS : mtime;
   };
 
@@ -467,7 +481,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
       const placing = f.kind === 'text' || f.kind === 'console';
       let held: LogRecord[] | null = placing ? [] : null;
       // Only a fragment's files are counted (see addSilentFragments): a tree's lines pay nothing.
-      const seen: SilentFile | null = wholeLogs ? null : { rel: f.rel, node: f.node, lines: 0, firstAt: null, mtime };
+      const seen: SilentFile | null = wholeLogs ? null : { rel: f.rel, node: f.node, lines: 0, firstAt: null, placedAt: referenceOf(mtime) };
       if (seen) fragmentFiles.push(seen);
       const one = (line: string): void => {
         const rec = reader.read(line);
@@ -535,7 +549,8 @@ interface SilentFile {
   node: string | null;
   lines: number;
   firstAt: number | null;
-  mtime: number;
+  /** Where its timeless lines were placed (see referenceOf). */
+  placedAt: number;
 }
 
 function addSilentFragments(doc: AnalysisDoc, engine: Engine, files: SilentFile[]): void {
@@ -545,7 +560,7 @@ function addSilentFragments(doc: AnalysisDoc, engine: Engine, files: SilentFile[
   for (const g of doc.groups) for (const e of g.evidence) used.add(e.source);
   for (const f of files) {
     if (!f.lines || used.has(f.rel)) continue;
-    const at = isoLocal(f.firstAt ?? f.mtime);
+    const at = isoLocal(f.firstAt ?? f.placedAt);
     const s: SessionDoc = {
       id: createHash('sha1').update(`file:${f.rel}`).digest('hex').slice(0, 12),
       mac: null,

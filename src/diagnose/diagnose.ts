@@ -26,6 +26,8 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const loopRules = rules.filter((r) => r.kind === 'loop');
 
   const built: Built[] = [];
+  /** Which machine each document is of: sessions that start at the same moment are listed by it. */
+  const machineOf = new Map<SessionDoc, string>();
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
 
   // Which machines to rebuild: those with new lines, those whose result moves with time, a
@@ -89,6 +91,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const m = fresh.get(machine) ?? cache?.get(machine);
     if (!m) continue;
     built.push(...m.built);
+    for (const b of m.built) machineOf.set(b.doc, machine);
     orphanErrors.push(...m.orphans);
   }
 
@@ -209,7 +212,11 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     clusterCands.filter((c) => !inhibited(c)),
   );
   attachInhibited(redo, clusterCands, closure);
-  const sorted = built.map((b) => b.doc).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+  // Ties by machine key, not id: an id hashes the start, so fragments with no times of their own
+  // (placed at their files' mtime) would list in an order that changed with the checkout date.
+  const sorted = built
+    .map((b) => b.doc)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || machineOf.get(a)!.localeCompare(machineOf.get(b)!) || a.id.localeCompare(b.id));
   const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));
   const touched = all ? null : new Set(redo.map((b) => b.doc.id));
   // A node that never got an address and a stranger MAC asking for one: one machine (new

@@ -362,6 +362,26 @@ describe('xtriage analyze', () => {
     for (const at of ats) expect(at.slice(0, 4)).toBe('2016');
   });
 
+  test("loose files' mtimes do not decide: pastes saved a month apart are not a month's stall, in either order", () => {
+    // xcat-core#1270: a nodeset paste and a dhcpd.leases excerpt, neither with a time of its own.
+    const real = path.join(__dirname, '..', 'fixtures', 'real', 'xcat-core-1270-discovery-noip-nodeset-unresolved');
+    const root = tmp();
+    const files = ['paste.txt', 'dhcpd.leases'].map((f) => {
+      fs.copyFileSync(path.join(real, f), path.join(root, f));
+      return path.join(root, f);
+    });
+    const month = 30 * 86_400;
+    const answers = [0, month, -month].map((shift) => {
+      fs.utimesSync(files[0]!, 1_780_000_000 + shift, 1_780_000_000 + shift);
+      fs.utimesSync(files[1]!, 1_780_000_000, 1_780_000_000);
+      const doc = JSON.parse(xtriage(['analyze', ...files, '--json']).stdout) as AnalysisDoc;
+      return doc.sessions.map((s) => `${s.outcome} ${s.rootCause?.evidence[0]?.line ?? '-'}`).sort();
+    });
+    expect(answers[0]).toContain('failed Error: The c712f4n04-pvt can not be resolved');
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+  });
+
   test('an input that is all binary is no input: exit 2 with one line, not "nothing wrong"', () => {
     const root = tmp();
     const file = path.join(root, 'random.bin');

@@ -68,7 +68,11 @@ export function sessionOf(doc: AnalysisDoc, c: Case): SessionDoc | undefined {
     const mine = byStart.filter((s) => s.node === want);
     if (mine.length) return mine.find((s) => s.outcome === c.outcome) ?? mine[mine.length - 1];
   }
-  const bad = byStart.filter((s) => s.outcome !== 'succeeded' && s.outcome !== 'running');
+  // A session that shows a failure before one whose lines decide nothing (a fragment of harmless lines).
+  const bad = [
+    ...byStart.filter((s) => s.outcome !== 'succeeded' && s.outcome !== 'running' && s.outcome !== 'unknown'),
+    ...byStart.filter((s) => s.outcome === 'unknown'),
+  ];
   return (c.outcome === 'succeeded' ? undefined : (bad.find((s) => s.outcome === c.outcome) ?? bad[0])) ?? byStart[byStart.length - 1];
 }
 
