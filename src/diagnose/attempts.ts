@@ -35,6 +35,8 @@ export interface Built {
   machine: string;
   /** The first generic failure line ("provision completed with error"), when it is all there is. */
   generic?: Candidate | null;
+  /** No outcome: the first known warning the node carried past (a lead before an unrecognised line). */
+  carried?: Candidate;
 }
 
 /** What one machine contributes; cached between live snapshots until its lines change. */
@@ -282,6 +284,7 @@ export function buildOne(
   if (name) extra.node = name;
   if (mac) extra.mac = mac;
   const candidates: Candidate[] = [];
+  let carriedLead: Candidate | undefined;
   if (v.outcome !== 'succeeded') {
     for (const e of [...context.filter(isError), ...f.errors]) {
       const c = patternCandidate(e, extra);
@@ -295,6 +298,8 @@ export function buildOne(
     // A fragment's warning the node carried past (genesis without BOOTIF, then an address) is no lead.
     if (!candidates.length && v.outcome !== 'running') {
       for (const e of f.warnings) if (v.outcome !== 'unknown' || !movedOnAfter(e, a.entries)) candidates.push(patternCandidate(e, extra));
+      const carried = v.outcome === 'unknown' && !candidates.length ? f.warnings[0] : undefined;
+      if (carried) carriedLead = patternCandidate(carried, extra);
     } else if (candidates.length) {
       const ids = new Set(candidates.map((c) => c.id));
       for (const e of f.warnings) if (e.pattern!.explains.some((id) => ids.has(id))) candidates.push(patternCandidate(e, extra));
@@ -306,6 +311,7 @@ export function buildOne(
   const deadline = v.outcome === 'running' ? f.last + stallOf(f, rules, now, scale).normalS * 1000 + 1 : Infinity;
   const entries = [...context, ...a.entries];
   const b: Built = { doc, entries, ...spanOf(entries), deadline, candidates, root: null, unknown: f.unknown, machine };
+  if (carriedLead) b.carried = carriedLead;
   // Silent since f.last and not cut short by a new attempt: only the waited time moves (as
   // stallOf computes it), and with it the stall's candidate, last after the sort.
   if (v.outcome === 'stalled' && v.stall && superseded === null) {

@@ -161,6 +161,10 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
         };
         // A fragment that ends on an error line nobody recovered from did not succeed.
         if (b.doc.outcome === 'unknown') b.doc.outcome = 'failed';
+      } else if (b.doc.outcome === 'unknown' && b.carried && b.unknown.some((e) => !noise.has(templateOf(e.rec.message)))) {
+        // A known warning the install carried past says more than an unrecognised line beside
+        // it (RHEL 8's %post without perl, then sleep's complaint about the value perl never gave).
+        b.doc.rootCause = causeDoc(b.carried);
       } else if (b.doc.outcome === 'unknown' && (carried = b.unknown.find((e) => !noise.has(templateOf(e.rec.message))))) {
         // No outcome, and the install went on past an error it printed (`perl: command not
         // found` in %post, then the downloads): not what stopped it, but the one lead there is.
