@@ -61,6 +61,9 @@ const EVICT_BATCH = 100;
 /** Lines a machine repeats (not milestones) fold into an earlier entry seen this recently (per file). */
 const RECENT_PER_SOURCE = 128;
 const MAX_FLOATING = 50_000;
+/** xcatd processes remembered by the machine they last named; pids are reused, so briefly. */
+const MAX_REQUESTS = 4096;
+const REQUEST_WINDOW_MS = 5_000;
 
 /**
  * A pattern that only says something: no milestone, opens or ends no attempt, and is no progress
@@ -143,6 +146,8 @@ export class Engine {
     if (f) f.copies = f.copies.filter((x) => !gone.has(x.copy as DupCopy));
   });
   private readonly floating = new Set<Entry>();
+  /** Per file and xcatd pid: the one machine that process last named (see byRequest). */
+  private readonly requests = new Map<string, { subject: Subject; at: number }>();
   private attributed = new Map<string, string>();
   private seq = 0;
   /** Lines fed per source, and the place of the line being fed in its source (see byTime). */
@@ -231,6 +236,7 @@ export class Engine {
     const fields = m ? m.fields : {};
     const pattern = m ? m.pattern : null;
     const subjects = this.subjectsOf(rec, fields, pattern);
+    if (rec.channel === 'xcatd' && rec.pid !== null) this.byRequest(rec, pattern, subjects);
     if (rec.channel === 'node' || rec.channel === 'xcatd') {
       const dup = this.copies.find(rec);
       if (dup !== null) {
@@ -284,6 +290,25 @@ export class Engine {
       const e = this.store(key, rec, pattern, fields, s);
       if (e) this.copies.kept(e, key);
     }
+  }
+
+  /**
+   * xcatd serves each request in a process of its own: an error that names no machine, logged
+   * by the process that just named one ("Processing discovery request from IP", then "Discovery
+   * Error: Could not find any node."), is about that machine. One machine only, within seconds,
+   * and never an MN-side fault (scope cluster).
+   */
+  private byRequest(rec: LogRecord, pattern: Pattern | null, subjects: Subject[]): void {
+    const key = `${rec.source}\u0000${rec.pid}`;
+    if (subjects.length === 1) {
+      if (this.requests.size >= MAX_REQUESTS) this.requests.delete(this.requests.keys().next().value!);
+      this.requests.delete(key); // re-inserted: the map's order is by last use
+      this.requests.set(key, { subject: subjects[0]!, at: rec.at });
+      return;
+    }
+    if (subjects.length || pattern?.scope === 'cluster' || pattern?.severity === 'info') return;
+    const r = this.requests.get(key);
+    if (r && Math.abs(rec.at - r.at) <= REQUEST_WINDOW_MS) subjects.push({ ...r.subject });
   }
 
   private noteSource(source: string, key: string): void {
