@@ -41,8 +41,14 @@ export class Copies {
   private readonly copyMarks: { at: number; made: number }[] = [];
   /** The copy record of each machine entry that has one (freezing detaches it from the entry). */
   readonly copyOf = new Map<Entry, DupCopy>();
-  /** Offline: no bound (see Engine.offline); live, the oldest go past MAX_COPIES and by age (expire). */
+  /**
+   * Offline: no bound (see Engine.offline), and nothing is ever forgotten or frozen, so neither
+   * the order of copies nor each entry's copy is kept (a third of the index's memory); live, the
+   * oldest go past MAX_COPIES and by age (expire).
+   */
   unbounded = false;
+  /** Copies made while unbounded (not in dupOrder). */
+  private madeUnbounded = 0;
   /** The copy duplicateOf() recorded for the line being fed (its first copy), or null. */
   firstCopy: DupCopy | null = null;
   /** The copy of the line being fed's text and second (this line's or an earlier one's). */
@@ -55,7 +61,7 @@ export class Copies {
 
   /** How many copies are remembered. */
   get size(): number {
-    return this.dupOrder.length;
+    return this.dupOrder.length + this.madeUnbounded;
   }
 
   /** A new line is being fed: no copy recorded for it yet. */
@@ -71,7 +77,7 @@ export class Copies {
     if (c && !c.entry) {
       c.entry = e;
       c.machine = machine;
-      if (machine !== null) this.copyOf.set(e, c);
+      if (machine !== null && !this.unbounded) this.copyOf.set(e, c);
     }
   }
 
@@ -108,11 +114,14 @@ export class Copies {
       if (!list) byText.set(message, (list = []));
       const c: DupCopy = { program, message, sec, source: rec.source, rank: readingOrder(rec.source), entry: null, machine: null, floating: null };
       list.splice(at, 0, c);
-      this.dupOrder.push(c);
+      if (this.unbounded) this.madeUnbounded++;
+      else {
+        this.dupOrder.push(c);
+        // Bounded: keep the most recent copies only.
+        if (this.dupOrder.length > MAX_COPIES) this.forgetOldestCopies(MAX_COPIES / 4);
+      }
       this.firstCopy = c;
       this.slot = c;
-      // Bounded: keep the most recent copies only.
-      if (this.dupOrder.length > MAX_COPIES && !this.unbounded) this.forgetOldestCopies(MAX_COPIES / 4);
     }
     return null;
   }

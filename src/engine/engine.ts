@@ -322,7 +322,7 @@ export class Engine {
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
-    if (this.frozen.has(key)) this.thawMachine(key);
+    if (this.frozen.size && this.frozen.has(key)) this.thawMachine(key);
     const last = this.lastOfMachine.get(key);
     // Repeats fold into one counted entry: a coalescing pattern's run, or the very same line
     // again (a retry loop, a flood) — memory grows with what happened, not with how often.
