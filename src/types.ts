@@ -102,9 +102,11 @@ export interface Pattern {
   scope: 'node' | 'cluster';
   /**
    * This line ends the attempt with that outcome; `stalled`: the installer stopped and waits for
-   * a human (a prompt, a debug halt) — failed instead when an error came before it.
+   * a human (a prompt, a debug halt) — failed instead when an error came before it; `completed`:
+   * a step reports it finished, whatever its parts did (updatenode's "Running of postscripts has
+   * completed."): succeeded, or failed when an error before it was not recovered from.
    */
-  ends: 'failed' | 'succeeded' | 'stalled' | null;
+  ends: 'failed' | 'succeeded' | 'stalled' | 'completed' | null;
   /** The line can open a new attempt (power requests, status powering-on, nodeset). */
   opens: boolean;
   /** The fields mac/ip/node of this line are a trustworthy association (DHCPACK, xcatd "matched with node"). */

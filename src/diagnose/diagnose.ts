@@ -149,7 +149,11 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     // An unknown failure is shown, never hidden: with no known cause it names the session's cause.
     if (!b.root && b.doc.outcome !== 'succeeded' && b.doc.outcome !== 'running') {
       let carried: Entry | undefined;
-      const first = b.unknown.find((e) => !noise.has(templateOf(e.rec.message)) && !movedOnAfter(e, b.entries));
+      const known = (e: Entry): boolean => !noise.has(templateOf(e.rec.message));
+      // A step that reported it completed failed for the error line before that (see verdictOf),
+      // even though the step went on after it.
+      const completed = b.doc.outcome === 'failed' && b.entries.some((e) => e.pattern?.ends === 'completed');
+      const first = b.unknown.find((e) => known(e) && (completed || !movedOnAfter(e, b.entries)));
       if (first) {
         b.doc.rootCause = {
           pattern: 'unknown',
@@ -161,11 +165,11 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
         };
         // A fragment that ends on an error line nobody recovered from did not succeed.
         if (b.doc.outcome === 'unknown') b.doc.outcome = 'failed';
-      } else if (b.doc.outcome === 'unknown' && b.carried && b.unknown.some((e) => !noise.has(templateOf(e.rec.message)))) {
+      } else if (b.doc.outcome === 'unknown' && b.carried && b.unknown.some(known)) {
         // A known warning the install carried past says more than an unrecognised line beside
         // it (RHEL 8's %post without perl, then sleep's complaint about the value perl never gave).
         b.doc.rootCause = causeDoc(b.carried);
-      } else if (b.doc.outcome === 'unknown' && (carried = b.unknown.find((e) => !noise.has(templateOf(e.rec.message))))) {
+      } else if (b.doc.outcome === 'unknown' && (carried = b.unknown.find(known))) {
         // No outcome, and the install went on past an error it printed (`perl: command not
         // found` in %post, then the downloads): not what stopped it, but the one lead there is.
         b.doc.rootCause = {

@@ -246,6 +246,11 @@ export function verdictOf(a: Attempt, f: AttemptFacts, rules: Rule[], now: numbe
   const failures = unrecovered(a, f.errors);
   if (f.end?.pattern?.ends === 'failed') return { outcome: 'failed', stall: null, failures };
   if (f.end?.pattern?.ends === 'succeeded') return { outcome: 'succeeded', stall: null, failures: [] };
+  // A step that only says it finished worked when nothing before it said otherwise: a known
+  // error not recovered from, or an error line no pattern knows (setroute's "Error: invalid
+  // format of netmask", then "exited with code 0").
+  if (f.end?.pattern?.ends === 'completed')
+    return failures.length || f.unknown.length ? { outcome: 'failed', stall: null, failures } : { outcome: 'succeeded', stall: null, failures: [] };
   // Waiting for a human: nothing more happens by itself (failed, when an error made it stop).
   if (f.end?.pattern?.ends === 'stalled' && !failures.length) return { outcome: 'stalled', stall: stallOf(f, rules, superseded ?? now, scale), failures };
   if (failures.length || f.absent.length) return { outcome: 'failed', stall: null, failures };

@@ -163,7 +163,8 @@ function readPattern(m: YAMLMap, file: string, lineOf: LineOf, lc: LineCounter, 
   const scope = obj.scope ?? 'node';
   if (scope !== 'node' && scope !== 'cluster') bad('scope must be node or cluster');
   const ends = obj.ends ?? null;
-  if (ends !== null && ends !== 'failed' && ends !== 'succeeded' && ends !== 'stalled') bad('ends must be failed, succeeded or stalled');
+  if (ends !== null && ends !== 'failed' && ends !== 'succeeded' && ends !== 'stalled' && ends !== 'completed')
+    bad('ends must be failed, succeeded, stalled or completed');
   if (typeof obj.title !== 'string' || !obj.title) bad('`title` is required');
   const groupNames = regex ? new Set(Object.keys(new RegExp(`${regex.source}|`).exec('')?.groups ?? {})) : new Set<string>();
   if (typeof obj.title === 'string' && regex) {

@@ -20,6 +20,10 @@ const TAG = /^([A-Za-z0-9_./@:-]{1,64}?)(?:\[(\d{1,10})\])?: ?/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // A hostname-ish token (no colon unless IPv6, no brackets).
 const HOSTISH = /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,253}|[0-9A-Fa-f:]{2,39})$/;
+/** A bracketed word between the hostname and the tag, then a tag. */
+const BRACKETED_BEFORE_TAG = /^\[[A-Za-z0-9_.-]{1,64}\] [A-Za-z0-9_./@-]{1,64}(?:\[\d{1,10}\])?: /;
+/** Two to four words, then a colon: an ident with spaces. */
+const SPACED_TAG = /^[A-Za-z][\w.-]*(?: [A-Za-z][\w.-]*){1,3}: /;
 
 function splitTag(rest: string): { program: string | null; pid: number | null; message: string } {
   const m = TAG.exec(rest);
@@ -112,6 +116,15 @@ export function parseSyslog(input: string, years: YearTracker): SyslogFields {
       const afterHost = s.slice(sp + 1);
       // "host tag: msg" or the xCAT RFC 5424 computes form "host tag SEVERITY msg".
       if (TAG.test(afterHost) || /^\S+ [A-Z]+ /.test(afterHost)) {
+        host = first;
+        s = afterHost;
+      } else if (BRACKETED_BEFORE_TAG.test(afterHost)) {
+        // Genesis' syslog as the MN keeps it: "HOST [localhost] xcat.genesis.dodiscovery: msg".
+        host = first;
+        s = afterHost.slice(afterHost.indexOf(' ') + 1);
+      } else if (SPACED_TAG.test(afterHost)) {
+        // An ident with spaces (xCAT 2.0's "xCAT node discovery: n46 has been discovered"): no
+        // program, the text whole.
         host = first;
         s = afterHost;
       }

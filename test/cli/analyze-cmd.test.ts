@@ -362,6 +362,26 @@ describe('xtriage analyze', () => {
     for (const at of ats) expect(at.slice(0, 4)).toBe('2016');
   });
 
+  test('an updatenode transcript: completed is succeeded, unless a postscript failed or printed an error first', () => {
+    const root = tmp();
+    const run = (middle: string[]): { status: number | null; outcome: string | undefined } => {
+      const file = path.join(root, 'updatenode.txt');
+      const lines = [
+        'cn01: xcatdsklspost: downloaded postscripts successfully',
+        'cn01: Wed Oct 25 16:31:54 EDT 2017 Running postscript: setroute',
+        ...middle,
+        'cn01: Running of postscripts has completed.',
+      ];
+      fs.writeFileSync(file, `${lines.join('\n')}\n`);
+      const r = xtriage(['analyze', file, '--json']);
+      return { status: r.status, outcome: (JSON.parse(r.stdout) as AnalysisDoc).sessions.find((s) => s.node === 'cn01')?.outcome };
+    };
+    expect(run(['cn01: postscript: setroute exited with code 0'])).toEqual({ status: 0, outcome: 'succeeded' });
+    expect(run(['cn01: postscript: setroute exited with code 1'])).toEqual({ status: 1, outcome: 'failed' });
+    // xcat-core#4181: the script printed its error and still returned 0.
+    expect(run(['cn01: Error: invalid format of netmask .', 'cn01: postscript: setroute exited with code 0'])).toEqual({ status: 1, outcome: 'failed' });
+  });
+
   test("loose files' mtimes do not decide: pastes saved a month apart are not a month's stall, in either order", () => {
     // xcat-core#1270: a nodeset paste and a dhcpd.leases excerpt, neither with a time of its own.
     const real = path.join(__dirname, '..', 'fixtures', 'real', 'xcat-core-1270-discovery-noip-nodeset-unresolved');

@@ -42,6 +42,15 @@ test("a file line as rsyslog writes it (no PRI), BSD or RFC 3339 stamp; xCAT's '
   expect([c.host, c.program, c.message]).toEqual(['localhost', null, 'xcat.deployment INFO =============deployment starting====================']);
 });
 
+test('real oddities: a bracketed word before the tag (genesis as the MN keeps it), an ident with spaces (xCAT 2.0)', () => {
+  // xcat-core#4860
+  const a = parseSyslog('Feb 28 03:01:11 mid05tor12cn16 [localhost] xcat.genesis.dodiscovery: Beginning node discovery process...', years());
+  expect([a.host, a.program, a.message]).toEqual(['mid05tor12cn16', 'xcat.genesis.dodiscovery', 'Beginning node discovery process...']);
+  // the xCAT 2 SourceForge wiki: an unpadded day and "xCAT node discovery" as the ident
+  const b = parseSyslog('Oct 9 13:22:55 mgt xCAT node discovery: n46 has been discovered', years());
+  expect([b.host, b.program, b.message]).toEqual(['mgt', null, 'xCAT node discovery: n46 has been discovered']);
+});
+
 test('what it cannot read stays in the message; never throws', () => {
   for (const junk of ['', '<999>x', '<12>1 - - - - - -', '\u0000\u001b[2J<script>', 'x'.repeat(100_000), '<14>Feb 30 99:99:99 ']) {
     const f = parseSyslog(junk, years());

@@ -68,6 +68,14 @@ describe('syslog lines as pasted', () => {
     expect(read('Mar  4 09:12:07 cn01 xcat.deployment.postbootscrip: postbootscript otherpkgs return with 1').program).toBe('xcat.deployment.postbootscrip');
   });
 
+  test('a bracketed word between host and tag (genesis lines as the MN keeps them, xcat-core#4860)', () => {
+    expect(read('Feb 28 03:01:11 mid05tor12cn16 [localhost] xcat.genesis.dodiscovery: Discovery packet file is ready.')).toMatchObject({
+      host: 'mid05tor12cn16',
+      program: 'xcat.genesis.dodiscovery',
+      message: 'Discovery packet file is ready.',
+    });
+  });
+
   test('a timestamp cut off, rsyslog repeats, a priority with no host', () => {
     expect(read(' mid08tor03cn01.pok.stglabs.ibm.com xcat.mypostscript: INFO  postbootscript syncfiles return with 1')).toMatchObject({
       syslog: true,

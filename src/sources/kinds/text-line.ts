@@ -332,7 +332,10 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
       // A severity word where a hostname would be ("2018-10-30 05:33:14 ERROR 404: Not Found.") is no host.
       const word = sp > 0 ? rest.slice(0, sp) : '';
       const first = SEVERITY_WORDS[word.toUpperCase()] !== undefined ? '' : word;
-      const afterHost = rest.slice(sp + 1);
+      let afterHost = rest.slice(sp + 1);
+      // Genesis' syslog as the MN keeps it: "HOST [localhost] xcat.genesis.dodiscovery: msg".
+      const bracketed = /^\[[A-Za-z0-9_.-]{1,64}\] /.exec(afterHost);
+      if (bracketed && SYSLOG_TAG.test(afterHost.slice(bracketed[0].length))) afterHost = afterHost.slice(bracketed[0].length);
       const tag = SYSLOG_TAG.exec(afterHost);
       // xCAT's template: "host tag SEVERITY msg" (tag without a colon).
       const tpl = /^([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])? ([A-Z]{3,7})(?: +|$)/.exec(afterHost);
