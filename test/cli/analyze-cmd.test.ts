@@ -254,7 +254,7 @@ describe('xtriage analyze', () => {
   test('a fragment nothing recognises gets a row with no outcome and a note; one cut inside a step says where', () => {
     const root = tmp();
     const boot = path.join(root, 'boot.txt');
-    fs.writeFileSync(boot, ['[  OK  ] Started Permit User Sessions.', '         Starting Hold until boot process finishes up...', ''].join('\n'));
+    fs.writeFileSync(boot, ['Red Hat Enterprise Linux Server 7.6 (Maipo)', '         Starting Hold until boot process finishes up...', ''].join('\n'));
     const r = xtriage(['analyze', boot, '--json']);
     expect(r.status).toBe(0);
     const [s] = (JSON.parse(r.stdout) as AnalysisDoc).sessions;
