@@ -12,7 +12,7 @@ export function groupKey(c: Candidate): string {
 }
 
 export function buildGroups(built: Built[], orphans: { entry: Entry; node: string | null }[], clusterCands: Candidate[]): GroupDoc[] {
-  const groups = new Map<string, GroupDoc & { firstAt: number }>();
+  const groups = new Map<string, GroupDoc & { firstAt: number; warning: boolean }>();
   const add = (c: Candidate, session: Built | null, node: string | null): void => {
     const key = groupKey(c);
     let g = groups.get(key);
@@ -26,6 +26,7 @@ export function buildGroups(built: Built[], orphans: { entry: Entry; node: strin
         nodes: [],
         scope: c.scope,
         firstAt: c.at,
+        warning: c.severity === 'warning' || c.severity === 'info',
       };
       groups.set(key, g);
     }
@@ -46,9 +47,12 @@ export function buildGroups(built: Built[], orphans: { entry: Entry; node: strin
   return (
     [...groups.values()]
       // A cause shared by two sessions or more; an MN-side fault (scope cluster), whoever it hit;
-      // a node's fault seen before the node had a session. Not: one node's own cause.
-      .filter((g) => g.sessions.length >= 2 || g.scope === 'cluster' || (g.sessions.length === 0 && g.nodes.length > 0))
+      // a node's fault seen before the node had a session. Not: one node's own cause, nor an
+      // MN-side warning that is one session's only lead (a mistyped noderange).
+      .filter(
+        (g) => g.sessions.length >= 2 || (g.scope === 'cluster' && !(g.warning && g.sessions.length === 1)) || (g.sessions.length === 0 && g.nodes.length > 0),
+      )
       .sort((a, b) => b.sessions.length - a.sessions.length || b.nodes.length - a.nodes.length || a.firstAt - b.firstAt)
-      .map(({ firstAt: _f, ...g }) => g)
+      .map(({ firstAt: _f, warning: _w, ...g }) => g)
   );
 }

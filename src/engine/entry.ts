@@ -41,8 +41,8 @@ const TOOL_INVALID = /^[\w.-]{1,32}: (?:invalid|illegal) /;
 /** A command's usage text: it was called wrong (xcat-core #253: `Usage: grep [OPTION]... PATTERN`). */
 const USAGE = /^Usage: \S+ \[/;
 const NONZERO_EXIT = /\b(?:return(?:ed)? with|exit(?:ed)?(?: with)?(?: code| status)?|rc[=:]) ?(?:[1-9]\d*|-\d+)\b/i;
-/** A line that says it is a warning (or less) is not an error, whatever words follow. */
-const WARNING_FIRST = /^\s*(?:warning|warn|notice|info)\b\s*:/i;
+/** A line that says it is a warning (or less) is not an error, whatever words follow; "[I]:" is confignetwork's info. */
+const WARNING_FIRST = /^\s*(?:(?:warning|warn|notice|info)\b\s*:|\[I\]:)/i;
 const BENIGN = /\b(?:0 errors?|no errors?|errors?=0|without errors?)\b/i;
 
 export function looksLikeError(rec: LogRecord): boolean {
