@@ -236,7 +236,8 @@ export class Engine {
     const fields = m ? m.fields : {};
     const pattern = m ? m.pattern : null;
     const subjects = this.subjectsOf(rec, fields, pattern);
-    if (rec.channel === 'xcatd' && rec.pid !== null) this.byRequest(rec, pattern, subjects);
+    // MN files only: what the network brought speaks for its sender alone.
+    if (rec.channel === 'xcatd' && rec.pid !== null && rec.source !== 'remote') this.byRequest(rec, pattern, subjects);
     if (rec.channel === 'node' || rec.channel === 'xcatd') {
       const dup = this.copies.find(rec);
       if (dup !== null) {

@@ -122,9 +122,9 @@ export function parseSyslog(input: string, years: YearTracker): SyslogFields {
         // Genesis' syslog as the MN keeps it: "HOST [localhost] xcat.genesis.dodiscovery: msg".
         host = first;
         s = afterHost.slice(afterHost.indexOf(' ') + 1);
-      } else if (SPACED_TAG.test(afterHost)) {
+      } else if (SPACED_TAG.test(afterHost) && !/^[A-Z][a-z]+$/.test(first)) {
         // An ident with spaces (xCAT 2.0's "xCAT node discovery: n46 has been discovered"): no
-        // program, the text whole.
+        // program, the text whole. A capitalised word is a hostless line's first word, not a host.
         host = first;
         s = afterHost;
       }

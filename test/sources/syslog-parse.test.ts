@@ -49,6 +49,8 @@ test('real oddities: a bracketed word before the tag (genesis as the MN keeps it
   // the xCAT 2 SourceForge wiki: an unpadded day and "xCAT node discovery" as the ident
   const b = parseSyslog('Oct 9 13:22:55 mgt xCAT node discovery: n46 has been discovered', years());
   expect([b.host, b.program, b.message]).toEqual(['mgt', null, 'xCAT node discovery: n46 has been discovered']);
+  const c = parseSyslog('Oct 9 13:22:55 Starting the discovery service: done', years());
+  expect([c.host, c.message]).toEqual([null, 'Starting the discovery service: done']);
 });
 
 test('what it cannot read stays in the message; never throws', () => {
