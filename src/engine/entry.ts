@@ -35,7 +35,7 @@ export function byTime(a: Entry, b: Entry): number {
 
 /** Error-looking text: what makes an unmatched line worth showing as an unknown error. */
 const ERROR_WORDS =
-  /\b(?:error|errors? occurred|failed|failure|fatal|panic|cannot|can't|could not|couldn't|unable to|denied|refused|timed? ?out|not found|no such file|no space left|segfault|segmentation fault|core dumped|traceback|exception|abort(?:ed|ing)?)\b/i;
+  /\b(?:error|errors? occurred|failed|failure|fatal|panic|cannot|can't|could not|couldn't|unable to|denied|refused|timed? ?out|not found|no such file|no space left|segfault|segmentation fault|core dumped|read-only file system|traceback|exception|abort(?:ed|ing)?)\b/i;
 /** A coreutils-style complaint: `chown: invalid group: 'root:ssh_keys'` (xcat-core #2757), `sleep: invalid time interval`. */
 const TOOL_INVALID = /^[\w.-]{1,32}: (?:invalid|illegal) /;
 /** A command's usage text: it was called wrong (xcat-core #253: `Usage: grep [OPTION]... PATTERN`). */

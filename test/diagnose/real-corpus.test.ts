@@ -44,6 +44,8 @@ const CONTEXT_ONLY = /^(?:case\.yaml|lsdef.*\.txt|README.*)$/;
  * shrinks.
  */
 const KNOWN_MISSES: Record<string, string> = {
+  'xcat-core-1222-uefi-dhcp-relay-offer-never-requested':
+    'DISCOVER and OFFER three times in 11 s and no REQUEST: telling a node that never takes the offer from one still choosing needs a rule over a longer window than the excerpt holds',
   'docs-kvm-faq-vm-nic-link-not-ready':
     "one bare kernel line, 'link is not ready', that every boot logs before the link comes up: claiming it would alarm on clean boots",
   'docs-manual-discovery-undef-node': 'only a nodediscoverls table (undef columns): a table is not a log',
@@ -60,7 +62,8 @@ const KNOWN_MISSES: Record<string, string> = {
  * 86 %, and the fixes they asked for brought it back to 91 % (78/86). 20 more at 171: 88 % on
  * first run, 90 % (85/94) with their fixes; outcome 93 % (167/179). 11 more at 191: 88 %, then
  * 91 % (90/99); outcome 94 % (175/187). 10 more at 202: 88 %, then 92 % (97/106); outcome 93 %
- * (184/197). 17 more at 212: 90 %, then 92 % (105/114); outcome 94 % (200/213).
+ * (184/197). 17 more at 212: 90 %, then 92 % (105/114); outcome 94 % (200/213). 21 more at 229:
+ * 88 %, then 92 % (116/126); outcome 94 % (218/233).
  */
 const FLOOR = { outcome: 0.93, rootCause: 0.9 };
 

@@ -104,7 +104,16 @@ describe('syslog lines as pasted', () => {
 
 describe('what an admin pastes around the log', () => {
   test('set -x traces, shell prompts and systemctl headers are not log lines', () => {
-    expect(read("+ logger -n 10.3.5.23 -t xcat -p local4.info 'mypostscript returned'").trace).toBe(true);
+    // A traced logging call is what the script logged, at its level (xcat-core#2560).
+    expect(read("+ logger -n 10.3.5.23 -t xcat -p local4.info 'mypostscript returned'")).toMatchObject({
+      trace: false,
+      program: 'xcat',
+      severity: 6,
+      message: 'mypostscript returned',
+    });
+    expect(read("+ logger -t xcat -p local4.err './syncfiles: Perform Syncing File action encountered error'")).toMatchObject({ severity: 3 });
+    expect(read("++ msgutil_r 10.10.0.1 info 'postscript syncfiles return with 0' /var/log/xcat/xcat.log").message).toBe('postscript syncfiles return with 0');
+    expect(read('+ exit 0').trace).toBe(true);
     expect(read("++ '[' '!' -d /var/log/xcat ']'").trace).toBe(true);
     expect(read('[root@c910f03c17k27 ~]# updatenode c910f03c17k28 -P setupntp1').trace).toBe(true);
     // xcat-core#4259: systemctl status' header around the journal lines.

@@ -110,6 +110,10 @@ const LEVEL_TAG = /^\[(emerg|alert|crit|err|error|warning|warn|notice|info|debug
 const PROG = /^([A-Za-z_][\w.@/-]{0,63})\[(\d{1,10})\]: /;
 const REPEATED = /^message repeated (\d+) times: \[ ?([\s\S]*?) ?\]$/;
 const TRACE = /^\++ /;
+/** `+ logger [-t TAG] [-p FACILITY.LEVEL] 'message'` as set -x prints it (options in any order). */
+const LOGGER_TRACE = /^\++ logger(?<opts>(?: -\w+(?: (?!')\S+)?)*) '(?<msg>[^']*)'\s*$/;
+/** xCAT's msgutil_r SERVER LEVEL 'message' [FILE] (the node scripts' logging function), traced. */
+const MSGUTIL_TRACE = /^\++ msgutil_r \S+ (?<level>\w+) '(?<msg>[^']*)'(?: \S+)?\s*$/;
 const JOURNAL_SEP = /^-- (?:Reboot|Logs begin at|Journal begins at|No entries|Boot [0-9a-f]+) ?.*--?$|^-- Reboot --$/;
 const SYSLOG_TAG = /^([A-Za-z0-9_./@-]{1,64}?)(?:\[(\d{1,10})\])?: ?/;
 const HOSTISH = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$|^\(none\)$/;
@@ -414,7 +418,18 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
     out.repeated = Number(rep[1]);
     s = rep[2]!;
   }
-  if (TRACE.test(s)) out.trace = true;
+  if (TRACE.test(s)) {
+    // A traced call of a logging command is what the script logged, at its level: `+ logger -t
+    // xcat -p local4.err 'msg'`, xCAT's `msgutil_r SERVER LEVEL 'msg' FILE` (xcat-core#2560).
+    const logged = LOGGER_TRACE.exec(s) ?? MSGUTIL_TRACE.exec(s);
+    if (logged) {
+      const opts = logged.groups!.opts ?? '';
+      out.program = / -t (\S+)/.exec(opts)?.[1] ?? null;
+      const level = logged.groups!.level ?? / -p \w+\.(\w+)/.exec(opts)?.[1] ?? 'info';
+      out.severity = SEVERITY_WORDS[level.toUpperCase()] ?? null;
+      s = logged.groups!.msg!;
+    } else out.trace = true;
+  }
   if (out.claimed === null && out.uptime === null && JOURNAL_SEP.test(s.trim())) out.separator = true;
   out.message = s;
   return out;
