@@ -262,7 +262,8 @@ export class Engine {
       const e = this.entry(rec, pattern, fields, {});
       // A pasted MN-side check (xcatprobe xcatmn, `systemctl status` of the MN's tftpd) is about
       // the MN, not a machine of its own: it goes with the MN's faults below.
-      if ((rec.channel === 'node' || rec.channel === 'console') && pattern?.scope !== 'cluster') {
+      // A pasted syslog file may be the node's own /var/log/messages: its machine's lines too.
+      if ((rec.channel === 'node' || rec.channel === 'console' || (this.fragments && rec.channel === 'syslog')) && pattern?.scope !== 'cluster') {
         // An installer that calls itself localhost: attributed later by what the MN saw then.
         if (this.floating.size >= MAX_FLOATING) this.floating.delete(this.floating.values().next().value!);
         this.floating.add(e);

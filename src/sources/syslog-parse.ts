@@ -19,7 +19,7 @@ export interface SyslogFields {
 const TAG = /^([A-Za-z0-9_./@:-]{1,64}?)(?:\[(\d{1,10})\])?: ?/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // A hostname-ish token (no colon unless IPv6, no brackets).
-const HOSTISH = /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,253}|[0-9A-Fa-f:]{2,39})$/;
+const HOSTISH = /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,253}|[0-9A-Fa-f:]{2,39}|\(none\))$/; // (none): a machine with no hostname yet (genesis)
 /** A bracketed word between the hostname and the tag, then a tag. */
 const BRACKETED_BEFORE_TAG = /^\[[A-Za-z0-9_.-]{1,64}\] [A-Za-z0-9_./@-]{1,64}(?:\[\d{1,10}\])?: /;
 /** Two to four words, then a colon: an ident with spaces. */

@@ -49,6 +49,9 @@ test('real oddities: a bracketed word before the tag (genesis as the MN keeps it
   // the xCAT 2 SourceForge wiki: an unpadded day and "xCAT node discovery" as the ident
   const b = parseSyslog('Oct 9 13:22:55 mgt xCAT node discovery: n46 has been discovered', years());
   expect([b.host, b.program, b.message]).toEqual(['mgt', null, 'xCAT node discovery: n46 has been discovered']);
+  // xcat2-task-management#498: genesis, no hostname yet
+  const n = parseSyslog('2019-02-18T02:49:41.764231+00:00 (none) rpc.statd[1620]: Running as root.', years());
+  expect([n.host, n.program, n.pid, n.message]).toEqual(['(none)', 'rpc.statd', 1620, 'Running as root.']);
   const c = parseSyslog('Oct 9 13:22:55 Starting the discovery service: done', years());
   expect([c.host, c.message]).toEqual([null, 'Starting the discovery service: done']);
 });
