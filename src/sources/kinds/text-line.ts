@@ -111,7 +111,7 @@ const PROG = /^([A-Za-z_][\w.@/-]{0,63})\[(\d{1,10})\]: /;
 const REPEATED = /^message repeated (\d+) times: \[ ?([\s\S]*?) ?\]$/;
 const TRACE = /^\++ /;
 /** `+ logger [-t TAG] [-p FACILITY.LEVEL] 'message'` as set -x prints it (options in any order). */
-const LOGGER_TRACE = /^\++ logger(?<opts>(?: -\w+(?: (?!')\S+)?)*) '(?<msg>[^']*)'\s*$/;
+const LOGGER_TRACE = /^\++ logger(?<opts>(?: -\w+(?: (?![-'])\S+)?)*) '(?<msg>[^']*)'\s*$/; // a value never starts with -: no backtracking
 /** xCAT's msgutil_r SERVER LEVEL 'message' [FILE] (the node scripts' logging function), traced. */
 const MSGUTIL_TRACE = /^\++ msgutil_r \S+ (?<level>\w+) '(?<msg>[^']*)'(?: \S+)?\s*$/;
 const JOURNAL_SEP = /^-- (?:Reboot|Logs begin at|Journal begins at|No entries|Boot [0-9a-f]+) ?.*--?$|^-- Reboot --$/;
