@@ -8,7 +8,7 @@ import { STAGE_RANK } from '../types';
 import type { Entry } from '../engine/entry';
 import { byTime, evidenceOf } from '../engine/entry';
 import type { CachedMachine } from '../engine/diagnoser';
-import { factsOf, isNodeFault, segment, stallOf, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
+import { factsOf, isNodeFault, movedOnAfter, segment, stallOf, verdictOf, type Attempt, type AttemptFacts, type Outcome, type StallInfo } from './sessions';
 import { fillTemplate } from '../patterns/match';
 import { isoLocal } from '../sources/timestamps';
 import { usableName, type Identity } from '../identity/identity';
@@ -137,30 +137,6 @@ export function buildMachine(
 
 export function refreshAtOf(built: Built[], now: number): number {
   return built.some((b) => b.restall) ? now + STALL_REFRESH_MS : Infinity;
-}
-
-/**
- * An unknown error line after which the node still made progress (a later milestone, a step
- * that returned 0) was not what stopped it: `sed: can't read /boot/grub/grub.conf` in a clean run.
- */
-export function movedOnAfter(err: Entry, entries: Entry[]): boolean {
-  // Any recognised step of the install after it (a milestone, a step that returned 0, a known
-  // progress line) shows the node carried past the line; but not the exit 0 of the very step
-  // that printed it, which only shows the script swallowed its error (xcat-core #4181): the
-  // first step boundary after the line, when it ends the step the line was printed in.
-  let inStep: string | undefined;
-  let boundary: Entry | undefined;
-  for (const x of entries) {
-    if (x === err) continue;
-    if (byTime(x, err) < 0) {
-      if (x.pattern?.awaits) inStep = x.fields.script;
-    } else if (!boundary && x.pattern && (x.pattern.awaits || x.fields.rc !== undefined)) boundary = x;
-  }
-  const swallowed = inStep !== undefined && boundary?.fields.rc === '0' && boundary.fields.script === inStep ? boundary : undefined;
-  return entries.some(
-    (x) =>
-      x !== err && x !== swallowed && x.pattern && x.pattern.severity === 'info' && (x.pattern.stage !== null || x.fields.rc === '0') && byTime(err, x) < 0,
-  );
 }
 
 export function isError(e: Entry): boolean {

@@ -10,7 +10,8 @@ import { STAGE_RANK, type Stage } from '../types';
 import { evidenceOf, templateOf } from '../engine/entry';
 import type { DiagnoseInput, Diagnosis } from '../engine/diagnoser';
 import { joinMacMismatches } from './mac-mismatch';
-import { type Built, type MachineResult, buildMachine, movedOnAfter, refreshAtOf } from './attempts';
+import { type Built, type MachineResult, buildMachine, refreshAtOf } from './attempts';
+import { movedOnAfter, stoodUntilCompleted } from './sessions';
 import { type Candidate, causeDoc, closureFor, counted, linesOf, patternCandidate } from './candidates';
 import { buildGroups } from './groups';
 import { attachInhibited, chooseRoot } from './root-cause';
@@ -152,8 +153,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       const known = (e: Entry): boolean => !noise.has(templateOf(e.rec.message));
       // A step that reported it completed failed for the error line before that (see verdictOf),
       // even though the step went on after it.
-      const completed = b.doc.outcome === 'failed' && b.entries.some((e) => e.pattern?.ends === 'completed');
-      const first = b.unknown.find((e) => known(e) && (completed || !movedOnAfter(e, b.entries)));
+      const end = b.doc.outcome === 'failed' ? b.entries.find((e) => e.pattern?.ends === 'completed') : undefined;
+      const stood = new Set(end ? stoodUntilCompleted(b.entries, end, b.unknown) : []);
+      const first = b.unknown.find((e) => known(e) && (stood.has(e) || !movedOnAfter(e, b.entries)));
       if (first) {
         b.doc.rootCause = {
           pattern: 'unknown',

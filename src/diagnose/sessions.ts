@@ -239,6 +239,41 @@ export interface AttemptVerdict {
 }
 
 /**
+ * An unknown error line after which the node still made progress (a later milestone, a step
+ * that returned 0) was not what stopped it: `sed: can't read /boot/grub/grub.conf` in a clean run.
+ */
+export function movedOnAfter(err: Entry, entries: Entry[]): boolean {
+  // Any recognised step of the install after it (a milestone, a step that returned 0, a known
+  // progress line) shows the node carried past the line; but not the exit 0 of the very step
+  // that printed it, which only shows the script swallowed its error (xcat-core #4181): the
+  // first step boundary after the line, when it ends the step the line was printed in.
+  let inStep: string | undefined;
+  let boundary: Entry | undefined;
+  for (const x of entries) {
+    if (x === err) continue;
+    if (byTime(x, err) < 0) {
+      if (x.pattern?.awaits) inStep = x.fields.script;
+    } else if (!boundary && x.pattern && (x.pattern.awaits || x.fields.rc !== undefined)) boundary = x;
+  }
+  const swallowed = inStep !== undefined && boundary?.fields.rc === '0' && boundary.fields.script === inStep ? boundary : undefined;
+  return entries.some(
+    (x) =>
+      x !== err && x !== swallowed && x.pattern && x.pattern.severity === 'info' && (x.pattern.stage !== null || x.fields.rc === '0') && byTime(err, x) < 0,
+  );
+}
+
+/**
+ * The unrecognised error lines a step that reports it completed did not get past: printed before
+ * that report, and no progress between them and it but the exit 0 of the very step that printed
+ * them (xcat-core#4181), or the report itself. A complaint before the first step ran (#2473, the
+ * wrapper's "msgutil_r: command not found") is carried past.
+ */
+export function stoodUntilCompleted(entries: Entry[], end: Entry, unknown: Entry[]): Entry[] {
+  const rest = entries.filter((x) => x !== end);
+  return unknown.filter((e) => byTime(e, end) < 0 && !movedOnAfter(e, rest));
+}
+
+/**
  * running | succeeded | failed | stalled for one attempt; `superseded` is the start of the
  * next attempt when there is one (an attempt that was cut short is judged at that time).
  */
@@ -250,7 +285,9 @@ export function verdictOf(a: Attempt, f: AttemptFacts, rules: Rule[], now: numbe
   // error not recovered from, or an error line no pattern knows (setroute's "Error: invalid
   // format of netmask", then "exited with code 0").
   if (f.end?.pattern?.ends === 'completed')
-    return failures.length || f.unknown.length ? { outcome: 'failed', stall: null, failures } : { outcome: 'succeeded', stall: null, failures: [] };
+    return failures.length || stoodUntilCompleted(a.entries, f.end, f.unknown).length
+      ? { outcome: 'failed', stall: null, failures }
+      : { outcome: 'succeeded', stall: null, failures: [] };
   // Waiting for a human: nothing more happens by itself (failed, when an error made it stop).
   if (f.end?.pattern?.ends === 'stalled' && !failures.length) return { outcome: 'stalled', stall: stallOf(f, rules, superseded ?? now, scale), failures };
   if (failures.length || f.absent.length) return { outcome: 'failed', stall: null, failures };
