@@ -30,7 +30,7 @@ export interface ReceptionHeap {
 const BATCH_MS = 5;
 /**
  * At close, what senders already sent is read into the spool for at most this long (until
- * nothing arrived for 100 ms): under the 5 s the daemon and Reception.close() allow a stop.
+ * nothing arrived for 300 ms): under the 5 s the daemon and Reception.close() allow a stop.
  */
 const DRAIN_MS = 2000;
 

@@ -520,8 +520,12 @@ interface Conn {
   lastFrame: number;
 }
 
-/** The drain at close() ends when nothing arrived for this long (or at its time limit). */
-const DRAIN_QUIET_MS = 100;
+/**
+ * The drain at close() ends when nothing arrived for this long (or at its time limit). A sender
+ * on a loaded host (the MN while nodes flood it) can pause for more than 100 ms between writes:
+ * closing then resets its connection with what it had not yet handed to the kernel.
+ */
+const DRAIN_QUIET_MS = 300;
 /** An evicted connection is read this long after our FIN (what its peer had sent is kept), then closed. */
 const EVICT_GRACE_MS = 500;
 /** At most this many evicted connections wait out their grace; more are closed at once. */
