@@ -124,6 +124,7 @@ describe('what an admin pastes around the log', () => {
 
   test('xdsh/updatenode and xcatprobe name the node; device names and error codes do not', () => {
     expect(read('c910f03c17k28: postscript: setupntp1 exited with code 1').prefixNode).toBe('c910f03c17k28');
+    expect(read(" c910f04x36: chmod: cannot access 'with': No such file or directory").prefixNode).toBe('c910f04x36');
     expect(read('[c910f03fsp03v04] Node status is changed to booted').prefixNode).toBe('c910f03fsp03v04');
     expect(read('[mynode] 10:21:09 Via HTTP get /install/x').prefixNode).toBe('mynode');
     expect(read('eth0: link up').prefixNode).toBeNull();

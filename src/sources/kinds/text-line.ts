@@ -292,10 +292,13 @@ export function parseTextLine(input: string, years: YearTracker): TextLine {
     out.severity = Number(pri2[1]) & 7;
     s = s.slice(pri2[0].length);
   }
-  const np = nodePrefix(s);
+  // One blank before it is a paste's (xcat-core#101: " c910f04x36: chmod: …"); two or more are
+  // an indented table, not xdsh.
+  const lead = s.startsWith(' ') && !s.startsWith('  ') ? 1 : 0;
+  const np = nodePrefix(lead ? s.slice(1) : s);
   if (np) {
     out.prefixNode = np[1]!;
-    s = s.slice(np[0].length);
+    s = s.slice(lead + np[0].length);
   }
   // date(1), as xCAT's node scripts prefix xcat.log lines. Behind a console stamp it is the
   // node's clock, often hours off before NTP (xcat-core#2275): the console server's time places
