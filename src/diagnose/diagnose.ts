@@ -27,8 +27,6 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const loopRules = rules.filter((r) => r.kind === 'loop');
 
   const built: Built[] = [];
-  /** Which machine each document is of: sessions that start at the same moment are listed by it. */
-  const machineOf = new Map<SessionDoc, string>();
   const orphanErrors: { entry: Entry; node: string | null }[] = [];
 
   // Which machines to rebuild: those with new lines, those whose result moves with time, a
@@ -92,7 +90,6 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const m = fresh.get(machine) ?? cache?.get(machine);
     if (!m) continue;
     built.push(...m.built);
-    for (const b of m.built) machineOf.set(b.doc, machine);
     orphanErrors.push(...m.orphans);
   }
 
@@ -224,9 +221,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   attachInhibited(redo, clusterCands, closure);
   // Ties by machine key, not id: an id hashes the start, so fragments with no times of their own
   // (placed at their files' mtime) would list in an order that changed with the checkout date.
-  const sorted = built
-    .map((b) => b.doc)
-    .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || machineOf.get(a)!.localeCompare(machineOf.get(b)!) || a.id.localeCompare(b.id));
+  const sorted = [...built]
+    .sort((a, b) => a.doc.startedAt.localeCompare(b.doc.startedAt) || a.machine.localeCompare(b.machine) || a.doc.id.localeCompare(b.doc.id))
+    .map((b) => b.doc);
   const timelines = new Map(built.map((b) => [b.doc.id, b.entries]));
   const touched = all ? null : new Set(redo.map((b) => b.doc.id));
   // A node that never got an address and a stranger MAC asking for one: one machine (new
