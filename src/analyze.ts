@@ -16,11 +16,14 @@ import { isoLocal } from './sources/timestamps';
 import { parseCaptureLine } from './sources/capture-format';
 import { isIdentityFile, readIdentityFile } from './sources/identity-files';
 import { kindByName, nodeOfFileName, sniff } from './sources/kinds/sniff';
-import type { KnowledgeBase, LogRecord } from './types';
+import type { KnowledgeBase } from './types';
+import { Matcher } from './patterns/match';
+import { defaultThreads, feedFile, PreparedFiles } from './engine/prepare';
+import type { FileSpec } from './engine/prepare-file';
 import { UsageError } from './util/usage-error';
 
-/** Untimed lines held at most, per file, waiting for the file's first timed line. */
-const MAX_HELD = 100_000;
+/** Inputs this large are read in worker threads; below it, starting them costs more than it saves. */
+const THREADS_FROM_BYTES = 32 * 1024 * 1024;
 
 export interface AnalyzeOptions {
   /** Directories, tarballs, log files of any kind, capture files; '-' is standard input. */
@@ -34,6 +37,12 @@ export interface AnalyzeOptions {
   identity?: string[];
   now?: number;
   kb: KnowledgeBase;
+  /**
+   * Worker threads that read and match files ahead of the engine: 0 reads on this thread. By
+   * default, one per core besides this one (defaultThreads) for inputs of THREADS_FROM_BYTES or
+   * more, else none.
+   */
+  threads?: number;
   /** Called with (bytes done, bytes total) while reading. */
   progress?: (done: number, total: number) => void;
   /** Problems with inputs, one line each. */
@@ -428,17 +437,16 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   // Loose files with no year anywhere all take the newest one's mtime: their mtimes say when each
   // was saved or checked out, not when its lines were written, and two pastes a month apart in
   // mtime are not a node that made no progress for a month.
-  let looseLatest: number | null = null;
-  if (!wholeLogs && dated === null) {
-    for (const i of inputs) {
-      try {
-        const t = fs.statSync(i.file!.abs).mtimeMs;
-        looseLatest = Math.max(looseLatest ?? t, t);
-      } catch {
-        /* read reports it */
-      }
+  // Each input stat'ed once: its mtime dates its lines, its size is the progress total.
+  const stats = inputs.map((i): fs.Stats | null => {
+    try {
+      return fs.statSync(i.file?.abs ?? i.capture!);
+    } catch {
+      return null; // reported when read
     }
-  }
+  });
+  let looseLatest: number | null = null;
+  if (!wholeLogs && dated === null) for (const st of stats) if (st) looseLatest = Math.max(looseLatest ?? st.mtimeMs, st.mtimeMs);
   const referenceOf = (mtime: number): number => {
     if (!wholeLogs) return dated !== null ? dated + DAY_MS : (looseLatest ?? mtime);
     return treeDated !== null && Math.abs(mtime - treeDated) > 180 * DAY_MS ? treeDated + DAY_MS : mtime;
@@ -446,13 +454,21 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
 
   for (const f of identityFiles) engine.learn(readIdentityFile(f, opts.warn));
   let total = 0;
-  for (const i of inputs) {
-    try {
-      total += fs.statSync(i.file?.abs ?? i.capture!).size;
-    } catch {
-      /* reported when read */
-    }
-  }
+  for (const st of stats) total += st?.size ?? 0;
+  // Loose files date their BSD stamps by the other files' years; a tree by its files' mtimes (or
+  // its year-stamped files', when the mtimes cannot be right). Only a fragment's files are
+  // counted (see addSilentFragments): a tree's lines pay nothing.
+  const specs = inputs.map((i, k): FileSpec | null =>
+    i.file
+      ? { abs: i.file.abs, kind: i.file.kind, rel: i.file.rel, reference: referenceOf(stats[k]?.mtimeMs ?? Date.now()), node: i.file.node, counted: !wholeLogs }
+      : null,
+  );
+  // Large inputs are read and matched in worker threads, ahead of the engine (see prepare.ts).
+  const fileSpecs = specs.filter((x): x is FileSpec => x !== null);
+  const threads = opts.threads ?? (total >= THREADS_FROM_BYTES ? defaultThreads() : 0);
+  const prepared = threads > 0 && fileSpecs.length ? new PreparedFiles(fileSpecs, opts.kb.patterns, threads) : null;
+  const matcher = new Matcher(opts.kb.patterns);
+  let fileNo = 0;
   let done = 0;
   const onBytes = (n: number): void => {
     done += n;
@@ -464,73 +480,43 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   /** Inputs that gave text (not binary, not unreadable from the first byte). */
   let gaveText = 0;
   let linesRead = 0;
-  for (const i of inputs) {
-    if (i.file) {
-      const f = i.file;
-      let mtime = Date.now();
-      try {
-        mtime = fs.statSync(f.abs).mtimeMs;
-      } catch {
-        /* read reports it */
+  try {
+    for (const [k, i] of inputs.entries()) {
+      const spec = specs[k];
+      if (spec) {
+        const r = await (prepared ? prepared.feed(fileNo++, engine, onBytes) : feedFile(spec, engine, matcher, onBytes));
+        if (!wholeLogs) fragmentFiles.push({ rel: spec.rel, node: spec.node, lines: r.lines, firstAt: r.firstAt, placedAt: spec.reference });
+        if (r.read.binary) opts.warn(`${spec.abs}: binary file, skipped`);
+        else if (r.read.error) opts.warn(`${spec.abs}: ${r.read.error}${r.read.lines ? ` (read ${r.read.lines} lines before that)` : ''}`);
+        if (!r.read.error || r.read.lines) filesRead++;
+        if (!r.read.binary && (!r.read.error || r.read.lines)) gaveText++;
+        linesRead += r.read.lines;
+      } else if (i.capture) {
+        const reader = new LineReader('remote', 'remote', Date.now());
+        let bad = 0;
+        const r = await readLines(
+          i.capture,
+          (line) => {
+            if (!line.trim()) return;
+            const c = parseCaptureLine(line);
+            if (typeof c === 'string') {
+              bad++;
+              return;
+            }
+            const rec = reader.read(c.msg, c.at, c.from);
+            if (rec) engine.feed(rec);
+          },
+          onBytes,
+        );
+        if (r.error) opts.warn(`${i.capture}: ${r.error}`);
+        if (bad) opts.warn(`${i.capture}: ${bad} damaged line(s) skipped`);
+        if (!r.error || r.lines) filesRead++;
+        if (!r.error || r.lines) gaveText++;
+        linesRead += r.lines;
       }
-      // Loose files date their BSD stamps by the other files' years; a tree by its files' mtimes
-      // (or its year-stamped files', when the mtimes cannot be right).
-      const reader = new LineReader(f.kind, f.rel, referenceOf(mtime), f.node);
-      // Node text before its first timed line (a console's boot banner) is placed at that line's
-      // time, not at the file's mtime after everything else; bounded, past that as it comes.
-      const placing = f.kind === 'text' || f.kind === 'console';
-      let held: LogRecord[] | null = placing ? [] : null;
-      // Only a fragment's files are counted (see addSilentFragments): a tree's lines pay nothing.
-      const seen: SilentFile | null = wholeLogs ? null : { rel: f.rel, node: f.node, lines: 0, firstAt: null, placedAt: referenceOf(mtime) };
-      if (seen) fragmentFiles.push(seen);
-      const one = (line: string): void => {
-        const rec = reader.read(line);
-        if (!rec) return;
-        if (seen) {
-          seen.lines++;
-          if (rec.claimed !== null && seen.firstAt === null) seen.firstAt = rec.at;
-        }
-        if (held) {
-          if (rec.claimed === null && held.length < MAX_HELD) {
-            held.push(rec);
-            return;
-          }
-          const at = rec.claimed !== null ? rec.at : null;
-          for (const h of held) engine.feed(at === null ? h : { ...h, at });
-          held = null;
-        }
-        engine.feed(rec);
-      };
-      const r = await readLines(f.abs, reader.splitsLines ? (line) => reader.lines(line).forEach(one) : one, onBytes);
-      for (const h of held ?? []) engine.feed(h);
-      if (r.binary) opts.warn(`${f.abs}: binary file, skipped`);
-      else if (r.error) opts.warn(`${f.abs}: ${r.error}${r.lines ? ` (read ${r.lines} lines before that)` : ''}`);
-      if (!r.error || r.lines) filesRead++;
-      if (!r.binary && (!r.error || r.lines)) gaveText++;
-      linesRead += r.lines;
-    } else if (i.capture) {
-      const reader = new LineReader('remote', 'remote', Date.now());
-      let bad = 0;
-      const r = await readLines(
-        i.capture,
-        (line) => {
-          if (!line.trim()) return;
-          const c = parseCaptureLine(line);
-          if (typeof c === 'string') {
-            bad++;
-            return;
-          }
-          const rec = reader.read(c.msg, c.at, c.from);
-          if (rec) engine.feed(rec);
-        },
-        onBytes,
-      );
-      if (r.error) opts.warn(`${i.capture}: ${r.error}`);
-      if (bad) opts.warn(`${i.capture}: ${bad} damaged line(s) skipped`);
-      if (!r.error || r.lines) filesRead++;
-      if (!r.error || r.lines) gaveText++;
-      linesRead += r.lines;
     }
+  } finally {
+    await prepared?.close();
   }
   // Every input was binary or could not be read at all: that is no input (exit 2), not "nothing wrong".
   if (inputs.length && !gaveText)

@@ -33,6 +33,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       node: { type: 'string' },
       patterns: { type: 'string', multiple: true, default: [] },
       'no-local-patterns': { type: 'boolean', default: false },
+      threads: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -57,6 +58,12 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     const problem = noderangeProblem(values.node);
     if (problem) throw new UsageError(`--node: malformed noderange ${JSON.stringify(values.node)}: ${problem}`);
   }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    if (!/^\d{1,2}$/.test(values.threads))
+      throw new UsageError(`--threads: not a number of threads: ${JSON.stringify(values.threads)} (0 to 16; 0 reads on one thread)`);
+    threads = Math.min(16, Number(values.threads));
+  }
   const kb = loadKb(values.patterns, { local: !values['no-local-patterns'] });
   for (const p of kb.problems) process.stderr.write(`xtriage: pattern problem: ${p}\n`);
   const progress = process.stderr.isTTY && !values.json ? progressLine(process.stderr) : null;
@@ -68,6 +75,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     identity: values.hosts,
     now,
     kb,
+    ...(threads !== undefined ? { threads } : {}),
     progress: progress?.update,
     warn: (m) => {
       progress?.clear();
@@ -94,7 +102,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   return exitStatusOf(doc);
 }
 
-const ANALYZE_HELP = `usage: xtriage analyze PATH... [--as KIND] [--capture FILE]... [--now TIME] [--json] [--node SPEC]
+const ANALYZE_HELP = `usage: xtriage analyze PATH... [--as KIND] [--capture FILE]... [--now TIME] [--json] [--node SPEC] [--threads N]
 
 PATH      a directory laid out like /var/log (messages or syslog, xcat/, httpd/ or apache2/,
           consoles/, goconserver/nodes/, rotated siblings and .gz; other files are read when
@@ -112,6 +120,8 @@ PATH      a directory laid out like /var/log (messages or syslog, xcat/, httpd/ 
 --patterns DIR     extra pattern files (repeatable), loaded after /etc/xtriage/patterns.d
 --hosts FILE       identity file (repeatable): /etc/hosts, dhcpd.leases, xCAT mac.csv or
                    hosts.csv; those inside a bundle (etc/hosts, …) are found by themselves
+--threads N        threads that read and match files ahead of the analysis (default: one per
+                   core besides the analysis's own, for inputs of 32 MB or more; 0: none)
 
 exit status: 0 every machine's last attempt succeeded or is within normal time; 1 some
              did not (failed, stalled, looping, or a fragment ending on an error), or an

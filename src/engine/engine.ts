@@ -3,7 +3,7 @@
 // bounded by machines, not by lines: unmatched lines are counted and dropped (the capture
 // spool keeps them), repeats of coalescing patterns fold into one entry.
 
-import type { LogRecord, Pattern, Rule } from '../types';
+import type { LogRecord, Match, Pattern, Rule } from '../types';
 import { Matcher } from '../patterns/match';
 import { Identity, usableName, type Subject } from '../identity/identity';
 import { byTime, evidenceOf, looksLikeError, type Entry } from './entry';
@@ -16,6 +16,7 @@ import { freeze, thaw, FROZEN, PatternTable, type FrozenMachine } from './frozen
 import { attributeFloating, isAnchor, progressOf } from './attribution';
 import { Copies, type DupCopy } from './copies';
 import { intern } from '../util/intern';
+import { isSymptomOnly, runnable } from './folding';
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
 /**
@@ -64,14 +65,6 @@ const MAX_FLOATING = 50_000;
 /** xcatd processes remembered by the machine they last named; pids are reused, so briefly. */
 const MAX_REQUESTS = 4096;
 const REQUEST_WINDOW_MS = 5_000;
-
-/**
- * A pattern that only says something: no milestone, opens or ends no attempt, and is no progress
- * line of a stage (a problem may name a stage). Splitting its runs moves no attempt boundary.
- */
-function isSymptomOnly(p: Pattern): boolean {
-  return p.milestone === null && (p.stage === null || p.severity !== 'info') && !p.opens && p.ends === null;
-}
 
 /** The fields each pattern's title shows ({field}): by pattern, computed once. */
 const titleFields = new WeakMap<Pattern, string[]>();
@@ -147,7 +140,8 @@ export class Engine {
   });
   private readonly floating = new Set<Entry>();
   /** Per file and xcatd pid: the one machine that process last named (see byRequest). */
-  private readonly requests = new Map<string, { subject: Subject; at: number }>();
+  private readonly requests = new Map<string, Map<number, { subject: Subject; at: number }>>();
+  private requestCount = 0;
   private attributed = new Map<string, string>();
   private seq = 0;
   /** Lines fed per source, and the place of the line being fed in its source (see byTime). */
@@ -218,17 +212,29 @@ export class Engine {
   }
 
   feed(rec: LogRecord): void {
-    this.counters.records++;
     const n = this.linesOf.get(rec.source) ?? 0;
-    this.linesOf.set(rec.source, n + 1);
-    this.ord = n;
+    this.feedMatched(rec, this.matcher.match(rec), n);
+  }
+
+  /** Records fed from each source so far: where a source read elsewhere (a worker) continues counting. */
+  linesFed(source: string): number {
+    return this.linesOf.get(source) ?? 0;
+  }
+
+  /**
+   * A record whose match is already known (Matcher.match by the same patterns, in a worker), the
+   * `ord`-th record of its source (records not fed in between were dropped: see dropped()).
+   */
+  feedMatched(rec: LogRecord, m: Match | null, ord: number): void {
+    this.counters.records++;
+    this.linesOf.set(rec.source, ord + 1);
+    this.ord = ord;
     this.copies.reset();
     // "Now" offline is the latest time the input itself states: a line without a time of its
     // own (raw console text) is placed at its file's mtime or its neighbour's, not a clock.
     if (rec.claimed !== null || rec.source === 'remote') {
       if (rec.at > this.maxAt) this.maxAt = rec.at;
     } else if (rec.at > this.maxUntimed) this.maxUntimed = rec.at;
-    const m = this.matcher.match(rec);
     if (!m && !looksLikeError(rec)) {
       this.counters.dropped++;
       return;
@@ -295,22 +301,84 @@ export class Engine {
   }
 
   /**
+   * Records a worker read and dropped (no pattern, no error), `n` of them up to the `ord`-th of
+   * their source: counted as feed() counts them, their times taken into "now".
+   */
+  dropped(source: string, n: number, ord: number, maxAt: number, maxUntimed: number): void {
+    this.counters.records += n;
+    this.counters.dropped += n;
+    if (ord > (this.linesOf.get(source) ?? 0)) this.linesOf.set(source, ord);
+    if (maxAt > this.maxAt) this.maxAt = maxAt;
+    if (maxUntimed > this.maxUntimed) this.maxUntimed = maxUntimed;
+  }
+
+  /**
+   * One line of a run a worker recognised (see runnable()): a timed file line about the machine
+   * at `subject` alone, whose pattern folds whole. When feed() would fold it into that machine's
+   * last entry, it does so here, with no record built; otherwise it returns false, changes
+   * nothing, and the caller feeds the line whole.
+   */
+  foldRun(source: string, ord: number, at: number, subject: Subject, pattern: Pattern): boolean {
+    if (!runnable(pattern)) return false;
+    const key = this.identity.resolve(subject, at);
+    if (!key || (this.frozen.size && this.frozen.has(key))) return false;
+    const last = this.lastOfMachine.get(key);
+    if (!last || last.pattern !== pattern) return false;
+    // What feed() does for such a line, step by step.
+    this.counters.records++;
+    this.linesOf.set(source, ord + 1);
+    this.ord = ord;
+    this.copies.reset();
+    if (at > this.maxAt) this.maxAt = at;
+    this.counters.matched++;
+    if (this.offline) this.noteSource(source, key);
+    last.count++;
+    if (at > last.lastAt) last.lastAt = at;
+    this.touch(key);
+    return true;
+  }
+
+  /**
    * xcatd serves each request in a process of its own: an error that names no machine, logged
    * by the process that just named one ("Processing discovery request from IP", then "Discovery
    * Error: Could not find any node."), is about that machine. One machine only, within seconds,
    * and never an MN-side fault (scope cluster).
    */
   private byRequest(rec: LogRecord, pattern: Pattern | null, subjects: Subject[]): void {
-    const key = `${rec.source}\u0000${rec.pid}`;
+    // By file, then pid: no key string per line, and an entry updated in place (a Map whose
+    // entries were deleted and set again per line kept tombstones that every eviction walked).
+    let bySource = this.requests.get(rec.source);
+    if (!bySource) this.requests.set(rec.source, (bySource = new Map()));
+    const pid = rec.pid!;
     if (subjects.length === 1) {
-      if (this.requests.size >= MAX_REQUESTS) this.requests.delete(this.requests.keys().next().value!);
-      this.requests.delete(key); // re-inserted: the map's order is by last use
-      this.requests.set(key, { subject: subjects[0]!, at: rec.at });
+      const r = bySource.get(pid);
+      if (r) {
+        r.subject = subjects[0]!;
+        r.at = rec.at;
+        return;
+      }
+      if (this.requestCount >= MAX_REQUESTS) this.pruneRequests(rec.at);
+      bySource.set(pid, { subject: subjects[0]!, at: rec.at });
+      this.requestCount++;
       return;
     }
     if (subjects.length || pattern?.scope === 'cluster' || pattern?.severity === 'info') return;
-    const r = this.requests.get(key);
+    const r = bySource.get(pid);
     if (r && Math.abs(rec.at - r.at) <= REQUEST_WINDOW_MS) subjects.push({ ...r.subject });
+  }
+
+  /** Processes too far in time to be asked about go (then, if that was not enough, the oldest half). */
+  private pruneRequests(now: number): void {
+    for (const m of this.requests.values()) for (const [pid, r] of m) if (Math.abs(now - r.at) > REQUEST_WINDOW_MS) m.delete(pid);
+    let n = 0;
+    for (const m of this.requests.values()) n += m.size;
+    for (const m of this.requests.values())
+      for (const pid of m.keys()) {
+        if (n <= MAX_REQUESTS / 2) break;
+        m.delete(pid);
+        n--;
+      }
+    this.requestCount = n;
   }
 
   private noteSource(source: string, key: string): void {

@@ -59,32 +59,63 @@ export async function readLines(file: string, onLine: (line: string) => void, on
       skipping = true;
     }
   };
-  await new Promise<void>((resolve) => {
-    const raw = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
-    // A truncated gzip still yields what it holds (its trailer is checked below).
-    const stream: NodeJS.ReadableStream = gz ? gunzipOf(raw, { partial: true }) : raw;
-    const fail = (e: Error): void => {
-      result.error ??= (e as NodeJS.ErrnoException).code ? `${(e as NodeJS.ErrnoException).code}: ${e.message}` : e.message;
-      resolve();
-    };
-    raw.on('error', fail);
-    raw.on('data', (c: string | Buffer) => onBytes?.(c.length));
-    stream.on('error', fail);
-    stream.on('data', (chunk: Buffer) => {
-      if (first) {
-        first = false;
-        if (isBinary(chunk)) {
-          result.binary = true;
+  /** One block read: false when reading must stop (a binary file). */
+  const take = (chunk: Buffer): boolean => {
+    if (first) {
+      first = false;
+      if (isBinary(chunk)) {
+        result.binary = true;
+        return false;
+      }
+    }
+    result.bytes += chunk.length;
+    push(decoder.write(chunk));
+    return true;
+  };
+  const fail = (e: Error): void => {
+    result.error ??= (e as NodeJS.ErrnoException).code ? `${(e as NodeJS.ErrnoException).code}: ${e.message}` : e.message;
+  };
+  if (!gz) {
+    // A plain file is read in large blocks without the event loop: a stream's round trip
+    // through the thread pool per block left an analysis waiting more than it read.
+    let fd: number | null = null;
+    try {
+      fd = fs.openSync(file, 'r');
+      const block = Buffer.allocUnsafe(1024 * 1024);
+      for (;;) {
+        const n = fs.readSync(fd, block, 0, block.length, null);
+        if (n === 0) break;
+        onBytes?.(n);
+        // The decoder keeps a split character's bytes itself: the block can be reused.
+        if (!take(block.subarray(0, n))) break;
+      }
+    } catch (e) {
+      fail(e as Error);
+    } finally {
+      if (fd !== null) fs.closeSync(fd);
+    }
+  } else
+    await new Promise<void>((resolve) => {
+      const raw = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+      // A truncated gzip still yields what it holds (its trailer is checked below).
+      const stream: NodeJS.ReadableStream = gunzipOf(raw, { partial: true });
+      raw.on('error', (e) => {
+        fail(e);
+        resolve();
+      });
+      raw.on('data', (c: string | Buffer) => onBytes?.(c.length));
+      stream.on('error', (e) => {
+        fail(e);
+        resolve();
+      });
+      stream.on('data', (chunk: Buffer) => {
+        if (!take(chunk)) {
           raw.destroy();
           resolve();
-          return;
         }
-      }
-      result.bytes += chunk.length;
-      push(decoder.write(chunk));
+      });
+      stream.on('end', () => resolve());
     });
-    stream.on('end', () => resolve());
-  });
   if (!result.binary) {
     push(decoder.end());
     if (buf && !skipping) emit(buf);
