@@ -3,7 +3,7 @@
 //
 // 1. Generates a 5,000-node /var/log tree (src/demo/sim; timed separately), then over the same files:
 //    analyze() in a fresh Node process (in-process figure: knowledge base loaded first, not
-//    counted), the CLI `xtriage analyze DIR --json > /dev/null` under /usr/bin/time -v (wall,
+//    counted; by default with its worker threads, and again on one thread, `threads: 0`), the CLI `xtriage analyze DIR --json > /dev/null` under /usr/bin/time -v (wall,
 //    peak RSS), and the baselines `grep -rcE 'DHCPACK|RRQ|changing status|return with|GET ' DIR`
 //    and `cat FILES > /dev/null` (best of 3 each, page cache warm), so the figure is a ratio; and
 //    the floor, what Node alone costs per line (bench/node-floor.js: decode, split, one regex).
@@ -38,7 +38,7 @@ const GREP_PATTERN = 'DHCPACK|RRQ|changing status|return with|GET ';
 // ---------------------------------------------------------------------------------------------
 // Child mode: analyze() one tree, print figures as JSON.
 
-async function child(dir) {
+async function child(dir, threads) {
   const t0 = process.hrtime.bigint();
   const { loadKb } = require(path.join(L.DIST, 'patterns', 'kb.js'));
   const { analyze } = require(path.join(L.DIST, 'analyze.js'));
@@ -46,8 +46,10 @@ async function child(dir) {
   const kbMs = Number(process.hrtime.bigint() - t0) / 1e6;
   let warnings = 0;
   const t1 = process.hrtime.bigint();
-  const r = await analyze({ paths: [dir], captures: [], kb, warn: () => warnings++ });
+  const c1 = process.cpuUsage();
+  const r = await analyze({ paths: [dir], captures: [], kb, warn: () => warnings++, ...(threads !== undefined ? { threads } : {}) });
   const ms = Number(process.hrtime.bigint() - t1) / 1e6;
+  const cpu = process.cpuUsage(c1);
   const rssEnd = process.memoryUsage().rss;
   let heapGc = null;
   if (typeof global.gc === 'function') {
@@ -59,6 +61,7 @@ async function child(dir) {
   const out = {
     kbMs,
     ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     lines: r.linesRead,
     bytes: r.bytesRead,
     files: r.filesRead,
@@ -74,8 +77,10 @@ async function child(dir) {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-async function analyzeInChild(dir) {
-  const r = await L.run(process.execPath, ['--expose-gc', __filename, '--child', dir], { timeoutMs: 900_000 });
+/** `threads`: analyze()'s option (undefined: its default, worker threads for a tree this size). */
+async function analyzeInChild(dir, threads) {
+  const args = ['--expose-gc', __filename, '--child', dir, ...(threads !== undefined ? [String(threads)] : [])];
+  const r = await L.run(process.execPath, args, { timeoutMs: 900_000 });
   if (r.code !== 0) throw new Error(`analyze child failed (${r.code}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -182,6 +187,8 @@ async function main() {
 
   L.note('analyze() in a child process');
   const inproc = await analyzeInChild(t.dir);
+  L.note('analyze() in a child process, on one thread (threads: 0)');
+  const single = await analyzeInChild(t.dir, 0);
   L.note('xtriage analyze --json (CLI)');
   const cli = await L.timeV(process.execPath, [path.join(L.DIST, 'bin', 'xtriage.js'), 'analyze', t.dir, '--json']);
   L.note('baselines');
@@ -218,7 +225,15 @@ async function main() {
       L.fmtInt((inproc.lines * 1000) / inproc.ms),
       mbps(inproc.bytes, inproc.ms).toFixed(1),
       L.mb(inproc.hwm),
-      `${L.fmtInt(inproc.sessions)} sessions; KB load ${inproc.kbMs.toFixed(0)} ms not counted`,
+      `${L.fmtInt(inproc.sessions)} sessions; CPU ${(inproc.cpuMs / 1000).toFixed(1)} s (worker threads); KB load ${inproc.kbMs.toFixed(0)} ms not counted`,
+    ],
+    [
+      '  same, on one thread (threads: 0)',
+      (single.ms / 1000).toFixed(2),
+      L.fmtInt((single.lines * 1000) / single.ms),
+      mbps(single.bytes, single.ms).toFixed(1),
+      L.mb(single.hwm),
+      `CPU ${(single.cpuMs / 1000).toFixed(1)} s; the same ${L.fmtInt(single.sessions)} sessions`,
     ],
     [
       'xtriage analyze DIR --json (CLI)',
@@ -348,7 +363,7 @@ async function main() {
 
 if (require.main === module) {
   const i = process.argv.indexOf('--child');
-  const p = i > 0 ? child(process.argv[i + 1]) : main();
+  const p = i > 0 ? child(process.argv[i + 1], process.argv[i + 2] !== undefined ? Number(process.argv[i + 2]) : undefined) : main();
   p.then(
     () => process.exit(0),
     (e) => {

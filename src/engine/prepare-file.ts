@@ -16,7 +16,7 @@ const MAX_HELD = 100_000;
 /** Values per record in a worker's Batch.rec: ord, at, claimed, channel, from, host, program, pid, severity, message, raw, pattern, fields. */
 export const REC_VALUES = 13;
 /** Batches a preparation thread sends ahead of what the engine has fed, at most. */
-export const AHEAD = 16;
+export const AHEAD = 4;
 
 export interface FileSpec {
   abs: string;
@@ -39,9 +39,13 @@ export interface FileDone {
   firstAt: number | null;
 }
 
-/** Where the records go, in reading order; `ord` is the record's place among the file's records. */
+/**
+ * Where the records go, in reading order; `ord` is the record's place among the file's records,
+ * `at` where its line starts in the file when the line can be read again from there (a pure-ASCII
+ * line of a plain file that is one record: see readLines), else -1.
+ */
 export interface RecordSink {
-  record(rec: LogRecord, m: Match | null, ord: number): void;
+  record(rec: LogRecord, m: Match | null, ord: number, at: number): void;
   bytes(n: number): void;
 }
 
@@ -67,8 +71,8 @@ export async function prepareFile(spec: FileSpec, matcher: Matcher, sink: Record
   let ord = 0;
   let lines = 0;
   let firstAt: number | null = null;
-  const give = (rec: LogRecord): void => sink.record(rec, matcher.match(rec), ord++);
-  const one = (line: string): void => {
+  const give = (rec: LogRecord, at = -1): void => sink.record(rec, matcher.match(rec), ord++, at);
+  const one = (line: string, at: number): void => {
     const rec = reader.read(line);
     if (!rec) return;
     if (spec.counted) {
@@ -84,9 +88,13 @@ export async function prepareFile(spec: FileSpec, matcher: Matcher, sink: Record
       for (const h of held) give(at === null ? h : { ...h, at });
       held = null;
     }
-    give(rec);
+    give(rec, at);
   };
-  const read = await readLines(spec.abs, reader.splitsLines ? (line) => reader.lines(line).forEach(one) : one, (n) => sink.bytes(n));
+  const split = (line: string): void => {
+    const parts = reader.lines(line);
+    for (const p of parts) one(p, -1);
+  };
+  const read = await readLines(spec.abs, reader.splitsLines ? split : one, (n) => sink.bytes(n));
   for (const h of held ?? []) give(h);
   return { read, lines, firstAt };
 }

@@ -1,9 +1,11 @@
 // A preparation thread of an offline analysis: reads the files it is given, one after another,
 // parses and matches every line (prepare-file.ts), and sends the main thread only what the
 // engine needs, in compact batches:
-// - records that matched a pattern or look like errors, as flat values (no object per record);
-// - lines of runs (see isRunLine): their place, time, client address and pattern, as typed
-//   arrays, with their text in one string in case the engine does not fold them after all;
+// - records that matched a pattern or look like errors, as flat values (no object per record;
+//   the message, nearly always the raw line's tail, as where it starts there);
+// - lines of runs (see isRunLine) that continue their client's run in this file: their place,
+//   time, client address and pattern as typed arrays, and where the line is in the file, in case
+//   the engine does not fold it after all (a gzipped file's lines: their text, in one string);
 // - of the lines dropped here (no pattern, no error), only how many and their latest times.
 // It runs at most AHEAD batches ahead of what the main thread has fed (a shared counter), so a
 // slow engine does not leave the whole input queued in memory.
@@ -34,9 +36,11 @@ export interface Batch {
   /** Index into the file's client addresses (`ips` of this batch and the ones before). */
   runIp: Int32Array;
   runPat: Int32Array;
-  /** The run lines' text, one after another; runEnd[i] is where line i ends. */
+  /** Where each run line starts in the file and its length (bytes = characters: ASCII); -1: its text is in runRaw. */
+  runOff: Float64Array;
+  runLen: Int32Array;
+  /** The text of the run lines with no place in the file, one after another (runLen long each). */
   runRaw: string;
-  runEnd: Int32Array;
   ips: string[];
   dropped: number;
   /** The place after the last line this batch covers (dropped lines included). */
@@ -65,11 +69,13 @@ function main(): void {
     let runAt: number[] = [];
     let runIp: number[] = [];
     let runPat: number[] = [];
+    let runOff: number[] = [];
+    let runLen: number[] = [];
     let runRaw: string[] = [];
-    let runEnd: number[] = [];
-    let rawLen = 0;
     let ips: string[] = [];
     const ipIndex = new Map<string, number>();
+    /** Per client address, the pattern of its last record in this file (-1: none). */
+    const lastPattern = new Map<string, number>();
     let dropped = 0;
     let lines = 0;
     let end = 0;
@@ -91,8 +97,9 @@ function main(): void {
         runAt: Float64Array.from(runAt),
         runIp: Int32Array.from(runIp),
         runPat: Int32Array.from(runPat),
+        runOff: Float64Array.from(runOff),
+        runLen: Int32Array.from(runLen),
         runRaw: runRaw.join(''),
-        runEnd: Int32Array.from(runEnd),
         ips,
         dropped,
         end,
@@ -102,7 +109,7 @@ function main(): void {
       };
       port.postMessage(
         b,
-        [b.runOrd, b.runAt, b.runIp, b.runPat, b.runEnd].map((a) => a.buffer as ArrayBuffer),
+        [b.runOrd, b.runAt, b.runIp, b.runPat, b.runOff, b.runLen].map((a) => a.buffer as ArrayBuffer),
       );
       sent++;
       rec = [];
@@ -110,17 +117,26 @@ function main(): void {
       runAt = [];
       runIp = [];
       runPat = [];
+      runOff = [];
+      runLen = [];
       runRaw = [];
-      runEnd = [];
-      rawLen = 0;
       ips = [];
       dropped = lines = bytes = 0;
       maxAt = maxUntimed = -Infinity;
     };
-    const record = (r: LogRecord, m: Match | null, ord: number): void => {
+    const record = (r: LogRecord, m: Match | null, ord: number, at: number): void => {
       end = ord + 1;
       lines++;
-      if (isRunLine(r, m, spec.kind)) {
+      const pat = m ? indexOf.get(m.pattern)! : -1;
+      // A run line goes as one when its client's previous line here had the same pattern: the
+      // first of a run opens an entry (sent whole), the rest nearly always fold.
+      let run = false;
+      if (r.from !== null && r.channel === 'http') {
+        // (A raw line ending in CR would not read back as itself from its bytes.)
+        run = isRunLine(r, m, spec.kind) && lastPattern.get(r.from) === pat && r.raw.charCodeAt(r.raw.length - 1) !== 13;
+        lastPattern.set(r.from, pat);
+      }
+      if (run) {
         let ip = ipIndex.get(r.from!);
         if (ip === undefined) {
           ipIndex.set(r.from!, (ip = ipIndex.size));
@@ -129,10 +145,10 @@ function main(): void {
         runOrd.push(ord);
         runAt.push(r.at);
         runIp.push(ip);
-        runPat.push(indexOf.get(m!.pattern)!);
-        runRaw.push(r.raw);
-        rawLen += r.raw.length;
-        runEnd.push(rawLen);
+        runPat.push(pat);
+        runOff.push(at);
+        runLen.push(r.raw.length);
+        if (at < 0) runRaw.push(r.raw);
       } else if (!m && !looksLikeError(r)) {
         // As Engine.feedMatched() counts a dropped record.
         dropped++;
@@ -140,21 +156,8 @@ function main(): void {
           if (r.at > maxAt) maxAt = r.at;
         } else if (r.at > maxUntimed) maxUntimed = r.at;
       } else {
-        rec.push(
-          ord,
-          r.at,
-          r.claimed,
-          r.channel,
-          r.from,
-          r.host,
-          r.program,
-          r.pid,
-          r.severity,
-          r.message,
-          r.raw,
-          m ? indexOf.get(m.pattern)! : -1,
-          m ? m.fields : null,
-        );
+        const tail = r.message.length && r.raw.endsWith(r.message) ? r.raw.length - r.message.length : -1;
+        rec.push(ord, r.at, r.claimed, r.channel, r.from, r.host, r.program, r.pid, r.severity, tail >= 0 ? tail : r.message, r.raw, pat, m ? m.fields : null);
       }
       if (lines >= BATCH_LINES) flush();
     };

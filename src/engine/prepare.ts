@@ -42,6 +42,18 @@ function workerScript(): string {
   return __filename.endsWith('.ts') ? path.join(__dirname, '..', '..', 'dist', 'engine', 'prepare-worker.js') : path.join(__dirname, 'prepare-worker.js');
 }
 
+/** The file being fed and what feeding it needs. */
+interface Feeding {
+  spec: FileSpec;
+  /** Records fed from its source before it (a file of the same name read earlier). */
+  base: number;
+  engine: Engine;
+  /** By the thread's index of each client address: its Subject. */
+  subjects: Subject[];
+  reader: LineReader;
+  fd: number | null;
+}
+
 interface FileQueue {
   batches: Batch[];
   done: FileDone | null;
@@ -113,40 +125,49 @@ export class PreparedFiles {
   async feed(file: number, engine: Engine, onBytes: (n: number) => void): Promise<FileDone> {
     const q = this.queues[file]!;
     const spec = this.specs[file]!;
-    const base = engine.linesFed(spec.rel);
-    const ips: string[] = [];
-    const subjects: Subject[] = [];
-    // A run line the engine did not fold is read again here, as the thread read it.
-    const reader = new LineReader(spec.kind, spec.rel, spec.reference, spec.node);
-    for (;;) {
-      if (this.failure) throw this.failure;
-      const b = q.batches.shift();
-      if (b) {
-        this.feedBatch(b, spec, base, engine, ips, subjects, reader);
-        Atomics.add(this.fed[q.thread]!, 0, 1);
-        Atomics.notify(this.fed[q.thread]!, 0);
-        onBytes(b.bytes);
-        continue;
+    const f: Feeding = {
+      spec,
+      base: engine.linesFed(spec.rel),
+      engine,
+      subjects: [],
+      // A run line the engine did not fold is read again here, as the thread read it.
+      reader: new LineReader(spec.kind, spec.rel, spec.reference, spec.node),
+      fd: null,
+    };
+    try {
+      for (;;) {
+        if (this.failure) throw this.failure;
+        const b = q.batches.shift();
+        if (b) {
+          this.feedBatch(b, f);
+          Atomics.add(this.fed[q.thread]!, 0, 1);
+          Atomics.notify(this.fed[q.thread]!, 0);
+          onBytes(b.bytes);
+          continue;
+        }
+        if (q.done) return q.done;
+        await new Promise<void>((resolve) => (q.wake = resolve));
+        q.wake = null;
       }
-      if (q.done) return q.done;
-      await new Promise<void>((resolve) => (q.wake = resolve));
-      q.wake = null;
+    } finally {
+      if (f.fd !== null) fs.closeSync(f.fd);
     }
   }
 
-  private feedBatch(b: Batch, spec: FileSpec, base: number, engine: Engine, ips: string[], subjects: Subject[], reader: LineReader): void {
-    for (const ip of b.ips) {
-      ips.push(ip);
-      subjects.push({ ip });
-    }
+  private feedBatch(b: Batch, f: Feeding): void {
+    const { engine, spec, base } = f;
+    for (const ip of b.ips) f.subjects.push({ ip });
     const rec = b.rec;
     const nRec = rec.length / REC_VALUES;
     const nRun = b.runOrd.length;
     let r = 0;
     let q = 0;
+    let rawAt = 0;
     while (r < nRec || q < nRun) {
       const o = r * REC_VALUES;
       if (q >= nRun || (r < nRec && (rec[o] as number) < b.runOrd[q]!)) {
+        const raw = rec[o + 10] as string;
+        const msg = rec[o + 9] as string | number;
         const record: LogRecord = {
           at: rec[o + 1] as number,
           claimed: rec[o + 2] as number | null,
@@ -157,8 +178,8 @@ export class PreparedFiles {
           program: rec[o + 6] as string | null,
           pid: rec[o + 7] as number | null,
           severity: rec[o + 8] as number | null,
-          message: rec[o + 9] as string,
-          raw: rec[o + 10] as string,
+          message: typeof msg === 'number' ? raw.slice(msg) : msg,
+          raw,
           node: spec.node,
         };
         const p = rec[o + 11] as number;
@@ -166,15 +187,27 @@ export class PreparedFiles {
         r++;
       } else {
         const ord = base + b.runOrd[q]!;
-        if (!engine.foldRun(spec.rel, ord, b.runAt[q]!, subjects[b.runIp[q]!]!, this.patterns[b.runPat[q]!]!)) {
-          const raw = b.runRaw.slice(q ? b.runEnd[q - 1]! : 0, b.runEnd[q]!);
-          const record = reader.read(raw);
-          if (record) engine.feedMatched(record, this.matcher.match(record), ord);
+        const off = b.runOff[q]!;
+        const len = b.runLen[q]!;
+        if (!engine.foldRun(spec.rel, ord, b.runAt[q]!, f.subjects[b.runIp[q]!]!, this.patterns[b.runPat[q]!]!)) {
+          const line = off >= 0 ? this.lineAt(f, off, len) : b.runRaw.slice(rawAt, rawAt + len);
+          const record = f.reader.read(line);
+          if (!record || record.at !== b.runAt[q]) throw new Error(`${spec.abs}: the file changed while it was read`);
+          engine.feedMatched(record, this.matcher.match(record), ord);
         }
+        if (off < 0) rawAt += len;
         q++;
       }
     }
     engine.dropped(spec.rel, b.dropped, base + b.end, b.maxAt, b.maxUntimed);
+  }
+
+  /** A line of the file being fed, read again from where the thread found it (ASCII: one byte a character). */
+  private lineAt(f: Feeding, off: number, len: number): string {
+    f.fd ??= fs.openSync(f.spec.abs, 'r');
+    const buf = Buffer.allocUnsafe(len);
+    const n = fs.readSync(f.fd, buf, 0, len, off);
+    return buf.toString('latin1', 0, n);
   }
 
   /** Stops the threads (every file fed, or the analysis failed). */

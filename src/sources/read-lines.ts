@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { gunzipOf, gzipWhole } from './gunzip';
 import { StringDecoder } from 'node:string_decoder';
+import { isAscii } from 'node:buffer';
 
 /** The longest line kept as read (the records stage cuts what it matches shorter still). */
 export const MAX_RAW = 64 * 1024;
@@ -24,43 +25,58 @@ function isBinary(buf: Buffer): boolean {
   return nul > 8 || (n > 0 && nul / n > 0.01);
 }
 
-export async function readLines(file: string, onLine: (line: string) => void, onBytes?: (n: number) => void): Promise<ReadResult> {
+/**
+ * Reads a file line by line. `onLine` gets each line and, for a pure-ASCII line of a plain (not
+ * gzipped) file, where it starts in the file (else -1): the line's bytes are then the line itself,
+ * so a reader can fetch it again from there (see engine/prepare.ts).
+ */
+export async function readLines(file: string, onLine: (line: string, at: number) => void, onBytes?: (n: number) => void): Promise<ReadResult> {
   const gz = /\.gz$/.test(file);
   const result: ReadResult = { lines: 0, bytes: 0, error: null, binary: false };
   const decoder = new StringDecoder('utf8');
   let buf = '';
+  /** Where buf's first character is in the file, or -1 when not known. */
+  let bufAt = -1;
   let skipping = false;
   let first = true;
-  const emit = (line: string): void => {
+  const emit = (line: string, at: number): void => {
     result.lines++;
-    onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+    onLine(line.endsWith('\r') ? line.slice(0, -1) : line, at);
   };
-  const push = (text: string): void => {
+  /** `textAt`: where text[0] is in the file when each character of text is one byte there, else -1. */
+  const push = (text: string, textAt: number): void => {
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
       const piece = text.slice(start, nl);
+      const pieceAt = textAt >= 0 ? textAt + start : -1;
       start = nl + 1;
       if (skipping) {
         skipping = false;
         buf = '';
         continue;
       }
+      const at = buf ? (pieceAt >= 0 ? bufAt : -1) : pieceAt;
       const line = buf ? buf + piece : piece;
       buf = '';
-      emit(line.length > MAX_RAW ? `${line.slice(0, MAX_RAW)}…[cut]` : line);
+      if (line.length > MAX_RAW) emit(`${line.slice(0, MAX_RAW)}…[cut]`, -1);
+      else emit(line, at);
     }
     if (skipping) return;
+    if (!buf) bufAt = textAt >= 0 ? textAt + start : -1;
+    else if (textAt < 0) bufAt = -1;
     buf += text.slice(start);
     if (buf.length > MAX_RAW) {
-      emit(`${buf.slice(0, MAX_RAW)}…[cut]`);
+      emit(`${buf.slice(0, MAX_RAW)}…[cut]`, -1);
       buf = '';
       skipping = true;
     }
   };
   /** One block read: false when reading must stop (a binary file). */
-  const take = (chunk: Buffer): boolean => {
+  /** Whether the decoder holds nothing back (the blocks so far were ASCII): text and bytes then line up. */
+  let aligned = true;
+  const take = (chunk: Buffer, ascii: boolean): boolean => {
     if (first) {
       first = false;
       if (isBinary(chunk)) {
@@ -68,8 +84,10 @@ export async function readLines(file: string, onLine: (line: string) => void, on
         return false;
       }
     }
+    const at = ascii && aligned ? result.bytes : -1;
+    aligned = ascii;
     result.bytes += chunk.length;
-    push(decoder.write(chunk));
+    push(decoder.write(chunk), at);
     return true;
   };
   const fail = (e: Error): void => {
@@ -87,7 +105,8 @@ export async function readLines(file: string, onLine: (line: string) => void, on
         if (n === 0) break;
         onBytes?.(n);
         // The decoder keeps a split character's bytes itself: the block can be reused.
-        if (!take(block.subarray(0, n))) break;
+        const chunk = block.subarray(0, n);
+        if (!take(chunk, isAscii(chunk))) break;
       }
     } catch (e) {
       fail(e as Error);
@@ -109,7 +128,7 @@ export async function readLines(file: string, onLine: (line: string) => void, on
         resolve();
       });
       stream.on('data', (chunk: Buffer) => {
-        if (!take(chunk)) {
+        if (!take(chunk, false)) {
           raw.destroy();
           resolve();
         }
@@ -117,8 +136,9 @@ export async function readLines(file: string, onLine: (line: string) => void, on
       stream.on('end', () => resolve());
     });
   if (!result.binary) {
-    push(decoder.end());
-    if (buf && !skipping) emit(buf);
+    const rest = decoder.end();
+    if (rest) push(rest, -1);
+    if (buf && !skipping) emit(buf, bufAt);
   }
   // A truncated gzip ends quietly under Z_SYNC_FLUSH: its trailer (the size, mod 2^32) tells.
   if (gz && !result.error && !result.binary) {

@@ -87,6 +87,19 @@ describe('xtriage analyze', () => {
     expect(text.stdout).toMatch(/SUCCEEDED 1: cn01/);
   });
 
+  test('--threads: worker threads give the same JSON as none; a bad value is a usage error', () => {
+    const root = tmp();
+    makeTree(root);
+    const none = xtriage(['analyze', root, '--json', '--threads', '0']);
+    const two = xtriage(['analyze', root, '--json', '--threads', '2']);
+    expect(none.status).toBe(1);
+    expect(two.status).toBe(1);
+    expect(two.stdout).toBe(none.stdout);
+    const bad = xtriage(['analyze', root, '--threads', 'many']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--threads: not a number of threads/);
+  });
+
   test('--node takes a name, a noderange, a MAC or an IP', () => {
     const root = tmp();
     makeTree(root);

@@ -80,3 +80,40 @@ test('generated clusters with rotated gzip, binary and empty files: the same ana
     }
   }
 }, 120_000);
+
+test('a run line the engine does not fold is read again, from the file or (gzipped) from its text: the same analysis', async () => {
+  // Two addresses of one machine: 10.0.0.12's kickstart GET comes between two package GETs of
+  // 10.0.0.11, so the second continues 10.0.0.11's run in the file but not the machine's last
+  // entry, and must be fed whole.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-prepare-fold-'));
+  try {
+    const log = path.join(dir, 'log');
+    fs.mkdirSync(path.join(log, 'httpd'), { recursive: true });
+    fs.writeFileSync(
+      path.join(log, 'messages'),
+      [
+        'Nov 24 10:01:18 mn01 dhcpd[1994]: DHCPACK on 10.0.0.11 to 52:54:00:aa:bb:01 via ens4',
+        'Nov 24 10:01:19 mn01 dhcpd[1994]: DHCPACK on 10.0.0.12 to 52:54:00:aa:bb:01 via ens4',
+        '',
+      ].join('\n'),
+    );
+    const get = (ip: string, t: string, p: string): string =>
+      `${ip} - - [24/Nov/2026:10:${t} +0000] "GET ${p} HTTP/1.1" 200 1480619 "-" "libdnf (Red Hat Enterprise Linux 9.4; generic; Linux.x86_64)"`;
+    const pkg = (n: string): string => `/install/rhels9.4/x86_64/BaseOS/Packages/${n}-1.0-1.el9.x86_64.rpm`;
+    const day = (k: number): string[] => [
+      get('10.0.0.11', `0${k}:01`, pkg(`acl${k}`)),
+      get('10.0.0.11', `0${k}:02`, pkg(`bind${k}`)),
+      get('10.0.0.12', `0${k}:03`, '/install/autoinst/cn01'),
+      get('10.0.0.11', `0${k}:04`, pkg(`curl${k}`)),
+      get('10.0.0.11', `0${k}:05`, pkg(`dnf${k}`)),
+    ];
+    // Yesterday's rotation gzipped (its lines have no place in the file to be read from), today's plain.
+    fs.writeFileSync(path.join(log, 'httpd', 'access_log-20261124.gz'), zlib.gzipSync(`${day(2).join('\n')}\n`));
+    fs.writeFileSync(path.join(log, 'httpd', 'access_log'), `${day(4).join('\n')}\n`);
+    expect(await both([log])).toBeNull();
+    const { doc } = await analyze({ paths: [log], captures: [], kb, threads: 1, warn: () => undefined });
+    expect(doc.sessions.map((x) => x.mac)).toContain('52:54:00:aa:bb:01');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
