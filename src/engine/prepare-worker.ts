@@ -73,9 +73,9 @@ function main(): void {
     let runLen: number[] = [];
     let runRaw: string[] = [];
     let ips: string[] = [];
-    const ipIndex = new Map<string, number>();
-    /** Per client address, the pattern of its last record in this file (-1: none). */
-    const lastPattern = new Map<string, number>();
+    let nextIp = 0;
+    /** Per client address: its index among the batches' `ips` (-1: not sent yet), the pattern of its last record here. */
+    const clients = new Map<string, { index: number; pattern: number }>();
     let dropped = 0;
     let lines = 0;
     let end = 0;
@@ -131,20 +131,22 @@ function main(): void {
       // A run line goes as one when its client's previous line here had the same pattern: the
       // first of a run opens an entry (sent whole), the rest nearly always fold.
       let run = false;
+      let client: { index: number; pattern: number } | undefined;
       if (r.from !== null && r.channel === 'http') {
+        client = clients.get(r.from);
+        if (!client) clients.set(r.from, (client = { index: -1, pattern: -2 }));
         // (A raw line ending in CR would not read back as itself from its bytes.)
-        run = isRunLine(r, m, spec.kind) && lastPattern.get(r.from) === pat && r.raw.charCodeAt(r.raw.length - 1) !== 13;
-        lastPattern.set(r.from, pat);
+        run = client.pattern === pat && isRunLine(r, m, spec.kind) && r.raw.charCodeAt(r.raw.length - 1) !== 13;
+        client.pattern = pat;
       }
       if (run) {
-        let ip = ipIndex.get(r.from!);
-        if (ip === undefined) {
-          ipIndex.set(r.from!, (ip = ipIndex.size));
+        if (client!.index < 0) {
+          client!.index = nextIp++;
           ips.push(r.from!);
         }
+        runIp.push(client!.index);
         runOrd.push(ord);
         runAt.push(r.at);
-        runIp.push(ip);
         runPat.push(pat);
         runOff.push(at);
         runLen.push(r.raw.length);
