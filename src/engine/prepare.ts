@@ -95,7 +95,9 @@ export class PreparedFiles {
       const fed = new SharedArrayBuffer(4);
       this.fed.push(new Int32Array(fed));
       const init: WorkerInit = { patterns, fed };
-      const w = new Worker(workerScript(), { workerData: init });
+      // A small young generation: peak RSS 340-363 MiB on 2,000 nodes instead of 383-407 (V8's
+      // default), the same time.
+      const w = new Worker(workerScript(), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
       w.on('message', (m: WorkerOut) => this.receive(m));
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
