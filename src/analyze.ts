@@ -521,6 +521,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   // Every input was binary or could not be read at all: that is no input (exit 2), not "nothing wrong".
   if (inputs.length && !gaveText)
     throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
+  engine.endOfInput();
   const doc = engine.snapshot(opts.now);
   addSilentFragments(doc, engine, fragmentFiles);
   return { doc, engine, filesRead, linesRead, bytesRead: done };

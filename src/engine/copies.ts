@@ -64,6 +64,17 @@ export class Copies {
     return this.dupOrder.length + this.madeUnbounded;
   }
 
+  /** Forget every copy (offline, once every file is read: no later copy can come). */
+  clear(): void {
+    this.dup.clear();
+    this.dupOrder.length = 0;
+    this.copyMarks.length = 0;
+    this.copyOf.clear();
+    this.copiesForgotten = 0;
+    this.madeUnbounded = 0;
+    this.reset();
+  }
+
   /** A new line is being fed: no copy recorded for it yet. */
   reset(): void {
     this.firstCopy = null;
