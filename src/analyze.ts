@@ -43,10 +43,21 @@ export interface AnalyzeOptions {
    * more, else none.
    */
   threads?: number;
-  /** Called with (bytes done, bytes total) while reading. */
-  progress?: (done: number, total: number) => void;
+  /** Called while reading (often: the callee throttles) and once when the diagnosis starts. */
+  progress?: (p: AnalyzeProgress) => void;
   /** Problems with inputs, one line each. */
   warn: (msg: string) => void;
+}
+
+export interface AnalyzeProgress {
+  phase: 'reading' | 'diagnosing';
+  bytes: number;
+  totalBytes: number;
+  /** Files (and capture files) read whole so far, of how many. */
+  files: number;
+  totalFiles: number;
+  /** Lines fed to the analysis so far. */
+  lines: number;
 }
 
 export interface AnalyzeResult {
@@ -470,9 +481,12 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   const matcher = new Matcher(opts.kb.patterns);
   let fileNo = 0;
   let done = 0;
+  let inputsDone = 0;
+  const report = (phase: AnalyzeProgress['phase']): void =>
+    opts.progress?.({ phase, bytes: done, totalBytes: total, files: inputsDone, totalFiles: inputs.length, lines: engine.counters.records });
   const onBytes = (n: number): void => {
     done += n;
-    opts.progress?.(done, total);
+    if (opts.progress) report('reading');
   };
   /** Loose files that gave lines: a fragment none of whose lines became a session still gets a row. */
   const fragmentFiles: SilentFile[] = [];
@@ -514,6 +528,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
         if (!r.error || r.lines) gaveText++;
         linesRead += r.lines;
       }
+      inputsDone++;
     }
   } finally {
     await prepared?.close();
@@ -522,6 +537,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   if (inputs.length && !gaveText)
     throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
   engine.endOfInput();
+  report('diagnosing');
   const doc = engine.snapshot(opts.now);
   addSilentFragments(doc, engine, fragmentFiles);
   return { doc, engine, filesRead, linesRead, bytesRead: done };
