@@ -15,8 +15,8 @@ import type { Batch, WorkerInit, WorkerOut } from './prepare-worker';
 
 /**
  * One preparation thread per core besides the engine's own, at least one and at most 3: on two
- * cores, a second one only competed with the engine for the CPU (5,000 nodes: 11.0 s with one,
- * 11.5 s with two).
+ * cores, a second one only competes with the engine for the CPU (5,000 nodes, best of 3: 10.7 s
+ * with one, 11.2 s with two).
  */
 export function defaultThreads(): number {
   return Math.max(1, Math.min(3, os.availableParallelism() - 1));

@@ -73,9 +73,9 @@ export async function readLines(file: string, onLine: (line: string, at: number)
       skipping = true;
     }
   };
-  /** One block read: false when reading must stop (a binary file). */
   /** Whether the decoder holds nothing back (the blocks so far were ASCII): text and bytes then line up. */
   let aligned = true;
+  /** One block read: false when reading must stop (a binary file). */
   const take = (chunk: Buffer, ascii: boolean): boolean => {
     if (first) {
       first = false;
