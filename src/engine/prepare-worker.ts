@@ -2,7 +2,8 @@
 // parses and matches every line (prepare-file.ts), and sends the main thread only what the
 // engine needs, in compact batches:
 // - records that matched a pattern or look like errors, as flat values (no object per record;
-//   the message, nearly always the raw line's tail, as where it starts there);
+//   the message, nearly always the raw line's tail, as where it starts there; channel, client,
+//   host and program, which repeat, as indexes into the batch's own list of them);
 // - lines of runs (see isRunLine) that continue their client's run in this file: their place,
 //   time, client address and pattern as typed arrays, and where the line is in the file, in case
 //   the engine does not fold it after all (a gzipped file's lines: their text, in one string);
@@ -42,6 +43,8 @@ export interface Batch {
   /** The text of the run lines with no place in the file, one after another (runLen long each). */
   runRaw: string;
   ips: string[];
+  /** The channels, clients, hosts and programs of this batch's records (Batch.rec holds indexes; -1: null). */
+  strs: string[];
   dropped: number;
   /** The place after the last line this batch covers (dropped lines included). */
   end: number;
@@ -74,6 +77,17 @@ function main(): void {
     let runRaw: string[] = [];
     let ips: string[] = [];
     let nextIp = 0;
+    let strs: string[] = [];
+    let strIndex = new Map<string, number>();
+    const str = (v: string | null): number => {
+      if (v === null) return -1;
+      let i = strIndex.get(v);
+      if (i === undefined) {
+        strIndex.set(v, (i = strs.length));
+        strs.push(v);
+      }
+      return i;
+    };
     /** Per client address: its index among the batches' `ips` (-1: not sent yet), the pattern of its last record here. */
     const clients = new Map<string, { index: number; pattern: number }>();
     let dropped = 0;
@@ -101,6 +115,7 @@ function main(): void {
         runLen: Int32Array.from(runLen),
         runRaw: runRaw.join(''),
         ips,
+        strs,
         dropped,
         end,
         maxAt,
@@ -121,6 +136,8 @@ function main(): void {
       runLen = [];
       runRaw = [];
       ips = [];
+      strs = [];
+      strIndex = new Map();
       dropped = lines = bytes = 0;
       maxAt = maxUntimed = -Infinity;
     };
@@ -159,7 +176,21 @@ function main(): void {
         } else if (r.at > maxUntimed) maxUntimed = r.at;
       } else {
         const tail = r.message.length && r.raw.endsWith(r.message) ? r.raw.length - r.message.length : -1;
-        rec.push(ord, r.at, r.claimed, r.channel, r.from, r.host, r.program, r.pid, r.severity, tail >= 0 ? tail : r.message, r.raw, pat, m ? m.fields : null);
+        rec.push(
+          ord,
+          r.at,
+          r.claimed,
+          str(r.channel),
+          str(r.from),
+          str(r.host),
+          str(r.program),
+          r.pid,
+          r.severity,
+          tail >= 0 ? tail : r.message,
+          r.raw,
+          pat,
+          m ? m.fields : null,
+        );
       }
       if (lines >= BATCH_LINES) flush();
     };

@@ -160,6 +160,7 @@ export class PreparedFiles {
     const { engine, spec, base } = f;
     for (const ip of b.ips) f.subjects.push({ ip });
     const rec = b.rec;
+    const strs = b.strs;
     const nRec = rec.length / REC_VALUES;
     const nRun = b.runOrd.length;
     let r = 0;
@@ -174,10 +175,10 @@ export class PreparedFiles {
           at: rec[o + 1] as number,
           claimed: rec[o + 2] as number | null,
           source: spec.rel,
-          channel: rec[o + 3] as Channel,
-          from: rec[o + 4] as string | null,
-          host: rec[o + 5] as string | null,
-          program: rec[o + 6] as string | null,
+          channel: strs[rec[o + 3] as number] as Channel,
+          from: strs[rec[o + 4] as number] ?? null,
+          host: strs[rec[o + 5] as number] ?? null,
+          program: strs[rec[o + 6] as number] ?? null,
           pid: rec[o + 7] as number | null,
           severity: rec[o + 8] as number | null,
           message: typeof msg === 'number' ? raw.slice(msg) : msg,
