@@ -37,8 +37,14 @@ function evictOldest(list: Entry[]): Entry[] {
  * The record an entry keeps: a kept line must not pin the 256 KiB read chunk its text was
  * sliced from (V8 keeps the parent string of a substring alive), so the raw line is copied; the
  * message, nearly always a part of it, becomes a slice of that copy instead of a second copy.
+ * `standalone`: the raw line and the message share no memory with anything bigger (see
+ * Engine.feedMatched): kept as they are.
  */
-function keptRecord(rec: LogRecord): LogRecord {
+function keptRecord(rec: LogRecord, standalone: boolean): LogRecord {
+  if (standalone) {
+    // Its text is already its own (a worker's batch gives every string a copy of its own).
+    return { ...rec, source: intern(rec.source)!, from: intern(rec.from), host: intern(rec.host), program: intern(rec.program), node: intern(rec.node) };
+  }
   const raw = detach(rec.raw);
   const i = rec.message.length ? rec.raw.lastIndexOf(rec.message) : -1;
   const message = i >= 0 ? raw.slice(i, i + rec.message.length) : detach(rec.message);
@@ -144,6 +150,8 @@ export class Engine {
   private requestCount = 0;
   private attributed = new Map<string, string>();
   private seq = 0;
+  /** The record being fed is standalone (see feedMatched). */
+  private standalone = false;
   /** Lines fed per source, and the place of the line being fed in its source (see byTime). */
   private readonly linesOf = new Map<string, number>();
   private ord = 0;
@@ -224,8 +232,11 @@ export class Engine {
   /**
    * A record whose match is already known (Matcher.match by the same patterns, in a worker), the
    * `ord`-th record of its source (records not fed in between were dropped: see dropped()).
+   * `standalone`: its raw line and message are strings of their own, not slices of a read chunk
+   * (what a worker's batch gives): kept without a copy.
    */
-  feedMatched(rec: LogRecord, m: Match | null, ord: number): void {
+  feedMatched(rec: LogRecord, m: Match | null, ord: number, standalone = false): void {
+    this.standalone = standalone;
     this.counters.records++;
     this.linesOf.set(rec.source, ord + 1);
     this.ord = ord;
@@ -388,7 +399,17 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    return { seq: this.seq++, rank: readingOrder(rec.source), ord: this.ord, rec: keptRecord(rec), pattern, fields, subject, count: 1, lastAt: rec.at };
+    return {
+      seq: this.seq++,
+      rank: readingOrder(rec.source),
+      ord: this.ord,
+      rec: keptRecord(rec, this.standalone),
+      pattern,
+      fields,
+      subject,
+      count: 1,
+      lastAt: rec.at,
+    };
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
@@ -454,7 +475,7 @@ export class Engine {
     if (rank >= c.rank) return;
     c.rank = rank;
     c.source = rec.source;
-    c.entry.rec = keptRecord(rec);
+    c.entry.rec = keptRecord(rec, this.standalone);
     c.entry.rank = rank;
     c.entry.ord = this.ord;
     c.entry.pattern = pattern;

@@ -186,7 +186,12 @@ export class PreparedFiles {
           node: spec.node,
         };
         const p = rec[o + 11] as number;
-        engine.feedMatched(record, p >= 0 ? { pattern: this.patterns[p]!, fields: rec[o + 12] as Record<string, string> } : null, base + (rec[o] as number));
+        engine.feedMatched(
+          record,
+          p >= 0 ? { pattern: this.patterns[p]!, fields: rec[o + 12] as Record<string, string> } : null,
+          base + (rec[o] as number),
+          true,
+        );
         r++;
       } else {
         const ord = base + b.runOrd[q]!;
