@@ -21,6 +21,9 @@ import { AHEAD, isRunLine, prepareFile, type FileDone, type FileSpec } from './p
 
 /** Lines per batch (records, run lines and dropped lines together). */
 const BATCH_LINES = 8192;
+/** A batch's run arrays while it has no run line (never transferred). */
+const NONE_F = new Float64Array(0);
+const NONE_I = new Int32Array(0);
 
 export interface WorkerInit {
   patterns: Pattern[];
@@ -32,6 +35,8 @@ export interface Batch {
   type: 'batch';
   file: number;
   rec: unknown[];
+  /** Run lines in this batch (the typed arrays below are BATCH_LINES long; the first nRun count). */
+  nRun: number;
   runOrd: Float64Array;
   runAt: Float64Array;
   /** Index into the file's client addresses (`ips` of this batch and the ones before). */
@@ -68,12 +73,15 @@ function main(): void {
 
   const run = async (file: number, spec: FileSpec): Promise<void> => {
     let rec: unknown[] = [];
-    let runOrd: number[] = [];
-    let runAt: number[] = [];
-    let runIp: number[] = [];
-    let runPat: number[] = [];
-    let runOff: number[] = [];
-    let runLen: number[] = [];
+    // Written in place, handed over whole (transferred, not copied) when the batch goes; made at
+    // the batch's first run line (most files have none).
+    let runOrd = NONE_F;
+    let runAt = NONE_F;
+    let runIp = NONE_I;
+    let runPat = NONE_I;
+    let runOff = NONE_F;
+    let runLen = NONE_I;
+    let nRun = 0;
     let runRaw: string[] = [];
     let ips: string[] = [];
     let nextIp = 0;
@@ -107,12 +115,13 @@ function main(): void {
         type: 'batch',
         file,
         rec,
-        runOrd: Float64Array.from(runOrd),
-        runAt: Float64Array.from(runAt),
-        runIp: Int32Array.from(runIp),
-        runPat: Int32Array.from(runPat),
-        runOff: Float64Array.from(runOff),
-        runLen: Int32Array.from(runLen),
+        nRun,
+        runOrd,
+        runAt,
+        runIp,
+        runPat,
+        runOff,
+        runLen,
         runRaw: runRaw.join(''),
         ips,
         strs,
@@ -122,18 +131,12 @@ function main(): void {
         maxUntimed,
         bytes,
       };
-      port.postMessage(
-        b,
-        [b.runOrd, b.runAt, b.runIp, b.runPat, b.runOff, b.runLen].map((a) => a.buffer as ArrayBuffer),
-      );
+      port.postMessage(b, nRun ? [runOrd, runAt, runIp, runPat, runOff, runLen].map((a) => a.buffer as ArrayBuffer) : []);
       sent++;
       rec = [];
-      runOrd = [];
-      runAt = [];
-      runIp = [];
-      runPat = [];
-      runOff = [];
-      runLen = [];
+      runOrd = runAt = runOff = NONE_F;
+      runIp = runPat = runLen = NONE_I;
+      nRun = 0;
       runRaw = [];
       ips = [];
       strs = [];
@@ -161,12 +164,21 @@ function main(): void {
           client!.index = nextIp++;
           ips.push(r.from!);
         }
-        runIp.push(client!.index);
-        runOrd.push(ord);
-        runAt.push(r.at);
-        runPat.push(pat);
-        runOff.push(at);
-        runLen.push(r.raw.length);
+        if (nRun === 0) {
+          runOrd = new Float64Array(BATCH_LINES);
+          runAt = new Float64Array(BATCH_LINES);
+          runOff = new Float64Array(BATCH_LINES);
+          runIp = new Int32Array(BATCH_LINES);
+          runPat = new Int32Array(BATCH_LINES);
+          runLen = new Int32Array(BATCH_LINES);
+        }
+        runIp[nRun] = client!.index;
+        runOrd[nRun] = ord;
+        runAt[nRun] = r.at;
+        runPat[nRun] = pat;
+        runOff[nRun] = at;
+        runLen[nRun] = r.raw.length;
+        nRun++;
         if (at < 0) runRaw.push(r.raw);
       } else if (!m && !looksLikeError(r)) {
         // As Engine.feedMatched() counts a dropped record.

@@ -162,7 +162,7 @@ export class PreparedFiles {
     const rec = b.rec;
     const strs = b.strs;
     const nRec = rec.length / REC_VALUES;
-    const nRun = b.runOrd.length;
+    const nRun = b.nRun;
     let r = 0;
     let q = 0;
     let rawAt = 0;
