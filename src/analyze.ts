@@ -476,9 +476,10 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   );
   // Large inputs are read and matched in worker threads, ahead of the engine (see prepare.ts).
   const fileSpecs = specs.filter((x): x is FileSpec => x !== null);
+  const fileSizes = stats.filter((_, k) => specs[k] !== null).map((st) => st?.size ?? 0);
   const threads = opts.threads ?? (total >= THREADS_FROM_BYTES ? defaultThreads() : 0);
-  const prepared = threads > 0 && fileSpecs.length ? new PreparedFiles(fileSpecs, opts.kb.patterns, threads) : null;
   const matcher = new Matcher(opts.kb.patterns);
+  const prepared = threads > 0 && fileSpecs.length ? new PreparedFiles(fileSpecs, fileSizes, opts.kb.patterns, matcher, threads) : null;
   let fileNo = 0;
   let done = 0;
   let inputsDone = 0;

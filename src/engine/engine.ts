@@ -6,7 +6,7 @@
 import type { LogRecord, Match, Pattern, Rule } from '../types';
 import { Matcher } from '../patterns/match';
 import { Identity, usableName, type Subject } from '../identity/identity';
-import { byTime, evidenceOf, looksLikeError, type Entry } from './entry';
+import { byTime, evidenceOf, looksLikeError, statesItsTime, type Entry } from './entry';
 import type { AnalysisDoc } from '../contract';
 import type { CachedMachine, Diagnoser } from './diagnoser';
 import { expandNoderange } from '../util/noderange';
@@ -243,7 +243,7 @@ export class Engine {
     this.copies.reset();
     // "Now" offline is the latest time the input itself states: a line without a time of its
     // own (raw console text) is placed at its file's mtime or its neighbour's, not a clock.
-    if (rec.claimed !== null || rec.source === 'remote') {
+    if (statesItsTime(rec)) {
       if (rec.at > this.maxAt) this.maxAt = rec.at;
     } else if (rec.at > this.maxUntimed) this.maxUntimed = rec.at;
     if (!m && !looksLikeError(rec)) {

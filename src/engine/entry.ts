@@ -33,6 +33,14 @@ export function byTime(a: Entry, b: Entry): number {
   return a.rec.at - b.rec.at || a.rank - b.rank || (a.rec.source === b.rec.source ? 0 : a.rec.source < b.rec.source ? -1 : 1) || a.ord - b.ord || a.seq - b.seq;
 }
 
+/**
+ * The record's time is one the input states (its own stamp, or when the network delivered it),
+ * not its file's mtime or a neighbour's: only such times say what "now" is offline.
+ */
+export function statesItsTime(rec: LogRecord): boolean {
+  return rec.claimed !== null || rec.source === 'remote';
+}
+
 /** Error-looking text: what makes an unmatched line worth showing as an unknown error. */
 const ERROR_WORDS =
   /\b(?:error|errors? occurred|failed|failure|fatal|panic|cannot|can't|could not|couldn't|unable to|denied|refused|timed? ?out|not found|no such file|no space left|segfault|segmentation fault|core dumped|read-only file system|traceback|exception|abort(?:ed|ing)?)\b/i;

@@ -11,12 +11,13 @@
 // It runs at most AHEAD batches ahead of what the main thread has fed (a shared counter), so a
 // slow engine does not leave the whole input queued in memory.
 //
-// Protocol (see prepare.ts): in → {type:'file', file, spec} | {type:'close'}; out → batch | end | error.
+// Protocol (see prepare.ts): in → {type:'file', file, spec}; out → batch | end | error. The main
+// thread terminates the thread when every file is fed.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LogRecord, Match, Pattern } from '../types';
 import { Matcher } from '../patterns/match';
-import { looksLikeError } from './entry';
+import { looksLikeError, statesItsTime } from './entry';
 import { AHEAD, isRunLine, prepareFile, type FileDone, type FileSpec } from './prepare-file';
 
 /** Lines per batch (records, run lines and dropped lines together). */
@@ -69,7 +70,6 @@ function main(): void {
   let sent = 0;
   const queue: { file: number; spec: FileSpec }[] = [];
   let busy = false;
-  let closing = false;
 
   const run = async (file: number, spec: FileSpec): Promise<void> => {
     let rec: unknown[] = [];
@@ -183,7 +183,7 @@ function main(): void {
       } else if (!m && !looksLikeError(r)) {
         // As Engine.feedMatched() counts a dropped record.
         dropped++;
-        if (r.claimed !== null || r.source === 'remote') {
+        if (statesItsTime(r)) {
           if (r.at > maxAt) maxAt = r.at;
         } else if (r.at > maxUntimed) maxUntimed = r.at;
       } else {
@@ -211,7 +211,7 @@ function main(): void {
       flush();
       port.postMessage({ type: 'end', file, done } satisfies WorkerOut);
     } catch (e) {
-      port.postMessage({ type: 'error', file, message: (e as Error).stack ?? String(e) } satisfies WorkerOut);
+      port.postMessage({ type: 'error', file, message: (e as Error).message ?? String(e) } satisfies WorkerOut);
     }
   };
 
@@ -223,15 +223,9 @@ function main(): void {
       await run(file, spec);
     }
     busy = false;
-    if (closing) port.close();
   };
 
-  port.on('message', (m: { type: 'file'; file: number; spec: FileSpec } | { type: 'close' }) => {
-    if (m.type === 'close') {
-      closing = true;
-      if (!busy) port.close();
-      return;
-    }
+  port.on('message', (m: { type: 'file'; file: number; spec: FileSpec }) => {
     queue.push({ file: m.file, spec: m.spec });
     void next();
   });

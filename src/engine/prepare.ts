@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Channel, LogRecord, Pattern, Subject } from '../types';
-import { Matcher } from '../patterns/match';
+import type { Matcher } from '../patterns/match';
 import { LineReader } from '../records/line-reader';
 import type { Engine } from './engine';
 import { isRunLine, prepareFile, REC_VALUES, type FileDone, type FileSpec } from './prepare-file';
@@ -67,28 +67,28 @@ export class PreparedFiles {
   private readonly fed: Int32Array[] = [];
   private readonly queues: FileQueue[];
   private failure: Error | null = null;
-  private readonly matcher: Matcher;
+  /** Set by close(): a thread's exit from then on is no failure. */
+  private closed = false;
 
+  /**
+   * @param sizes each file's size in bytes, as the caller found it (how files are shared out)
+   * @param matcher the patterns' matcher on this thread, for a run line read again
+   */
   constructor(
     private readonly specs: FileSpec[],
+    sizes: number[],
     private readonly patterns: Pattern[],
+    private readonly matcher: Matcher,
     threads: number,
   ) {
-    this.matcher = new Matcher(patterns);
     // Files go to threads by size (the least loaded takes the next file), each thread's in
     // reading order: the engine feeds files in that order, so a thread never waits on a file
     // that a thread blocked behind it would have to prepare first.
     const n = Math.max(1, Math.min(threads, specs.length));
     const load = new Array<number>(n).fill(0);
-    this.queues = specs.map((spec) => {
-      let size = 0;
-      try {
-        size = fs.statSync(spec.abs).size;
-      } catch {
-        /* reported when read */
-      }
+    this.queues = specs.map((_, file) => {
       const t = load.indexOf(Math.min(...load));
-      load[t]! += size + 4096;
+      load[t]! += (sizes[file] ?? 0) + 4096;
       return { batches: [], done: null, wake: null, thread: t };
     });
     for (let t = 0; t < n; t++) {
@@ -107,8 +107,6 @@ export class PreparedFiles {
     }
     specs.forEach((spec, file) => this.workers[this.queues[file]!.thread]!.postMessage({ type: 'file', file, spec }));
   }
-
-  private closed = false;
 
   private receive(m: WorkerOut): void {
     if (m.type === 'error') return this.fail(new Error(`preparing ${this.specs[m.file]?.abs}: ${m.message}`));
