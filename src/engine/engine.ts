@@ -6,7 +6,7 @@
 import type { LogRecord, Match, Pattern, Rule } from '../types';
 import { Matcher } from '../patterns/match';
 import { Identity, usableName, type Subject } from '../identity/identity';
-import { byTime, evidenceOf, looksLikeError, statesItsTime, type Entry } from './entry';
+import { byTime, Entry, evidenceOf, looksLikeError, statesItsTime } from './entry';
 import type { AnalysisDoc } from '../contract';
 import type { CachedMachine, Diagnoser } from './diagnoser';
 import { expandNoderange } from '../util/noderange';
@@ -15,7 +15,7 @@ import { detach } from '../util/detach';
 import { freeze, thaw, FROZEN, PatternTable, type FrozenMachine } from './frozen-machine';
 import { attributeFloating, isAnchor, progressOf } from './attribution';
 import { Copies, type DupCopy } from './copies';
-import { intern } from '../util/intern';
+import { intern, internFlat } from '../util/intern';
 import { isSymptomOnly, runnable } from './folding';
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
@@ -34,30 +34,25 @@ function evictOldest(list: Entry[]): Entry[] {
 }
 
 /**
- * The record an entry keeps: a kept line must not pin the 256 KiB read chunk its text was
- * sliced from (V8 keeps the parent string of a substring alive), so the raw line is copied; the
+ * The text an entry keeps: a kept line must not pin the 256 KiB read chunk its text was sliced
+ * from (V8 keeps the parent string of a substring alive), so the raw line is copied; the
  * message, nearly always a part of it, becomes a slice of that copy instead of a second copy.
  * `standalone`: the raw line and the message share no memory with anything bigger (see
  * Engine.feedMatched): kept as they are.
  */
-function keptRecord(rec: LogRecord, standalone: boolean): LogRecord {
-  if (standalone) {
-    // Its text is already its own (a worker's batch gives every string a copy of its own).
-    return { ...rec, source: intern(rec.source)!, from: intern(rec.from), host: intern(rec.host), program: intern(rec.program), node: intern(rec.node) };
+function keepText(e: Entry, standalone: boolean): void {
+  // Its text is already its own when standalone (a worker's batch gives every string a copy of its own).
+  if (!standalone) {
+    const raw = detach(e.raw);
+    const i = e.message.length ? e.raw.lastIndexOf(e.message) : -1;
+    e.message = i >= 0 ? raw.slice(i, i + e.message.length) : detach(e.message);
+    e.raw = raw;
   }
-  const raw = detach(rec.raw);
-  const i = rec.message.length ? rec.raw.lastIndexOf(rec.message) : -1;
-  const message = i >= 0 ? raw.slice(i, i + rec.message.length) : detach(rec.message);
-  return {
-    ...rec,
-    raw,
-    message,
-    source: intern(rec.source)!,
-    from: intern(rec.from),
-    host: intern(rec.host),
-    program: intern(rec.program),
-    node: intern(rec.node),
-  };
+  e.source = intern(e.source)!;
+  e.from = intern(e.from);
+  e.host = intern(e.host);
+  e.program = intern(e.program);
+  e.node = intern(e.node);
 }
 
 /** Unknown error lines kept per machine (and for the cluster). */
@@ -399,17 +394,9 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    return {
-      seq: this.seq++,
-      rank: readingOrder(rec.source),
-      ord: this.ord,
-      rec: keptRecord(rec, this.standalone),
-      pattern,
-      fields,
-      subject,
-      count: 1,
-      lastAt: rec.at,
-    };
+    const e = new Entry(this.seq++, readingOrder(rec.source), this.ord, rec, pattern, internFlat(fields), internFlat(subject), 1, rec.at);
+    keepText(e, this.standalone);
+    return e;
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
@@ -475,11 +462,12 @@ export class Engine {
     if (rank >= c.rank) return;
     c.rank = rank;
     c.source = rec.source;
-    c.entry.rec = keptRecord(rec, this.standalone);
+    c.entry.setRecord(rec);
+    keepText(c.entry, this.standalone);
     c.entry.rank = rank;
     c.entry.ord = this.ord;
     c.entry.pattern = pattern;
-    c.entry.fields = fields;
+    c.entry.fields = internFlat(fields);
     if (c.machine !== null) this.touch(c.machine);
   }
 

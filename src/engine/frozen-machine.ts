@@ -6,7 +6,8 @@
 
 import * as zlib from 'node:zlib';
 import type { Channel, LogRecord, Pattern } from '../types';
-import type { Entry } from './entry';
+import { Entry } from './entry';
+import { internFlat } from '../util/intern';
 import type { Subject } from '../identity/identity';
 
 /** The list of a frozen machine in the engine's `machines`: its lines are in its FrozenMachine. */
@@ -160,18 +161,8 @@ export function thaw(f: FrozenMachine, patterns: PatternTable, intern: (s: strin
     recent: [string, [string | null, number][]][];
     last: number;
   };
-  const all: Entry[] = o.entries.map((t) => ({
-    seq: t[0],
-    rank: t[1],
-    ord: t[2],
-    rec: recOf(t[8], intern),
-    pattern: patterns.at(t[3]),
-    // Fields are frozen where the matcher made them (shared between equal lines).
-    fields: Object.freeze(t[6]),
-    subject: t[7],
-    count: t[4],
-    lastAt: t[5],
-  }));
+  // Fields and subjects are shared between equal lines, frozen (see internFlat).
+  const all: Entry[] = o.entries.map((t) => new Entry(t[0], t[1], t[2], recOf(t[8], intern), patterns.at(t[3]), internFlat(t[6]), internFlat(t[7]), t[4], t[5]));
   const recent = new Map<string, Map<string, Entry>>();
   for (const [source, pairs] of o.recent) {
     const m = new Map<string, Entry>();

@@ -3,7 +3,7 @@
 import { LineReader, type FileKind } from '../../src/records/line-reader';
 import { Matcher } from '../../src/patterns/match';
 import { loadKb } from '../../src/patterns/kb';
-import type { Entry } from '../../src/engine/entry';
+import { Entry } from '../../src/engine/entry';
 import type { KnowledgeBase } from '../../src/types';
 
 export const kb: KnowledgeBase = loadKb([], { local: false });
@@ -18,7 +18,7 @@ export function entriesFrom(lines: string[], kind: FileKind = 'cluster', source 
     const rec = reader.read(line);
     if (!rec) return;
     const m = matcher.match(rec);
-    out.push({ seq: seq++, rank: 0, ord, rec, pattern: m?.pattern ?? null, fields: m?.fields ?? {}, subject: { node: 'cn43' }, count: 1, lastAt: rec.at });
+    out.push(new Entry(seq++, 0, ord, rec, m?.pattern ?? null, m?.fields ?? {}, { node: 'cn43' }, 1, rec.at));
   });
   return out;
 }
