@@ -15,7 +15,7 @@ import { detach } from '../util/detach';
 import { freeze, thaw, FROZEN, PatternTable, type FrozenMachine } from './frozen-machine';
 import { attributeFloating, isAnchor, progressOf } from './attribution';
 import { Copies, type DupCopy } from './copies';
-import { intern, internFlat } from '../util/intern';
+import { intern, internSubject } from '../util/intern';
 import { isSymptomOnly, runnable } from './folding';
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
@@ -394,7 +394,7 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    const e = new Entry(this.seq++, readingOrder(rec.source), this.ord, rec, pattern, internFlat(fields), internFlat(subject), 1, rec.at);
+    const e = new Entry(this.seq++, readingOrder(rec.source), this.ord, rec, pattern, fields, internSubject(subject), 1, rec.at);
     keepText(e, this.standalone);
     return e;
   }
@@ -467,7 +467,7 @@ export class Engine {
     c.entry.rank = rank;
     c.entry.ord = this.ord;
     c.entry.pattern = pattern;
-    c.entry.fields = internFlat(fields);
+    c.entry.fields = fields;
     if (c.machine !== null) this.touch(c.machine);
   }
 

@@ -7,7 +7,7 @@
 import * as zlib from 'node:zlib';
 import type { Channel, LogRecord, Pattern } from '../types';
 import { Entry } from './entry';
-import { internFlat } from '../util/intern';
+import { internFlat, internSubject } from '../util/intern';
 import type { Subject } from '../identity/identity';
 
 /** The list of a frozen machine in the engine's `machines`: its lines are in its FrozenMachine. */
@@ -162,7 +162,9 @@ export function thaw(f: FrozenMachine, patterns: PatternTable, intern: (s: strin
     last: number;
   };
   // Fields and subjects are shared between equal lines, frozen (see internFlat).
-  const all: Entry[] = o.entries.map((t) => new Entry(t[0], t[1], t[2], recOf(t[8], intern), patterns.at(t[3]), internFlat(t[6]), internFlat(t[7]), t[4], t[5]));
+  const all: Entry[] = o.entries.map(
+    (t) => new Entry(t[0], t[1], t[2], recOf(t[8], intern), patterns.at(t[3]), internFlat(t[6]), internSubject(t[7]), t[4], t[5]),
+  );
   const recent = new Map<string, Map<string, Entry>>();
   for (const [source, pairs] of o.recent) {
     const m = new Map<string, Entry>();

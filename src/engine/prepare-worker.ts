@@ -3,7 +3,9 @@
 // engine needs, in compact batches:
 // - records that matched a pattern or look like errors, as flat values (no object per record;
 //   the message, nearly always the raw line's tail, as where it starts there; channel, client,
-//   host and program, which repeat, as indexes into the batch's own list of them);
+//   host and program, which repeat, as indexes into the batch's own list of them; the match's
+//   fields as an index into the main thread's list of the field objects this thread sent, each
+//   sent once however many lines share it);
 // - lines of runs (see isRunLine) that continue their client's run in this file: their place,
 //   time, client address and pattern as typed arrays, and where the line is in the file, in case
 //   the engine does not fold it after all (a gzipped file's lines: their text, in one string);
@@ -30,6 +32,8 @@ export interface WorkerInit {
   patterns: Pattern[];
   /** Int32Array over it: [0] batches the main thread has fed. */
   fed: SharedArrayBuffer;
+  /** Field objects the main thread keeps for this thread (see Batch.fields); past this it starts again. */
+  fieldsKept: number;
 }
 
 export interface Batch {
@@ -51,6 +55,13 @@ export interface Batch {
   ips: string[];
   /** The channels, clients, hosts and programs of this batch's records (Batch.rec holds indexes; -1: null). */
   strs: string[];
+  /**
+   * Match fields not sent before: the main thread appends them to its list for this thread
+   * (emptied first when `fieldsReset`), and a record's fields are an index into that list. The
+   * matcher shares one object between equal lines: each goes once, not once per record.
+   */
+  fields: Record<string, string>[];
+  fieldsReset: boolean;
   dropped: number;
   /** The place after the last line this batch covers (dropped lines included). */
   end: number;
@@ -68,6 +79,18 @@ function main(): void {
   const matcher = new Matcher(init.patterns);
   const indexOf = new Map<Pattern, number>(init.patterns.map((p, i) => [p, i]));
   let sent = 0;
+  /** Field objects sent so far, by their index in the main thread's list (see Batch.fields). */
+  let fieldsSent = new Map<Record<string, string>, number>();
+  let newFields: Record<string, string>[] = [];
+  let fieldsReset = false;
+  const fieldsIndex = (f: Record<string, string>): number => {
+    let i = fieldsSent.get(f);
+    if (i === undefined) {
+      fieldsSent.set(f, (i = fieldsSent.size));
+      newFields.push(f);
+    }
+    return i;
+  };
   const queue: { file: number; spec: FileSpec }[] = [];
   let busy = false;
 
@@ -125,6 +148,8 @@ function main(): void {
         runRaw: runRaw.join(''),
         ips,
         strs,
+        fields: newFields,
+        fieldsReset,
         dropped,
         end,
         maxAt,
@@ -141,6 +166,10 @@ function main(): void {
       ips = [];
       strs = [];
       strIndex = new Map();
+      newFields = [];
+      // Only between batches: a batch's records may point to any field object it sent.
+      fieldsReset = fieldsSent.size >= init.fieldsKept;
+      if (fieldsReset) fieldsSent = new Map();
       dropped = lines = bytes = 0;
       maxAt = maxUntimed = -Infinity;
     };
@@ -201,7 +230,7 @@ function main(): void {
           tail >= 0 ? tail : r.message,
           r.raw,
           pat,
-          m ? m.fields : null,
+          m ? fieldsIndex(m.fields) : -1,
         );
       }
       if (lines >= BATCH_LINES) flush();

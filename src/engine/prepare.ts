@@ -11,6 +11,7 @@ import type { Matcher } from '../patterns/match';
 import { LineReader } from '../records/line-reader';
 import type { Engine } from './engine';
 import { isRunLine, prepareFile, REC_VALUES, type FileDone, type FileSpec } from './prepare-file';
+import { intern } from '../util/intern';
 import type { Batch, WorkerInit, WorkerOut } from './prepare-worker';
 
 /**
@@ -62,11 +63,18 @@ interface FileQueue {
   thread: number;
 }
 
+/** Where a record's fields are among its REC_VALUES (see prepare-file.ts). */
+const FIELDS_AT = 12;
+
 export class PreparedFiles {
+  /** Field objects kept per thread (see Batch.fields): lowered by a test to make threads start their list again. */
+  static fieldsKept = 50_000;
   private readonly workers: Worker[] = [];
   private readonly fed: Int32Array[] = [];
   private readonly queues: FileQueue[];
   private failure: Error | null = null;
+  /** Per thread: the field objects it sent (see Batch.fields), shared by content (internFlat). */
+  private readonly fields: Record<string, string>[][] = [];
   /** Set by close(): a thread's exit from then on is no failure. */
   private closed = false;
 
@@ -92,13 +100,14 @@ export class PreparedFiles {
       return { batches: [], done: null, wake: null, thread: t };
     });
     for (let t = 0; t < n; t++) {
+      this.fields.push([]);
       const fed = new SharedArrayBuffer(4);
       this.fed.push(new Int32Array(fed));
-      const init: WorkerInit = { patterns, fed };
+      const init: WorkerInit = { patterns, fed, fieldsKept: PreparedFiles.fieldsKept };
       // A small young generation: peak RSS 340-363 MiB on 2,000 nodes instead of 383-407 (V8's
       // default), the same time.
       const w = new Worker(workerScript(), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
-      w.on('message', (m: WorkerOut) => this.receive(m));
+      w.on('message', (m: WorkerOut) => this.receive(m, t));
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
         if (code !== 0 && !this.closed) this.fail(new Error(`a file preparation thread exited with code ${code}`));
@@ -108,11 +117,27 @@ export class PreparedFiles {
     specs.forEach((spec, file) => this.workers[this.queues[file]!.thread]!.postMessage({ type: 'file', file, spec }));
   }
 
-  private receive(m: WorkerOut): void {
+  private receive(m: WorkerOut, thread: number): void {
     if (m.type === 'error') return this.fail(new Error(`preparing ${this.specs[m.file]?.abs}: ${m.message}`));
     const q = this.queues[m.file]!;
     if (m.type === 'end') q.done = m.done;
-    else q.batches.push(m);
+    else {
+      // Field indexes become the objects now, in the order the thread sent its batches: a later
+      // batch may start its list again while this one waits to be fed.
+      let list = this.fields[thread]!;
+      if (m.fieldsReset) this.fields[thread] = list = [];
+      for (const f of m.fields) {
+        // Values repeat across objects (an interface, a server's address): one copy of each.
+        for (const k of Object.keys(f)) f[k] = intern(f[k]!)!;
+        list.push(f);
+      }
+      const rec = m.rec;
+      for (let o = FIELDS_AT; o < rec.length; o += REC_VALUES) {
+        const i = rec[o] as number;
+        rec[o] = i < 0 ? null : list[i]!;
+      }
+      q.batches.push(m);
+    }
     q.wake?.();
   }
 

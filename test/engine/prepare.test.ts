@@ -11,13 +11,14 @@ import * as zlib from 'node:zlib';
 import { analyze } from '../../src/analyze';
 import { loadKb } from '../../src/patterns/kb';
 import { generateCluster, renderTree } from '../../src/demo/sim/cluster';
+import { PreparedFiles } from '../../src/engine/prepare';
 
 const kb = loadKb([], { local: false });
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const REAL = path.join(FIXTURES, 'real');
 const CONTEXT_ONLY = /^(?:case\.yaml|lsdef.*\.txt|README.*)$/;
 
-async function both(paths: string[], now?: number): Promise<string | null> {
+async function both(paths: string[], now?: number, threads = 1): Promise<string | null> {
   const once = async (threads: number): Promise<string> => {
     const warnings: string[] = [];
     const r = await analyze({ paths, captures: [], kb, threads, warn: (w) => warnings.push(w), ...(now !== undefined ? { now } : {}) });
@@ -25,7 +26,7 @@ async function both(paths: string[], now?: number): Promise<string | null> {
     const { filesRead, linesRead, bytesRead } = r;
     return JSON.stringify({ doc: r.doc, timelines, counters: r.engine.counters, warnings, filesRead, linesRead, bytesRead }, null, 1);
   };
-  const [here, threaded] = [await once(0), await once(1)];
+  const [here, threaded] = [await once(0), await once(threads)];
   if (here === threaded) return null;
   const a = here.split('\n');
   const b = threaded.split('\n');
@@ -78,6 +79,24 @@ test('generated clusters with rotated gzip, binary and empty files: the same ana
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+}, 120_000);
+
+test('threads that start their list of field objects again every few objects: the same analysis', async () => {
+  // Each thread sends a field object once and a record names it by its place in the main
+  // thread's list for that thread; a thread that starts its list again must not leave a record
+  // (of its own or of the other thread) pointing at another object.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xt-prepare-fields-'));
+  const kept = PreparedFiles.fieldsKept;
+  try {
+    const cluster = generateCluster({ nodes: 200, seed: 5, start: new Date('2026-11-24T10:00:00Z') });
+    const log = path.join(dir, 'log');
+    renderTree(cluster, log);
+    PreparedFiles.fieldsKept = 7;
+    expect(await both([log], cluster.end.getTime(), 2)).toBeNull();
+  } finally {
+    PreparedFiles.fieldsKept = kept;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 120_000);
 
