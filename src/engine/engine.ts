@@ -34,20 +34,15 @@ function evictOldest(list: Entry[]): Entry[] {
 }
 
 /**
- * The text an entry keeps: a kept line must not pin the 256 KiB read chunk its text was sliced
- * from (V8 keeps the parent string of a substring alive), so the raw line is copied; the
- * message, nearly always a part of it, becomes a slice of that copy instead of a second copy.
- * `standalone`: the raw line and the message share no memory with anything bigger (see
- * Engine.feedMatched): kept as they are.
+ * The text an entry keeps: a kept line must not pin the read chunk or the worker's batch its text
+ * was sliced from (V8 keeps the parent string of a substring alive), so the raw line is copied;
+ * the message, nearly always a part of it, becomes a slice of that copy instead of a second copy.
  */
-function keepText(e: Entry, standalone: boolean): void {
-  // Its text is already its own when standalone (a worker's batch gives every string a copy of its own).
-  if (!standalone) {
-    const raw = detach(e.raw);
-    const i = e.message.length ? e.raw.lastIndexOf(e.message) : -1;
-    e.message = i >= 0 ? raw.slice(i, i + e.message.length) : detach(e.message);
-    e.raw = raw;
-  }
+function keepText(e: Entry): void {
+  const raw = detach(e.raw);
+  const i = e.message.length ? e.raw.lastIndexOf(e.message) : -1;
+  e.message = i >= 0 ? raw.slice(i, i + e.message.length) : detach(e.message);
+  e.raw = raw;
   e.source = intern(e.source)!;
   e.from = intern(e.from);
   e.host = intern(e.host);
@@ -145,8 +140,6 @@ export class Engine {
   private requestCount = 0;
   private attributed = new Map<string, string>();
   private seq = 0;
-  /** The record being fed is standalone (see feedMatched). */
-  private standalone = false;
   /** Lines fed per source, and the place of the line being fed in its source (see byTime). */
   private readonly linesOf = new Map<string, number>();
   private ord = 0;
@@ -227,11 +220,8 @@ export class Engine {
   /**
    * A record whose match is already known (Matcher.match by the same patterns, in a worker), the
    * `ord`-th record of its source (records not fed in between were dropped: see dropped()).
-   * `standalone`: its raw line and message are strings of their own, not slices of a read chunk
-   * (what a worker's batch gives): kept without a copy.
    */
-  feedMatched(rec: LogRecord, m: Match | null, ord: number, standalone = false): void {
-    this.standalone = standalone;
+  feedMatched(rec: LogRecord, m: Match | null, ord: number): void {
     this.counters.records++;
     this.linesOf.set(rec.source, ord + 1);
     this.ord = ord;
@@ -395,7 +385,7 @@ export class Engine {
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
     const e = new Entry(this.seq++, readingOrder(rec.source), this.ord, rec, pattern, fields, internSubject(subject), 1, rec.at);
-    keepText(e, this.standalone);
+    keepText(e);
     return e;
   }
 
@@ -463,7 +453,7 @@ export class Engine {
     c.rank = rank;
     c.source = rec.source;
     c.entry.setRecord(rec);
-    keepText(c.entry, this.standalone);
+    keepText(c.entry);
     c.entry.rank = rank;
     c.entry.ord = this.ord;
     c.entry.pattern = pattern;

@@ -13,8 +13,6 @@ import { runnable } from './folding';
 /** Untimed lines held at most, per file, waiting for the file's first timed line. */
 const MAX_HELD = 100_000;
 
-/** Values per record in a worker's Batch.rec: ord, at, claimed, channel, from, host, program, pid, severity, message, raw, pattern, fields. */
-export const REC_VALUES = 13;
 /** Batches a preparation thread sends ahead of what the engine has fed, at most. */
 export const AHEAD = 4;
 

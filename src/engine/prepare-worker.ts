@@ -1,13 +1,14 @@
 // A preparation thread of an offline analysis: reads the files it is given, one after another,
 // parses and matches every line (prepare-file.ts), and sends the main thread only what the
 // engine needs, in compact batches:
-// - records that matched a pattern or look like errors, as flat values (no object per record;
-//   the message, nearly always the raw line's tail, as where it starts there; channel, client,
-//   host and program, which repeat, as indexes into the batch's own list of them; the match's
+// - records that matched a pattern or look like errors, as numbers written in the thread's shared
+//   slots (batch-slots.ts; no object or string per record crosses): their raw lines one after
+//   another in one string; the message, nearly always the raw line's tail, as where it starts there; channel,
+//   client, host and program, which repeat, as indexes into the batch's own list of them; the match's
 //   fields as an index into the main thread's list of the field objects this thread sent, each
 //   sent once however many lines share it);
 // - lines of runs (see isRunLine) that continue their client's run in this file: their place,
-//   time, client address and pattern as typed arrays, and where the line is in the file, in case
+//   time, client address and pattern in the slot too, and where the line is in the file, in case
 //   the engine does not fold it after all (a gzipped file's lines: their text, in one string);
 // - of the lines dropped here (no pattern, no error), only how many and their latest times.
 // It runs at most AHEAD batches ahead of what the main thread has fed (a shared counter), so a
@@ -21,17 +22,14 @@ import type { LogRecord, Match, Pattern } from '../types';
 import { Matcher } from '../patterns/match';
 import { looksLikeError, statesItsTime } from './entry';
 import { AHEAD, isRunLine, prepareFile, type FileDone, type FileSpec } from './prepare-file';
-
-/** Lines per batch (records, run lines and dropped lines together). */
-const BATCH_LINES = 8192;
-/** A batch's run arrays while it has no run line (never transferred). */
-const NONE_F = new Float64Array(0);
-const NONE_I = new Int32Array(0);
+import { BATCH_LINES, REC_INTS, REC_NUMS, SLOTS, slotViews } from './batch-slots';
 
 export interface WorkerInit {
   patterns: Pattern[];
   /** Int32Array over it: [0] batches the main thread has fed. */
   fed: SharedArrayBuffer;
+  /** Where the batches' numbers are written (batch-slots.ts). */
+  slots: SharedArrayBuffer;
   /** Field objects the main thread keeps for this thread (see Batch.fields); past this it starts again. */
   fieldsKept: number;
 }
@@ -39,17 +37,15 @@ export interface WorkerInit {
 export interface Batch {
   type: 'batch';
   file: number;
-  rec: unknown[];
-  /** Run lines in this batch (the typed arrays below are BATCH_LINES long; the first nRun count). */
+  /** The slot (batch-slots.ts) this batch's numbers are in, until the main thread has fed it. */
+  slot: number;
+  /** Records in this batch (the slot's recNum and recInt), and its run lines (the slot's run arrays). */
+  nRec: number;
   nRun: number;
-  runOrd: Float64Array;
-  runAt: Float64Array;
-  /** Index into the file's client addresses (`ips` of this batch and the ones before). */
-  runIp: Int32Array;
-  runPat: Int32Array;
-  /** Where each run line starts in the file and its length (bytes = characters: ASCII); -1: its text is in runRaw. */
-  runOff: Float64Array;
-  runLen: Int32Array;
+  /** The records' raw lines one after another (each recInt's length long). */
+  raws: string;
+  /** The messages that are not their raw line's tail, in record order. */
+  msgs: string[];
   /** The text of the run lines with no place in the file, one after another (runLen long each). */
   runRaw: string;
   ips: string[];
@@ -76,6 +72,7 @@ function main(): void {
   const port = parentPort!;
   const init = workerData as WorkerInit;
   const fed = new Int32Array(init.fed);
+  const slots = slotViews(init.slots);
   const matcher = new Matcher(init.patterns);
   const indexOf = new Map<Pattern, number>(init.patterns.map((p, i) => [p, i]));
   let sent = 0;
@@ -95,16 +92,11 @@ function main(): void {
   let busy = false;
 
   const run = async (file: number, spec: FileSpec): Promise<void> => {
-    let rec: unknown[] = [];
-    // Written in place, handed over whole (transferred, not copied) when the batch goes; made at
-    // the batch's first run line (most files have none).
-    let runOrd = NONE_F;
-    let runAt = NONE_F;
-    let runIp = NONE_I;
-    let runPat = NONE_I;
-    let runOff = NONE_F;
-    let runLen = NONE_I;
+    let nRec = 0;
+    let raws: string[] = [];
+    let msgs: string[] = [];
     let nRun = 0;
+    let slot = slots[sent % SLOTS]!;
     let runRaw: string[] = [];
     let ips: string[] = [];
     let nextIp = 0;
@@ -137,14 +129,11 @@ function main(): void {
       const b: Batch = {
         type: 'batch',
         file,
-        rec,
+        slot: sent % SLOTS,
+        nRec,
+        raws: raws.join(''),
+        msgs,
         nRun,
-        runOrd,
-        runAt,
-        runIp,
-        runPat,
-        runOff,
-        runLen,
         runRaw: runRaw.join(''),
         ips,
         strs,
@@ -156,11 +145,12 @@ function main(): void {
         maxUntimed,
         bytes,
       };
-      port.postMessage(b, nRun ? [runOrd, runAt, runIp, runPat, runOff, runLen].map((a) => a.buffer as ArrayBuffer) : []);
+      port.postMessage(b);
       sent++;
-      rec = [];
-      runOrd = runAt = runOff = NONE_F;
-      runIp = runPat = runLen = NONE_I;
+      slot = slots[sent % SLOTS]!;
+      nRec = 0;
+      raws = [];
+      msgs = [];
       nRun = 0;
       runRaw = [];
       ips = [];
@@ -193,20 +183,12 @@ function main(): void {
           client!.index = nextIp++;
           ips.push(r.from!);
         }
-        if (nRun === 0) {
-          runOrd = new Float64Array(BATCH_LINES);
-          runAt = new Float64Array(BATCH_LINES);
-          runOff = new Float64Array(BATCH_LINES);
-          runIp = new Int32Array(BATCH_LINES);
-          runPat = new Int32Array(BATCH_LINES);
-          runLen = new Int32Array(BATCH_LINES);
-        }
-        runIp[nRun] = client!.index;
-        runOrd[nRun] = ord;
-        runAt[nRun] = r.at;
-        runPat[nRun] = pat;
-        runOff[nRun] = at;
-        runLen[nRun] = r.raw.length;
+        slot.runIp[nRun] = client!.index;
+        slot.runOrd[nRun] = ord;
+        slot.runAt[nRun] = r.at;
+        slot.runPat[nRun] = pat;
+        slot.runOff[nRun] = at;
+        slot.runLen[nRun] = r.raw.length;
         nRun++;
         if (at < 0) runRaw.push(r.raw);
       } else if (!m && !looksLikeError(r)) {
@@ -217,21 +199,26 @@ function main(): void {
         } else if (r.at > maxUntimed) maxUntimed = r.at;
       } else {
         const tail = r.message.length && r.raw.endsWith(r.message) ? r.raw.length - r.message.length : -1;
-        rec.push(
-          ord,
-          r.at,
-          r.claimed,
-          str(r.channel),
-          str(r.from),
-          str(r.host),
-          str(r.program),
-          r.pid,
-          r.severity,
-          tail >= 0 ? tail : r.message,
-          r.raw,
-          pat,
-          m ? fieldsIndex(m.fields) : -1,
-        );
+        const { recNum, recInt } = slot;
+        const d = nRec * REC_NUMS;
+        recNum[d] = ord;
+        recNum[d + 1] = r.at;
+        recNum[d + 2] = r.claimed ?? 0;
+        recNum[d + 3] = r.pid ?? 0;
+        const i = nRec * REC_INTS;
+        recInt[i] = str(r.channel);
+        recInt[i + 1] = str(r.from);
+        recInt[i + 2] = str(r.host);
+        recInt[i + 3] = str(r.program);
+        recInt[i + 4] = r.severity ?? -1;
+        recInt[i + 5] = tail;
+        recInt[i + 6] = r.raw.length;
+        recInt[i + 7] = pat;
+        recInt[i + 8] = m ? fieldsIndex(m.fields) : -1;
+        recInt[i + 9] = (r.claimed === null ? 1 : 0) | (r.pid === null ? 2 : 0);
+        nRec++;
+        raws.push(r.raw);
+        if (tail < 0) msgs.push(r.message);
       }
       if (lines >= BATCH_LINES) flush();
     };

@@ -10,7 +10,8 @@ import type { Channel, LogRecord, Pattern, Subject } from '../types';
 import type { Matcher } from '../patterns/match';
 import { LineReader } from '../records/line-reader';
 import type { Engine } from './engine';
-import { isRunLine, prepareFile, REC_VALUES, type FileDone, type FileSpec } from './prepare-file';
+import { isRunLine, prepareFile, type FileDone, type FileSpec } from './prepare-file';
+import { REC_INTS, REC_NUMS, slotMemory, slotViews, type Slot } from './batch-slots';
 import { intern } from '../util/intern';
 import type { Batch, WorkerInit, WorkerOut } from './prepare-worker';
 
@@ -56,21 +57,21 @@ interface Feeding {
 }
 
 interface FileQueue {
-  batches: Batch[];
+  /** Each batch with the list its records' field indexes point into (see Batch.fields). */
+  batches: { b: Batch; fields: Record<string, string>[] }[];
   done: FileDone | null;
   wake: (() => void) | null;
   /** The thread preparing it (whose fed counter goes up as its batches are fed). */
   thread: number;
 }
 
-/** Where a record's fields are among its REC_VALUES (see prepare-file.ts). */
-const FIELDS_AT = 12;
-
 export class PreparedFiles {
   /** Field objects kept per thread (see Batch.fields): lowered by a test to make threads start their list again. */
   static fieldsKept = 50_000;
   private readonly workers: Worker[] = [];
   private readonly fed: Int32Array[] = [];
+  /** Per thread: the slots its batches' numbers are in (batch-slots.ts). */
+  private readonly slots: Slot[][] = [];
   private readonly queues: FileQueue[];
   private failure: Error | null = null;
   /** Per thread: the field objects it sent (see Batch.fields), shared by content (internFlat). */
@@ -103,7 +104,9 @@ export class PreparedFiles {
       this.fields.push([]);
       const fed = new SharedArrayBuffer(4);
       this.fed.push(new Int32Array(fed));
-      const init: WorkerInit = { patterns, fed, fieldsKept: PreparedFiles.fieldsKept };
+      const slots = slotMemory();
+      this.slots.push(slotViews(slots));
+      const init: WorkerInit = { patterns, fed, slots, fieldsKept: PreparedFiles.fieldsKept };
       // A small young generation: peak RSS 340-363 MiB on 2,000 nodes instead of 383-407 (V8's
       // default), the same time.
       const w = new Worker(workerScript(), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
@@ -122,8 +125,8 @@ export class PreparedFiles {
     const q = this.queues[m.file]!;
     if (m.type === 'end') q.done = m.done;
     else {
-      // Field indexes become the objects now, in the order the thread sent its batches: a later
-      // batch may start its list again while this one waits to be fed.
+      // In the order the thread sent its batches: a later batch may start the list again (a new
+      // array) while this one waits to be fed with the one it points into.
       let list = this.fields[thread]!;
       if (m.fieldsReset) this.fields[thread] = list = [];
       for (const f of m.fields) {
@@ -131,12 +134,7 @@ export class PreparedFiles {
         for (const k of Object.keys(f)) f[k] = intern(f[k]!)!;
         list.push(f);
       }
-      const rec = m.rec;
-      for (let o = FIELDS_AT; o < rec.length; o += REC_VALUES) {
-        const i = rec[o] as number;
-        rec[o] = i < 0 ? null : list[i]!;
-      }
-      q.batches.push(m);
+      q.batches.push({ b: m, fields: list });
     }
     q.wake?.();
   }
@@ -162,9 +160,10 @@ export class PreparedFiles {
     try {
       for (;;) {
         if (this.failure) throw this.failure;
-        const b = q.batches.shift();
-        if (b) {
-          this.feedBatch(b, f);
+        const next = q.batches.shift();
+        if (next) {
+          const { b } = next;
+          this.feedBatch(b, this.slots[q.thread]![b.slot]!, next.fields, f);
           Atomics.add(this.fed[q.thread]!, 0, 1);
           Atomics.notify(this.fed[q.thread]!, 0);
           onBytes(b.bytes);
@@ -179,51 +178,53 @@ export class PreparedFiles {
     }
   }
 
-  private feedBatch(b: Batch, f: Feeding): void {
+  /** Feeds one batch; its slot is the thread's again once this returns (the caller counts it fed). */
+  private feedBatch(b: Batch, slot: Slot, fields: Record<string, string>[], f: Feeding): void {
     const { engine, spec, base } = f;
     for (const ip of b.ips) f.subjects.push({ ip });
-    const rec = b.rec;
-    const strs = b.strs;
-    const nRec = rec.length / REC_VALUES;
+    const { raws, msgs, strs, nRec } = b;
+    const { recNum, recInt, runOrd, runAt, runOff, runIp, runPat, runLen } = slot;
     const nRun = b.nRun;
     let r = 0;
     let q = 0;
     let rawAt = 0;
+    let recRawAt = 0;
+    let msgAt = 0;
     while (r < nRec || q < nRun) {
-      const o = r * REC_VALUES;
-      if (q >= nRun || (r < nRec && (rec[o] as number) < b.runOrd[q]!)) {
-        const raw = rec[o + 10] as string;
-        const msg = rec[o + 9] as string | number;
+      const d = r * REC_NUMS;
+      if (q >= nRun || (r < nRec && recNum[d]! < runOrd[q]!)) {
+        const i = r * REC_INTS;
+        // A slice of the batch's text: the engine copies the lines it keeps.
+        const raw = raws.slice(recRawAt, (recRawAt += recInt[i + 6]!));
+        const tail = recInt[i + 5]!;
+        const nulls = recInt[i + 9]!;
+        const severity = recInt[i + 4]!;
         const record: LogRecord = {
-          at: rec[o + 1] as number,
-          claimed: rec[o + 2] as number | null,
+          at: recNum[d + 1]!,
+          claimed: nulls & 1 ? null : recNum[d + 2]!,
           source: spec.rel,
-          channel: strs[rec[o + 3] as number] as Channel,
-          from: strs[rec[o + 4] as number] ?? null,
-          host: strs[rec[o + 5] as number] ?? null,
-          program: strs[rec[o + 6] as number] ?? null,
-          pid: rec[o + 7] as number | null,
-          severity: rec[o + 8] as number | null,
-          message: typeof msg === 'number' ? raw.slice(msg) : msg,
+          channel: strs[recInt[i]!] as Channel,
+          from: strs[recInt[i + 1]!] ?? null,
+          host: strs[recInt[i + 2]!] ?? null,
+          program: strs[recInt[i + 3]!] ?? null,
+          pid: nulls & 2 ? null : recNum[d + 3]!,
+          severity: severity < 0 ? null : severity,
+          message: tail >= 0 ? raw.slice(tail) : msgs[msgAt++]!,
           raw,
           node: spec.node,
         };
-        const p = rec[o + 11] as number;
-        engine.feedMatched(
-          record,
-          p >= 0 ? { pattern: this.patterns[p]!, fields: rec[o + 12] as Record<string, string> } : null,
-          base + (rec[o] as number),
-          true,
-        );
+        const p = recInt[i + 7]!;
+        engine.feedMatched(record, p >= 0 ? { pattern: this.patterns[p]!, fields: fields[recInt[i + 8]!]! } : null, base + recNum[d]!);
         r++;
       } else {
-        const ord = base + b.runOrd[q]!;
-        const off = b.runOff[q]!;
-        const len = b.runLen[q]!;
-        if (!engine.foldRun(spec.rel, ord, b.runAt[q]!, f.subjects[b.runIp[q]!]!, this.patterns[b.runPat[q]!]!)) {
+        const ord = base + runOrd[q]!;
+        const off = runOff[q]!;
+        const len = runLen[q]!;
+        const at = runAt[q]!;
+        if (!engine.foldRun(spec.rel, ord, at, f.subjects[runIp[q]!]!, this.patterns[runPat[q]!]!)) {
           const line = off >= 0 ? this.lineAt(f, off, len) : b.runRaw.slice(rawAt, rawAt + len);
           const record = f.reader.read(line);
-          if (!record || record.at !== b.runAt[q]) throw new Error(`${spec.abs}: the file changed while it was read`);
+          if (!record || record.at !== at) throw new Error(`${spec.abs}: the file changed while it was read`);
           engine.feedMatched(record, this.matcher.match(record), ord);
         }
         if (off < 0) rawAt += len;
