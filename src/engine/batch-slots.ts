@@ -13,7 +13,7 @@ export const REC_NUMS = 4;
 /**
  * Integers per record in recInt: channel, client, host, program (indexes into the batch's strs,
  * -1: null), severity (-1: null), where the message starts in the raw line (-1: it is the batch's
- * next `msgs`), the raw line's length, pattern, fields, nulls (1: claimed is null, 2: pid is null).
+ * next `msgs`), the raw line's length (-1: it is the batch's next `wides`), pattern, fields, nulls (1: claimed is null, 2: pid is null).
  */
 export const REC_INTS = 10;
 export const SLOTS = AHEAD + 1;

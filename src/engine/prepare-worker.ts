@@ -44,6 +44,12 @@ export interface Batch {
   nRun: number;
   /** The records' raw lines one after another (each recInt's length long). */
   raws: string;
+  /**
+   * The raw lines with a character past Latin-1, in record order (their length in recInt is -1):
+   * one such line in `raws` would make the whole string two bytes a character, and every line
+   * copied out of it too.
+   */
+  wides: string[];
   /** The messages that are not their raw line's tail, in record order. */
   msgs: string[];
   /** The text of the run lines with no place in the file, one after another (runLen long each). */
@@ -67,6 +73,8 @@ export interface Batch {
 }
 
 export type WorkerOut = Batch | { type: 'end'; file: number; done: FileDone } | { type: 'error'; file: number; message: string };
+
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
 
 function main(): void {
   const port = parentPort!;
@@ -94,6 +102,7 @@ function main(): void {
   const run = async (file: number, spec: FileSpec): Promise<void> => {
     let nRec = 0;
     let raws: string[] = [];
+    let wides: string[] = [];
     let msgs: string[] = [];
     let nRun = 0;
     let slot = slots[sent % SLOTS]!;
@@ -132,6 +141,7 @@ function main(): void {
         slot: sent % SLOTS,
         nRec,
         raws: raws.join(''),
+        wides,
         msgs,
         nRun,
         runRaw: runRaw.join(''),
@@ -150,6 +160,7 @@ function main(): void {
       slot = slots[sent % SLOTS]!;
       nRec = 0;
       raws = [];
+      wides = [];
       msgs = [];
       nRun = 0;
       runRaw = [];
@@ -217,7 +228,11 @@ function main(): void {
         recInt[i + 8] = m ? fieldsIndex(m.fields) : -1;
         recInt[i + 9] = (r.claimed === null ? 1 : 0) | (r.pid === null ? 2 : 0);
         nRec++;
-        raws.push(r.raw);
+        // A line of an ASCII block of a plain file (a place in the file) needs no test.
+        if (at < 0 && BEYOND_LATIN1.test(r.raw)) {
+          recInt[i + 6] = -1;
+          wides.push(r.raw);
+        } else raws.push(r.raw);
         if (tail < 0) msgs.push(r.message);
       }
       if (lines >= BATCH_LINES) flush();

@@ -182,7 +182,7 @@ export class PreparedFiles {
   private feedBatch(b: Batch, slot: Slot, fields: Record<string, string>[], f: Feeding): void {
     const { engine, spec, base } = f;
     for (const ip of b.ips) f.subjects.push({ ip });
-    const { raws, msgs, strs, nRec } = b;
+    const { raws, wides, msgs, strs, nRec } = b;
     const { recNum, recInt, runOrd, runAt, runOff, runIp, runPat, runLen } = slot;
     const nRun = b.nRun;
     let r = 0;
@@ -190,12 +190,14 @@ export class PreparedFiles {
     let rawAt = 0;
     let recRawAt = 0;
     let msgAt = 0;
+    let wideAt = 0;
     while (r < nRec || q < nRun) {
       const d = r * REC_NUMS;
       if (q >= nRun || (r < nRec && recNum[d]! < runOrd[q]!)) {
         const i = r * REC_INTS;
         // A slice of the batch's text: the engine copies the lines it keeps.
-        const raw = raws.slice(recRawAt, (recRawAt += recInt[i + 6]!));
+        const len = recInt[i + 6]!;
+        const raw = len < 0 ? wides[wideAt++]! : raws.slice(recRawAt, (recRawAt += len));
         const tail = recInt[i + 5]!;
         const nulls = recInt[i + 9]!;
         const severity = recInt[i + 4]!;
