@@ -14,7 +14,7 @@ import { runnable } from './folding';
 const MAX_HELD = 100_000;
 
 /** Batches a preparation thread sends ahead of what the engine has fed, at most. */
-export const AHEAD = 4;
+export const AHEAD = 16;
 
 export interface FileSpec {
   abs: string;
