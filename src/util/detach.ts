@@ -2,8 +2,8 @@
 // reception batch) pins the whole chunk for as long as the line is kept. What outlives the
 // line being read (kept entries, memo keys, field values) is copied flat first.
 
-/** Never matches: running it is what flattens. */
-const NOTHING = /(?!)/;
+/** Never matches, and anchored: tried at the first character only. Running it is what flattens. */
+const NOTHING = /^(?!)/;
 
 /**
  * A copy of a string that shares no memory with the one it came from, and is one flat string:
