@@ -140,6 +140,8 @@ export class Engine {
   private requestCount = 0;
   private attributed = new Map<string, string>();
   private seq = 0;
+  /** The last run line's subject, time and identity generation, and the machine they resolved to (see foldRun). */
+  private readonly lastRun = { subject: null as Subject | null, at: NaN, generation: -1, key: null as string | null };
   /** Lines fed per source, and the place of the line being fed in its source (see byTime). */
   private readonly linesOf = new Map<string, number>();
   private ord = 0;
@@ -316,7 +318,15 @@ export class Engine {
    */
   foldRun(source: string, ord: number, at: number, subject: Subject, pattern: Pattern): boolean {
     if (!runnable(pattern)) return false;
-    const key = this.identity.resolve(subject, at);
+    // A client's run lines come many to a second: resolved once while nothing is learned between.
+    const r = this.lastRun;
+    if (r.subject !== subject || r.at !== at || r.generation !== this.identity.generation) {
+      r.subject = subject;
+      r.at = at;
+      r.generation = this.identity.generation;
+      r.key = this.identity.resolve(subject, at);
+    }
+    const key = r.key;
     if (!key || (this.frozen.size && this.frozen.has(key))) return false;
     const last = this.lastOfMachine.get(key);
     if (!last || last.pattern !== pattern) return false;
