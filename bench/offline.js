@@ -3,14 +3,15 @@
 //
 // 1. Generates a 5,000-node /var/log tree (src/demo/sim; timed separately), then over the same files:
 //    analyze() in a fresh Node process (in-process figure: knowledge base loaded first, not
-//    counted; by default with its worker threads, and again on one thread, `threads: 0`), the CLI `xtriage analyze DIR --json > /dev/null` under /usr/bin/time -v (wall,
+//    counted; by default with its worker threads, best of 2, and again on one thread, `threads: 0`), the CLI `xtriage analyze DIR --json > /dev/null` under /usr/bin/time -v (wall,
 //    peak RSS), and the baselines `grep -rcE 'DHCPACK|RRQ|changing status|return with|GET ' DIR`
 //    and `cat FILES > /dev/null` (best of 3 each, page cache warm), so the figure is a ratio; and
 //    the floor, what Node alone costs per line (bench/node-floor.js: decode, split, one regex).
 // 2. Memory against lines: the same nodes with 2× and 4× the lines (extra package GETs per node
 //    in access_log: every `.rpm` request repeated under another package name; the generator's
 //    --packages only caps the ~300 packages of an install, so it cannot raise them).
-// 3. Memory against nodes: 1k, 2k, 5k nodes, and time and peak RSS at 10k (linear?).
+// 3. Memory against nodes: 1k, 2k, 5k nodes, and time and peak RSS at 10k (linear? 5k and 10k
+//    best of 2 each, peak RSS the higher of the two).
 // Baselines in the same run: `lnav -n -c ';SELECT count(*) FROM all_logs' -r DIR` (lnav loads,
 // recognises and indexes every file headless; best of 3), grep and cat as above, Node's floor.
 // Peak RSS is VmHWM of the analysing process; "retained heap" is heapUsed after a forced full GC
@@ -83,6 +84,17 @@ async function analyzeInChild(dir, threads) {
   const r = await L.run(process.execPath, args, { timeoutMs: 900_000 });
   if (r.code !== 0) throw new Error(`analyze child failed (${r.code}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/**
+ * Best of two runs (this VM's run-to-run spread is ±20 %): the faster run's figures, with the
+ * higher peak RSS of the two and both times noted.
+ */
+async function analyzeBest(dir, threads) {
+  const a = await analyzeInChild(dir, threads);
+  const b = await analyzeInChild(dir, threads);
+  const best = a.ms <= b.ms ? a : b;
+  return { ...best, hwm: Math.max(a.hwm, b.hwm), runs: [a.ms, b.ms] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,8 +197,8 @@ async function main() {
     `    tree: ${L.fmtInt(t.files)} files, ${L.fmtInt(t.lines)} lines, ${L.mb(t.bytes)}; generated in ${(t.genMs / 1000).toFixed(1)} s (generator peak RSS ${L.mb(t.genRss)})`,
   );
 
-  L.note('analyze() in a child process');
-  const inproc = await analyzeInChild(t.dir);
+  L.note('analyze() in a child process, best of 2');
+  const inproc = await analyzeBest(t.dir);
   L.note('analyze() in a child process, on one thread (threads: 0)');
   const single = await analyzeInChild(t.dir, 0);
   L.note('xtriage analyze --json (CLI)');
@@ -225,7 +237,7 @@ async function main() {
       L.fmtInt((inproc.lines * 1000) / inproc.ms),
       mbps(inproc.bytes, inproc.ms).toFixed(1),
       L.mb(inproc.hwm),
-      `${L.fmtInt(inproc.sessions)} sessions; CPU ${(inproc.cpuMs / 1000).toFixed(1)} s (worker threads); KB load ${inproc.kbMs.toFixed(0)} ms not counted`,
+      `${L.fmtInt(inproc.sessions)} sessions; best of ${inproc.runs.map((ms) => (ms / 1000).toFixed(2)).join(' and ')} s; CPU ${(inproc.cpuMs / 1000).toFixed(1)} s (worker threads); KB load ${inproc.kbMs.toFixed(0)} ms not counted`,
     ],
     [
       '  same, on one thread (threads: 0)',
@@ -299,7 +311,8 @@ async function main() {
     for (const n of sizes) {
       L.note(`memory against nodes: ${n}`);
       const g = await generated(n);
-      const r = n === NODES ? inproc : await analyzeInChild(g.dir);
+      // The two ends of the linearity target, best of 2 each; the sizes between, one run.
+      const r = n === NODES ? inproc : n === BIG ? await analyzeBest(g.dir) : await analyzeInChild(g.dir);
       scaleRows.push({ n, r });
     }
     L.table(
