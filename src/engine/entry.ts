@@ -12,18 +12,19 @@ import { TRACE_PROGRAM } from '../records/line-reader';
  * 800,000 entries the separate record and the literals' spare slots cost ~170 bytes each.
  */
 export class Entry implements LogRecord {
-  at: number;
-  claimed: number | null;
-  source: string;
-  channel: Channel;
-  from: string | null;
-  host: string | null;
-  program: string | null;
-  pid: number | null;
-  severity: number | null;
-  message: string;
-  raw: string;
-  node: string | null;
+  // The record's fields (see LogRecord), set by setRecord().
+  at!: number;
+  claimed!: number | null;
+  source!: string;
+  channel!: Channel;
+  from!: string | null;
+  host!: string | null;
+  program!: string | null;
+  pid!: number | null;
+  severity!: number | null;
+  message!: string;
+  raw!: string;
+  node!: string | null;
   /** Ingestion order (unique; live, it depends on how files and the network interleave). */
   seq: number;
   /** Where its line sorts among lines of the same time: the file's place in the offline reading order… */
@@ -50,18 +51,7 @@ export class Entry implements LogRecord {
     count: number,
     lastAt: number,
   ) {
-    this.at = rec.at;
-    this.claimed = rec.claimed;
-    this.source = rec.source;
-    this.channel = rec.channel;
-    this.from = rec.from;
-    this.host = rec.host;
-    this.program = rec.program;
-    this.pid = rec.pid;
-    this.severity = rec.severity;
-    this.message = rec.message;
-    this.raw = rec.raw;
-    this.node = rec.node;
+    this.setRecord(rec);
     this.seq = seq;
     this.rank = rank;
     this.ord = ord;
@@ -77,7 +67,7 @@ export class Entry implements LogRecord {
     return this;
   }
 
-  /** Another copy of the line takes this one's place (see Engine.preferEarlierFile). */
+  /** The line's record (in the constructor; later, another copy of the line taking this one's place: see Engine.preferEarlierFile). */
   setRecord(rec: LogRecord): void {
     this.at = rec.at;
     this.claimed = rec.claimed;
