@@ -25,7 +25,8 @@ function readAccess(raw: string): ParsedLine | null {
     host: isAddr ? null : m[1]!,
     program: 'httpd',
     severity: status >= 500 ? 3 : status >= 400 ? 4 : 6,
-    message: `${m[3]} ${path} ${m[5]} ${m[6] === '-' ? 0 : m[6]}`,
+    // Joined, not a template: one flat string, which the matcher's memo hashes without flattening.
+    message: [m[3], path, m[5], m[6] === '-' ? '0' : m[6]].join(' '),
   };
 }
 
