@@ -1,18 +1,18 @@
 // A preparation thread of an offline analysis: reads the files it is given, one after another,
 // parses and matches every line (prepare-file.ts), and sends the main thread only what the
 // engine needs, in compact batches:
-// - records that matched a pattern or look like errors, as numbers written in the thread's shared
-//   slots (batch-slots.ts; no object or string per record crosses): their raw lines one after
-//   another in one string; the message, nearly always the raw line's tail, as where it starts there; channel,
-//   client, host and program, which repeat, as indexes into the batch's own list of them; the match's
-//   fields as an index into the main thread's list of the field objects this thread sent, each
-//   sent once however many lines share it);
+// - records that matched a pattern or look like errors, as numbers written in the thread's
+//   shared slots (batch-slots.ts), no object or string per record: their raw lines one after
+//   another in one string (those past Latin-1 apart); the message, nearly always the raw line's
+//   tail, as where it starts there; channel, client, host and program, which repeat, as indexes
+//   into the batch's own list of them; the match's fields as an index into the main thread's list
+//   of the field objects this thread sent, each sent once however many lines share it;
 // - lines of runs (see isRunLine) that continue their client's run in this file: their place,
 //   time, client address and pattern in the slot too, and where the line is in the file, in case
 //   the engine does not fold it after all (a gzipped file's lines: their text, in one string);
 // - of the lines dropped here (no pattern, no error), only how many and their latest times.
 // It runs at most AHEAD batches ahead of what the main thread has fed (a shared counter), so a
-// slow engine does not leave the whole input queued in memory.
+// slow engine does not leave the whole input queued in memory, and the slot it writes is free.
 //
 // Protocol (see prepare.ts): in → {type:'file', file, spec}; out → batch | end | error. The main
 // thread terminates the thread when every file is fed.

@@ -74,7 +74,7 @@ export class PreparedFiles {
   private readonly slots: Slot[][] = [];
   private readonly queues: FileQueue[];
   private failure: Error | null = null;
-  /** Per thread: the field objects it sent (see Batch.fields), shared by content (internFlat). */
+  /** Per thread: the field objects it sent (see Batch.fields), their values interned. */
   private readonly fields: Record<string, string>[][] = [];
   /** Set by close(): a thread's exit from then on is no failure. */
   private closed = false;
