@@ -50,17 +50,15 @@ export function internFlat<T extends object>(o: T): T {
 const subjects = new Map<string, Map<string, Map<string, Readonly<Record<string, string>>>>>();
 let subjectCount = 0;
 export function internSubject<T extends { mac?: string; ip?: string; node?: string }>(s: T): T {
+  if (subjectCount >= 200_000) {
+    subjects.clear();
+    subjectCount = 0;
+  }
   const mac = s.mac ?? '';
   const ip = s.ip ?? '';
   const node = s.node ?? '';
   let byIp = subjects.get(mac);
-  if (!byIp) {
-    if (subjectCount >= 200_000) {
-      subjects.clear();
-      subjectCount = 0;
-    }
-    subjects.set(intern(mac)!, (byIp = new Map()));
-  }
+  if (!byIp) subjects.set(intern(mac)!, (byIp = new Map()));
   let byNode = byIp.get(ip);
   if (!byNode) byIp.set(intern(ip)!, (byNode = new Map()));
   let v = byNode.get(node);

@@ -1,0 +1,34 @@
+// Shared objects for what many kept lines say alike (util/intern.ts): equal content gives the
+// same frozen object, different content a different one, and the tables stay bounded.
+import { internFlat, internSubject } from '../../src/util/intern';
+
+test('a subject is one frozen object per content, whatever object it came in', () => {
+  const a = internSubject({ ip: '10.0.0.5' });
+  const b = internSubject({ ip: '10.0.0.5' });
+  expect(b).toBe(a);
+  expect(Object.isFrozen(a)).toBe(true);
+  expect(a).toEqual({ ip: '10.0.0.5' });
+  // The same values in other places are other subjects.
+  expect(internSubject({ node: '10.0.0.5' })).not.toBe(a);
+  expect(internSubject({ mac: '52:54:00:aa:bb:01', ip: '10.0.0.5' })).not.toBe(a);
+  expect(internSubject({ mac: '52:54:00:aa:bb:01', ip: '10.0.0.5' })).toEqual({ mac: '52:54:00:aa:bb:01', ip: '10.0.0.5' });
+  expect(internSubject({})).toEqual({});
+});
+
+test('the subject table starts again past 200,000 contents instead of growing', () => {
+  const first = internSubject({ node: 'cn-first' });
+  for (let i = 0; i < 200_001; i++) internSubject({ ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, node: `n${i}` });
+  const again = internSubject({ node: 'cn-first' });
+  expect(again).toEqual(first);
+  expect(again).not.toBe(first);
+});
+
+test('field objects: equal content shares one frozen object, found by identity the second time', () => {
+  const f = { mac: '52:54:00:aa:bb:02', via: 'ens4' };
+  const a = internFlat(f);
+  expect(internFlat({ mac: '52:54:00:aa:bb:02', via: 'ens4' })).toBe(a);
+  expect(internFlat(f)).toBe(a);
+  expect(internFlat(a)).toBe(a);
+  expect(Object.isFrozen(a)).toBe(true);
+  expect(internFlat({ mac: '52:54:00:aa:bb:02', via: 'ens5' })).not.toBe(a);
+});
