@@ -27,9 +27,16 @@ export function defaultThreads(): number {
 /** Reads, matches and feeds one file on this thread. */
 export async function feedFile(spec: FileSpec, engine: Engine, matcher: Matcher, onBytes: (n: number) => void): Promise<FileDone> {
   const base = engine.linesFed(spec.rel);
+  // One subject per client, as a thread's batches give them: foldRun resolves a client's run once a second.
+  const clients = new Map<string, Subject>();
+  const subjectOf = (ip: string): Subject => {
+    let s = clients.get(ip);
+    if (!s) clients.set(ip, (s = { ip }));
+    return s;
+  };
   return prepareFile(spec, matcher, {
     record: (rec, m, ord) => {
-      if (isRunLine(rec, m, spec.kind) && engine.foldRun(rec.source, base + ord, rec.at, { ip: rec.from! }, m!.pattern)) return;
+      if (isRunLine(rec, m, spec.kind) && engine.foldRun(rec.source, base + ord, rec.at, subjectOf(rec.from!), m!.pattern)) return;
       engine.feedMatched(rec, m, base + ord);
     },
     bytes: onBytes,
