@@ -4,8 +4,6 @@
 // thread: typed arrays made per batch in the thread and freed on the main thread took the peak
 // RSS of 5,000 nodes to 797 MiB (556 with these slots), far more than the batches held at once.
 
-import { AHEAD } from './prepare-file';
-
 /**
  * Lines per batch (records, run lines and dropped lines together). Small enough that a batch's
  * text (one string) is allocated young and dies young: at 8,192 lines it went straight to V8's
@@ -13,15 +11,23 @@ import { AHEAD } from './prepare-file';
  * lines 4 ahead: 5,000 nodes 7.8-8.0 s against 8.2-9.1 s, peak 455-460 against 480 MB.
  */
 export const BATCH_LINES = 2048;
-/** Numbers per record in recNum: ord, at, claimed, pid (see the nulls in recInt). */
+/** Batches a preparation thread sends ahead of what the engine has fed, at most. */
+export const AHEAD = 16;
+export const SLOTS = AHEAD + 1;
+
+/** Where each number of a record is among its REC_NUMS in recNum (`claimed` and `pid`: see NULL_*). */
+export const NUM = { ord: 0, at: 1, claimed: 2, pid: 3 } as const;
 export const REC_NUMS = 4;
 /**
- * Integers per record in recInt: channel, client, host, program (indexes into the batch's strs,
- * -1: null), severity (-1: null), where the message starts in the raw line (-1: it is the batch's
- * next `msgs`), the raw line's length (-1: it is the batch's next `wides`), pattern, fields, nulls (1: claimed is null, 2: pid is null).
+ * Where each integer of a record is among its REC_INTS in recInt: channel, client, host and
+ * program as indexes into the batch's strs (-1: null); severity (-1: null); where the message
+ * starts in the raw line (-1: it is the batch's next `msgs`); the raw line's length (-1: it is
+ * the batch's next `wides`); pattern; fields; which values are null (NULL_*).
  */
+export const INT = { channel: 0, from: 1, host: 2, program: 3, severity: 4, tail: 5, rawLen: 6, pattern: 7, fields: 8, nulls: 9 } as const;
 export const REC_INTS = 10;
-export const SLOTS = AHEAD + 1;
+export const NULL_CLAIMED = 1;
+export const NULL_PID = 2;
 
 /** One slot's views: a batch's records (REC_NUMS and REC_INTS values each) and its run lines. */
 export interface Slot {

@@ -6,7 +6,7 @@
 import type { LogRecord, Match, Pattern, Rule } from '../types';
 import { Matcher } from '../patterns/match';
 import { Identity, usableName, type Subject } from '../identity/identity';
-import { byTime, Entry, evidenceOf, looksLikeError, statesItsTime } from './entry';
+import { byTime, Entry, evidenceOf, statesItsTime, worthKeeping } from './entry';
 import type { AnalysisDoc } from '../contract';
 import type { CachedMachine, Diagnoser } from './diagnoser';
 import { expandNoderange } from '../util/noderange';
@@ -224,16 +224,8 @@ export class Engine {
    * `ord`-th record of its source (records not fed in between were dropped: see dropped()).
    */
   feedMatched(rec: LogRecord, m: Match | null, ord: number): void {
-    this.counters.records++;
-    this.linesOf.set(rec.source, ord + 1);
-    this.ord = ord;
-    this.copies.reset();
-    // "Now" offline is the latest time the input itself states: a line without a time of its
-    // own (raw console text) is placed at its file's mtime or its neighbour's, not a clock.
-    if (statesItsTime(rec)) {
-      if (rec.at > this.maxAt) this.maxAt = rec.at;
-    } else if (rec.at > this.maxUntimed) this.maxUntimed = rec.at;
-    if (!m && !looksLikeError(rec)) {
+    this.begin(rec.source, ord, rec.at, statesItsTime(rec));
+    if (!worthKeeping(rec, m)) {
       this.counters.dropped++;
       return;
     }
@@ -299,6 +291,29 @@ export class Engine {
   }
 
   /**
+   * The `ord`-th record of `source` is being fed (read at `at`; `timed`: the time is one the
+   * input states): counted, placed, and its time taken into "now". Offline, "now" is the latest
+   * time the input itself states: a line without a time of its own (raw console text) is placed
+   * at its file's mtime or its neighbour's, not a clock.
+   */
+  private begin(source: string, ord: number, at: number, timed: boolean): void {
+    this.counters.records++;
+    this.linesOf.set(source, ord + 1);
+    this.ord = ord;
+    this.copies.reset();
+    if (timed) {
+      if (at > this.maxAt) this.maxAt = at;
+    } else if (at > this.maxUntimed) this.maxUntimed = at;
+  }
+
+  /** One more line folded into `e`, an entry of machine `key`. */
+  private foldInto(e: Entry, at: number, key: string): void {
+    e.count++;
+    if (at > e.lastAt) e.lastAt = at;
+    this.touch(key);
+  }
+
+  /**
    * Records a worker read and dropped (no pattern, no error), `n` of them up to the `ord`-th of
    * their source: counted as feed() counts them, their times taken into "now".
    */
@@ -330,17 +345,11 @@ export class Engine {
     if (!key || (this.frozen.size && this.frozen.has(key))) return false;
     const last = this.lastOfMachine.get(key);
     if (!last || last.pattern !== pattern) return false;
-    // What feed() does for such a line, step by step.
-    this.counters.records++;
-    this.linesOf.set(source, ord + 1);
-    this.ord = ord;
-    this.copies.reset();
-    if (at > this.maxAt) this.maxAt = at;
+    // What feed() does for such a line (a timed one), step by step.
+    this.begin(source, ord, at, true);
     this.counters.matched++;
     if (this.offline) this.noteSource(source, key);
-    last.count++;
-    if (at > last.lastAt) last.lastAt = at;
-    this.touch(key);
+    this.foldInto(last, at, key);
     return true;
   }
 
@@ -410,9 +419,7 @@ export class Engine {
       ((last.rec.message === rec.message && last.rec.source === rec.source) ||
         (pattern?.coalesce && (!isSymptomOnly(pattern) || sameTitle(pattern, last.fields, fields))))
     ) {
-      last.count++;
-      if (rec.at > last.lastAt) last.lastAt = rec.at;
-      this.touch(key);
+      this.foldInto(last, rec.at, key);
       return null;
     }
     // The same non-milestone line again (a retry loop, a flood): counted on the earlier entry,
@@ -424,9 +431,7 @@ export class Engine {
     else {
       const same = recent.get(rec.message);
       if (same && same.pattern === pattern) {
-        same.count++;
-        if (rec.at > same.lastAt) same.lastAt = rec.at;
-        this.touch(key);
+        this.foldInto(same, rec.at, key);
         return null;
       }
     }

@@ -1,7 +1,7 @@
 // An entry is what the engine keeps of a record: the record, what it matched, which machine
 // it is about, and how many consecutive repeats were folded into it.
 
-import type { Channel, Evidence, LogRecord, Pattern } from '../types';
+import type { Channel, Evidence, LogRecord, Match, Pattern } from '../types';
 import { isoLocal } from '../sources/timestamps';
 import type { Subject } from '../identity/identity';
 import { TRACE_PROGRAM } from '../records/line-reader';
@@ -99,6 +99,14 @@ export function byTime(a: Entry, b: Entry): number {
  */
 export function statesItsTime(rec: LogRecord): boolean {
   return rec.claimed !== null || rec.source === 'remote';
+}
+
+/**
+ * A line worth keeping: it matched a pattern, or looks like an error no pattern knows. The rest
+ * is counted and dropped, by the engine or by a thread preparing files ahead of it.
+ */
+export function worthKeeping(rec: LogRecord, m: Match | null): boolean {
+  return m !== null || looksLikeError(rec);
 }
 
 /** Error-looking text: what makes an unmatched line worth showing as an unknown error. */

@@ -13,9 +13,6 @@ import { runnable } from './folding';
 /** Untimed lines held at most, per file, waiting for the file's first timed line. */
 const MAX_HELD = 100_000;
 
-/** Batches a preparation thread sends ahead of what the engine has fed, at most. */
-export const AHEAD = 16;
-
 export interface FileSpec {
   abs: string;
   kind: FileKind;

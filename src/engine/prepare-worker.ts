@@ -20,9 +20,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LogRecord, Match, Pattern } from '../types';
 import { Matcher } from '../patterns/match';
-import { looksLikeError, statesItsTime } from './entry';
-import { AHEAD, isRunLine, prepareFile, type FileDone, type FileSpec } from './prepare-file';
-import { BATCH_LINES, REC_INTS, REC_NUMS, SLOTS, slotViews } from './batch-slots';
+import { statesItsTime, worthKeeping } from './entry';
+import { isRunLine, prepareFile, type FileDone, type FileSpec } from './prepare-file';
+import { AHEAD, BATCH_LINES, INT, NULL_CLAIMED, NULL_PID, NUM, REC_INTS, REC_NUMS, SLOTS, slotViews } from './batch-slots';
 
 export interface WorkerInit {
   patterns: Pattern[];
@@ -202,7 +202,7 @@ function main(): void {
         slot.runLen[nRun] = r.raw.length;
         nRun++;
         if (at < 0) runRaw.push(r.raw);
-      } else if (!m && !looksLikeError(r)) {
+      } else if (!worthKeeping(r, m)) {
         // As Engine.feedMatched() counts a dropped record.
         dropped++;
         if (statesItsTime(r)) {
@@ -212,25 +212,25 @@ function main(): void {
         const tail = r.message.length && r.raw.endsWith(r.message) ? r.raw.length - r.message.length : -1;
         const { recNum, recInt } = slot;
         const d = nRec * REC_NUMS;
-        recNum[d] = ord;
-        recNum[d + 1] = r.at;
-        recNum[d + 2] = r.claimed ?? 0;
-        recNum[d + 3] = r.pid ?? 0;
+        recNum[d + NUM.ord] = ord;
+        recNum[d + NUM.at] = r.at;
+        recNum[d + NUM.claimed] = r.claimed ?? 0;
+        recNum[d + NUM.pid] = r.pid ?? 0;
         const i = nRec * REC_INTS;
-        recInt[i] = str(r.channel);
-        recInt[i + 1] = str(r.from);
-        recInt[i + 2] = str(r.host);
-        recInt[i + 3] = str(r.program);
-        recInt[i + 4] = r.severity ?? -1;
-        recInt[i + 5] = tail;
-        recInt[i + 6] = r.raw.length;
-        recInt[i + 7] = pat;
-        recInt[i + 8] = m ? fieldsIndex(m.fields) : -1;
-        recInt[i + 9] = (r.claimed === null ? 1 : 0) | (r.pid === null ? 2 : 0);
+        recInt[i + INT.channel] = str(r.channel);
+        recInt[i + INT.from] = str(r.from);
+        recInt[i + INT.host] = str(r.host);
+        recInt[i + INT.program] = str(r.program);
+        recInt[i + INT.severity] = r.severity ?? -1;
+        recInt[i + INT.tail] = tail;
+        recInt[i + INT.rawLen] = r.raw.length;
+        recInt[i + INT.pattern] = pat;
+        recInt[i + INT.fields] = m ? fieldsIndex(m.fields) : -1;
+        recInt[i + INT.nulls] = (r.claimed === null ? NULL_CLAIMED : 0) | (r.pid === null ? NULL_PID : 0);
         nRec++;
         // A line of an ASCII block of a plain file (a place in the file) needs no test.
         if (at < 0 && BEYOND_LATIN1.test(r.raw)) {
-          recInt[i + 6] = -1;
+          recInt[i + INT.rawLen] = -1;
           wides.push(r.raw);
         } else raws.push(r.raw);
         if (tail < 0) msgs.push(r.message);

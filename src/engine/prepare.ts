@@ -11,7 +11,7 @@ import type { Matcher } from '../patterns/match';
 import { LineReader } from '../records/line-reader';
 import type { Engine } from './engine';
 import { isRunLine, prepareFile, type FileDone, type FileSpec } from './prepare-file';
-import { REC_INTS, REC_NUMS, slotMemory, slotViews, type Slot } from './batch-slots';
+import { INT, NULL_CLAIMED, NULL_PID, NUM, REC_INTS, REC_NUMS, slotMemory, slotViews, type Slot } from './batch-slots';
 import { intern } from '../util/intern';
 import type { Batch, WorkerInit, WorkerOut } from './prepare-worker';
 
@@ -200,30 +200,30 @@ export class PreparedFiles {
     let wideAt = 0;
     while (r < nRec || q < nRun) {
       const d = r * REC_NUMS;
-      if (q >= nRun || (r < nRec && recNum[d]! < runOrd[q]!)) {
+      if (q >= nRun || (r < nRec && recNum[d + NUM.ord]! < runOrd[q]!)) {
         const i = r * REC_INTS;
         // A slice of the batch's text: the engine copies the lines it keeps.
-        const len = recInt[i + 6]!;
+        const len = recInt[i + INT.rawLen]!;
         const raw = len < 0 ? wides[wideAt++]! : raws.slice(recRawAt, (recRawAt += len));
-        const tail = recInt[i + 5]!;
-        const nulls = recInt[i + 9]!;
-        const severity = recInt[i + 4]!;
+        const tail = recInt[i + INT.tail]!;
+        const nulls = recInt[i + INT.nulls]!;
+        const severity = recInt[i + INT.severity]!;
         const record: LogRecord = {
-          at: recNum[d + 1]!,
-          claimed: nulls & 1 ? null : recNum[d + 2]!,
+          at: recNum[d + NUM.at]!,
+          claimed: nulls & NULL_CLAIMED ? null : recNum[d + NUM.claimed]!,
           source: spec.rel,
-          channel: strs[recInt[i]!] as Channel,
-          from: strs[recInt[i + 1]!] ?? null,
-          host: strs[recInt[i + 2]!] ?? null,
-          program: strs[recInt[i + 3]!] ?? null,
-          pid: nulls & 2 ? null : recNum[d + 3]!,
+          channel: strs[recInt[i + INT.channel]!] as Channel,
+          from: strs[recInt[i + INT.from]!] ?? null,
+          host: strs[recInt[i + INT.host]!] ?? null,
+          program: strs[recInt[i + INT.program]!] ?? null,
+          pid: nulls & NULL_PID ? null : recNum[d + NUM.pid]!,
           severity: severity < 0 ? null : severity,
           message: tail >= 0 ? raw.slice(tail) : msgs[msgAt++]!,
           raw,
           node: spec.node,
         };
-        const p = recInt[i + 7]!;
-        engine.feedMatched(record, p >= 0 ? { pattern: this.patterns[p]!, fields: fields[recInt[i + 8]!]! } : null, base + recNum[d]!);
+        const p = recInt[i + INT.pattern]!;
+        engine.feedMatched(record, p >= 0 ? { pattern: this.patterns[p]!, fields: fields[recInt[i + INT.fields]!]! } : null, base + recNum[d + NUM.ord]!);
         r++;
       } else {
         const ord = base + runOrd[q]!;
