@@ -11,7 +11,6 @@ import type { AnalysisDoc } from '../contract';
 import type { CachedMachine, Diagnoser } from './diagnoser';
 import { expandNoderange } from '../util/noderange';
 import { readingOrder } from '../sources/mn-files';
-import { detach } from '../util/detach';
 import { freeze, thaw, FROZEN, PatternTable, type FrozenMachine } from './frozen-machine';
 import { attributeFloating, isAnchor, progressOf } from './attribution';
 import { Copies, type DupCopy } from './copies';
@@ -31,23 +30,6 @@ function evictOldest(list: Entry[]): Entry[] {
     else kept.push(x);
   }
   return excess > 0 ? kept.slice(excess) : kept;
-}
-
-/**
- * The text an entry keeps: a kept line must not pin the read chunk or the worker's batch its text
- * was sliced from (V8 keeps the parent string of a substring alive), so the raw line is copied;
- * the message, nearly always a part of it, becomes a slice of that copy instead of a second copy.
- */
-function keepText(e: Entry): void {
-  const raw = detach(e.raw);
-  const i = e.message.length ? e.raw.lastIndexOf(e.message) : -1;
-  e.message = i >= 0 ? raw.slice(i, i + e.message.length) : detach(e.message);
-  e.raw = raw;
-  e.source = intern(e.source)!;
-  e.from = intern(e.from);
-  e.host = intern(e.host);
-  e.program = intern(e.program);
-  e.node = intern(e.node);
 }
 
 /** Unknown error lines kept per machine (and for the cluster). */
@@ -403,9 +385,7 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    const e = new Entry(this.seq++, readingOrder(rec.source), this.ord, rec, pattern, fields, internSubject(subject), 1, rec.at);
-    keepText(e);
-    return e;
+    return new Entry(this.seq++, readingOrder(rec.source), this.ord, rec, pattern, fields, internSubject(subject), 1, rec.at);
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
@@ -468,7 +448,6 @@ export class Engine {
     c.rank = rank;
     c.source = rec.source;
     c.entry.setRecord(rec);
-    keepText(c.entry);
     c.entry.rank = rank;
     c.entry.ord = this.ord;
     c.entry.pattern = pattern;

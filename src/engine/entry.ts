@@ -5,26 +5,29 @@ import type { Channel, Evidence, LogRecord, Match, Pattern } from '../types';
 import { isoLocal } from '../sources/timestamps';
 import type { Subject } from '../identity/identity';
 import { TRACE_PROGRAM } from '../records/line-reader';
+import { detach } from '../util/detach';
+import { originOf, type Origin } from './origin';
 
 /**
  * One object per kept line: the record's fields are the entry's own (`rec` is the entry itself),
  * not a second object beside it. A class, so every entry has the same exact-sized shape: at
- * 800,000 entries the separate record and the literals' spare slots cost ~170 bytes each.
+ * 800,000 entries the separate record and the literals' spare slots cost ~170 bytes each. What
+ * lines share (where they came from) is one object they point to, and what a line repeats (its
+ * message, nearly always the raw line's tail; its stated time, nearly always its time) is not
+ * kept twice: ~70 bytes less a line.
  */
 export class Entry implements LogRecord {
   // The record's fields (see LogRecord), set by setRecord().
   at!: number;
-  claimed!: number | null;
-  source!: string;
-  channel!: Channel;
-  from!: string | null;
-  host!: string | null;
-  program!: string | null;
   pid!: number | null;
   severity!: number | null;
-  message!: string;
   raw!: string;
-  node!: string | null;
+  /** File, channel, sender, host, program, node: shared with the lines around it. */
+  private origin!: Origin;
+  /** The stated time when it is not `at` (undefined: it is `at`). */
+  private stated!: number | null | undefined;
+  /** Where the message starts in `raw` when it is raw's tail (nearly always), else the message. */
+  private text!: number | string;
   /** Ingestion order (unique; live, it depends on how files and the network interleave). */
   seq: number;
   /** Where its line sorts among lines of the same time: the file's place in the offline reading order… */
@@ -67,20 +70,49 @@ export class Entry implements LogRecord {
     return this;
   }
 
-  /** The line's record (in the constructor; later, another copy of the line taking this one's place: see Engine.preferEarlierFile). */
+  get claimed(): number | null {
+    const c = this.stated;
+    return c === undefined ? this.at : c;
+  }
+  get source(): string {
+    return this.origin.source;
+  }
+  get channel(): Channel {
+    return this.origin.channel;
+  }
+  get from(): string | null {
+    return this.origin.from;
+  }
+  get host(): string | null {
+    return this.origin.host;
+  }
+  get program(): string | null {
+    return this.origin.program;
+  }
+  get node(): string | null {
+    return this.origin.node;
+  }
+  get message(): string {
+    const t = this.text;
+    return typeof t === 'number' ? this.raw.slice(t) : t;
+  }
+
+  /**
+   * The line's record (in the constructor; later, another copy of the line taking this one's
+   * place: see Engine.preferEarlierFile). Its text is copied: a kept line must not pin the read
+   * chunk or the worker's batch it was sliced from (V8 keeps the parent of a substring alive).
+   */
   setRecord(rec: LogRecord): void {
     this.at = rec.at;
-    this.claimed = rec.claimed;
-    this.source = rec.source;
-    this.channel = rec.channel;
-    this.from = rec.from;
-    this.host = rec.host;
-    this.program = rec.program;
+    this.stated = rec.claimed === rec.at ? undefined : rec.claimed;
+    this.origin = originOf(rec);
     this.pid = rec.pid;
     this.severity = rec.severity;
-    this.message = rec.message;
-    this.raw = rec.raw;
-    this.node = rec.node;
+    const raw = detach(rec.raw);
+    const m = rec.message;
+    const i = m.length ? rec.raw.lastIndexOf(m) : -1;
+    this.text = i < 0 ? detach(m) : i + m.length === raw.length ? i : raw.slice(i, i + m.length);
+    this.raw = raw;
   }
 }
 

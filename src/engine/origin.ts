@@ -1,0 +1,58 @@
+// Where a kept line came from — its file, channel, sender, host, program and node — is shared by
+// the lines around it: 27,000 contents for 407,000 entries on 5,000 nodes. One frozen object per
+// content, which an entry points to, instead of six fields on every entry (48 bytes each).
+
+import type { Channel, LogRecord } from '../types';
+import { intern } from '../util/intern';
+import { detach } from '../util/detach';
+
+export interface Origin {
+  readonly source: string;
+  readonly channel: Channel;
+  readonly from: string | null;
+  readonly host: string | null;
+  readonly program: string | null;
+  readonly node: string | null;
+}
+
+/** One table keyed by the six together: Maps nested per field cost more than the origins (10 MB on 5,000 nodes). */
+let table = new Map<string, Origin>();
+/** Bound on contents remembered: past it the table starts again (only the sharing is lost). */
+const MAX_ORIGINS = 200_000;
+/** The last one asked for: lines of one file and program come in runs. */
+let last: Origin | null = null;
+
+/** A key part: its length first, so that no text (hostile input may hold any character) can make two origins one key. */
+function part(s: string | null): string {
+  return s === null ? '-' : `${s.length}:${s}`;
+}
+
+/** The shared origin of a record (its strings interned: flat copies, not slices of a read chunk). */
+export function originOf(rec: LogRecord): Origin {
+  const l = last;
+  if (
+    l !== null &&
+    l.source === rec.source &&
+    l.host === rec.host &&
+    l.from === rec.from &&
+    l.program === rec.program &&
+    l.channel === rec.channel &&
+    l.node === rec.node
+  )
+    return l;
+  const key = part(rec.source) + rec.channel + part(rec.program) + part(rec.host) + part(rec.from) + part(rec.node);
+  let o = table.get(key);
+  if (o === undefined) {
+    if (table.size >= MAX_ORIGINS) table = new Map();
+    o = Object.freeze({
+      source: intern(rec.source)!,
+      channel: rec.channel,
+      from: intern(rec.from),
+      host: intern(rec.host),
+      program: intern(rec.program),
+      node: intern(rec.node),
+    });
+    table.set(detach(key), o);
+  }
+  return (last = o);
+}

@@ -1,0 +1,87 @@
+// An entry keeps its record compactly (engine/entry.ts, engine/origin.ts): where the line came
+// from is one shared object, the message is where it starts in the raw line, the stated time is
+// not kept twice. Whatever the form, the record read back must be the record given.
+import { Entry } from '../../src/engine/entry';
+import { originOf } from '../../src/engine/origin';
+import type { LogRecord } from '../../src/types';
+
+function rec(over: Partial<LogRecord>): LogRecord {
+  const raw = over.raw ?? 'Dec  7 10:00:01 cn001 xcat.deployment[812]: postscript start: confignetwork';
+  return {
+    at: Date.UTC(2026, 11, 7, 10, 0, 1),
+    claimed: Date.UTC(2026, 11, 7, 10, 0, 1),
+    source: 'messages',
+    channel: 'node',
+    from: '10.1.0.1',
+    host: 'cn001',
+    program: 'xcat.deployment',
+    pid: 812,
+    severity: 5,
+    message: 'postscript start: confignetwork',
+    raw,
+    node: null,
+    ...over,
+  };
+}
+
+const FIELDS = ['at', 'claimed', 'source', 'channel', 'from', 'host', 'program', 'pid', 'severity', 'message', 'raw', 'node'] as const;
+
+function readBack(r: LogRecord): LogRecord {
+  const e = new Entry(1, 0, 0, r, null, {}, {}, 1, r.at);
+  const out: Record<string, unknown> = {};
+  for (const k of FIELDS) out[k] = e.rec[k];
+  return out as unknown as LogRecord;
+}
+
+test.each([
+  ['a message that is the raw line’s tail', rec({})],
+  ['a message inside the raw line (not its tail)', rec({ message: 'postscript start', raw: 'Dec  7 10:00:01 cn001 xcat: postscript start (x)' })],
+  [
+    'a message the raw line does not hold',
+    rec({ message: 'GET /install/x 200', raw: '10.1.0.1 - - [07/Dec/2026:10:00:01 +0000] "GET /install/x HTTP/1.1" 200 5' }),
+  ],
+  ['an empty message', rec({ message: '', raw: 'Dec  7 10:00:01 cn001 xcat:' })],
+  ['a stated time other than the time (a datagram stamped by the node)', rec({ claimed: Date.UTC(2026, 11, 7, 9, 59, 40), source: 'remote' })],
+  ['no stated time', rec({ claimed: null })],
+  ['nulls where a line may have none', rec({ from: null, host: null, program: null, pid: null, severity: null, node: 'cn001' })],
+])('%s is read back as given', (_what, r) => {
+  expect(readBack(r)).toEqual(r);
+});
+
+test('another copy of the line taking the entry’s place replaces every field (Engine.preferEarlierFile)', () => {
+  const first = rec({ source: 'xcat/computes.log', claimed: null, message: 'postscript start', raw: 'x: postscript start (x)' });
+  const e = new Entry(1, 0, 0, first, null, {}, {}, 1, first.at);
+  const other = rec({});
+  e.setRecord(other);
+  for (const k of FIELDS) expect([k, e.rec[k]]).toEqual([k, other[k]]);
+});
+
+test('lines from the same place share one frozen origin; any difference makes another', () => {
+  const a = originOf(rec({}));
+  expect(Object.isFrozen(a)).toBe(true);
+  expect(originOf(rec({ message: 'other text' }))).toBe(a);
+  // Not only the last one asked for is found again.
+  originOf(rec({ host: 'cn002' }));
+  expect(originOf(rec({}))).toBe(a);
+  for (const over of [
+    { host: 'cn002' },
+    { from: null },
+    { program: 'xcat' },
+    { channel: 'syslog' as const },
+    { source: 'xcat/computes.log' },
+    { node: 'cn001' },
+  ])
+    expect(originOf(rec(over))).not.toBe(a);
+});
+
+test('hostile text cannot make two origins one (the key is length-prefixed)', () => {
+  // Joined with a separator, these two would be the same key.
+  const a = originOf(rec({ host: 'a', program: 'b\u0000c' }));
+  const b = originOf(rec({ host: 'a\u0000b', program: 'c' }));
+  expect(a).not.toBe(b);
+  expect([a.host, a.program]).toEqual(['a', 'b\u0000c']);
+  expect([b.host, b.program]).toEqual(['a\u0000b', 'c']);
+  // A null and the text "-" are not the same either.
+  expect(originOf(rec({ from: null })).from).toBeNull();
+  expect(originOf(rec({ from: '-' })).from).toBe('-');
+});
