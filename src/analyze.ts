@@ -21,6 +21,7 @@ import { Matcher } from './patterns/match';
 import { defaultThreads, feedFile, PreparedFiles } from './engine/prepare';
 import type { FileSpec } from './engine/prepare-file';
 import { UsageError } from './util/usage-error';
+import { fullGc } from './util/full-gc';
 
 /** Inputs this large are read in worker threads; below it, starting them costs more than it saves. */
 const THREADS_FROM_BYTES = 32 * 1024 * 1024;
@@ -539,6 +540,7 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
   engine.endOfInput();
   report('diagnosing');
+  fullGc();
   const doc = engine.snapshot(opts.now);
   addSilentFragments(doc, engine, fragmentFiles);
   return { doc, engine, filesRead, linesRead, bytesRead: done };
