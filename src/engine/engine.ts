@@ -385,7 +385,7 @@ export class Engine {
   }
 
   private entry(rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry {
-    return new Entry(this.seq++, readingOrder(rec.source), this.ord, rec, pattern, fields, internSubject(subject), 1, rec.at);
+    return new Entry(this.seq++, this.ord, rec, pattern, fields, internSubject(subject), 1, rec.at);
   }
 
   private store(key: string, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>, subject: Subject): Entry | null {
@@ -447,8 +447,7 @@ export class Engine {
     if (rank >= c.rank) return;
     c.rank = rank;
     c.source = rec.source;
-    c.entry.setRecord(rec);
-    c.entry.rank = rank;
+    c.entry.setRecord(rec); // its rank with it (the origin's)
     c.entry.ord = this.ord;
     c.entry.pattern = pattern;
     c.entry.fields = fields;

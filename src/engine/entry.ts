@@ -20,9 +20,8 @@ export class Entry implements LogRecord {
   // The record's fields (see LogRecord), set by setRecord().
   at!: number;
   pid!: number | null;
-  severity!: number | null;
   raw!: string;
-  /** File, channel, sender, host, program, node: shared with the lines around it. */
+  /** File, channel, sender, host, program, node, severity: shared with the lines around it. */
   private origin!: Origin;
   /** The stated time when it is not `at` (undefined: it is `at`). */
   private stated!: number | null | undefined;
@@ -30,8 +29,6 @@ export class Entry implements LogRecord {
   private text!: number | string;
   /** Ingestion order (unique; live, it depends on how files and the network interleave). */
   seq: number;
-  /** Where its line sorts among lines of the same time: the file's place in the offline reading order… */
-  rank: number;
   /** …and the line's place in its file (or in what the network delivered). */
   ord: number;
   /** The winning pattern, or null for an error-looking line no pattern knows. */
@@ -45,7 +42,6 @@ export class Entry implements LogRecord {
 
   constructor(
     seq: number,
-    rank: number,
     ord: number,
     rec: LogRecord,
     pattern: Pattern | null,
@@ -56,7 +52,6 @@ export class Entry implements LogRecord {
   ) {
     this.setRecord(rec);
     this.seq = seq;
-    this.rank = rank;
     this.ord = ord;
     this.pattern = pattern;
     this.fields = fields;
@@ -70,6 +65,10 @@ export class Entry implements LogRecord {
     return this;
   }
 
+  /** Where its line sorts among lines of the same time: its file's place in the offline reading order… */
+  get rank(): number {
+    return this.origin.rank;
+  }
   get claimed(): number | null {
     const c = this.stated;
     return c === undefined ? this.at : c;
@@ -92,6 +91,9 @@ export class Entry implements LogRecord {
   get node(): string | null {
     return this.origin.node;
   }
+  get severity(): number | null {
+    return this.origin.severity;
+  }
   get message(): string {
     const t = this.text;
     return typeof t === 'number' ? this.raw.slice(t) : t;
@@ -107,7 +109,6 @@ export class Entry implements LogRecord {
     this.stated = rec.claimed === rec.at ? undefined : rec.claimed;
     this.origin = originOf(rec);
     this.pid = rec.pid;
-    this.severity = rec.severity;
     const raw = detach(rec.raw);
     const m = rec.message;
     const i = m.length ? rec.raw.lastIndexOf(m) : -1;

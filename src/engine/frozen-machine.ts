@@ -83,7 +83,7 @@ type RecTuple = [
   string,
   string | null,
 ];
-type EntryTuple = [number, number, number, number, number, number, Record<string, string>, Subject, RecTuple];
+type EntryTuple = [number, number, number, number, number, Record<string, string>, Subject, RecTuple];
 
 function recTuple(r: LogRecord): RecTuple {
   // The message is nearly always the tail of the raw line: stored as where it starts.
@@ -134,7 +134,7 @@ export function freeze(list: Entry[], fold: FoldState, patterns: PatternTable, a
     recent.push([source, pairs]);
   }
   const last = fold.last ? add(fold.last) : -1;
-  const entries: EntryTuple[] = all.map((e) => [e.seq, e.rank, e.ord, patterns.indexOf(e.pattern), e.count, e.lastAt, e.fields, e.subject, recTuple(e.rec)]);
+  const entries: EntryTuple[] = all.map((e) => [e.seq, e.ord, patterns.indexOf(e.pattern), e.count, e.lastAt, e.fields, e.subject, recTuple(e.rec)]);
   const json = JSON.stringify({ n: list.length, entries, recent, last });
   // deflateRawSync's result is a view of a larger output chunk: keep an exact copy, not the chunk.
   const out = zlib.deflateRawSync(Buffer.from(json, 'utf8'), { level: 6 });
@@ -162,9 +162,7 @@ export function thaw(f: FrozenMachine, patterns: PatternTable, intern: (s: strin
     last: number;
   };
   // Fields and subjects are shared between equal lines, frozen (see internFlat).
-  const all: Entry[] = o.entries.map(
-    (t) => new Entry(t[0], t[1], t[2], recOf(t[8], intern), patterns.at(t[3]), internFlat(t[6]), internSubject(t[7]), t[4], t[5]),
-  );
+  const all: Entry[] = o.entries.map((t) => new Entry(t[0], t[1], recOf(t[7], intern), patterns.at(t[2]), internFlat(t[5]), internSubject(t[6]), t[3], t[4]));
   const recent = new Map<string, Map<string, Entry>>();
   for (const [source, pairs] of o.recent) {
     const m = new Map<string, Entry>();

@@ -4,6 +4,7 @@
 import { Entry } from '../../src/engine/entry';
 import { originOf } from '../../src/engine/origin';
 import type { LogRecord } from '../../src/types';
+import { readingOrder } from '../../src/sources/mn-files';
 
 function rec(over: Partial<LogRecord>): LogRecord {
   const raw = over.raw ?? 'Dec  7 10:00:01 cn001 xcat.deployment[812]: postscript start: confignetwork';
@@ -27,7 +28,7 @@ function rec(over: Partial<LogRecord>): LogRecord {
 const FIELDS = ['at', 'claimed', 'source', 'channel', 'from', 'host', 'program', 'pid', 'severity', 'message', 'raw', 'node'] as const;
 
 function readBack(r: LogRecord): LogRecord {
-  const e = new Entry(1, 0, 0, r, null, {}, {}, 1, r.at);
+  const e = new Entry(1, 0, r, null, {}, {}, 1, r.at);
   const out: Record<string, unknown> = {};
   for (const k of FIELDS) out[k] = e.rec[k];
   return out as unknown as LogRecord;
@@ -50,10 +51,14 @@ test.each([
 
 test('another copy of the line taking the entry’s place replaces every field (Engine.preferEarlierFile)', () => {
   const first = rec({ source: 'xcat/computes.log', claimed: null, message: 'postscript start', raw: 'x: postscript start (x)' });
-  const e = new Entry(1, 0, 0, first, null, {}, {}, 1, first.at);
+  const e = new Entry(1, 0, first, null, {}, {}, 1, first.at);
   const other = rec({});
+  expect(e.rank).toBe(readingOrder('xcat/computes.log'));
   e.setRecord(other);
   for (const k of FIELDS) expect([k, e.rec[k]]).toEqual([k, other[k]]);
+  // The place of its file in the reading order goes with it.
+  expect(e.rank).toBe(readingOrder('messages'));
+  expect(e.rank).not.toBe(readingOrder('xcat/computes.log'));
 });
 
 test('lines from the same place share one frozen origin; any difference makes another', () => {

@@ -18,7 +18,7 @@ export function entriesFrom(lines: string[], kind: FileKind = 'cluster', source 
     const rec = reader.read(line);
     if (!rec) return;
     const m = matcher.match(rec);
-    out.push(new Entry(seq++, 0, ord, rec, m?.pattern ?? null, m?.fields ?? {}, { node: 'cn43' }, 1, rec.at));
+    out.push(new Entry(seq++, ord, rec, m?.pattern ?? null, m?.fields ?? {}, { node: 'cn43' }, 1, rec.at));
   });
   return out;
 }
