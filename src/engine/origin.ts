@@ -42,7 +42,8 @@ export function originOf(rec: LogRecord): Origin {
     l.from === rec.from &&
     l.program === rec.program &&
     l.channel === rec.channel &&
-    l.node === rec.node
+    l.node === rec.node &&
+    l.severity === rec.severity
   )
     return l;
   const key =

@@ -77,6 +77,22 @@ test('lines from the same place share one frozen origin; any difference makes an
     { node: 'cn001' },
   ])
     expect(originOf(rec(over))).not.toBe(a);
+  // Each field alone, right after the same origin was asked for (the one compared field by field).
+  for (const over of [
+    { host: 'cn002' },
+    { from: null },
+    { program: 'xcat' },
+    { channel: 'syslog' as const },
+    { source: 'xcat/computes.log' },
+    { node: 'cn001' },
+    { severity: 3 },
+    { severity: null },
+  ]) {
+    expect(originOf(rec({}))).toBe(a);
+    const o = originOf(rec(over));
+    expect(o).not.toBe(a);
+    expect(o).toMatchObject(over);
+  }
 });
 
 test('hostile text cannot make two origins one (the key is length-prefixed)', () => {
