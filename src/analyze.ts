@@ -21,7 +21,7 @@ import { Matcher } from './patterns/match';
 import { defaultThreads, feedFile, PreparedFiles } from './engine/prepare';
 import type { FileSpec } from './engine/prepare-file';
 import { UsageError } from './util/usage-error';
-import { fullGc } from './util/full-gc';
+import { collectGarbage } from './util/heap-compact';
 
 /** Inputs this large are read in worker threads; below it, starting them costs more than it saves. */
 const THREADS_FROM_BYTES = 32 * 1024 * 1024;
@@ -540,7 +540,10 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
     throw new UsageError(`nothing could be read: ${inputs.length === 1 ? 'the input is' : `all ${inputs.length} inputs are`} binary or unreadable`);
   engine.endOfInput();
   report('diagnosing');
-  fullGc();
+  // Reading leaves its garbage in old space (the copies index just dropped with it): collected
+  // before the snapshot builds the document, or the two stack up and make the peak (10,000
+  // nodes: 754–768 MiB without, 703–708 with, for ~0.3 s).
+  collectGarbage();
   const doc = engine.snapshot(opts.now);
   addSilentFragments(doc, engine, fragmentFiles);
   return { doc, engine, filesRead, linesRead, bytesRead: done };

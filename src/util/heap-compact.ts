@@ -35,3 +35,15 @@ export function compactHeap(): { ms: number; before: number; after: number } | n
   }
   return { ms: performance.now() - t0, before, after: process.memoryUsage().heapTotal };
 }
+
+/**
+ * One full collection that does not compact: what is garbage goes, what lives stays where it is.
+ * Compacting copies the live heap to fresh pages first, which is a peak of its own: an offline
+ * analysis of 10,000 nodes peaked at 915–919 MiB with compactHeap() before its snapshot, 703–708
+ * with this. False when no collection could be asked for.
+ */
+export function collectGarbage(): boolean {
+  const collect = gc();
+  collect?.();
+  return collect !== null;
+}
