@@ -16,6 +16,7 @@ import { attributeFloating, isAnchor, progressOf } from './attribution';
 import { Copies, type DupCopy } from './copies';
 import { intern, internSubject } from '../util/intern';
 import { isSymptomOnly, runnable } from './folding';
+import { SmallMap } from '../util/small-map';
 
 /** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
 /**
@@ -108,7 +109,7 @@ export class Engine {
   private readonly cluster: Entry[] = [];
   private readonly lastOfMachine = new Map<string, Entry>();
   /** Per machine, per source: recent non-milestone lines by text (their entry; its pattern must agree). */
-  private readonly recent = new Map<string, Map<string, Map<string, Entry>>>();
+  private readonly recent = new Map<string, SmallMap<string, SmallMap<string, Entry>>>();
   private readonly unknownCount = new Map<string, number>();
   /** Node lines that named no machine, waiting to be attributed (see attributeFloating). */
   /** Copies of recent lines, to keep a line read twice once. */
@@ -427,7 +428,7 @@ export class Engine {
     if (list.length > MAX_ENTRIES) this.machines.set(key, evictOldest(list));
     this.lastOfMachine.set(key, e);
     if (!pattern?.milestone) {
-      if (recent.size >= RECENT_PER_SOURCE) recent.delete(recent.keys().next().value!);
+      if (recent.size >= RECENT_PER_SOURCE) recent.delete(recent.firstKey()!);
       recent.set(e.rec.message, e); // the entry's own (flat) copy of the text
     }
     this.touch(key, this.isUrgent(key, list.length === 1, pattern));
@@ -772,11 +773,11 @@ export class Engine {
     return [...this.machines.keys()];
   }
 
-  private recentOf(key: string, source: string): Map<string, Entry> {
+  private recentOf(key: string, source: string): SmallMap<string, Entry> {
     let bySource = this.recent.get(key);
-    if (!bySource) this.recent.set(key, (bySource = new Map()));
+    if (!bySource) this.recent.set(key, (bySource = new SmallMap()));
     let m = bySource.get(source);
-    if (!m) bySource.set(source, (m = new Map()));
+    if (!m) bySource.set(source, (m = new SmallMap()));
     return m;
   }
 

@@ -8,6 +8,7 @@ import * as zlib from 'node:zlib';
 import type { Channel, LogRecord, Pattern } from '../types';
 import { Entry } from './entry';
 import { internFlat, internSubject } from '../util/intern';
+import { SmallMap } from '../util/small-map';
 import type { Subject } from '../identity/identity';
 
 /** The list of a frozen machine in the engine's `machines`: its lines are in its FrozenMachine. */
@@ -44,7 +45,7 @@ export function frozenProgress(f: FrozenMachine): { ms: [number, number][]; disk
 
 /** What folds repeats into a machine's entries (engine.ts): recent lines per file, the last entry. */
 export interface FoldState {
-  recent: Map<string, Map<string, Entry>> | undefined;
+  recent: SmallMap<string, SmallMap<string, Entry>> | undefined;
   last: Entry | undefined;
 }
 
@@ -163,9 +164,9 @@ export function thaw(f: FrozenMachine, patterns: PatternTable, intern: (s: strin
   };
   // Fields and subjects are shared between equal lines, frozen (see internFlat).
   const all: Entry[] = o.entries.map((t) => new Entry(t[0], t[1], recOf(t[7], intern), patterns.at(t[2]), internFlat(t[5]), internSubject(t[6]), t[3], t[4]));
-  const recent = new Map<string, Map<string, Entry>>();
+  const recent = new SmallMap<string, SmallMap<string, Entry>>();
   for (const [source, pairs] of o.recent) {
-    const m = new Map<string, Entry>();
+    const m = new SmallMap<string, Entry>();
     for (const [text, i] of pairs) m.set(text ?? all[i]!.rec.message, all[i]!);
     recent.set(intern(source)!, m);
   }
