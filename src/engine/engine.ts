@@ -446,8 +446,7 @@ export class Engine {
     if (!c.entry) return;
     const rank = readingOrder(rec.source);
     if (rank >= c.rank) return;
-    c.rank = rank;
-    c.source = rec.source;
+    c.source = rec.source; // its rank with it
     c.entry.setRecord(rec); // its rank with it (the origin's)
     c.entry.ord = this.ord;
     c.entry.pattern = pattern;
