@@ -32,3 +32,16 @@ test('field objects: equal content shares one frozen object, found by identity t
   expect(Object.isFrozen(a)).toBe(true);
   expect(internFlat({ mac: '52:54:00:aa:bb:02', via: 'ens5' })).not.toBe(a);
 });
+
+test('no text can make two subjects one (MAC and IP are length-prefixed in the key)', () => {
+  // Joined as they are, each pair would be one key.
+  const a = internSubject({ mac: 'ab', ip: 'c' });
+  const b = internSubject({ mac: 'a', ip: 'bc' });
+  expect(a).not.toBe(b);
+  expect([a, b]).toEqual([
+    { mac: 'ab', ip: 'c' },
+    { mac: 'a', ip: 'bc' },
+  ]);
+  expect(internSubject({ ip: '10.0.0.7x' })).not.toBe(internSubject({ ip: '10.0.0.7', node: 'x' }));
+  expect(internSubject({ mac: '1:a', node: 'n' })).not.toBe(internSubject({ mac: '', ip: 'a', node: 'n' }));
+});
