@@ -24,33 +24,42 @@ export interface Origin {
 let table = new Map<string, Origin>();
 /** Bound on contents remembered: past it the table starts again (only the sharing is lost). */
 const MAX_ORIGINS = 200_000;
-/** The last one asked for: lines of one file and program come in runs. */
-let last: Origin | null = null;
+/**
+ * The last one asked for of each host: a file's lines come in runs of one host and program, and
+ * where hosts interleave (messages), each host's lines still mostly share one. No key is built
+ * for those.
+ */
+let lastOfHost = new Map<string | null, Origin>();
 
 /** A key part: its length first, so that no text (hostile input may hold any character) can make two origins one key. */
 function part(s: string | null): string {
   return s === null ? '-' : `${s.length}:${s}`;
 }
 
+function same(o: Origin, rec: LogRecord): boolean {
+  return (
+    o.source === rec.source &&
+    o.host === rec.host &&
+    o.from === rec.from &&
+    o.program === rec.program &&
+    o.channel === rec.channel &&
+    o.node === rec.node &&
+    o.severity === rec.severity
+  );
+}
+
 /** The shared origin of a record (its strings interned: flat copies, not slices of a read chunk). */
 export function originOf(rec: LogRecord): Origin {
-  const l = last;
-  if (
-    l !== null &&
-    l.source === rec.source &&
-    l.host === rec.host &&
-    l.from === rec.from &&
-    l.program === rec.program &&
-    l.channel === rec.channel &&
-    l.node === rec.node &&
-    l.severity === rec.severity
-  )
-    return l;
+  const l = lastOfHost.get(rec.host);
+  if (l !== undefined && same(l, rec)) return l;
   const key =
     part(rec.source) + rec.channel + part(rec.program) + part(rec.host) + part(rec.from) + part(rec.node) + (rec.severity === null ? '-' : `${rec.severity}`);
   let o = table.get(key);
   if (o === undefined) {
-    if (table.size >= MAX_ORIGINS) table = new Map();
+    if (table.size >= MAX_ORIGINS) {
+      table = new Map();
+      lastOfHost = new Map();
+    }
     o = Object.freeze({
       source: intern(rec.source)!,
       channel: rec.channel,
@@ -63,5 +72,7 @@ export function originOf(rec: LogRecord): Origin {
     });
     table.set(detach(key), o);
   }
-  return (last = o);
+  if (lastOfHost.size >= MAX_ORIGINS) lastOfHost = new Map();
+  lastOfHost.set(o.host, o);
+  return o;
 }

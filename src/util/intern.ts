@@ -46,20 +46,27 @@ export function internFlat<T extends object>(o: T): T {
 /**
  * What a line says about its machine ({mac, ip, node}, each optional): one shared, frozen object
  * per content. Made one per kept line, they were 400,000 objects for 30,000 contents at 5,000 nodes.
- * One table keyed by the three together (MAC and IP length-prefixed, so no text makes two
- * subjects one key): Maps nested per field were 20,000 small Maps, more than the subjects.
  */
-const subjects = new Map<string, Readonly<Record<string, string>>>();
+const subjects = new Map<string, Map<string, Map<string, Readonly<Record<string, string>>>>>();
+let subjectCount = 0;
 export function internSubject<T extends { mac?: string; ip?: string; node?: string }>(s: T): T {
+  if (subjectCount >= 200_000) {
+    subjects.clear();
+    subjectCount = 0;
+  }
   const mac = s.mac ?? '';
   const ip = s.ip ?? '';
-  const key = `${mac.length}:${mac}${ip.length}:${ip}${s.node ?? ''}`;
-  let v = subjects.get(key);
+  const node = s.node ?? '';
+  let byIp = subjects.get(mac);
+  if (!byIp) subjects.set(intern(mac)!, (byIp = new Map()));
+  let byNode = byIp.get(ip);
+  if (!byNode) byIp.set(intern(ip)!, (byNode = new Map()));
+  let v = byNode.get(node);
   if (v === undefined) {
-    if (subjects.size >= 200_000) subjects.clear();
     const copy: Record<string, string> = {};
     for (const k of Object.keys(s)) copy[k] = intern((s as Record<string, string>)[k]!)!;
-    subjects.set(detach(key), (v = Object.freeze(copy)));
+    byNode.set(intern(node)!, (v = Object.freeze(copy)));
+    subjectCount++;
   }
   return v as unknown as T;
 }

@@ -78,12 +78,12 @@ test('lines from the same place share one frozen origin; any difference makes an
     { severity: 3 },
     { severity: null },
   ];
-  // Each field alone, found in the table (the last one asked for was another)…
+  // Each field alone, found in the table (the last one of its host may be another)…
   for (const over of others) {
     originOf(rec({ host: 'elsewhere' }));
     expect(originOf(rec(over))).not.toBe(a);
   }
-  // …and right after the same origin was asked for (the shortcut that compares field by field).
+  // …and right after the same origin was asked for (the shortcut per host, compared field by field).
   for (const over of others) {
     expect(originOf(rec({}))).toBe(a);
     const o = originOf(rec(over));

@@ -33,8 +33,8 @@ test('field objects: equal content shares one frozen object, found by identity t
   expect(internFlat({ mac: '52:54:00:aa:bb:02', via: 'ens5' })).not.toBe(a);
 });
 
-test('no text can make two subjects one (MAC and IP are length-prefixed in the key)', () => {
-  // Joined as they are, each pair would be one key.
+test('subjects whose values joined would read the same stay apart', () => {
+  // Joined as they are, each pair would be one text.
   const a = internSubject({ mac: 'ab', ip: 'c' });
   const b = internSubject({ mac: 'a', ip: 'bc' });
   expect(a).not.toBe(b);
@@ -44,4 +44,20 @@ test('no text can make two subjects one (MAC and IP are length-prefixed in the k
   ]);
   expect(internSubject({ ip: '10.0.0.7x' })).not.toBe(internSubject({ ip: '10.0.0.7', node: 'x' }));
   expect(internSubject({ mac: '1:a', node: 'n' })).not.toBe(internSubject({ mac: '', ip: 'a', node: 'n' }));
+});
+
+test('subjects that share an address, MAC or name but not all three are told apart', () => {
+  const all = [
+    { ip: '10.9.0.5' },
+    { ip: '10.9.0.5', node: 'cn5' },
+    { ip: '10.9.0.5', mac: '52:54:00:09:00:05' },
+    { mac: '52:54:00:09:00:05' },
+    { node: 'cn5' },
+    { mac: '52:54:00:09:00:05', node: 'cn5' },
+  ];
+  for (let round = 0; round < 3; round++)
+    for (const s of all) {
+      expect(internSubject({ ...s })).toEqual(s);
+      expect(internSubject({ ...s })).toBe(internSubject(s));
+    }
 });
