@@ -18,7 +18,6 @@ import { intern, internSubject } from '../util/intern';
 import { isSymptomOnly, runnable } from './folding';
 import { SmallMap } from '../util/small-map';
 
-/** The first copy of a line (program and text) in one second: which file it came from, where it was kept. */
 /**
  * A machine's entries past MAX_ENTRIES: the oldest non-milestone ones go (all milestones: the
  * oldest), EVICT_BATCH at a time so that a flood costs one pass per batch, not one per line.
@@ -429,7 +428,7 @@ export class Engine {
     this.lastOfMachine.set(key, e);
     if (!pattern?.milestone) {
       if (recent.size >= RECENT_PER_SOURCE) recent.delete(recent.firstKey()!);
-      recent.set(e.rec.message, e); // the entry's own (flat) copy of the text
+      recent.set(e.rec.message, e); // a slice of the entry's own flat copy of the line
     }
     this.touch(key, this.isUrgent(key, list.length === 1, pattern));
     return e;
@@ -446,8 +445,9 @@ export class Engine {
     if (!c.entry) return;
     const rank = readingOrder(rec.source);
     if (rank >= c.rank) return;
-    c.source = rec.source; // its rank with it
-    c.entry.setRecord(rec); // its rank with it (the origin's)
+    // The copy's rank and the entry's are their source's place in the reading order: they move with it.
+    c.source = rec.source;
+    c.entry.setRecord(rec);
     c.entry.ord = this.ord;
     c.entry.pattern = pattern;
     c.entry.fields = fields;
