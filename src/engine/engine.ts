@@ -110,12 +110,12 @@ export class Engine {
   /** Per machine, per source: recent non-milestone lines by text (their entry; its pattern must agree). */
   private readonly recent = new Map<string, SmallMap<string, SmallMap<string, Entry>>>();
   private readonly unknownCount = new Map<string, number>();
-  /** Node lines that named no machine, waiting to be attributed (see attributeFloating). */
   /** Copies of recent lines, to keep a line read twice once. */
   private readonly copies = new Copies((key, gone) => {
     const f = this.frozen.get(key);
     if (f) f.copies = f.copies.filter((x) => !gone.has(x.copy as DupCopy));
   });
+  /** Node lines that named no machine, waiting to be attributed (see attributeFloating). */
   private readonly floating = new Set<Entry>();
   /** Per file and xcatd pid: the one machine that process last named (see byRequest). */
   private readonly requests = new Map<string, Map<number, { subject: Subject; at: number }>>();
@@ -441,10 +441,10 @@ export class Engine {
    * would depend on timing).
    */
   private preferEarlierFile(c: DupCopy, rec: LogRecord, pattern: Pattern | null, fields: Record<string, string>): void {
-    if (c.frozenIn !== undefined && readingOrder(rec.source) < c.rank) this.thawMachine(c.frozenIn);
-    if (!c.entry) return;
-    const rank = readingOrder(rec.source);
-    if (rank >= c.rank) return;
+    // Once per duplicate: the copy's rank is read off its source.
+    const earlier = readingOrder(rec.source) < c.rank;
+    if (c.frozenIn !== undefined && earlier) this.thawMachine(c.frozenIn);
+    if (!c.entry || !earlier) return;
     // The copy's rank and the entry's are their source's place in the reading order: they move with it.
     c.source = rec.source;
     c.entry.setRecord(rec);
