@@ -23,6 +23,9 @@ import type { FileSpec } from './engine/prepare-file';
 import { UsageError } from './util/usage-error';
 import { collectGarbage } from './util/heap-compact';
 
+/** A file of at least this many lines has its per-file state dropped once read (Engine.sourceDone). */
+const SOURCE_DONE_LINES = 10_000;
+
 /** Inputs this large are read in worker threads; below it, starting them costs more than it saves. */
 const THREADS_FROM_BYTES = 32 * 1024 * 1024;
 
@@ -496,11 +499,16 @@ async function analyzeInto(opts: AnalyzeOptions, cleanup: string[]): Promise<Ana
   /** Inputs that gave text (not binary, not unreadable from the first byte). */
   let gaveText = 0;
   let linesRead = 0;
+  /** The last input of each file name: past it, the engine forgets what only that name's lines use. */
+  const lastOfName = new Map<string, number>();
+  specs.forEach((s, k) => s && lastOfName.set(s.rel, k));
   try {
     for (const [k, i] of inputs.entries()) {
       const spec = specs[k];
       if (spec) {
         const r = await (prepared ? prepared.feed(fileNo++, engine, onBytes) : feedFile(spec, engine, matcher, onBytes));
+        // Each call walks every machine: only after a large file (a tree has a few; consoles are many and small).
+        if (r.read.lines >= SOURCE_DONE_LINES && lastOfName.get(spec.rel) === k) engine.sourceDone(spec.rel);
         if (!wholeLogs) fragmentFiles.push({ rel: spec.rel, node: spec.node, lines: r.lines, firstAt: r.firstAt, placedAt: spec.reference });
         if (r.read.binary) opts.warn(`${spec.abs}: binary file, skipped`);
         else if (r.read.error) opts.warn(`${spec.abs}: ${r.read.error}${r.read.lines ? ` (read ${r.read.lines} lines before that)` : ''}`);
