@@ -61,6 +61,27 @@ test('another copy of the line taking the entry’s place replaces every field (
   expect(e.rank).not.toBe(readingOrder('xcat/computes.log'));
 });
 
+test('the last folded time reads as the time until something is folded, and keeps its value when another copy’s time takes the entry’s place', () => {
+  const r = rec({});
+  const e = new Entry(1, 0, r, null, {}, {}, 1, r.at);
+  expect(e.lastAt).toBe(r.at);
+  // Nothing folded, another copy a second earlier: both times move with it.
+  e.setRecord(rec({ at: r.at - 1000 }));
+  expect([e.at, e.lastAt]).toEqual([r.at - 1000, r.at]);
+  const f = new Entry(2, 0, r, null, {}, {}, 1, r.at);
+  f.lastAt = r.at + 30_000;
+  expect(f.lastAt).toBe(r.at + 30_000);
+  f.setRecord(rec({ at: r.at + 1000 }));
+  expect([f.at, f.lastAt]).toEqual([r.at + 1000, r.at + 30_000]);
+  // Made with a last time of its own (a thawed machine's entry), and set back to the time.
+  const g = new Entry(3, 0, r, null, {}, {}, 4, r.at + 5000);
+  expect(g.lastAt).toBe(r.at + 5000);
+  g.lastAt = r.at;
+  expect(g.lastAt).toBe(r.at);
+  g.setRecord(rec({ at: r.at + 2000 }));
+  expect(g.lastAt).toBe(r.at);
+});
+
 test('lines from the same place share one frozen origin; any difference makes another', () => {
   const a = originOf(rec({}));
   expect(Object.isFrozen(a)).toBe(true);
