@@ -61,7 +61,7 @@ export class Entry implements LogRecord {
     this.fields = fields;
     this.subject = subject;
     this.count = count;
-    this.last = lastAt === this.at ? undefined : lastAt;
+    this.lastAt = lastAt;
   }
 
   /** Time of the last folded line (`at` when nothing was folded). */
@@ -110,6 +110,12 @@ export class Entry implements LogRecord {
   get message(): string {
     const t = this.text;
     return typeof t === 'number' ? this.raw.slice(t) : t;
+  }
+
+  /** Where the message starts in `raw` when it is raw's tail (as setRecord found), else -1. */
+  get messageStart(): number {
+    const t = this.text;
+    return typeof t === 'number' ? t : -1;
   }
 
   /**

@@ -86,11 +86,10 @@ type RecTuple = [
 ];
 type EntryTuple = [number, number, number, number, number, Record<string, string>, Subject, RecTuple];
 
-function recTuple(r: LogRecord): RecTuple {
-  // The message is nearly always the tail of the raw line: stored as where it starts.
-  const i = r.message.length ? r.raw.lastIndexOf(r.message) : -1;
-  const msg = i >= 0 && i + r.message.length === r.raw.length ? i : r.message;
-  return [r.at, r.claimed, r.source, r.channel, r.from, r.host, r.program, r.pid, r.severity, msg, r.raw, r.node];
+function recTuple(r: Entry): RecTuple {
+  // The message is nearly always the tail of the raw line: stored as where it starts, which the entry already knows.
+  const i = r.messageStart;
+  return [r.at, r.claimed, r.source, r.channel, r.from, r.host, r.program, r.pid, r.severity, i >= 0 ? i : r.message, r.raw, r.node];
 }
 
 function recOf(t: RecTuple, intern: (s: string | null) => string | null): LogRecord {
@@ -135,7 +134,7 @@ export function freeze(list: Entry[], fold: FoldState, patterns: PatternTable, a
     recent.push([source, pairs]);
   }
   const last = fold.last ? add(fold.last) : -1;
-  const entries: EntryTuple[] = all.map((e) => [e.seq, e.ord, patterns.indexOf(e.pattern), e.count, e.lastAt, e.fields, e.subject, recTuple(e.rec)]);
+  const entries: EntryTuple[] = all.map((e) => [e.seq, e.ord, patterns.indexOf(e.pattern), e.count, e.lastAt, e.fields, e.subject, recTuple(e)]);
   const json = JSON.stringify({ n: list.length, entries, recent, last });
   // deflateRawSync's result is a view of a larger output chunk: keep an exact copy, not the chunk.
   const out = zlib.deflateRawSync(Buffer.from(json, 'utf8'), { level: 6 });

@@ -47,6 +47,10 @@ test.each([
   ['nulls where a line may have none', rec({ from: null, host: null, program: null, pid: null, severity: null, node: 'cn001' })],
 ])('%s is read back as given', (_what, r) => {
   expect(readBack(r)).toEqual(r);
+  // Where the message starts when it is the raw line's tail (a frozen machine stores that), else -1.
+  const e = new Entry(1, 0, r, null, {}, {}, 1, r.at);
+  const tail = r.message.length > 0 && r.raw.endsWith(r.message);
+  expect(e.messageStart).toBe(tail ? r.raw.length - r.message.length : -1);
 });
 
 test('another copy of the line taking the entry’s place replaces every field (Engine.preferEarlierFile)', () => {
